@@ -1,0 +1,56 @@
+"""dfdx: calculus for deep learning on plain NumPy code.
+
+One function written with ``import numpy as np``, and every tool takes it:
+automatic differentiation (forward and reverse, any order), exact calculus
+(SymPy) and numeric calculus (finite differences with error estimates).
+
+Example:
+    >>> import numpy as np, dfdx
+    >>> def f(x, y):
+    ...     return x**2 + 3*y + np.exp(x*y)
+    >>> dx, dy = dfdx.grad(f, argnums=(0, 1))(1.0, 2.0)
+    >>> bool(np.isclose(dx, 2 + 2*np.exp(2))), bool(np.isclose(dy, 3 + np.exp(2)))
+    (True, True)
+"""
+
+import importlib as _importlib
+
+from dfdx._errors import (DfdxError, DomainError, NonScalarOutputError, ParseError, TapeError,
+                          TracerConversionError, UnsupportedOperation)
+from dfdx.result import ContinuityResult, Estimate, LimitResult
+from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
+                      value_and_grad, vjp)
+from dfdx.tape import GradientTape, Variable
+from dfdx._numpy.primitive import primitive
+from dfdx.testing import check_grad
+from dfdx.analysis import continuity, diff, limit
+import dfdx.rules  # noqa: F401  (registers the derivative tables)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # automatic differentiation
+    "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
+    "derivative", "stop_gradient", "GradientTape", "Variable", "primitive", "check_grad",
+    # analysis (exact first, numeric as fallback)
+    "limit", "continuity", "diff",
+    # results and errors
+    "Estimate", "LimitResult", "ContinuityResult",
+    "DfdxError", "UnsupportedOperation", "TracerConversionError", "NonScalarOutputError",
+    "TapeError", "ParseError", "DomainError",
+    # submodules (imported on first use)
+    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot",
+]
+
+_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli"}
+
+
+def __getattr__(name):
+    # why: sympy and matplotlib are slow to import; load a submodule on first use.
+    if name in _SUBMODULES:
+        return _importlib.import_module(f"dfdx.{name}")
+    raise AttributeError(f"module 'dfdx' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBMODULES)

@@ -1,0 +1,1 @@
+def primitive(f): return f

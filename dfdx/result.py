@@ -1,0 +1,167 @@
+"""Result types shared by the numeric and symbolic routes (and by `analysis`).
+
+One return shape per function: numeric and symbolic calculus always return one
+of these objects, never a bare number. Every result says how it was obtained
+(`method`) and how far it can be trusted (`error`, 0 when exact).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Estimate", "LimitResult", "ContinuityResult", "CONTINUITY_KINDS"]
+
+#: The kinds of point a continuity check reports, from best to worst.
+CONTINUITY_KINDS = ("continuous", "removable", "jump", "oscillating", "infinite")
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "None"
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, precision=8)
+    return str(x)
+
+
+def _latex(x: Any) -> str:
+    if x is None:
+        return r"\text{none}"
+    try:
+        import sympy
+
+        return sympy.latex(x)
+    except Exception:  # pragma: no cover - sympy is a runtime dependency
+        return str(x)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A numeric value with an estimate of its error.
+
+    Attributes:
+        value: the estimate (float or array, shaped like the quantity asked for).
+        error: an estimate of the absolute error, same shape as `value`.
+        nfev: number of function evaluations used.
+        method: how it was computed (e.g. ``"central"``, ``"forward"``, ``"complex-step"``).
+        info: extra diagnostics (step chosen, extrapolation order, warnings).
+    """
+
+    value: Any
+    error: Any
+    nfev: int
+    method: str = "central"
+    info: dict = field(default_factory=dict)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.asarray(self.value, dtype=dtype)
+
+    def __repr__(self) -> str:
+        return (f"Estimate(value={_fmt(self.value)}, error={_fmt(self.error)}, "
+                f"nfev={self.nfev}, method={self.method!r})")
+
+
+@dataclass(frozen=True)
+class LimitResult:
+    """The limit of a function at a point, with both one-sided values.
+
+    Attributes:
+        value: the limit as a float, ``inf``/``-inf`` for an infinite limit, or
+            None when it does not exist (or is uncertain).
+        exists: True, False (one-sided values differ, oscillation, no convergence)
+            or None (the evidence is not enough to say).
+        left: the limit from below (float, ±inf or None if it does not exist or
+            was not computed).
+        right: the limit from above (likewise).
+        error: estimated absolute error of `value`; 0 when exact.
+        method: ``"exact"`` (SymPy) or ``"numeric"``.
+        exact: the SymPy value of the limit when the exact route found it.
+        message: why: what was found, or why the answer is uncertain.
+        nfev: function evaluations (numeric route).
+    """
+
+    value: Any
+    exists: bool | None
+    left: Any = None
+    right: Any = None
+    error: float = math.nan
+    method: str = "numeric"
+    exact: Any = None
+    message: str = ""
+    nfev: int = 0
+    left_exact: Any = None
+    right_exact: Any = None
+    info: dict = field(default_factory=dict)
+
+    def __float__(self) -> float:
+        if self.value is None:
+            raise ValueError(f"the limit does not exist ({self.message or 'no value'}); "
+                             "look at .left and .right")
+        return float(self.value)
+
+    def __repr__(self) -> str:
+        parts = [f"value={_fmt(self.exact if self.exact is not None else self.value)}",
+                 f"exists={self.exists}", f"left={_fmt(self.left)}", f"right={_fmt(self.right)}",
+                 f"error={_fmt(self.error)}", f"method={self.method!r}"]
+        if self.message:
+            parts.append(f"message={self.message!r}")
+        return "LimitResult(" + ", ".join(parts) + ")"
+
+    def _repr_latex_(self) -> str:
+        if self.exists:
+            v = self.exact if self.exact is not None else self.value
+            return f"$\\lim = {_latex(v)}$ ({self.method})"
+        return (f"$\\lim^- = {_latex(self.left_exact if self.left_exact is not None else self.left)},"
+                f"\\ \\lim^+ = {_latex(self.right_exact if self.right_exact is not None else self.right)}$"
+                f" — the limit does not exist ({self.method})")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(repr(self))}</code>"
+
+
+@dataclass(frozen=True)
+class ContinuityResult:
+    """Whether a function is continuous at a point, and if not, what kind of point it is.
+
+    Attributes:
+        continuous: True, False, or None when the evidence is not enough.
+        kind: one of ``"continuous"``, ``"removable"``, ``"jump"``,
+            ``"oscillating"``, ``"infinite"`` (`CONTINUITY_KINDS`), or
+            ``"uncertain"`` when `continuous` is None.
+        value: f(at), or None when f is undefined there.
+        defined: whether f(at) is defined (finite).
+        limit: the two-sided `LimitResult` the verdict was based on.
+        method: ``"exact"`` or ``"numeric"``.
+        message: a sentence that explains the verdict.
+    """
+
+    continuous: bool | None
+    kind: str
+    value: Any = None
+    defined: bool = True
+    limit: LimitResult | None = None
+    method: str = "numeric"
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.continuous)
+
+    def __repr__(self) -> str:
+        return (f"ContinuityResult(continuous={self.continuous}, kind={self.kind!r}, "
+                f"value={_fmt(self.value)}, method={self.method!r}"
+                + (f", message={self.message!r}" if self.message else "") + ")")
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(repr(self))}</code>"

@@ -1,0 +1,1 @@
+def check_grad(*a, **k): raise NotImplementedError
