@@ -21,7 +21,7 @@ from dfdx.result import ContinuityResult, Estimate, LimitResult
 from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
                       value_and_grad, vjp)
 from dfdx.tape import GradientTape, Variable
-from dfdx._numpy.primitive import primitive
+from dfdx._numpy.registry import primitive
 from dfdx.testing import check_grad
 from dfdx.analysis import continuity, diff, limit
 import dfdx.rules  # noqa: F401  (registers the derivative tables)

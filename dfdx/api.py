@@ -1,4 +1,587 @@
-"""AD transforms (in progress)."""
-def _todo(*a, **k):
-    raise NotImplementedError("in progress")
-grad = value_and_grad = vjp = jvp = jacfwd = jacrev = jacobian = hessian = hvp = derivative = stop_gradient = _todo
+"""The AD transforms: grad, value_and_grad, vjp, jvp, jacfwd, jacrev, jacobian,
+hessian, hvp, derivative, stop_gradient.
+
+Every transform takes a plain Python function written with NumPy and returns a
+plain function; arguments and results may be pytrees (nested tuple / list /
+dict / namedtuple of arrays and scalars). Transforms nest in any order.
+"""
+
+from __future__ import annotations
+
+import functools
+import numbers
+
+import numpy as np
+
+from dfdx._core import Box, ForwardTrace, ReverseTrace
+from dfdx._errors import NonScalarOutputError
+from dfdx._numpy.box import getval
+from dfdx._tree import LEAF, tree_flatten, tree_unflatten
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian",
+           "hvp", "derivative", "stop_gradient"]
+
+_LEAF_TYPES = (float, np.ndarray, np.floating, Box)
+
+
+def _check_callable(f, who):
+    if not callable(f):
+        raise TypeError(f"{who} needs a function, but got {type(f).__name__}. "
+                        f"Pass the function itself, e.g. dfdx.{who}(f), not f(x).")
+
+
+def _as_input(x):
+    """A differentiable input: ints and bools become float64; arrays stay their dtype."""
+    if isinstance(x, (Box, float, np.floating)):
+        return x
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind in "biu":
+            return x.astype(np.float64)
+        if x.dtype.kind not in "fc":
+            raise TypeError(f"Cannot differentiate with respect to an array of dtype {x.dtype}; "
+                            "pass float or complex arrays.")
+        return x
+    if isinstance(x, numbers.Number):
+        return float(x) if not isinstance(x, complex) else x
+    raise TypeError(f"Cannot differentiate with respect to a {type(x).__name__}. Pass a float, "
+                    "a NumPy array, or a pytree (dict / list / tuple) of them.")
+
+
+def _norm_argnums(argnums, nargs, who):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for a in nums:
+        if not isinstance(a, int) or not -nargs <= a < nargs:
+            raise ValueError(f"{who}: argnums={argnums!r} does not fit a call with {nargs} "
+                             f"positional argument(s).")
+    return single, tuple(a % nargs for a in nums)
+
+
+def _box_args(trace_box, args, argnums):
+    """Replace args[i] (i in argnums) by pytrees of boxes; returns (args, [(treedef, boxes)])."""
+    args = list(args)
+    boxed = []
+    for i in argnums:
+        a = args[i]
+        if isinstance(a, _LEAF_TYPES):
+            b = trace_box(_as_input(a))
+            boxed.append((LEAF, [b]))
+            args[i] = b
+        else:
+            leaves, td = tree_flatten(a)
+            bs = [trace_box(_as_input(x)) for x in leaves]
+            boxed.append((td, bs))
+            args[i] = tree_unflatten(td, bs)
+    return args, boxed
+
+
+def _unbox(x, trace):
+    return x._value if isinstance(x, Box) and x._trace is trace else x
+
+
+def _zeros_like(x):
+    v = getval(x)
+    return np.zeros(np.shape(v), dtype=np.result_type(v))
+
+
+def _leaf_grad(box):
+    """Read (and reset) the cotangent a leaf box accumulated; zeros if none reached it."""
+    node = box._aux
+    g = node.g
+    node.g = None
+    if g is None:
+        return _zeros_like(box._value)
+    return _match_input(g, box._value)
+
+
+def _match_input(g, x):
+    """Give a cotangent the type of the input: its dtype, and a float for a float input."""
+    if isinstance(g, Box):
+        return g
+    xv = x if not isinstance(x, Box) else getval(x)
+    if isinstance(xv, np.ndarray):
+        g = np.asarray(g)
+        if g.dtype != xv.dtype:
+            g = g.astype(xv.dtype)
+        if g.shape != xv.shape:
+            g = np.broadcast_to(g, xv.shape).copy()
+        return g
+    return np.float64(g) if isinstance(xv, float) and np.ndim(g) == 0 else g
+
+
+class _Vjp:
+    """Forward pass done once; `__call__(ct)` runs a backward sweep (repeatable)."""
+
+    def __init__(self, f, args, kwargs, argnums, has_aux, who):
+        self.trace = trace = ReverseTrace()
+        args, self.boxed = _box_args(trace.new_box, args, argnums)
+        out = f(*args, **kwargs)
+        self.aux = None
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise ValueError(f"{who}(..., has_aux=True) needs f to return a pair "
+                                 f"(output, aux), but it returned {type(out).__name__}.")
+            out, self.aux = out
+            self.aux = _strip(self.aux, trace)
+        self.out_leaves, self.out_td = ([out], LEAF) if isinstance(out, _LEAF_TYPES) \
+            else tree_flatten(out)
+        self.out = tree_unflatten(self.out_td, [_unbox(o, trace) for o in self.out_leaves]) \
+            if self.out_td is not LEAF else _unbox(out, trace)
+
+    def backward(self, cts):
+        """cts: one cotangent (or None) per output leaf -> list per argnum of leaf grads."""
+        seeds = []
+        for o, ct in zip(self.out_leaves, cts):
+            if ct is not None and isinstance(o, Box) and o._trace is self.trace:
+                seeds.append((o._aux, ct))
+        if seeds:
+            self.trace.backward(seeds)
+        return [(td, [_leaf_grad(b) for b in bs]) for td, bs in self.boxed]
+
+    def __call__(self, ct):
+        if self.out_td is LEAF:
+            cts = [ct]
+        else:
+            cts, td = tree_flatten(ct)
+            if td != self.out_td:
+                raise ValueError(f"vjp: the cotangent has structure {td}, but the output has "
+                                 f"structure {self.out_td}.")
+        for o, c in zip(self.out_leaves, cts):
+            if np.shape(getval(c)) != np.shape(getval(o)):
+                raise ValueError(f"vjp: cotangent shape {np.shape(getval(c))} does not match "
+                                 f"the output shape {np.shape(getval(o))}.")
+        return tuple(tree_unflatten(td, gs) for td, gs in self.backward(cts))
+
+
+def _strip(tree, trace):
+    """Values of `trace` in an aux pytree (aux is not differentiated)."""
+    if isinstance(tree, Box):
+        return _unbox(tree, trace)
+    leaves, td = tree_flatten(tree)
+    return tree_unflatten(td, [_unbox(x, trace) for x in leaves])
+
+
+def value_and_grad(f, argnums=0, has_aux=False):
+    """Make a function that returns both ``f(*args)`` and its gradient.
+
+    Args:
+        f: a function of NumPy values returning a scalar (shape ``()``).
+        argnums: which positional argument(s) to differentiate: an int, or a
+            tuple of ints (the gradient is then a tuple).
+        has_aux: `f` returns ``(scalar, aux)``; aux is passed through untouched.
+
+    Returns:
+        A function returning ``(value, grad)`` (or ``((value, aux), grad)``);
+        each gradient has the structure, shape and dtype of its argument.
+
+    Raises:
+        NonScalarOutputError: `f` does not return a scalar.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> value, g = dfdx.value_and_grad(lambda x: np.sum(x**2))(np.array([1.0, 2.0]))
+        >>> float(value), g
+        (5.0, array([2., 4.]))
+    """
+    _check_callable(f, "value_and_grad")
+
+    @functools.wraps(f)
+    def value_and_grad_f(*args, **kwargs):
+        single, nums = _norm_argnums(argnums, len(args), "value_and_grad")
+        v = _Vjp(f, args, kwargs, nums, has_aux, "value_and_grad")
+        if v.out_td is not LEAF or np.shape(getval(v.out)) != ():
+            shape = np.shape(getval(v.out)) if v.out_td is LEAF else f"a {v.out_td} pytree"
+            raise NonScalarOutputError(
+                f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
+                "Reduce it (np.sum(y)) or use dfdx.jacobian.")
+        seed = np.ones((), dtype=_float_dtype(v.out))
+        grads = [tree_unflatten(td, gs) for td, gs in v.backward([seed])]
+        g = grads[0] if single else tuple(grads)
+        return ((v.out, v.aux) if has_aux else v.out), g
+
+    return value_and_grad_f
+
+
+def _float_dtype(x):
+    dt = np.result_type(getval(x))
+    return dt if dt.kind in "fc" else np.float64
+
+
+def _name(f):
+    return getattr(f, "__name__", type(f).__name__)
+
+
+def grad(f, argnums=0, has_aux=False):
+    """Make a function that returns the gradient of scalar-valued `f`.
+
+    Args:
+        f: a function of NumPy values returning a scalar (shape ``()``).
+        argnums: which positional argument(s) to differentiate (int or tuple).
+        has_aux: `f` returns ``(scalar, aux)``; the new function returns ``(grad, aux)``.
+
+    Returns:
+        A function with the signature of `f` returning the gradient, shaped
+        like the argument (a tuple of them when `argnums` is a tuple).
+
+    Raises:
+        NonScalarOutputError: `f` does not return a scalar.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> f = lambda x: 2*x**2 + 3*x + 1
+        >>> float(dfdx.grad(f)(1.0)), float(dfdx.grad(dfdx.grad(f))(1.0))
+        (7.0, 4.0)
+    """
+    _check_callable(f, "grad")
+    vg = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def grad_f(*args, **kwargs):
+        out, g = vg(*args, **kwargs)
+        return (g, out[1]) if has_aux else g
+
+    return grad_f
+
+
+def vjp(f, *primals, has_aux=False):
+    """Evaluate `f` at `primals` and return a function for vector-Jacobian products.
+
+    Args:
+        f: a function of NumPy values (any output pytree).
+        *primals: the point; every positional argument is differentiated.
+        has_aux: `f` returns ``(output, aux)``.
+
+    Returns:
+        ``(out, vjp_fn)`` (or ``(out, vjp_fn, aux)``): ``vjp_fn(ct)`` takes a
+        cotangent shaped like `out` and returns a tuple with one cotangent per
+        primal. `vjp_fn` may be called many times.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> out, vjp_fn = dfdx.vjp(lambda x: x * np.array([1.0, 2.0]), np.ones(2))
+        >>> vjp_fn(np.array([1.0, 1.0]))
+        (array([1., 2.]),)
+    """
+    _check_callable(f, "vjp")
+    v = _Vjp(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
+    return (v.out, v, v.aux) if has_aux else (v.out, v)
+
+
+def jvp(f, primals, tangents, has_aux=False):
+    """Evaluate `f` and its directional derivative (a Jacobian-vector product).
+
+    Args:
+        f: a function of NumPy values.
+        primals: a tuple (or list) of arguments.
+        tangents: a tuple of the same structure: the direction.
+
+    Returns:
+        ``(out, tangent_out)``, both shaped like ``f(*primals)``.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> out, t = dfdx.jvp(np.sin, (0.0,), (1.0,))
+        >>> float(out), float(t)
+        (0.0, 1.0)
+    """
+    _check_callable(f, "jvp")
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,)).")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents.")
+    trace = ForwardTrace()
+    args = []
+    for p, t in zip(primals, tangents):
+        pl, ptd = tree_flatten(p)
+        tl, ttd = tree_flatten(t)
+        if ptd != ttd:
+            raise ValueError(f"jvp: tangent structure {ttd} does not match primal structure {ptd}.")
+        boxes = []
+        for x, tx in zip(pl, tl):
+            x = _as_input(x)
+            if np.shape(getval(tx)) != np.shape(getval(x)):
+                raise ValueError(f"jvp: tangent shape {np.shape(getval(tx))} does not match "
+                                 f"primal shape {np.shape(getval(x))}.")
+            boxes.append(trace.new_box(x, _tangent_like(tx, x)))
+        args.append(tree_unflatten(ptd, boxes))
+    out = f(*args)
+    aux = None
+    if has_aux:
+        out, aux = out
+        aux = _strip(aux, trace)
+    leaves, td = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
+    vals = [_unbox(o, trace) for o in leaves]
+    tans = [o._aux if isinstance(o, Box) and o._trace is trace else _zeros_like(o) for o in leaves]
+    res = tree_unflatten(td, vals), tree_unflatten(td, tans)
+    return (*res, aux) if has_aux else res
+
+
+def _tangent_like(t, x):
+    if isinstance(t, Box):
+        return t
+    xv = getval(x)
+    dt = np.result_type(xv)
+    t = np.asarray(t, dtype=dt if dt.kind in "fc" else np.float64)
+    return t if np.ndim(xv) else t[()]
+
+
+def _flat_input(args, argnum):
+    leaves, td = tree_flatten(args[argnum])
+    return leaves, td
+
+
+def jacrev(f, argnums=0, has_aux=False):
+    """Make a function computing the Jacobian of `f` by reverse mode (one sweep per output).
+
+    Returns:
+        A function returning an array of shape ``(*out_shape, *in_shape)``
+        (for pytrees: the output structure holding the input structure).
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> dfdx.jacrev(lambda x: x**2)(np.array([1.0, 2.0]))
+        array([[2., 0.],
+               [0., 4.]])
+    """
+    _check_callable(f, "jacrev")
+
+    @functools.wraps(f)
+    def jac_f(*args, **kwargs):
+        single, nums = _norm_argnums(argnums, len(args), "jacrev")
+        v = _Vjp(f, args, kwargs, nums, has_aux, "jacrev")
+        outs = [getval(o) if not isinstance(o, Box) or o._trace is not v.trace else o._value
+                for o in v.out_leaves]
+        blocks = []   # blocks[k][arg][leaf] = array (*out_k_shape, *in_leaf_shape)
+        for k, o in enumerate(outs):
+            oshape = np.shape(getval(o))
+            n = int(np.prod(oshape))
+            dt = _float_dtype(o)
+            rows = []
+            for j in range(n):
+                e = np.zeros(n, dtype=dt)
+                e[j] = 1
+                cts = [None] * len(outs)
+                cts[k] = e.reshape(oshape)
+                rows.append(v.backward(cts))
+            per_arg = []
+            for a, (td, boxes) in enumerate(v.boxed):
+                leaves = []
+                for li, b in enumerate(boxes):
+                    ishape = np.shape(getval(b._value))
+                    stacked = np.stack([r[a][1][li] for r in rows]) if n else \
+                        np.zeros((0,) + ishape, dtype=dt)
+                    leaves.append(np.reshape(stacked, oshape + ishape))
+                per_arg.append(tree_unflatten(td, leaves))
+            blocks.append(per_arg)
+        res = _assemble(blocks, v.out_td, single)
+        return (res, v.aux) if has_aux else res
+
+    return jac_f
+
+
+def _assemble(blocks, out_td, single):
+    """blocks[out_leaf][arg] -> out pytree of (arg pytree or tuple of them)."""
+    per_out = [b[0] if single else tuple(b) for b in blocks]
+    return per_out[0] if out_td is LEAF else tree_unflatten(out_td, per_out)
+
+
+def jacfwd(f, argnums=0, has_aux=False):
+    """Make a function computing the Jacobian of `f` by forward mode (one pass per input).
+
+    Returns:
+        A function returning an array of shape ``(*out_shape, *in_shape)``.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> dfdx.jacfwd(lambda x: np.stack([x[0] * x[1], x[0]]))(np.array([2.0, 3.0]))
+        array([[3., 2.],
+               [1., 0.]])
+    """
+    _check_callable(f, "jacfwd")
+
+    @functools.wraps(f)
+    def jac_f(*args, **kwargs):
+        single, nums = _norm_argnums(argnums, len(args), "jacfwd")
+        args = list(args)
+        flat = []
+        for i in nums:
+            leaves, td = tree_flatten(args[i])
+            flat.append((td, [_as_input(x) for x in leaves]))
+        blocks_per_arg = []
+        out_info = None
+        aux = None
+        for a, i in enumerate(nums):
+            td, leaves = flat[a]
+            per_leaf = []
+            for li, x in enumerate(leaves):
+                ishape = np.shape(getval(x))
+                n = int(np.prod(ishape))
+                cols = []
+                for j in range(n):
+                    e = np.zeros(n, dtype=_float_dtype(x))
+                    e[j] = 1
+
+                    def g(xj, a=a, li=li):
+                        call = list(args)
+                        for b, ib in enumerate(nums):
+                            tdb, lb = flat[b]
+                            lb = list(lb)
+                            if b == a:
+                                lb[li] = xj
+                            call[ib] = tree_unflatten(tdb, lb)
+                        return f(*call, **kwargs)
+
+                    res = jvp(g, (x,), (e.reshape(ishape) if ishape else e[0],), has_aux=has_aux)
+                    if has_aux:
+                        aux = res[2]
+                    out, t = res[0], res[1]
+                    oleaves, otd = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
+                    tleaves = [t] if otd is LEAF else tree_flatten(t)[0]
+                    out_info = (otd, [np.shape(getval(o)) for o in oleaves])
+                    cols.append(tleaves)
+                per_leaf.append((ishape, cols))
+            blocks_per_arg.append((td, per_leaf))
+        if out_info is None:   # every input is empty: evaluate once for the output structure
+            out = f(*args, **kwargs)
+            if has_aux:
+                out, aux = out
+            oleaves, otd = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
+            out_info = (otd, [np.shape(getval(o)) for o in oleaves])
+        otd, oshapes = out_info
+        blocks = []
+        for k, oshape in enumerate(oshapes):
+            per_arg = []
+            for td, per_leaf in blocks_per_arg:
+                leaves = []
+                for ishape, cols in per_leaf:
+                    if cols:
+                        m = np.stack([c[k] for c in cols], axis=-1)
+                    else:
+                        m = np.zeros(oshape + (0,))
+                    leaves.append(np.reshape(m, oshape + ishape) if not isinstance(m, Box)
+                                  else np.reshape(m, oshape + ishape))
+                per_arg.append(tree_unflatten(td, leaves))
+            blocks.append(per_arg)
+        res = _assemble(blocks, otd, single)
+        return (res, aux) if has_aux else res
+
+    return jac_f
+
+
+def jacobian(f, argnums=0, mode="auto", has_aux=False):
+    """Make a function computing the Jacobian of `f`, shape ``(*out_shape, *in_shape)``.
+
+    Args:
+        f: a function of NumPy values.
+        argnums: which argument(s) to differentiate.
+        mode: ``"fwd"`` (one pass per input element), ``"rev"`` (one sweep per
+            output element), or ``"auto"``: forward when the input is smaller
+            than the output, reverse otherwise.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
+        >>> dfdx.jacobian(lambda x: A @ x)(np.ones(2))
+        array([[1., 2.],
+               [3., 4.]])
+    """
+    if mode not in ("auto", "fwd", "rev"):
+        raise ValueError(f"jacobian mode must be 'auto', 'fwd' or 'rev', not {mode!r}.")
+    if mode == "fwd":
+        return jacfwd(f, argnums, has_aux)
+    if mode == "rev":
+        return jacrev(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def jac_f(*args, **kwargs):
+        _, nums = _norm_argnums(argnums, len(args), "jacobian")
+        n_in = sum(int(np.size(getval(x))) for i in nums for x in tree_flatten(args[i])[0])
+        out = f(*args, **kwargs)
+        if has_aux:
+            out = out[0]
+        n_out = sum(int(np.size(getval(x))) for x in tree_flatten(out)[0])
+        chosen = jacfwd if n_in < n_out else jacrev
+        return chosen(f, argnums, has_aux)(*args, **kwargs)
+
+    return jac_f
+
+
+def hessian(f, argnums=0):
+    """Make a function computing the Hessian of scalar `f`, shape ``(*in_shape, *in_shape)``.
+
+    Forward-over-reverse: ``jacfwd(jacrev(f))``.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> dfdx.hessian(lambda x: x[0]**2 * x[1])(np.array([1.0, 2.0]))
+        array([[4., 2.],
+               [2., 0.]])
+    """
+    _check_callable(f, "hessian")
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def hvp(f, primals, tangents):
+    """Hessian-vector product of scalar `f`: ``jvp(grad(f), primals, tangents)[1]``.
+
+    Costs a small multiple of one gradient, never forms the Hessian.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> dfdx.hvp(lambda x: np.sum(x**3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        array([6., 0.])
+    """
+    _check_callable(f, "hvp")
+    nums = tuple(range(len(primals)))
+    g = grad(f, argnums=nums[0] if len(nums) == 1 else nums)
+    return jvp(g, tuple(primals), tuple(tangents))[1]
+
+
+def derivative(f, n=1):
+    """Make the n-th derivative of a scalar (or elementwise) function of one variable.
+
+    For an elementwise `f` applied to an array, the result is the elementwise
+    n-th derivative. Any order works (forward mode nested n times).
+
+    Args:
+        f: a function of one NumPy value, elementwise.
+        n: the order, an integer >= 0.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> f = lambda x: 2*x**2 + 3*x + 1
+        >>> float(dfdx.derivative(f)(1.0)), float(dfdx.derivative(f, n=2)(1.0))
+        (7.0, 4.0)
+        >>> dfdx.derivative(np.sin, n=4)(np.array([0.0, np.pi / 2]))
+        array([0., 1.])
+    """
+    _check_callable(f, "derivative")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"derivative order n must be an integer >= 0, not {n!r}.")
+
+    def once(g):
+        def dg(x):
+            x = _as_input(x)
+            xv = getval(x)
+            one = np.ones(np.shape(xv), dtype=_float_dtype(xv))
+            return jvp(g, (x,), (one if np.ndim(xv) else one[()],))[1]
+        return dg
+
+    out = f
+    for _ in range(int(n)):
+        out = once(out)
+    return functools.wraps(f)(out) if n else f
+
+
+def stop_gradient(x):
+    """Return `x` as a constant: no derivative flows through it, at any order.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> float(dfdx.grad(lambda x: x * dfdx.stop_gradient(x))(3.0))
+        3.0
+    """
+    if isinstance(x, Box):
+        return getval(x)
+    leaves, td = tree_flatten(x)
+    return tree_unflatten(td, [getval(v) for v in leaves])

@@ -1,0 +1,316 @@
+"""The AD engine: boxes, nodes, trace levels, primitives, forward and reverse sweeps.
+
+Standard library only; it knows nothing about NumPy. Arrays live in a `Box`
+subclass registered by `dfdx._numpy`, and derivative rules are plain callables
+attached to `Primitive` objects by `dfdx.rules`.
+
+How it works, in one screen:
+
+* Every transform opens a *trace* with a fresh, ever-increasing `level`.
+  Inputs are wrapped in boxes of that trace.
+* Calling a `Primitive` on boxes finds the box of the highest level (the
+  innermost transform), unwraps the boxes of that trace only, calls the
+  primitive again on what is left (which may still hold boxes of outer traces
+  -- this is what makes any nesting correct, with no perturbation confusion),
+  and wraps the answer in a new box of that trace.
+* A reverse trace records one `Node` per primitive call on its tape, in
+  evaluation order. Evaluation order is a topological order, so the backward
+  sweep is a plain loop over the reversed tape: iterative, never recursive.
+* A forward trace carries a tangent in each box and applies the JVP rules at
+  once.
+
+Rules are traceable functions of (cotangent or tangent, answer, *args): they are
+evaluated on whatever the arguments are, boxes of outer traces included, which
+is how higher derivatives come for free.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from dfdx._errors import UnsupportedOperation
+
+__all__ = [
+    "Box", "Node", "Primitive", "ReverseTrace", "ForwardTrace", "new_level",
+    "register_box_class", "add_cotangents", "MISSING",
+]
+
+_next_level = itertools.count(1).__next__
+
+
+def new_level() -> int:
+    """Return a level higher than every trace opened so far."""
+    return _next_level()
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "MISSING"
+
+
+#: A rule slot that was never defined (unlike `None`, which means "zero").
+MISSING = _Missing()
+
+
+class Box:
+    """A traced value: the value, the trace it belongs to, and per-trace data.
+
+    `_aux` is the `Node` of a reverse trace or the tangent of a forward trace.
+    """
+
+    __slots__ = ("_value", "_trace", "_aux")
+
+    def __init__(self, value, trace, aux):
+        self._value = value
+        self._trace = trace
+        self._aux = aux
+
+
+_box_class = Box
+
+
+def register_box_class(cls) -> None:
+    """Make `cls` (a `Box` subclass with the array protocols) the class traces create."""
+    global _box_class
+    _box_class = cls
+
+
+class Node:
+    """One primitive call recorded by a reverse trace.
+
+    Attributes:
+        prim: the Primitive called (None for an input leaf).
+        ans: its answer (unwrapped at this trace's level).
+        args, kwargs: the arguments it was called with (unwrapped likewise).
+        parents: ``((argnum, parent_node), ...)`` for the arguments that were traced.
+        g: the cotangent accumulated so far during a backward sweep.
+    """
+
+    __slots__ = ("prim", "ans", "args", "kwargs", "parents", "g")
+
+    def __init__(self, prim, ans, args, kwargs, parents):
+        self.prim = prim
+        self.ans = ans
+        self.args = args
+        self.kwargs = kwargs
+        self.parents = parents
+        self.g = None
+
+
+def add_cotangents(a, b):
+    """Sum two cotangents (or tangents); None is a symbolic zero; tuples add per item."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if type(a) is tuple:
+        return tuple(add_cotangents(x, y) for x, y in zip(a, b))
+    return a + b
+
+
+class Primitive:
+    """A function the engine differentiates with rules instead of tracing through it.
+
+    Args:
+        fun: the function on plain (untraced) values.
+        name: how errors refer to it (defaults to ``module.qualname``).
+        multiple_results: `fun` returns a tuple of arrays (eigh, svd, slogdet, ...).
+        zero_derivative: the derivative is zero wherever it exists (floor, sign,
+            comparisons): calls on traced values return plain values.
+
+    Rules (set with `defvjp` / `defjvp`, or by `dfdx.rules`):
+        vjps: tuple indexed by argument position of ``vjp(g, ans, *args, **kw)``
+            returning the cotangent of that argument; ``None`` means "no
+            derivative in this argument" (zero); a missing slot raises.
+        jvps: likewise ``jvp(t, ans, *args, **kw)`` returning the tangent
+            contribution of that argument.
+        vjp_all / jvp_all: one function for every argument at once, for
+            variadic or linear functions: ``vjp_all(g, ans, *args, **kw)`` returns a
+            tuple of cotangents; ``jvp_all(tangents, ans, *args, **kw)`` takes a
+            tuple of tangents (None for untraced arguments).
+    """
+
+    def __init__(self, fun, name=None, multiple_results=False, zero_derivative=False):
+        self.fun = fun
+        mod = getattr(fun, "__module__", None) or ""
+        qual = getattr(fun, "__qualname__", None) or getattr(fun, "__name__", repr(fun))
+        if mod.startswith("numpy"):
+            mod = "numpy" if not mod.startswith("numpy.linalg") else "numpy.linalg"
+        self.name = name or (f"{mod}.{qual}" if mod else qual)
+        self.vjps = ()
+        self.jvps = ()
+        self.vjp_all = None
+        self.jvp_all = None
+        self.multiple_results = multiple_results
+        self.zero_derivative = zero_derivative
+        self.__wrapped__ = fun
+        self.__doc__ = getattr(fun, "__doc__", None)
+        self.__name__ = getattr(fun, "__name__", self.name)
+        self.__qualname__ = qual
+
+    def __repr__(self):
+        return f"<dfdx primitive {self.name}>"
+
+    def __call__(self, *args, **kwargs):
+        top = None
+        for a in args:
+            if isinstance(a, Box):
+                t = a._trace
+                if top is None or t.level > top.level:
+                    top = t
+        if top is None:
+            return self.fun(*args, **kwargs)
+        return top.process(self, args, kwargs)
+
+    def defvjp(self, *vjps, all=None):
+        """Set the reverse-mode rules, one per positional argument (None: no derivative)."""
+        self.vjps = tuple(vjps)
+        self.vjp_all = all
+        return self
+
+    def defjvp(self, *jvps, all=None):
+        """Set the forward-mode rules, one per positional argument (None: no derivative)."""
+        self.jvps = tuple(jvps)
+        self.jvp_all = all
+        return self
+
+    def _rule(self, rules, whole, argnum, mode):
+        if whole is not None:
+            return whole
+        rule = rules[argnum] if argnum < len(rules) else MISSING
+        if rule is MISSING:
+            other = "defvjp" if mode == "reverse" else "defjvp"
+            alt = "forward" if mode == "reverse" else "reverse"
+            have = self.jvps or self.jvp_all if mode == "reverse" else self.vjps or self.vjp_all
+            hint = (f" It has a {alt}-mode rule: use a {alt}-mode transform, or add one with "
+                    f".{other}." if have else
+                    f" Register one with dfdx.primitive and .{other}, or estimate it with "
+                    "dfdx.numeric.gradient.")
+            raise UnsupportedOperation(
+                f"dfdx has no {mode}-mode derivative rule for {self.name} in argument "
+                f"{argnum}.{hint}")
+        return rule
+
+
+class _Select:
+    """The k-th result of a multiple-results primitive, as a pseudo-primitive."""
+
+    __slots__ = ("k", "n")
+    name = "select"
+
+    def __init__(self, k, n):
+        self.k = k
+        self.n = n
+
+
+class ReverseTrace:
+    """A reverse-mode trace: records a tape of nodes for one backward sweep (or several)."""
+
+    __slots__ = ("level", "tape")
+
+    def __init__(self):
+        self.level = new_level()
+        self.tape = []
+
+    def new_box(self, value):
+        """Wrap an input value: a leaf of this trace."""
+        return _box_class(value, self, Node(None, value, (), None, ()))
+
+    def process(self, prim, args, kwargs):
+        vals = list(args)
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Box) and a._trace is self:
+                vals[i] = a._value
+                if prim.vjp_all is None:
+                    rule = prim._rule(prim.vjps, None, i, "reverse")
+                    if rule is None:
+                        continue
+                parents.append((i, a._aux))
+        ans = prim(*vals, **kwargs)
+        if prim.zero_derivative or not parents:
+            return ans
+        node = Node(prim, ans, vals, kwargs, parents)
+        self.tape.append(node)
+        if prim.multiple_results:
+            n = len(ans)
+            out = []
+            for k in range(n):
+                sel = Node(_Select(k, n), ans[k], None, None, ((0, node),))
+                self.tape.append(sel)
+                out.append(_box_class(ans[k], self, sel))
+            return tuple(out)
+        return _box_class(ans, self, node)
+
+    def backward(self, seeds):
+        """Sweep the tape backwards from `seeds`, pairs ``(node, cotangent)``.
+
+        Leaves keep their accumulated cotangent in `.g`; read and reset them after.
+        The tape is kept, so the sweep can be repeated with other seeds.
+        """
+        add = add_cotangents
+        for node, g in seeds:
+            node.g = add(node.g, g)
+        for node in reversed(self.tape):
+            g = node.g
+            if g is None:
+                continue
+            node.g = None
+            prim = node.prim
+            if type(prim) is _Select:
+                (_, parent), = node.parents
+                ct = [None] * prim.n
+                ct[prim.k] = g
+                parent.g = add(parent.g, tuple(ct))
+                continue
+            if prim.vjp_all is not None:
+                cts = prim.vjp_all(g, node.ans, *node.args, **node.kwargs)
+                for i, parent in node.parents:
+                    parent.g = add(parent.g, cts[i])
+            else:
+                vjps = prim.vjps
+                for i, parent in node.parents:
+                    parent.g = add(parent.g, vjps[i](g, node.ans, *node.args, **node.kwargs))
+
+
+class ForwardTrace:
+    """A forward-mode trace: each box carries its tangent."""
+
+    __slots__ = ("level",)
+
+    def __init__(self):
+        self.level = new_level()
+
+    def new_box(self, value, tangent):
+        """Wrap an input value with its tangent."""
+        return _box_class(value, self, tangent)
+
+    def process(self, prim, args, kwargs):
+        vals = list(args)
+        tangents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Box) and a._trace is self:
+                vals[i] = a._value
+                tangents.append((i, a._aux))
+        ans = prim(*vals, **kwargs)
+        if prim.zero_derivative:
+            return ans
+        if prim.jvp_all is not None:
+            ts = [None] * len(vals)
+            for i, t in tangents:
+                ts[i] = t
+            out = prim.jvp_all(tuple(ts), ans, *vals, **kwargs)
+        else:
+            out = None
+            jvps = prim.jvps
+            for i, t in tangents:
+                rule = prim._rule(jvps, None, i, "forward")
+                if rule is not None:
+                    out = add_cotangents(out, rule(t, ans, *vals, **kwargs))
+        if out is None:
+            return ans
+        if prim.multiple_results:
+            return tuple(a if t is None else _box_class(a, self, t) for a, t in zip(ans, out))
+        return _box_class(ans, self, out)

@@ -1,1 +1,0 @@
-def primitive(f): return f

@@ -1,0 +1,223 @@
+"""The rules registry: which NumPy callables dfdx can differentiate, and how.
+
+Four ways to register a NumPy (or SciPy) callable, from most to least common:
+
+* `defelementwise(ufunc, partials)`: an elementwise function listed by its
+  partial derivatives ``partial_i(ans, *args)``; both modes are generated from
+  them, and broadcasting is undone here, once for all.
+* `defrule(fn, vjp=..., jvp=...)`: anything else, its VJP and JVP side by side.
+* `defzero(fn, ...)`: functions whose derivative is zero wherever it exists
+  (comparisons, rounding, argmax): traced inputs give plain outputs.
+* `defcomposite(fn, impl)`: a NumPy function implemented by tracing through
+  smaller primitives (var, std, logsumexp, ...).
+
+The box's ``__array_ufunc__`` / ``__array_function__`` look callables up in
+`UFUNCS` / `FUNCTIONS`; an unknown one raises `UnsupportedOperation`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dfdx._core import MISSING, Primitive
+from dfdx._errors import UnsupportedOperation
+
+__all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
+           "unbroadcast", "shape_of", "primitive", "SAMPLES", "callable_name"]
+
+#: numpy ufunc -> Primitive
+UFUNCS: dict = {}
+#: numpy / scipy function -> Primitive or traceable implementation
+FUNCTIONS: dict = {}
+#: registered callable -> list of sample argument makers, for the generic checker
+SAMPLES: dict = {}
+
+
+def callable_name(fn) -> str:
+    """A readable dotted name for a NumPy/SciPy callable, for error messages."""
+    if isinstance(fn, Primitive):
+        return fn.name
+    mod = getattr(fn, "__module__", None)
+    name = getattr(fn, "__name__", None) or repr(fn)
+    if isinstance(fn, np.ufunc):
+        mod = "numpy" if mod in (None, "numpy") else mod
+        if mod.startswith("scipy.special"):
+            mod = "scipy.special"
+    if mod and mod.startswith("numpy") and not mod.startswith(("numpy.linalg", "numpy.fft")):
+        mod = "numpy"
+    return f"{mod}.{name}" if mod else name
+
+
+def no_rule_error(fn, what="derivative rule") -> UnsupportedOperation:
+    """The error for a NumPy callable that has no rule, naming it and the fix."""
+    name = callable_name(fn)
+    return UnsupportedOperation(
+        f"dfdx has no {what} for {name}. Register one with dfdx.primitive / defvjp, "
+        f"or estimate it with dfdx.numeric.gradient.")
+
+
+def shape_of(x):
+    """Shape of an array, box or Python scalar (traceable: never converts a box)."""
+    s = getattr(x, "shape", None)
+    return () if s is None else s
+
+
+def unbroadcast(g, x):
+    """Sum cotangent `g` down to the shape of argument `x` (undoes broadcasting)."""
+    gs = shape_of(g)
+    xs = shape_of(x)
+    if gs == xs:
+        return g
+    lead = len(gs) - len(xs)
+    if lead > 0:
+        g = np.sum(g, axis=tuple(range(lead)))
+    axes = tuple(i for i, (a, b) in enumerate(zip(shape_of(g), xs)) if b == 1 and a != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def broadcast_like(t, ans):
+    """Broadcast tangent `t` up to the shape of the answer `ans`."""
+    if shape_of(t) == shape_of(ans):
+        return t
+    return np.broadcast_to(t, shape_of(ans))
+
+
+def _nan_safe(r, g):
+    # why: a zero cotangent (a branch np.where did not select, a masked element)
+    # times an infinite partial (sqrt or log at 0) is 0, not NaN. Only rules whose
+    # partials can be infinite pay for this check.
+    if not np.all(np.isfinite(r)):
+        return np.where(g == 0, np.zeros_like(r), r)
+    return r
+
+
+def _make_vjp(partial, i, guard):
+    if partial == 1:
+        return lambda g, ans, *args, **kw: unbroadcast(g, args[i])
+    if partial == -1:
+        return lambda g, ans, *args, **kw: unbroadcast(-g, args[i])
+    if guard:
+        def vjp(g, ans, *args, **kw):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = g * partial(ans, *args)
+            return unbroadcast(_nan_safe(r, g), args[i])
+    else:
+        def vjp(g, ans, *args, **kw):
+            return unbroadcast(g * partial(ans, *args), args[i])
+    return vjp
+
+
+def _make_jvp(partial, i, guard):
+    if partial == 1:
+        return lambda t, ans, *args, **kw: broadcast_like(t, ans)
+    if partial == -1:
+        return lambda t, ans, *args, **kw: broadcast_like(-t, ans)
+    if guard:
+        def jvp(t, ans, *args, **kw):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = t * partial(ans, *args)
+            return broadcast_like(_nan_safe(r, t), ans)
+    else:
+        def jvp(t, ans, *args, **kw):
+            return broadcast_like(t * partial(ans, *args), ans)
+    return jvp
+
+
+def _register(fn, prim):
+    if isinstance(fn, np.ufunc):
+        UFUNCS[fn] = prim
+    else:
+        FUNCTIONS[fn] = prim
+    return prim
+
+
+def defelementwise(fn, partials, *, guard=False, name=None):
+    """Register an elementwise function by its partial derivatives.
+
+    Args:
+        fn: a ufunc (or elementwise function) of ``len(partials)`` arguments.
+        partials: one entry per argument: ``partial(ans, *args)``, the number
+            ``1`` or ``-1`` (a constant partial), or None (no derivative).
+        guard: the partials can be infinite (sqrt, log at 0): make a zero
+            cotangent stay zero instead of turning into NaN.
+
+    Returns:
+        The Primitive, also registered for dispatch.
+    """
+    prim = Primitive(fn, name=name or callable_name(fn))
+    prim.defvjp(*(None if p is None else _make_vjp(p, i, guard) for i, p in enumerate(partials)))
+    prim.defjvp(*(None if p is None else _make_jvp(p, i, guard) for i, p in enumerate(partials)))
+    return _register(fn, prim)
+
+
+def _as_tuple(rules):
+    if rules is None:
+        return ()
+    return rules if isinstance(rules, tuple) else (rules,)
+
+
+def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None,
+            multiple_results=False, name=None, impl=None):
+    """Register a function with its VJP and JVP rules side by side.
+
+    Args:
+        fn: the NumPy/SciPy callable dispatch looks up (or any function).
+        vjp: ``vjp(g, ans, *args, **kw)`` for a one-argument function, or a
+            tuple with one rule (or None) per positional argument.
+        jvp: likewise ``jvp(t, ans, *args, **kw)``.
+        vjp_all / jvp_all: one rule for all arguments (variadic / linear functions).
+        multiple_results: `fn` returns a tuple of arrays.
+        impl: the function to call on plain values, when it is not `fn` itself.
+
+    Returns:
+        The Primitive, also registered for dispatch under `fn`.
+    """
+    prim = Primitive(impl or fn, name=name or callable_name(fn),
+                     multiple_results=multiple_results)
+    prim.defvjp(*(_as_tuple(vjp) if vjp is not MISSING else ()), all=vjp_all)
+    prim.defjvp(*(_as_tuple(jvp) if jvp is not MISSING else ()), all=jvp_all)
+    return _register(fn, prim)
+
+
+def defzero(*fns):
+    """Register functions whose derivative is zero wherever it exists."""
+    for fn in fns:
+        _register(fn, Primitive(fn, name=callable_name(fn), zero_derivative=True))
+
+
+def defcomposite(fn, impl):
+    """Register `fn` as implemented by the traceable Python function `impl`."""
+    FUNCTIONS[fn] = impl
+    return impl
+
+
+def primitive(fun=None, *, name=None):
+    """Declare a function whose derivative you supply (decorator).
+
+    The function is called on plain NumPy values; attach rules with
+    ``.defvjp(vjp_x, vjp_y, ...)`` and ``.defjvp(jvp_x, ...)``, each
+    ``rule(g_or_t, ans, *args, **kwargs)``. Use it for code dfdx cannot trace
+    (a C extension, SciPy's solvers) or for a more stable rule.
+
+    Args:
+        fun: the function to wrap.
+        name: how errors refer to it.
+
+    Returns:
+        A `Primitive`, callable like `fun`.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> @dfdx.primitive
+        ... def softplus(x):
+        ...     return np.logaddexp(0.0, x)
+        >>> _ = softplus.defvjp(lambda g, ans, x: g / (1 + np.exp(-x)))
+        >>> _ = softplus.defjvp(lambda t, ans, x: t / (1 + np.exp(-x)))
+        >>> float(dfdx.grad(softplus)(0.0))
+        0.5
+    """
+    if fun is None:
+        return lambda f: primitive(f, name=name)
+    return Primitive(fun, name=name or getattr(fun, "__qualname__", None))

@@ -1,0 +1,113 @@
+"""Pytrees: nested tuple / list / dict / namedtuple containers of arrays.
+
+A leaf is anything that is not one of those containers (an array, a scalar, a
+traced value). ``None`` is an empty container: it has no leaves. Dicts are
+flattened in sorted key order, so two dicts with the same keys always line up.
+"""
+
+from __future__ import annotations
+
+__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "TreeDef"]
+
+
+class TreeDef:
+    """The structure of a pytree, without its leaves."""
+
+    __slots__ = ("kind", "meta", "children")
+
+    def __init__(self, kind, meta=None, children=()):
+        self.kind = kind          # "leaf", "none", "tuple", "list", "dict", "namedtuple"
+        self.meta = meta          # dict keys or namedtuple class
+        self.children = children
+
+    def __eq__(self, other):
+        return (isinstance(other, TreeDef) and self.kind == other.kind
+                and self.meta == other.meta and self.children == other.children)
+
+    def __hash__(self):
+        return hash((self.kind, self.children))
+
+    def __repr__(self):
+        if self.kind == "leaf":
+            return "*"
+        if self.kind == "none":
+            return "None"
+        inner = ", ".join(map(repr, self.children))
+        if self.kind == "dict":
+            return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
+        return {"tuple": f"({inner})", "list": f"[{inner}]"}.get(self.kind, f"{self.meta.__name__}({inner})")
+
+    @property
+    def num_leaves(self):
+        if self.kind == "leaf":
+            return 1
+        return sum(c.num_leaves for c in self.children)
+
+
+LEAF = TreeDef("leaf")
+_NONE = TreeDef("none")
+
+
+def _is_namedtuple(x):
+    return isinstance(x, tuple) and hasattr(type(x), "_fields")
+
+
+def tree_flatten(tree):
+    """Return ``(leaves, treedef)``; leaves in a deterministic order."""
+    leaves = []
+
+    def build(node):
+        t = type(node)
+        if t is tuple or t is list:
+            kids = tuple(build(c) for c in node)
+            return TreeDef("tuple" if t is tuple else "list", None, kids)
+        if t is dict:
+            keys = tuple(sorted(node))
+            return TreeDef("dict", keys, tuple(build(node[k]) for k in keys))
+        if node is None:
+            return _NONE
+        if _is_namedtuple(node):
+            return TreeDef("namedtuple", t, tuple(build(c) for c in node))
+        if isinstance(node, dict):
+            keys = tuple(sorted(node))
+            return TreeDef("dict", keys, tuple(build(node[k]) for k in keys))
+        leaves.append(node)
+        return LEAF
+
+    return leaves, build(tree)
+
+
+def tree_unflatten(treedef, leaves):
+    """Rebuild a pytree of structure `treedef` from an iterable of leaves."""
+    it = iter(leaves)
+
+    def build(td):
+        k = td.kind
+        if k == "leaf":
+            return next(it)
+        if k == "none":
+            return None
+        kids = [build(c) for c in td.children]
+        if k == "tuple":
+            return tuple(kids)
+        if k == "list":
+            return kids
+        if k == "dict":
+            return dict(zip(td.meta, kids))
+        return td.meta(*kids)
+
+    return build(treedef)
+
+
+def tree_leaves(tree):
+    """The leaves of a pytree, in flattening order."""
+    return tree_flatten(tree)[0]
+
+
+def tree_map(f, tree, *rest):
+    """Apply `f` to every leaf (and the matching leaves of `rest`), keeping the structure."""
+    leaves, td = tree_flatten(tree)
+    if not rest:
+        return tree_unflatten(td, [f(x) for x in leaves])
+    others = [tree_flatten(r)[0] for r in rest]
+    return tree_unflatten(td, [f(x, *ys) for x, *ys in zip(leaves, *others)])

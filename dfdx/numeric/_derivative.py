@@ -1,0 +1,559 @@
+"""Derivatives of black-box callables: derivative, gradient, jacobian, hessian, hvp.
+
+Every estimate comes from one engine (`_directional`): the n-th derivative of
+``t -> f(x + t u)`` at t = 0 for a set of directions u, from values on a
+geometric sequence of steps ``h_k = h0 * 2**-k``. A window of w consecutive
+levels gives a high-order stencil (Richardson extrapolation in closed form);
+successive windows give a sequence of estimates whose differences measure the
+truncation error, and the stencil weights give the rounding error
+(``8 eps sum|c_i f_i| / h**n``). The level with the smallest total is kept, and
+its error estimate is the larger of the last difference and the previous one
+scaled down by the stencil's order, plus the rounding term.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dfdx._errors import DomainError
+from dfdx.numeric._evaluate import Evaluator, check_callable
+from dfdx.numeric._extrapolate import EPS, richardson_window
+from dfdx.numeric._stencils import geometric_offsets
+from dfdx.result import Estimate
+
+__all__ = ["derivative", "gradient", "jacobian", "hessian", "hvp"]
+
+Q = 2.0          # ratio between successive steps
+MAX_N = 6
+_METHODS = ("central", "forward", "backward", "complex-step")
+
+
+def _levels_in_window(n: int, side: int) -> int:
+    if side == 0:
+        return 4 + (n - 1) // 2
+    return n + 5
+
+
+def _default_step(x: np.ndarray) -> np.ndarray:
+    # why: an absolute step of 1/2 suits |x| <~ 1 (as in scipy); beyond that grow it
+    # slowly (log) so that x + h is not lost to rounding, and keep it a power of two so
+    # that x + h is exact in binary.
+    s = 0.5 * np.maximum(1.0, np.log2(1.0 + np.abs(x)))
+    return 2.0 ** np.round(np.log2(s))
+
+
+def _check_x(x, who):
+    try:
+        xa = np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"dfdx.numeric.{who} needs x to be a real number or array, got "
+                        f"{type(x).__name__} {x!r:.60}.") from None
+    if not np.all(np.isfinite(xa)):
+        raise ValueError(f"dfdx.numeric.{who} needs a finite x, got {x!r:.80}; "
+                         "for behaviour at infinity use dfdx.numeric.limit.")
+    return xa
+
+
+def _check_n(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise TypeError(f"the derivative order n must be an integer 0..{MAX_N}, got {n!r}.")
+    if n < 0:
+        raise ValueError(f"the derivative order n must be >= 0, got n={n}. For an antiderivative "
+                         "use scipy.integrate.")
+    if n > MAX_N:
+        raise ValueError(f"numeric derivatives of order n={n} are too noisy to be useful; dfdx.numeric "
+                         f"supports n <= {MAX_N}. Use AD (dfdx.derivative) or dfdx.symbolic.diff.")
+
+
+def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
+    """Estimate the n-th derivatives of g_d(t) = f(point_fn(d, t)) at t = 0.
+
+    Args:
+        point_fn: ``point_fn(idx, t) -> values`` evaluates g at offsets ``t`` for the
+            directions ``idx``; returns shape (len(idx), K), NaN where undefined.
+        D: number of directions.
+        n: derivative order (>= 1).
+        h0: shape (D,), first (largest) step per direction.
+        side: shape (D,), 0 central, +1 forward, -1 backward.
+        f0: shape (D, K), g_d(0) (NaN where undefined).
+
+    Returns:
+        dict with ``value``, ``error`` (D, K), ``step`` (D, K), ``order``, ``nfev`` (D,),
+        ``converged`` (D, K).
+    """
+    K = f0.shape[1]
+    nfev = np.zeros(D, dtype=int)
+    w = max(_levels_in_window(n, int(s)) for s in np.unique(side))
+    H, FP, FM = [], [], []
+    need_p = side >= 0
+    need_m = side <= 0
+
+    def add_level(h):
+        fp = np.full((D, K), np.nan)
+        fm = np.full((D, K), np.nan)
+        ip, im = np.nonzero(need_p)[0], np.nonzero(need_m)[0]
+        if ip.size:
+            fp[ip] = point_fn(ip, h[ip])
+        if im.size:
+            fm[im] = point_fn(im, -h[im])
+        H.append(h)
+        FP.append(fp)
+        FM.append(fm)
+
+    offsets = geometric_offsets(w, Q, 0, center=True)
+    best_v = np.full((D, K), np.nan)
+    best_e = np.full((D, K), np.inf)
+    best_h = np.full((D, K), np.nan)
+    best_k = np.full((D, K), -1)
+    best_p = np.zeros((D, K), dtype=int)
+    prev_est = prev_d = None
+    done = np.zeros((D, K), dtype=bool)
+    for k in range(max_levels):
+        add_level(h0 * Q ** -k)
+        if k < w - 1:
+            continue
+        lv = range(k - w + 1, k + 1)
+        vals = np.concatenate([f0[:, :, None],
+                               np.stack([FP[j] for j in lv], axis=2),
+                               np.stack([FM[j] for j in lv], axis=2)], axis=2)
+        scale = np.repeat(H[k - w + 1], K)
+        est, rnd, order = richardson_window(vals.reshape(D * K, -1), offsets, scale, n)
+        est, rnd, order = est.reshape(D, K), rnd.reshape(D, K), order.reshape(D, K)
+        if prev_est is not None:
+            with np.errstate(invalid="ignore", over="ignore"):
+                d = np.abs(est - prev_est)
+                guard = prev_d * Q ** (-order.astype(float)) if prev_d is not None else 0.0
+                err = np.fmax(d, guard) + rnd
+            err = np.where(np.isfinite(err), err, np.inf)
+            better = (err < best_e) & ~done
+            best_v = np.where(better, est, best_v)
+            best_e = np.where(better, err, best_e)
+            best_h = np.where(better, H[k][:, None], best_h)
+            best_k = np.where(better, k, best_k)
+            best_p = np.where(better, order, best_p)
+            target = np.maximum(tol, rtol * np.abs(best_v))
+            stalled = (best_k >= 0) & (k - best_k >= 2)
+            done |= (best_e <= target) | stalled
+            prev_d = d
+            if done.all():
+                break
+        prev_est = est
+    converged = np.isfinite(best_e) & (best_e <= np.maximum(tol, rtol * np.abs(best_v)) * 1e3 + 1e-300)
+    return dict(value=best_v, error=best_e, step=best_h, order=best_p, nfev=nfev,
+                converged=converged, levels=len(H))
+
+
+def _probe_sides(point_fn, D, h0, side, method_sides, f0):
+    """Choose central or one-sided stencils per direction from where f is defined.
+
+    Returns the (possibly reduced) first steps, the side per direction, the
+    evaluations spent, and a note per direction ("" when central worked).
+    """
+    nfev = np.zeros(D, dtype=int)
+    h = h0.copy()
+    notes = [""] * D
+    todo = np.nonzero(method_sides == 0)[0]
+    first_ok_p = np.zeros(D, dtype=bool)
+    first_ok_m = np.zeros(D, dtype=bool)
+    for attempt in range(7):
+        if todo.size == 0:
+            break
+        fp = point_fn(todo, h[todo])
+        fm = point_fn(todo, -h[todo])
+        okp = np.isfinite(fp).any(axis=1)
+        okm = np.isfinite(fm).any(axis=1)
+        if attempt == 0:
+            first_ok_p[todo], first_ok_m[todo] = okp, okm
+        both = okp & okm
+        todo = todo[~both]
+        if todo.size:
+            h[todo] /= 8.0
+    for d in todo:
+        if first_ok_p[d] and not first_ok_m[d]:
+            side[d], h[d] = 1, h0[d]
+            notes[d] = "f is undefined on the left of x; used a one-sided forward stencil"
+        elif first_ok_m[d] and not first_ok_p[d]:
+            side[d], h[d] = -1, h0[d]
+            notes[d] = "f is undefined on the right of x; used a one-sided backward stencil"
+        else:
+            side[d] = 2  # marks: no neighbourhood found
+    return h, side, nfev, notes
+
+
+class _Memo:
+    """Evaluate g_d(t) once per (direction, offset) and count the evaluations."""
+
+    def __init__(self, point_fn, D):
+        self.point_fn = point_fn
+        self.cache = {}
+        self.nfev = np.zeros(D, dtype=int)
+
+    def __call__(self, idx, t):
+        idx = np.asarray(idx)
+        t = np.asarray(t, dtype=float)
+        keys = list(zip(idx.tolist(), t.tolist()))
+        miss = [i for i, key in enumerate(keys) if key not in self.cache]
+        if miss:
+            mi = np.asarray(miss)
+            vals = self.point_fn(idx[mi], t[mi])
+            for r, i in enumerate(miss):
+                self.cache[keys[i]] = vals[r]
+                if t[i] != 0:
+                    self.nfev[idx[i]] += 1
+        return np.stack([self.cache[key] for key in keys]) if keys else np.zeros((0, 1))
+
+
+def _run(point_fn, D, n, h0, method, tol, rtol, max_levels, who, where):
+    """Shared driver: probe the domain, then run the engine; raise when f is undefined."""
+    memo = _Memo(point_fn, D)
+    f0 = memo(np.arange(D), np.zeros(D))
+    side = np.zeros(D, dtype=int)
+    notes = [""] * D
+    if method == "forward":
+        side[:] = 1
+    elif method == "backward":
+        side[:] = -1
+    else:
+        h0, side, _, notes = _probe_sides(memo, D, h0, side, side.copy(), f0)
+    bad = np.nonzero(side == 2)[0]
+    if bad.size:
+        d = int(bad[0])
+        if np.isfinite(f0[d]).all():
+            msg = "f is defined at the point but not around it"
+        else:
+            msg = "f returns NaN (or raises) at the point and on both sides of it"
+        raise DomainError(f"dfdx.numeric.{who}: {msg} ({where(d)}), so no derivative can be estimated "
+                          "there. Check the point is inside f's domain, or that f does not fail "
+                          "for every input (e.g. a wrong argument shape).")
+    res = _directional(memo, D, n, h0, side, f0, tol=tol, rtol=rtol, max_levels=max_levels)
+    bad = ~np.isfinite(res["value"]).all(axis=1)
+    if bad.any():
+        d = int(np.nonzero(bad)[0][0])
+        raise DomainError(f"dfdx.numeric.{who}: too few points where f is defined near {where(d)} "
+                          "to build a stencil; f returns NaN or raises there.")
+    res["nfev"] = memo.nfev
+    res["side"] = side
+    res["notes"] = notes
+    return res
+
+
+def _method_name(side):
+    names = {0: "central", 1: "forward", -1: "backward"}
+    u = sorted(set(int(s) for s in np.ravel(side)))
+    return "/".join(names[s] for s in u)
+
+
+def _validate(f, method, who, tol, rtol):
+    check_callable(f, who)
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}.")
+    if tol is not None and not tol >= 0:
+        raise ValueError(f"tol must be a non-negative number, got {tol!r}.")
+    if rtol is not None and not rtol >= 0:
+        raise ValueError(f"rtol must be a non-negative number, got {rtol!r}.")
+
+
+def _complex_step(f, xa, who):
+    """First derivative by the complex step: Im f(x + i h) / h, exact to rounding."""
+    s = np.maximum(1.0, np.abs(xa))
+    vals = []
+    for h in (1e-20, 1e-10):
+        try:
+            with np.errstate(all="ignore"):
+                y = np.asarray(f(xa + 1j * h * s))
+        except TypeError as e:
+            raise TypeError(f"method='complex-step' needs f to accept complex input, but f raised "
+                            f"TypeError({e}). Use method='central'.") from None
+        except (ValueError, ArithmeticError) as e:
+            raise DomainError(f"dfdx.numeric.{who}: f failed on complex input ({e!r}); "
+                              "use method='central'.") from None
+        if not np.iscomplexobj(y) or y.shape != xa.shape:
+            raise TypeError("method='complex-step' needs f to accept complex input and return a complex "
+                            f"result of the same shape, but f returned {y.dtype} of shape {y.shape} "
+                            "(math.* functions and abs() drop the imaginary part). Use method='central'.")
+        vals.append(y.imag / (h * s))
+    d1, d2 = vals
+    with np.errstate(all="ignore"):
+        err = 4 * EPS * np.abs(d1) + np.abs(d1 - d2) * 1e-20 + np.finfo(float).tiny
+    if not np.all(np.isfinite(d1)):
+        raise DomainError(f"dfdx.numeric.{who}: f is not defined (NaN) at x under complex input; "
+                          "use method='central'.")
+    return d1, err
+
+
+def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, max_levels=24,
+               executor=None, vectorized=None):
+    """Estimate the n-th derivative of a scalar function, with an error estimate.
+
+    Central differences on a geometric sequence of steps ``h_k = h0 / 2**k``,
+    Richardson extrapolation over windows of levels, and the level with the
+    smallest estimated error (truncation + rounding). Near a domain edge (f
+    NaN or raising on one side) it switches to a one-sided stencil and says so
+    in ``info["notes"]``; points where f is undefined are never used.
+
+    Args:
+        f: callable, real scalar in, real scalar out; when it is elementwise
+            (vectorised) and `x` is an array, it is called on whole arrays.
+        x: point (float) or array of points (elementwise derivatives).
+        n: derivative order, 0..6.
+        method: ``"central"`` (falls back to one-sided at domain edges),
+            ``"forward"``, ``"backward"``, or ``"complex-step"`` (n = 1 only;
+            f must accept complex input).
+        step: first (largest) step h0; default ``0.5 * max(1, log2(1 + |x|))``.
+        tol: absolute error target (default 0: as accurate as rounding allows).
+        rtol: relative error target (default 1e-13).
+        max_levels: most step levels to try.
+        executor: a `concurrent.futures.Executor` to evaluate points in parallel;
+            the result is identical to the serial one.
+        vectorized: True if f maps arrays elementwise, False to call it per point,
+            None to find out.
+
+    Returns:
+        Estimate: ``value`` and ``error`` shaped like `x`, ``nfev`` (calls of f
+        per point), ``method``, and ``info`` with ``step``, ``order``,
+        ``converged``, ``notes``.
+
+    Raises:
+        TypeError: f is not callable, or `x` is not real.
+        ValueError: n out of range, or a bad option.
+        DomainError: f is undefined around x.
+
+    Example:
+        >>> import numpy as np
+        >>> d = derivative(np.exp, 0.0, n=6)
+        >>> bool(abs(d.value - 1) < 1e-4), bool(abs(d.value - 1) <= d.error)
+        (True, True)
+        >>> r = derivative(np.sqrt, 0.0)       # sqrt is undefined left of 0
+        >>> r.method
+        'forward'
+    """
+    _validate(f, method, "derivative", tol, rtol)
+    _check_n(n)
+    xa = _check_x(x, "derivative")
+    tol = 0.0 if tol is None else float(tol)
+    rtol = 1e-13 if rtol is None else float(rtol)
+    if n == 0:
+        ev = Evaluator(f, executor, vectorized, elementwise=True)
+        v = ev(xa.reshape(-1)).reshape(xa.shape)
+        return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {})
+    if method == "complex-step":
+        if n != 1:
+            raise ValueError(f"method='complex-step' gives first derivatives only (n=1), got n={n}. "
+                             "Use method='central'.")
+        v, e = _complex_step(f, xa, "derivative")
+        return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20})
+    flat = xa.reshape(-1)
+    D = flat.size
+    ev = Evaluator(f, executor, vectorized, elementwise=True)
+
+    def point_fn(idx, t):
+        pts = flat[idx] + t
+        return ev(pts).reshape(len(idx), 1)
+
+    if step is None:
+        h0 = _default_step(flat)
+    else:
+        h0 = np.broadcast_to(np.asarray(step, dtype=float), xa.shape).reshape(-1).copy()
+        if not np.all(h0 > 0):
+            raise ValueError(f"step must be positive, got {step!r}.")
+    res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
+               lambda d: f"x={flat[d]!r}")
+    shape = xa.shape
+
+    def out(a):
+        a = a.reshape(shape)
+        return a[()] if a.ndim == 0 else a
+
+    notes = sorted(set(s for s in res["notes"] if s))
+    info = {"step": out(res["step"][:, 0]), "order": out(res["order"][:, 0]),
+            "converged": out(res["converged"][:, 0]), "notes": notes, "levels": res["levels"]}
+    if notes and D == 1:
+        info["message"] = notes[0]
+    return Estimate(out(res["value"][:, 0]), out(res["error"][:, 0]), int(res["nfev"].max()) + 1,
+                    _method_name(res["side"]), info)
+
+
+# -- several variables ------------------------------------------------------------------------
+
+
+def _multi(f, x, n, directions, who, executor, vectorized, tol, rtol, method, step, max_levels):
+    """Run the engine on directional derivatives of f at x along each row of `directions`."""
+    check_callable(f, who)
+    if method not in ("central", "forward", "backward"):
+        raise ValueError(f"{who} supports method 'central', 'forward' or 'backward', got {method!r}.")
+    xa = x
+    ev = Evaluator(f, executor, vectorized)
+    D = directions.shape[0]
+    scale = _default_step(xa.reshape(-1)) if step is None else np.full(xa.size, float(step))
+    # step of a direction: the smallest default step among the coordinates it moves
+    dirs_flat = directions.reshape(D, -1)
+    h0 = np.array([scale[np.nonzero(r)[0]].min() if np.any(r) else 0.5 for r in dirs_flat])
+
+    def point_fn(idx, t):
+        if np.all(t == 0):  # why: f(x) is shared by every direction; evaluate it once
+            y = ev(xa[None]).reshape(1, -1)
+            return np.repeat(y, len(idx), axis=0)
+        pts = xa[None] + t.reshape((-1,) + (1,) * xa.ndim) * directions[idx]
+        y = ev(pts)
+        return y.reshape(len(idx), -1)
+
+    res = _run(point_fn, D, n, h0, method, 0.0 if tol is None else tol,
+               1e-13 if rtol is None else rtol, max_levels, who,
+               lambda d: f"x={xa.tolist()!r:.80}, direction {d}")
+    return res, ev.out_shape
+
+
+def _check_vector_x(x, who):
+    xa = _check_x(x, who)
+    if xa.ndim == 0:
+        xa = xa.reshape(1)
+    return xa
+
+
+def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=24,
+             executor=None, vectorized=None):
+    """Estimate the gradient of a scalar function of an array, with error estimates.
+
+    Args:
+        f: callable taking an array shaped like `x` and returning a scalar.
+        x: the point (array of any shape; a scalar is treated as shape (1,)).
+        method, step, tol, rtol, max_levels: as for `derivative`.
+        executor: a `concurrent.futures.Executor`: the points are evaluated in
+            parallel, with results identical to the serial run.
+        vectorized: True if f takes a batch of points stacked along axis 0 and
+            returns one value per point (one call per step level).
+
+    Returns:
+        Estimate with ``value`` and ``error`` shaped like `x`, ``nfev`` the total
+        number of points at which f was evaluated.
+
+    Example:
+        >>> import numpy as np
+        >>> g = gradient(lambda v: v[0]**2 + 3*v[1] + np.exp(v[0]*v[1]), [1.0, 2.0])
+        >>> np.allclose(g.value, [2 + 2*np.exp(2), 3 + np.exp(2)])
+        True
+    """
+    xa = _check_vector_x(x, "gradient")
+    dirs = np.eye(xa.size).reshape((xa.size,) + xa.shape)
+    res, out_shape = _multi(f, xa, 1, dirs, "gradient", executor, vectorized, tol, rtol, method,
+                            step, max_levels)
+    if res["value"].shape[1] != 1:
+        raise ValueError(f"gradient needs f to return a scalar, but it returned shape {out_shape}. "
+                         "Reduce it (np.sum) or use dfdx.numeric.jacobian.")
+    return Estimate(res["value"][:, 0].reshape(xa.shape), res["error"][:, 0].reshape(xa.shape),
+                    int(res["nfev"].sum()) + 1, _method_name(res["side"]),
+                    {"step": res["step"][:, 0].reshape(xa.shape),
+                     "notes": sorted(set(s for s in res["notes"] if s))})
+
+
+def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=24,
+             executor=None, vectorized=None):
+    """Estimate the Jacobian of an array function, shape ``(*out_shape, *x.shape)``.
+
+    Args:
+        f: callable taking an array shaped like `x`, returning an array (or scalar).
+        x: the point.
+        method, step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+
+    Returns:
+        Estimate with ``value`` and ``error`` of shape ``(*out_shape, *x.shape)``.
+
+    Example:
+        >>> import numpy as np
+        >>> J = jacobian(lambda v: np.array([v[0] * v[1], np.sin(v[0])]), [1.0, 2.0])
+        >>> np.allclose(J.value, [[2.0, 1.0], [np.cos(1.0), 0.0]])
+        True
+    """
+    xa = _check_vector_x(x, "jacobian")
+    dirs = np.eye(xa.size).reshape((xa.size,) + xa.shape)
+    res, out_shape = _multi(f, xa, 1, dirs, "jacobian", executor, vectorized, tol, rtol, method,
+                            step, max_levels)
+    out_shape = tuple(out_shape or ())
+    v = np.moveaxis(res["value"], 0, -1).reshape(out_shape + xa.shape)
+    e = np.moveaxis(res["error"], 0, -1).reshape(out_shape + xa.shape)
+    return Estimate(v, e, int(res["nfev"].sum()) + 1, _method_name(res["side"]),
+                    {"notes": sorted(set(s for s in res["notes"] if s))})
+
+
+def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=24, executor=None, vectorized=None):
+    """Estimate the Hessian of a scalar function (symmetric, with mixed partials).
+
+    Diagonal entries are second derivatives along each axis; a mixed partial
+    comes from the second derivative along ``e_i + e_j``:
+    ``H_ij = (D2(e_i + e_j) - H_ii - H_jj) / 2``, so H is symmetric by construction
+    and its error estimate adds the three errors.
+
+    Args:
+        f: callable taking an array shaped like `x`, returning a scalar.
+        x: the point (array, any shape).
+        step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+
+    Returns:
+        Estimate with ``value`` and ``error`` of shape ``(*x.shape, *x.shape)``.
+
+    Example:
+        >>> import numpy as np
+        >>> A = np.array([[2.0, 1.0], [1.0, 3.0]])
+        >>> H = hessian(lambda v: 0.5 * v @ A @ v, [0.3, -0.2])
+        >>> np.allclose(H.value, A)
+        True
+    """
+    xa = _check_vector_x(x, "hessian")
+    m = xa.size
+    eye = np.eye(m)
+    pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
+    dirs = np.concatenate([eye] + ([np.array([eye[i] + eye[j] for i, j in pairs])] if pairs else []))
+    res, out_shape = _multi(f, xa, 2, dirs.reshape((-1,) + xa.shape), "hessian", executor, vectorized,
+                            tol, rtol, "central", step, max_levels)
+    if res["value"].shape[1] != 1:
+        raise ValueError(f"hessian needs f to return a scalar, but it returned shape {out_shape}.")
+    dv, de = res["value"][:, 0], res["error"][:, 0]
+    H = np.diag(dv[:m]).astype(float)
+    E = np.diag(de[:m]).astype(float)
+    for k, (i, j) in enumerate(pairs):
+        H[i, j] = H[j, i] = 0.5 * (dv[m + k] - dv[i] - dv[j])
+        E[i, j] = E[j, i] = 0.5 * (de[m + k] + de[i] + de[j])
+    return Estimate(H.reshape(xa.shape * 2), E.reshape(xa.shape * 2), int(res["nfev"].sum()) + 1,
+                    _method_name(res["side"]), {"notes": sorted(set(s for s in res["notes"] if s))})
+
+
+def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=24, executor=None, vectorized=None):
+    """Estimate the Hessian-vector product ``H(x) @ v`` without forming H.
+
+    Uses ``(H v)_i = (D2(e_i + v) - D2(e_i) - D2(v)) / 2`` with second directional
+    derivatives ``D2(u) = u^T H u``: 2 m + 1 directions instead of m (m + 1) / 2.
+
+    Args:
+        f: callable taking an array shaped like `x`, returning a scalar.
+        x: the point.
+        v: the vector, same shape as `x`.
+        step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+
+    Returns:
+        Estimate with ``value`` and ``error`` shaped like `x`.
+
+    Example:
+        >>> import numpy as np
+        >>> A = np.array([[2.0, 1.0], [1.0, 3.0]])
+        >>> r = hvp(lambda w: 0.5 * w @ A @ w, [0.3, -0.2], [1.0, 2.0])
+        >>> np.allclose(r.value, A @ [1.0, 2.0])
+        True
+    """
+    xa = _check_vector_x(x, "hvp")
+    va = np.asarray(v, dtype=float)
+    if va.shape != xa.shape and va.size == xa.size:
+        va = va.reshape(xa.shape)
+    if va.shape != xa.shape:
+        raise ValueError(f"hvp needs v shaped like x {xa.shape}, got {va.shape}.")
+    m = xa.size
+    eye = np.eye(m).reshape((m,) + xa.shape)
+    dirs = np.concatenate([va[None], eye, eye + va[None]])
+    res, out_shape = _multi(f, xa, 2, dirs, "hvp", executor, vectorized, tol, rtol, "central", step,
+                            max_levels)
+    dv, de = res["value"][:, 0], res["error"][:, 0]
+    hv = 0.5 * (dv[1 + m:] - dv[1:1 + m] - dv[0])
+    he = 0.5 * (de[1 + m:] + de[1:1 + m] + de[0])
+    return Estimate(hv.reshape(xa.shape), he.reshape(xa.shape), int(res["nfev"].sum()) + 1,
+                    _method_name(res["side"]), {})

@@ -1,0 +1,3 @@
+def limit(*a, **k):
+    raise NotImplementedError
+continuity = limit

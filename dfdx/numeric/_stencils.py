@@ -1,0 +1,91 @@
+"""Finite-difference stencils: weights for any set of offsets and any derivative order.
+
+A stencil is a set of offsets ``o_i`` (in units of a step h) and weights ``c_i`` with
+``sum_i c_i f(x + o_i h) / h**n = f^(n)(x) + O(h**p)``. The weights solve the
+moment conditions ``sum_i c_i o_i**k / k! = [k == n]`` for ``k < len(offsets)``,
+so any subset of points works: this is what lets a stencil drop the points where
+f is undefined and still give an honest estimate from the rest.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["weights", "accuracy_order", "geometric_offsets"]
+
+
+@lru_cache(maxsize=4096)
+def _weights_cached(offsets: tuple, n: int) -> tuple:
+    o = np.asarray(offsets, dtype=float)
+    m = o.size
+    k = np.arange(m)
+    fact = np.array([math.factorial(int(i)) for i in k], dtype=float)
+    V = o[None, :] ** k[:, None] / fact[:, None]
+    rhs = np.zeros(m)
+    rhs[n] = 1.0
+    c = np.linalg.solve(V, rhs)
+    # why: the order of accuracy is read off the first moment that is not cancelled;
+    # symmetric stencils cancel one more than their size suggests.
+    p = None
+    scale = np.sum(np.abs(c) * np.abs(o) ** m) + 1e-300
+    for kk in range(m, m + 3):
+        mom = np.sum(c * o**kk) / math.factorial(kk)
+        if abs(mom) > 1e-9 * scale / math.factorial(kk):
+            p = kk - n
+            break
+    if p is None:
+        p = m + 2 - n
+    return tuple(c), p
+
+
+def weights(offsets, n: int) -> np.ndarray:
+    """Return the weights of the n-th derivative stencil on `offsets` (in step units).
+
+    Args:
+        offsets: distinct real offsets, at least n + 1 of them.
+        n: derivative order (0 allowed: interpolation to the centre).
+
+    Returns:
+        Array of weights, same length as `offsets`.
+
+    Example:
+        >>> weights([-1.0, 0.0, 1.0], 2).tolist()
+        [1.0, -2.0, 1.0]
+    """
+    c, _ = _weights_cached(tuple(float(v) for v in offsets), int(n))
+    return np.array(c)
+
+
+def accuracy_order(offsets, n: int) -> int:
+    """Return p such that the stencil's error is O(h**p).
+
+    Example:
+        >>> accuracy_order([-1.0, 0.0, 1.0], 1), accuracy_order([0.0, 1.0], 1)
+        (2, 1)
+    """
+    return _weights_cached(tuple(float(v) for v in offsets), int(n))[1]
+
+
+def geometric_offsets(w: int, q: float, side: int, center: bool = True) -> np.ndarray:
+    """Return the offsets of a geometric stencil: ``±q**-j`` for j < w, and 0.
+
+    Args:
+        w: number of step levels.
+        q: ratio between successive steps (> 1).
+        side: 0 for both sides, +1 for forward (positive offsets), -1 for backward.
+        center: include the offset 0.
+
+    Example:
+        >>> geometric_offsets(2, 2.0, 0).tolist()
+        [0.0, 1.0, 0.5, -1.0, -0.5]
+    """
+    pos = q ** -np.arange(w, dtype=float)
+    parts = [np.zeros(1)] if center else []
+    if side >= 0:
+        parts.append(pos)
+    if side <= 0:
+        parts.append(-pos)
+    return np.concatenate(parts)

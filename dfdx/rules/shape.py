@@ -1,0 +1,386 @@
+"""Shape and indexing: reshaping, transposing, joining, slicing and scattering.
+
+Only a few of these are primitives (reshape, transpose, broadcast_to, indexing
+and its adjoint `untake`, concatenate, flip, roll, pad); the rest are
+composed from them, so they need no rules of their own.
+"""
+
+import numpy as np
+
+from dfdx._numpy.box import _astype, _getitem, getval
+from dfdx._numpy.registry import FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast
+
+
+def _norm_axis(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis))
+    return (axis % ndim,)
+
+
+# --- primitives ----------------------------------------------------------
+
+def _reshape(x, shape, order="C"):
+    return np.reshape(x, shape, order=order)
+
+
+reshape = defrule(
+    _reshape,
+    vjp=(lambda g, ans, x, shape, order="C": reshape(g, shape_of(x), order=order), None),
+    jvp=(lambda t, ans, x, shape, order="C": reshape(t, shape_of(ans), order=order), None),
+    name="numpy.reshape")
+defcomposite(np.reshape, lambda a, shape=None, order="C", **kw: reshape(
+    a, kw.get("newshape", shape), order=order))
+
+
+def _transpose(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def _inverse_perm(axes, ndim):
+    if axes is None:
+        return None
+    return tuple(np.argsort([a % ndim for a in axes]))
+
+
+transpose = defrule(
+    _transpose,
+    vjp=(lambda g, ans, x, axes=None: transpose(g, _inverse_perm(axes, len(shape_of(x)))), None),
+    jvp=(lambda t, ans, x, axes=None: transpose(t, axes), None),
+    name="numpy.transpose")
+defcomposite(np.transpose, lambda a, axes=None: transpose(a, axes))
+defcomposite(np.permute_dims, lambda a, axes=None: transpose(a, axes))
+
+
+broadcast_to = defrule(
+    np.broadcast_to,
+    vjp=(lambda g, ans, x, shape, subok=False: unbroadcast(g, x), None),
+    jvp=(lambda t, ans, x, shape, subok=False: broadcast_to(t, shape), None))
+
+
+def _untake(g, key, shape):
+    """The adjoint of x[key]: a zero array of `shape` with `g` added at `key`."""
+    out = np.zeros(shape, dtype=np.result_type(g))
+    if _is_basic(key):
+        out[key] = g
+    else:
+        np.add.at(out, key, g)   # why: repeated fancy indices must accumulate
+    return out
+
+
+def _is_basic(key):
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
+
+
+getitem = defrule(
+    _getitem,
+    vjp=(lambda g, ans, x, key: untake(g, key, shape_of(x)), None),
+    jvp=(lambda t, ans, x, key: getitem(t, key), None),
+    name="indexing x[...]")
+untake = defrule(
+    _untake,
+    vjp=(lambda g, ans, x, key, shape: getitem(g, key), None, None),
+    jvp=(lambda t, ans, x, key, shape: untake(t, key, shape), None, None),
+    name="scatter-add (the adjoint of indexing)")
+
+
+def _concatenate(axis, *xs):
+    return np.concatenate(xs, axis=axis)
+
+
+def _concatenate_vjp(g, ans, axis, *xs):
+    axis = 0 if axis is None else axis
+    bounds = np.cumsum([shape_of(x)[axis] for x in xs])[:-1]
+    nd = len(shape_of(g))
+    parts = []
+    start = 0
+    for x, stop in zip(xs, list(bounds) + [None]):
+        idx = [slice(None)] * nd
+        idx[axis] = slice(start, stop)
+        parts.append(getitem(g, tuple(idx)))
+        start = stop
+    return (None, *parts)
+
+
+def _concatenate_jvp(ts, ans, axis, *xs):
+    return concatenate_prim(axis, *(np.zeros_like(getval(x)) if t is None else t
+                                    for x, t in zip(xs, ts[1:])))
+
+
+concatenate_prim = defrule(_concatenate, vjp_all=_concatenate_vjp, jvp_all=_concatenate_jvp,
+                           name="numpy.concatenate")
+
+
+def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
+    if axis is None:
+        return concatenate_prim(0, *(ravel(a) for a in arrays))
+    return concatenate_prim(axis, *arrays)
+
+
+defcomposite(np.concatenate, concatenate)
+
+flip = defrule(
+    np.flip,
+    vjp=(lambda g, ans, x, axis=None: flip(g, axis),),
+    jvp=(lambda t, ans, x, axis=None: flip(t, axis),))
+
+roll = defrule(
+    np.roll,
+    vjp=(lambda g, ans, x, shift, axis=None: roll(g, np.negative(shift), axis), None),
+    jvp=(lambda t, ans, x, shift, axis=None: roll(t, shift, axis), None))
+
+
+def _pad(x, pad_width, mode="constant", constant_values=0):
+    if mode != "constant":
+        raise NotImplementedError(f"dfdx differentiates np.pad with mode='constant' only, "
+                                  f"not mode={mode!r}.")
+    return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
+
+
+def _unpad(g, x, pad_width):
+    widths = np.broadcast_to(np.asarray(pad_width), (len(shape_of(x)), 2))
+    return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape_of(x))))
+
+
+pad = defrule(
+    np.pad,
+    vjp=(lambda g, ans, x, pad_width, mode="constant", constant_values=0: _unpad(g, x, pad_width),
+         None),
+    jvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(t, pad_width),
+         None),
+    impl=_pad)
+
+astype = defrule(
+    _astype,
+    vjp=(lambda g, ans, x, dtype: astype(g, np.result_type(getval(x))), None),
+    jvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
+    name="astype")
+
+
+# --- composed from the primitives above ----------------------------------
+
+def ravel(a, order="C"):
+    return reshape(a, (-1,), order=order)
+
+
+def squeeze(a, axis=None):
+    shape = shape_of(a)
+    axes = [i for i, s in enumerate(shape) if s == 1] if axis is None else _norm_axis(axis, len(shape))
+    return reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
+
+
+def expand_dims(a, axis):
+    shape = list(shape_of(a))
+    axes = _norm_axis(axis, len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1))
+    for ax in axes:
+        shape.insert(ax, 1)
+    return reshape(a, tuple(shape))
+
+
+def moveaxis(a, source, destination):
+    nd = len(shape_of(a))
+    src = [s % nd for s in (source if isinstance(source, (tuple, list)) else (source,))]
+    dst = [d % nd for d in (destination if isinstance(destination, (tuple, list)) else (destination,))]
+    order = [n for n in range(nd) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, tuple(order))
+
+
+def swapaxes(a, axis1, axis2):
+    nd = len(shape_of(a))
+    perm = list(range(nd))
+    perm[axis1 % nd], perm[axis2 % nd] = perm[axis2 % nd], perm[axis1 % nd]
+    return transpose(a, tuple(perm))
+
+
+def atleast_1d(*arys):
+    out = [a if len(shape_of(a)) >= 1 else reshape(a, (1,)) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_2d(*arys):
+    def one(a):
+        s = shape_of(a)
+        return a if len(s) >= 2 else reshape(a, (1,) * (2 - len(s)) + tuple(s))
+    out = [one(a) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def atleast_3d(*arys):
+    def one(a):
+        s = shape_of(a)
+        if len(s) == 0:
+            return reshape(a, (1, 1, 1))
+        if len(s) == 1:
+            return reshape(a, (1, s[0], 1))
+        if len(s) == 2:
+            return reshape(a, (*s, 1))
+        return a
+    out = [one(a) for a in arys]
+    return out[0] if len(out) == 1 else out
+
+
+def stack(arrays, axis=0, out=None, dtype=None, casting=None):
+    arrays = list(arrays)
+    nd = len(shape_of(arrays[0])) + 1
+    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis=axis % nd)
+
+
+def hstack(tup, dtype=None, casting=None):
+    arrs = [atleast_1d(a) for a in tup]
+    return concatenate(arrs, axis=0 if len(shape_of(arrs[0])) == 1 else 1)
+
+
+def vstack(tup, dtype=None, casting=None):
+    return concatenate([atleast_2d(a) for a in tup], axis=0)
+
+
+def dstack(tup):
+    return concatenate([atleast_3d(a) for a in tup], axis=2)
+
+
+def column_stack(tup):
+    cols = [reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in tup]
+    return concatenate(cols, axis=1)
+
+
+def split(ary, indices_or_sections, axis=0):
+    n = shape_of(ary)[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if n % indices_or_sections:
+            raise ValueError("array split does not result in an equal division")
+        step = n // indices_or_sections
+        bounds = list(range(step, n, step))
+    else:
+        bounds = list(indices_or_sections)
+    nd = len(shape_of(ary))
+    out = []
+    for lo, hi in zip([0] + bounds, bounds + [None]):
+        idx = [slice(None)] * nd
+        idx[axis] = slice(lo, hi)
+        out.append(getitem(ary, tuple(idx)))
+    return out
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = shape_of(ary)[axis]
+        k = indices_or_sections
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        return split(ary, list(np.cumsum(sizes)[:-1]), axis)
+    return split(ary, indices_or_sections, axis)
+
+
+def tile(A, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    shape = tuple(shape_of(A))
+    nd = max(len(shape), len(reps))
+    shape = (1,) * (nd - len(shape)) + shape
+    reps = (1,) * (nd - len(reps)) + reps
+    x = reshape(A, tuple(v for s in shape for v in (1, s)))
+    x = broadcast_to(x, tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    return reshape(x, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def repeat(a, repeats, axis=None):
+    if axis is None:
+        a, axis = ravel(a), 0
+    shape = shape_of(a)
+    axis %= len(shape)
+    if isinstance(repeats, (int, np.integer)):
+        x = expand_dims(a, axis + 1)
+        x = broadcast_to(x, shape[:axis + 1] + (int(repeats),) + shape[axis + 1:])
+        return reshape(x, shape[:axis] + (shape[axis] * int(repeats),) + shape[axis + 1:])
+    index = np.repeat(np.arange(shape[axis]), repeats)
+    return getitem(a, (slice(None),) * axis + (index,))
+
+
+def take(a, indices, axis=None, out=None, mode="raise"):
+    if axis is None:
+        return getitem(ravel(a), indices)
+    return getitem(a, (slice(None),) * (axis % len(shape_of(a))) + (indices,))
+
+
+def take_along_axis(arr, indices, axis):
+    if axis is None:
+        return getitem(ravel(arr), indices)
+    shape = shape_of(arr)
+    nd = len(shape)
+    axis %= nd
+    idx = []
+    for i in range(nd):
+        if i == axis:
+            idx.append(np.asarray(indices))
+        else:
+            idx.append(np.arange(shape[i]).reshape([-1 if j == i else 1 for j in range(nd)]))
+    return getitem(arr, tuple(idx))
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    x = moveaxis(a, (axis1, axis2), (-2, -1))
+    n, m = shape_of(x)[-2:]
+    rows = np.arange(max(0, -offset), min(n, m - offset))
+    return getitem(x, (Ellipsis, rows, rows + offset))
+
+
+def diag(v, k=0):
+    shape = shape_of(v)
+    if len(shape) == 2:
+        return diagonal(v, k)
+    if len(shape) != 1:
+        raise ValueError("Input must be 1- or 2-d.")
+    n = shape[0] + abs(k)
+    rows = np.arange(shape[0]) + max(0, -k)
+    return untake(v, (rows, rows + k), (n, n))
+
+
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    return np.sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+def _tri_mask(shape, k, upper):
+    n, m = shape[-2:]
+    return np.triu(np.ones((n, m), bool), k) if upper else np.tril(np.ones((n, m), bool), k)
+
+
+def triu(m, k=0):
+    return np.where(_tri_mask(shape_of(m), k, True), m, 0)
+
+
+def tril(m, k=0):
+    return np.where(_tri_mask(shape_of(m), k, False), m, 0)
+
+
+def copy(a, order="K", subok=False):
+    return a
+
+
+def shape(a):
+    return shape_of(a)
+
+
+for _np_fn, _impl in {
+    np.ravel: ravel, np.squeeze: squeeze, np.expand_dims: expand_dims, np.moveaxis: moveaxis,
+    np.swapaxes: swapaxes, np.atleast_1d: atleast_1d, np.atleast_2d: atleast_2d,
+    np.atleast_3d: atleast_3d, np.stack: stack, np.hstack: hstack, np.vstack: vstack,
+    np.dstack: dstack, np.column_stack: column_stack, np.split: split,
+    np.array_split: array_split, np.tile: tile, np.repeat: repeat, np.take: take,
+    np.take_along_axis: take_along_axis, np.diagonal: diagonal, np.diag: diag, np.trace: trace,
+    np.triu: triu, np.tril: tril, np.copy: copy, np.shape: shape,
+    np.ndim: lambda a: len(shape_of(a)),
+    np.size: lambda a, axis=None: int(np.prod(shape_of(a))) if axis is None else shape_of(a)[axis],
+    np.result_type: lambda *a: np.result_type(*(getval(x) for x in a)),
+    np.iscomplexobj: lambda x: np.iscomplexobj(getval(x)),
+    np.isrealobj: lambda x: np.isrealobj(getval(x)),
+}.items():
+    defcomposite(_np_fn, _impl)
+
+defzero(np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax, np.argmin,
+        np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isclose, np.allclose,
+        np.array_equal, np.all, np.any, np.unique, np.searchsorted, np.digitize,
+        np.histogram, np.argwhere)
+
+assert np.reshape in FUNCTIONS
