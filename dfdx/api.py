@@ -115,7 +115,10 @@ class _Vjp:
     def __init__(self, f, args, kwargs, argnums, has_aux, who):
         self.trace = trace = ReverseTrace()
         args, self.boxed = _box_args(trace.new_box, args, argnums)
-        out = f(*args, **kwargs)
+        try:
+            out = f(*args, **kwargs)
+        finally:
+            trace.done = True
         self.aux = None
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
@@ -304,7 +307,10 @@ def jvp(f, primals, tangents, has_aux=False):
                                  f"primal shape {np.shape(getval(x))}.")
             boxes.append(trace.new_box(x, _tangent_like(tx, x)))
         args.append(tree_unflatten(ptd, boxes))
-    out = f(*args)
+    try:
+        out = f(*args)
+    finally:
+        trace.done = True
     aux = None
     if has_aux:
         out, aux = out

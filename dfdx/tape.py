@@ -1,3 +1,375 @@
-"""GradientTape (in progress)."""
-class GradientTape: pass
-class Variable: pass
+"""GradientTape and Variable: the one stateful API, for people coming from TensorFlow.
+
+A tape records the NumPy operations done on watched values inside its
+``with`` block; ``tape.gradient(target, sources)`` then runs a backward sweep.
+A `Variable` is watched by every tape that is recording when it is used.
+Nest tapes for higher derivatives: the outer tape records the inner tape's
+backward sweep.
+
+Example:
+    >>> import dfdx
+    >>> x = dfdx.Variable(1.0)
+    >>> with dfdx.GradientTape() as outer:
+    ...     with dfdx.GradientTape() as inner:
+    ...         y = 2*x**2 + 3*x + 1
+    ...     dy = inner.gradient(y, x)
+    >>> float(dy), float(outer.gradient(dy, x))
+    (7.0, 4.0)
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from dfdx._core import Box, ReverseTrace
+from dfdx._errors import TapeError, TracerConversionError
+from dfdx._numpy.box import getval
+from dfdx._tree import tree_flatten, tree_unflatten
+from dfdx.api import _as_input, _float_dtype, _match_input, _zeros_like
+
+__all__ = ["GradientTape", "Variable"]
+
+_recording: list = []   # tapes inside their `with` block, outermost first
+
+
+class GradientTape:
+    """Record operations on watched values to differentiate them afterwards.
+
+    Args:
+        persistent: allow several `gradient` / `jacobian` calls (the tape is
+            kept until the object is deleted). A non-persistent tape raises on
+            its second use.
+        watch_accessed_variables: watch every `Variable` used inside the block
+            (True), or only those passed to `watch` (False).
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> with dfdx.GradientTape() as tape:
+        ...     x = tape.watch(np.array([1.0, 2.0]))
+        ...     y = np.sum(x**2)
+        >>> tape.gradient(y, x)
+        array([2., 4.])
+    """
+
+    def __init__(self, persistent=False, watch_accessed_variables=True):
+        self.persistent = persistent
+        self.watch_accessed_variables = watch_accessed_variables
+        self._trace = None
+        self._vars = {}      # id(Variable) -> (Variable, box)
+        self._leaves = []    # every leaf box of this tape
+        self._used = False
+
+    def __enter__(self):
+        if self._trace is not None:
+            raise TapeError("This GradientTape was already used in a `with` block. "
+                            "Create a new GradientTape for each recording.")
+        self._trace = ReverseTrace()
+        _recording.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _recording.remove(self)
+        self._trace.done = True
+        return False
+
+    @property
+    def recording(self):
+        """Whether the tape is inside its ``with`` block."""
+        return self in _recording
+
+    def _check_recording(self, who):
+        if self._trace is None:
+            raise TapeError(f"GradientTape.{who} was called before the tape recorded anything. "
+                            "Use it as `with dfdx.GradientTape() as tape: ...`.")
+
+    def _lift(self, var, value):
+        entry = self._vars.get(id(var))
+        if entry is None:
+            box = self._trace.new_box(_as_input(value))
+            self._vars[id(var)] = (var, box)
+            self._leaves.append(box)
+            return box
+        return entry[1]
+
+    def watch(self, x):
+        """Watch `x` and return the value to compute with.
+
+        A `Variable` is returned unchanged (it is watched from now on). A plain
+        array or number is returned as a traced value: compute with what
+        `watch` returns (``x = tape.watch(x)``), since a NumPy array cannot be
+        changed in place to record operations.
+        """
+        self._check_recording("watch")
+        if isinstance(x, Variable):
+            x._current()  # lift it through every recording tape
+            if id(x) not in self._vars:
+                self._lift(x, x._value_below(self))
+            return x
+        leaves, td = tree_flatten(x)
+        out = []
+        for v in leaves:
+            if isinstance(v, Variable):
+                self.watch(v)
+                out.append(v)
+                continue
+            box = self._trace.new_box(_as_input(v))
+            self._leaves.append(box)
+            out.append(box)
+        return tree_unflatten(td, out) if td.kind != "leaf" else out[0]
+
+    def _source_box(self, s):
+        if isinstance(s, Variable):
+            entry = self._vars.get(id(s))
+            return None if entry is None else entry[1]
+        if isinstance(s, Box):
+            b = s
+            while isinstance(b, Box):
+                if b._trace is self._trace:
+                    return b
+                b = b._value
+            return None
+        raise TypeError(f"GradientTape sources must be Variables or values returned by "
+                        f"tape.watch(...), not {type(s).__name__}.")
+
+    def _start(self, who):
+        self._check_recording(who)
+        if self._used and not self.persistent:
+            raise TapeError("A non-persistent GradientTape computes gradients only once. "
+                            "Use dfdx.GradientTape(persistent=True) to call gradient() or "
+                            "jacobian() several times.")
+        self._used = True
+
+    def _seeds(self, target, output_gradients, who):
+        leaves, _ = tree_flatten(target)
+        ogs = [None] * len(leaves) if output_gradients is None else tree_flatten(output_gradients)[0]
+        seeds = []
+        for t, og in zip(leaves, ogs):
+            b = self._source_box(t) if isinstance(t, (Box, Variable)) else None
+            if b is None:
+                continue
+            v = getval(b._value)
+            seeds.append((b._aux, np.ones(np.shape(v), _float_dtype(v)) if og is None else og))
+        if not seeds:
+            raise TapeError(
+                f"GradientTape.{who}: the target was not computed from any watched value while "
+                "this tape was recording, so it has no derivative to give. Compute the target "
+                "inside the tape's `with` block. For a second derivative, nest two tapes: "
+                "`with GradientTape() as t2: with GradientTape() as t1: y = f(x)` then "
+                "`dy = t1.gradient(y, x)` inside t2's block, and `t2.gradient(dy, x)`.")
+        return seeds
+
+    def _sweep(self, seeds, sources):
+        for b in self._leaves:
+            b._aux.g = None
+        self._trace.backward(seeds)
+        out = []
+        for s in sources:
+            b = self._source_box(s)
+            if b is None:
+                out.append(_zeros_like(s.value if isinstance(s, Variable) else s))
+                continue
+            g = b._aux.g
+            out.append(_zeros_like(b._value) if g is None else _match_input(g, b._value))
+        for b in self._leaves:
+            b._aux.g = None
+        return out
+
+    def gradient(self, target, sources, output_gradients=None):
+        """Return d(sum of target)/d(source) for each source.
+
+        Args:
+            target: a value computed inside the ``with`` block (or a pytree of them;
+                their sum is differentiated, as TensorFlow does).
+            sources: a Variable, a watched value, or a pytree of them.
+            output_gradients: optional cotangents for the targets (same structure).
+
+        Returns:
+            Gradients with the structure of `sources`; a source the target does
+            not depend on gets zeros.
+
+        Raises:
+            TapeError: the tape is reused without persistent=True, or the target
+                was not computed while this tape was recording.
+        """
+        self._start("gradient")
+        seeds = self._seeds(target, output_gradients, "gradient")
+        leaves, td = tree_flatten(sources)
+        return tree_unflatten(td, self._sweep(seeds, leaves))
+
+    def jacobian(self, target, sources):
+        """Return the Jacobian of `target` w.r.t. each source, shape ``(*target.shape, *source.shape)``."""
+        self._start("jacobian")
+        b = self._source_box(target) if isinstance(target, (Box, Variable)) else None
+        if b is None:
+            self._seeds(target, None, "jacobian")   # raises the teaching error
+        v = getval(b._value)
+        shape = np.shape(v)
+        n = int(np.prod(shape))
+        leaves, td = tree_flatten(sources)
+        rows = []
+        for j in range(n):
+            e = np.zeros(n, _float_dtype(v))
+            e[j] = 1
+            rows.append(self._sweep([(b._aux, e.reshape(shape))], leaves))
+        out = []
+        for k, s in enumerate(leaves):
+            sshape = np.shape(getval(s.value if isinstance(s, Variable) else s))
+            out.append(np.reshape(np.stack([r[k] for r in rows]), shape + sshape))
+        return tree_unflatten(td, out)
+
+    def reset(self):
+        """Forget what was recorded (like TensorFlow's tape.reset())."""
+        self._trace = ReverseTrace()
+        self._trace.done = not self.recording
+        self._vars.clear()
+        self._leaves.clear()
+        self._used = False
+
+
+_BINARY = {
+    "__add__": operator.add, "__sub__": operator.sub, "__mul__": operator.mul,
+    "__truediv__": operator.truediv, "__floordiv__": operator.floordiv, "__mod__": operator.mod,
+    "__pow__": operator.pow, "__matmul__": operator.matmul,
+    "__lt__": operator.lt, "__le__": operator.le, "__gt__": operator.gt, "__ge__": operator.ge,
+    "__eq__": operator.eq, "__ne__": operator.ne,
+}
+
+
+def _unwrap(x):
+    return x._current() if isinstance(x, Variable) else x
+
+
+class Variable:
+    """A value that every recording `GradientTape` watches automatically.
+
+    Args:
+        value: a number or array (ints become floats).
+
+    Attributes:
+        value: the current (plain) value.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> x, y = dfdx.Variable(1.0), dfdx.Variable(2.0)
+        >>> with dfdx.GradientTape() as tape:
+        ...     z = x**2 + 3*y + np.exp(x*y)
+        >>> fx, fy = tape.gradient(z, [x, y])
+        >>> round(float(fx), 6), round(float(fy), 6)
+        (16.778112, 10.389056)
+    """
+
+    __array_priority__ = 200.0
+
+    def __init__(self, value):
+        self.value = _as_input(getval(value.value if isinstance(value, Variable) else value))
+
+    def _value_below(self, tape):
+        v = self.value
+        for t in _recording:
+            if t is tape:
+                break
+            if t.watch_accessed_variables or id(self) in t._vars:
+                v = t._lift(self, v)
+        return v
+
+    def _current(self):
+        v = self.value
+        for t in _recording:
+            if t.watch_accessed_variables or id(self) in t._vars:
+                v = t._lift(self, v)
+        return v
+
+    def assign(self, value):
+        """Set the value (outside a gradient computation), like ``tf.Variable.assign``."""
+        self.value = _as_input(getval(_unwrap(value)))
+        return self
+
+    def assign_add(self, delta):
+        """Add `delta` to the value."""
+        return self.assign(self.value + getval(_unwrap(delta)))
+
+    def assign_sub(self, delta):
+        """Subtract `delta` from the value."""
+        return self.assign(self.value - getval(_unwrap(delta)))
+
+    def numpy(self):
+        """The value as a NumPy array (or scalar)."""
+        return self.value
+
+    @property
+    def shape(self):
+        return np.shape(self.value)
+
+    @property
+    def dtype(self):
+        return np.result_type(self.value)
+
+    @property
+    def ndim(self):
+        return np.ndim(self.value)
+
+    @property
+    def T(self):
+        return _unwrap(self).T
+
+    def __repr__(self):
+        return f"Variable({self.value!r})"
+
+    def __float__(self):
+        return float(self.value)
+
+    def __array__(self, dtype=None, copy=None):
+        if _recording:
+            raise TracerConversionError(
+                "np.asarray() was called on a Variable while a GradientTape is recording, "
+                "which would drop its derivative. Compute with NumPy functions on the Variable "
+                "itself (np.exp(x), x @ w), or use x.numpy() outside the tape.")
+        return np.asarray(self.value, dtype=dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return getattr(ufunc, method)(*(_unwrap(x) for x in inputs), **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        def conv(a):
+            if isinstance(a, (list, tuple)):
+                return type(a)(conv(x) for x in a)
+            return _unwrap(a)
+        return func(*conv(args), **{k: conv(v) for k, v in kwargs.items()})
+
+    def __getitem__(self, key):
+        return _unwrap(self)[key]
+
+    def __len__(self):
+        return len(self.value)
+
+    def __neg__(self):
+        return -_unwrap(self)
+
+    def __pos__(self):
+        return _unwrap(self)
+
+    def __abs__(self):
+        return abs(_unwrap(self))
+
+    def __bool__(self):
+        return bool(np.all(self.value))
+
+    __hash__ = object.__hash__
+
+
+def _binary(op):
+    def fwd(self, other):
+        return op(_unwrap(self), _unwrap(other))
+
+    def rev(self, other):
+        return op(_unwrap(other), _unwrap(self))
+    return fwd, rev
+
+
+for _name, _op in _BINARY.items():
+    _f, _r = _binary(_op)
+    setattr(Variable, _name, _f)
+    if _name not in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"):
+        setattr(Variable, "__r" + _name[2:], _r)

@@ -208,11 +208,12 @@ class _Select:
 class ReverseTrace:
     """A reverse-mode trace: records a tape of nodes for one backward sweep (or several)."""
 
-    __slots__ = ("level", "tape")
+    __slots__ = ("level", "tape", "done")
 
     def __init__(self):
         self.level = new_level()
         self.tape = []
+        self.done = False   # the traced function has returned (or the tape closed)
 
     def new_box(self, value):
         """Wrap an input value: a leaf of this trace."""
@@ -278,10 +279,11 @@ class ReverseTrace:
 class ForwardTrace:
     """A forward-mode trace: each box carries its tangent."""
 
-    __slots__ = ("level",)
+    __slots__ = ("level", "done")
 
     def __init__(self):
         self.level = new_level()
+        self.done = False
 
     def new_box(self, value, tangent):
         """Wrap an input value with its tangent."""

@@ -25,6 +25,15 @@ def getval(x):
     return x
 
 
+def _finished(x):
+    """Whether every trace `x` belongs to is finished (a value kept after a tape closed)."""
+    while isinstance(x, Box):
+        if not x._trace.done:
+            return False
+        x = x._value
+    return True
+
+
 def _fn(func):
     impl = FUNCTIONS.get(func)
     if impl is None:
@@ -83,10 +92,14 @@ class ArrayBox(Box):
         return impl(*args, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
+        if _finished(self):
+            return np.asarray(getval(self), dtype=dtype)
         raise _conversion_error("np.asarray() (or np.array)")
 
     # --- conversions that would lose the derivative ----------------------
     def __float__(self):
+        if _finished(self):
+            return float(getval(self))
         raise _conversion_error("float() (or math.* on a number)")
 
     def __int__(self):

@@ -1,0 +1,130 @@
+"""The layers of DESIGN.md, checked: every module's imports read with `ast` against an allow-list.
+
+Dependencies point down only: the engine core knows no NumPy; numeric, grid and
+symbolic never import the engine (they are its independent oracle); the
+deep-learning layer, pictures and the command use only the public API.
+"""
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+import dfdx
+
+ROOT = Path(dfdx.__file__).parent
+STDLIB = set(sys.stdlib_module_names) | {"__future__"}
+
+ENGINE = {"dfdx._core", "dfdx._errors"}
+ARRAY = ENGINE | {"dfdx._numpy", "numpy"}
+ORACLE = {"dfdx.result", "dfdx._errors", "numpy"}
+PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm"}
+
+# module path prefix (relative to the package) -> allowed import prefixes besides the stdlib
+RULES = [
+    ("_core/", ENGINE),
+    ("_numpy/", ARRAY),
+    ("rules/", ARRAY | {"dfdx.rules", "scipy"}),
+    ("_errors.py", set()),
+    ("result.py", {"numpy", "sympy"}),
+    ("_tree.py", set()),
+    ("api.py", ARRAY | {"dfdx._tree"}),
+    ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
+    ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
+    ("grid.py", ORACLE | {"scipy"}),
+    ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy"}),
+    ("analysis.py", ORACLE | {"dfdx.symbolic", "dfdx.numeric", "sympy"}),
+    ("testing.py", PUBLIC_USER | {"dfdx.numeric"}),
+    ("nn/", PUBLIC_USER | {"dfdx.nn"}),
+    ("optim/", PUBLIC_USER | {"dfdx.optim"}),
+    ("explain/", PUBLIC_USER | {"dfdx.explain"}),
+    ("plot.py", PUBLIC_USER),
+    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx.examples"}),
+    ("tour.py", PUBLIC_USER | {"dfdx.plot"}),
+    ("__main__.py", {"dfdx.cli"}),
+    ("examples/", PUBLIC_USER | {"dfdx.examples", "dfdx.tour", "dfdx.plot"}),
+    ("__init__.py", None),   # the package root wires everything together
+]
+
+# Layers that may only use names in dfdx.__all__ when they import from dfdx itself.
+PUBLIC_ONLY = ("testing.py", "nn/", "optim/", "explain/", "plot.py", "cli.py", "tour.py",
+               "examples/")
+
+
+def _modules():
+    return sorted(p for p in ROOT.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _rule_for(rel):
+    for prefix, allowed in RULES:
+        if rel == prefix or (prefix.endswith("/") and rel.startswith(prefix)):
+            return prefix, allowed
+    return None, None
+
+
+def _imports(path):
+    """(module, names) for every import, with relative imports resolved."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    pkg = ".".join(("dfdx",) + path.relative_to(ROOT).parent.parts)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, ()
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level:
+                base = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]
+                mod = ".".join(base + ([mod] if mod else []))
+            yield mod, tuple(a.name for a in node.names)
+
+
+def _allowed(mod, allowed):
+    top = mod.split(".")[0]
+    if top in STDLIB and top != "dfdx":
+        return True
+    return any(mod == a or mod.startswith(a + ".") for a in allowed)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_imports_follow_the_layers(path):
+    rel = path.relative_to(ROOT).as_posix()
+    prefix, allowed = _rule_for(rel)
+    if rel == "__init__.py" or (prefix == "__init__.py" and "/" not in rel):
+        return
+    assert prefix is not None, f"{rel} is in no layer of DESIGN.md; add it to tests/test_layers.py"
+    bad = [m for m, _ in _imports(path) if not _allowed(m, allowed)]
+    assert not bad, f"{rel} imports {bad}, outside its layer ({sorted(allowed)})"
+
+
+@pytest.mark.parametrize("path", [p for p in _modules()
+                                  if p.relative_to(ROOT).as_posix().startswith(PUBLIC_ONLY)],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_public_layers_use_only_the_public_api(path):
+    rel = path.relative_to(ROOT).as_posix()
+    own = "dfdx." + rel.split("/")[0].removesuffix(".py")
+    for mod, names in _imports(path):
+        if mod == "dfdx":
+            private = [n for n in names if n not in dfdx.__all__]
+            assert not private, f"{rel} imports {private} from dfdx, which are not in dfdx.__all__"
+        elif mod.startswith("dfdx.") and not mod.startswith(own):
+            sub = mod.split(".")[1]
+            assert sub in dfdx.__all__ or mod in ("dfdx.tour", "dfdx.plot", "dfdx.cli",
+                                                  "dfdx.examples") or \
+                mod.startswith("dfdx.examples"), \
+                f"{rel} imports {mod}, which is not public (dfdx.__all__)"
+
+
+def test_core_knows_no_numpy():
+    for path in (ROOT / "_core").rglob("*.py"):
+        mods = [m for m, _ in _imports(path)]
+        assert not any(m.split(".")[0] in ("numpy", "scipy", "sympy") for m in mods), path
+
+
+def test_import_dfdx_does_not_import_sympy_or_matplotlib():
+    import subprocess
+
+    code = ("import sys, dfdx; dfdx.grad(lambda x: x * x)(1.0); "
+            "print(sorted(m for m in ('sympy', 'matplotlib', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
