@@ -23,7 +23,7 @@ import operator
 
 import numpy as np
 
-from dfdx._core import Box, ReverseTrace
+from dfdx._core import G, Box, ReverseTrace
 from dfdx._errors import TapeError, TracerConversionError
 from dfdx._numpy.box import getval
 from dfdx._tree import tree_flatten, tree_unflatten
@@ -162,7 +162,7 @@ class GradientTape:
 
     def _sweep(self, seeds, sources):
         for b in self._leaves:
-            b._aux.g = None
+            b._aux[G] = None
         self._trace.backward(seeds)
         out = []
         for s in sources:
@@ -170,10 +170,10 @@ class GradientTape:
             if b is None:
                 out.append(_zeros_like(s.value if isinstance(s, Variable) else s))
                 continue
-            g = b._aux.g
+            g = b._aux[G]
             out.append(_zeros_like(b._value) if g is None else _match_input(g, b._value))
         for b in self._leaves:
-            b._aux.g = None
+            b._aux[G] = None
         return out
 
     def gradient(self, target, sources, output_gradients=None):

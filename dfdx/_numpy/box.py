@@ -75,7 +75,14 @@ class ArrayBox(Box):
                 "array and drop its derivative. Use the returned value instead of out=.")
         kwargs.pop("out", None)
         if method == "__call__":
-            return _uf(ufunc)(*inputs, **kwargs)
+            if len(inputs) == 1 and not kwargs:
+                return self._trace.process(_uf(ufunc), inputs, _NOKW)
+            if kwargs:
+                raise UnsupportedOperation(
+                    f"dfdx differentiates {callable_name(ufunc)} without keyword arguments, but "
+                    f"got {sorted(kwargs)}. Call it plainly (cast with .astype, select with "
+                    "np.where).")
+            return _uf(ufunc)(*inputs)
         if method == "reduce" and ufunc in _REDUCE:
             return _fn(_REDUCE[ufunc])(*inputs, **kwargs)
         if method == "accumulate" and ufunc in _ACCUMULATE:
@@ -167,28 +174,15 @@ class ArrayBox(Box):
     def real(self):
         return _fn(np.real)(self)
 
-    # --- arithmetic ------------------------------------------------------
-    def __add__(self, other): return _uf(np.add)(self, other)
-    def __radd__(self, other): return _uf(np.add)(other, self)
-    def __sub__(self, other): return _uf(np.subtract)(self, other)
-    def __rsub__(self, other): return _uf(np.subtract)(other, self)
-    def __mul__(self, other): return _uf(np.multiply)(self, other)
-    def __rmul__(self, other): return _uf(np.multiply)(other, self)
-    def __truediv__(self, other): return _uf(np.true_divide)(self, other)
-    def __rtruediv__(self, other): return _uf(np.true_divide)(other, self)
-    def __floordiv__(self, other): return _uf(np.floor_divide)(self, other)
-    def __rfloordiv__(self, other): return _uf(np.floor_divide)(other, self)
-    def __mod__(self, other): return _uf(np.remainder)(self, other)
-    def __rmod__(self, other): return _uf(np.remainder)(other, self)
-    def __matmul__(self, other): return _uf(np.matmul)(self, other)
-    def __rmatmul__(self, other): return _uf(np.matmul)(other, self)
-    def __neg__(self): return _uf(np.negative)(self)
+    # --- arithmetic (see _binary below) ---------------------------------
+    def __neg__(self): return self._trace.process(_uf(np.negative), (self,), _NOKW)
     def __pos__(self): return self
-    def __abs__(self): return _uf(np.absolute)(self)
+    def __abs__(self): return self._trace.process(_uf(np.absolute), (self,), _NOKW)
 
     def __pow__(self, other):
         if type(other) is int and other == 2:
-            return _uf(np.square)(self)   # why: x**2 is everywhere; its rule is cheaper
+            # why: x**2 is everywhere; np.square's rule is cheaper than np.power's.
+            return self._trace.process(_uf(np.square), (self,), _NOKW)
         return _uf(np.power)(self, other)
 
     def __rpow__(self, other):
@@ -295,6 +289,32 @@ class ArrayBox(Box):
 
     def any(self, axis=None, **kw):
         return np.any(getval(self), axis=axis, **kw)
+
+
+_NOKW = {}
+
+
+def _binary(ufunc):
+    # why: with a constant on the other side, this box's trace is the innermost one, so
+    # the dunder can go straight to it and skip the generic scan for the top trace.
+    def op(self, other):
+        if isinstance(other, Box):
+            return _uf(ufunc)(self, other)
+        return self._trace.process(_uf(ufunc), (self, other), _NOKW)
+
+    def rop(self, other):
+        if isinstance(other, Box):
+            return _uf(ufunc)(other, self)
+        return self._trace.process(_uf(ufunc), (other, self), _NOKW)
+    return op, rop
+
+
+for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                      "truediv": np.true_divide, "floordiv": np.floor_divide,
+                      "mod": np.remainder, "matmul": np.matmul}.items():
+    _op, _rop = _binary(_ufunc)
+    setattr(ArrayBox, f"__{_name}__", _op)
+    setattr(ArrayBox, f"__r{_name}__", _rop)
 
 
 def _getitem(x, key):

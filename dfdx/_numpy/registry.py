@@ -64,8 +64,8 @@ def shape_of(x):
 
 def unbroadcast(g, x):
     """Sum cotangent `g` down to the shape of argument `x` (undoes broadcasting)."""
-    gs = shape_of(g)
-    xs = shape_of(x)
+    gs = getattr(g, "shape", ())
+    xs = getattr(x, "shape", ())
     if gs == xs:
         return g
     lead = len(gs) - len(xs)
@@ -93,34 +93,50 @@ def _nan_safe(r, g):
     return r
 
 
-def _make_vjp(partial, i, guard):
-    if partial == 1:
-        return lambda g, ans, *args, **kw: unbroadcast(g, args[i])
-    if partial == -1:
-        return lambda g, ans, *args, **kw: unbroadcast(-g, args[i])
+def _make_vjp(partial, i, n, guard):
+    if partial == 1 or partial == -1:
+        sign = partial
+        if n == 1:
+            return (lambda g, ans, x: g) if sign == 1 else (lambda g, ans, x: -g)
+        return ((lambda g, ans, *args: unbroadcast(g, args[i])) if sign == 1 else
+                (lambda g, ans, *args: unbroadcast(-g, args[i])))
     if guard:
-        def vjp(g, ans, *args, **kw):
+        def vjp(g, ans, *args):
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = g * partial(ans, *args)
             return unbroadcast(_nan_safe(r, g), args[i])
+    elif n == 1:
+        # why: a unary elementwise function cannot broadcast; skip the shape check.
+        def vjp(g, ans, x):
+            return g * partial(ans, x)
+    elif n == 2 and i == 0:
+        def vjp(g, ans, x, y):
+            return unbroadcast(g * partial(ans, x, y), x)
+    elif n == 2:
+        def vjp(g, ans, x, y):
+            return unbroadcast(g * partial(ans, x, y), y)
     else:
-        def vjp(g, ans, *args, **kw):
+        def vjp(g, ans, *args):
             return unbroadcast(g * partial(ans, *args), args[i])
     return vjp
 
 
-def _make_jvp(partial, i, guard):
-    if partial == 1:
-        return lambda t, ans, *args, **kw: broadcast_like(t, ans)
-    if partial == -1:
-        return lambda t, ans, *args, **kw: broadcast_like(-t, ans)
+def _make_jvp(partial, i, n, guard):
+    if partial == 1 or partial == -1:
+        if n == 1:
+            return (lambda t, ans, x: t) if partial == 1 else (lambda t, ans, x: -t)
+        return ((lambda t, ans, *args: broadcast_like(t, ans)) if partial == 1 else
+                (lambda t, ans, *args: broadcast_like(-t, ans)))
     if guard:
-        def jvp(t, ans, *args, **kw):
+        def jvp(t, ans, *args):
             with np.errstate(divide="ignore", invalid="ignore"):
                 r = t * partial(ans, *args)
             return broadcast_like(_nan_safe(r, t), ans)
+    elif n == 1:
+        def jvp(t, ans, x):
+            return t * partial(ans, x)
     else:
-        def jvp(t, ans, *args, **kw):
+        def jvp(t, ans, *args):
             return broadcast_like(t * partial(ans, *args), ans)
     return jvp
 
@@ -147,8 +163,9 @@ def defelementwise(fn, partials, *, guard=False, name=None):
         The Primitive, also registered for dispatch.
     """
     prim = Primitive(fn, name=name or callable_name(fn))
-    prim.defvjp(*(None if p is None else _make_vjp(p, i, guard) for i, p in enumerate(partials)))
-    prim.defjvp(*(None if p is None else _make_jvp(p, i, guard) for i, p in enumerate(partials)))
+    n = len(partials)
+    prim.defvjp(*(None if p is None else _make_vjp(p, i, n, guard) for i, p in enumerate(partials)))
+    prim.defjvp(*(None if p is None else _make_jvp(p, i, n, guard) for i, p in enumerate(partials)))
     return _register(fn, prim)
 
 

@@ -7,10 +7,12 @@ clip at a bound 1/2); functions with a jump (sign, floor, comparisons) have
 derivative 0 wherever it exists.
 """
 
+import operator
+
 import numpy as np
 
 from dfdx._numpy.box import getval
-from dfdx._numpy.registry import defcomposite, defelementwise, defzero
+from dfdx._numpy.registry import UFUNCS, defcomposite, defelementwise, defzero
 
 
 def _half_where(cond, tie, like=None):
@@ -126,6 +128,12 @@ GUARDED = {
 
 for _fn, _partials in ELEMENTWISE.items():
     defelementwise(_fn, _partials)
+
+# why: on NumPy scalars the Python operators are ~5x faster than calling the ufunc
+# (no argument parsing), and on arrays they are the same ufunc call.
+for _fn, _op in {np.add: operator.add, np.subtract: operator.sub, np.multiply: operator.mul,
+                 np.true_divide: operator.truediv, np.negative: operator.neg}.items():
+    UFUNCS[_fn].fun = _op
 for _fn, _partials in GUARDED.items():
     defelementwise(_fn, _partials, guard=True)
 
