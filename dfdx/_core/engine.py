@@ -137,6 +137,8 @@ class Primitive:
         self.jvps = ()
         self.vjp_all = None
         self.jvp_all = None
+        self.bjvps = ()          # batched JVP rules (tangents with a leading batch axis)
+        self.bjvp_all = None
         self.multiple_results = multiple_results
         self.zero_derivative = zero_derivative
         self.__wrapped__ = fun
@@ -168,6 +170,15 @@ class Primitive:
         """Set the forward-mode rules, one per positional argument (None: no derivative)."""
         self.jvps = tuple(jvps)
         self.jvp_all = all
+        return self
+
+    def defbjvp(self, *bjvps, all=None):
+        """Set batched forward rules: like `defjvp`, but each tangent has a leading batch axis.
+
+        Optional: a primitive without them is batched by looping over the batch.
+        """
+        self.bjvps = tuple(bjvps)
+        self.bjvp_all = all
         return self
 
     def _rule(self, rules, whole, argnum, mode):
@@ -289,13 +300,24 @@ class ReverseTrace:
 
 
 class ForwardTrace:
-    """A forward-mode trace: each box carries its tangent."""
+    """A forward-mode trace: each box carries its tangent.
 
-    __slots__ = ("level", "done")
+    With ``batch=k`` every tangent has a leading axis of length k: k directions
+    pushed through one evaluation of the function (for Jacobians and Hessians).
+    Rules are then the primitive's batched rules, or its plain rules applied to
+    each direction in turn (`batch_fallback`) when it has none.
+    """
 
-    def __init__(self):
+    __slots__ = ("level", "done", "batch")
+
+    #: set by dfdx._numpy: ``fallback(rule, tangent, ans, args, kwargs)`` applies an
+    #: unbatched rule to each slice of a batched tangent and stacks the results.
+    batch_fallback = None
+
+    def __init__(self, batch=None):
         self.level = new_level()
         self.done = False
+        self.batch = batch
 
     def new_box(self, value, tangent):
         """Wrap an input value with its tangent."""
@@ -322,7 +344,9 @@ class ForwardTrace:
             ans = prim.fun(*vals, **kwargs)
         if prim.zero_derivative:
             return ans
-        if prim.jvp_all is not None:
+        if self.batch is not None:
+            out = self._batched(prim, tangents, ans, vals, kwargs)
+        elif prim.jvp_all is not None:
             ts = [None] * len(vals)
             for i, t in tangents:
                 ts[i] = t
@@ -339,3 +363,25 @@ class ForwardTrace:
         if prim.multiple_results:
             return tuple(a if t is None else _box_class(a, self, t) for a, t in zip(ans, out))
         return _box_class(ans, self, out)
+
+    def _batched(self, prim, tangents, ans, vals, kwargs):
+        fallback = ForwardTrace.batch_fallback
+        if prim.bjvp_all is not None or (prim.jvp_all is not None and not prim.bjvps):
+            ts = [None] * len(vals)
+            for i, t in tangents:
+                ts[i] = t
+            if prim.bjvp_all is not None:
+                return prim.bjvp_all(tuple(ts), ans, *vals, **kwargs)
+            return fallback(prim.jvp_all, tuple(ts), ans, vals, kwargs, whole=True)
+        out = None
+        bjvps = prim.bjvps
+        for i, t in tangents:
+            rule = bjvps[i] if i < len(bjvps) else MISSING
+            if rule is MISSING:
+                rule = prim._rule(prim.jvps, None, i, "forward")
+                if rule is None:
+                    continue
+                out = add_cotangents(out, fallback(rule, t, ans, vals, kwargs))
+            elif rule is not None:
+                out = add_cotangents(out, rule(t, ans, *vals, **kwargs))
+        return out

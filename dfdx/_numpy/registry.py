@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dfdx._core import MISSING, Primitive
+from dfdx._core import MISSING, ForwardTrace, Primitive
 from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
@@ -141,6 +141,53 @@ def _make_jvp(partial, i, n, guard):
     return jvp
 
 
+def _align(t, x, ans):
+    """Give a batched tangent of argument `x` the rank of the answer (plus the batch axis)."""
+    xs = shape_of(x)
+    nd = len(shape_of(ans))
+    if len(xs) < nd:
+        t = np.reshape(t, (shape_of(t)[0],) + (1,) * (nd - len(xs)) + tuple(xs))
+    return t
+
+
+def _broadcast_batched(r, ans):
+    target = (shape_of(r)[0],) + tuple(shape_of(ans))
+    return r if shape_of(r) == target else np.broadcast_to(r, target)
+
+
+def _make_bjvp(partial, i, guard):
+    def bjvp(t, ans, *args):
+        t = _align(t, args[i], ans)
+        if partial == 1:
+            r = t
+        elif partial == -1:
+            r = -t
+        elif guard:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = _nan_safe(t * partial(ans, *args), t)
+        else:
+            r = t * partial(ans, *args)
+        return _broadcast_batched(r, ans)
+    return bjvp
+
+
+def batch_fallback(rule, t, ans, args, kwargs, whole=False):
+    """Apply an unbatched JVP rule to each direction of a batched tangent and stack."""
+    if whole:
+        k = next(shape_of(x)[0] for x in t if x is not None)
+        outs = [rule(tuple(None if x is None else x[j] for x in t), ans, *args, **kwargs)
+                for j in range(k)]
+    else:
+        outs = [rule(t[j], ans, *args, **kwargs) for j in range(shape_of(t)[0])]
+    if isinstance(outs[0], tuple):   # a multiple-results primitive
+        return tuple(None if o is None else np.stack([r[c] for r in outs])
+                     for c, o in enumerate(outs[0]))
+    return np.stack(outs)
+
+
+ForwardTrace.batch_fallback = staticmethod(batch_fallback)
+
+
 def _register(fn, prim):
     if isinstance(fn, np.ufunc):
         UFUNCS[fn] = prim
@@ -166,6 +213,7 @@ def defelementwise(fn, partials, *, guard=False, name=None):
     n = len(partials)
     prim.defvjp(*(None if p is None else _make_vjp(p, i, n, guard) for i, p in enumerate(partials)))
     prim.defjvp(*(None if p is None else _make_jvp(p, i, n, guard) for i, p in enumerate(partials)))
+    prim.defbjvp(*(None if p is None else _make_bjvp(p, i, guard) for i, p in enumerate(partials)))
     return _register(fn, prim)
 
 
@@ -175,8 +223,8 @@ def _as_tuple(rules):
     return rules if isinstance(rules, tuple) else (rules,)
 
 
-def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None,
-            multiple_results=False, name=None, impl=None):
+def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MISSING,
+            bjvp_all=None, multiple_results=False, name=None, impl=None):
     """Register a function with its VJP and JVP rules side by side.
 
     Args:
@@ -185,6 +233,9 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None,
             tuple with one rule (or None) per positional argument.
         jvp: likewise ``jvp(t, ans, *args, **kw)``.
         vjp_all / jvp_all: one rule for all arguments (variadic / linear functions).
+        bjvp / bjvp_all: optional batched forward rules: like `jvp`, with a leading
+            batch axis on every tangent (used by jacfwd/hessian); without them each
+            direction of a batch is pushed through `jvp` in turn.
         multiple_results: `fn` returns a tuple of arrays.
         impl: the function to call on plain values, when it is not `fn` itself.
 
@@ -195,6 +246,7 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None,
                      multiple_results=multiple_results)
     prim.defvjp(*(_as_tuple(vjp) if vjp is not MISSING else ()), all=vjp_all)
     prim.defjvp(*(_as_tuple(jvp) if jvp is not MISSING else ()), all=jvp_all)
+    prim.defbjvp(*(_as_tuple(bjvp) if bjvp is not MISSING else ()), all=bjvp_all)
     return _register(fn, prim)
 
 

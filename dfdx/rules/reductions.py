@@ -8,7 +8,7 @@ import numpy as np
 
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
-from dfdx.rules.shape import broadcast_to, moveaxis, ravel, reshape
+from dfdx.rules.shape import _shift_axes, broadcast_to, moveaxis, ravel, reshape
 
 
 def _axes(axis, ndim):
@@ -21,8 +21,8 @@ def _axes(axis, ndim):
 
 def _keep(g, shape, axis, keepdims):
     """Reshape a reduced cotangent so that it broadcasts against the input shape."""
-    if keepdims or not shape:
-        return g
+    if keepdims or not shape or axis is None:
+        return g   # a full reduction gives a scalar, which broadcasts as it is
     axes = _axes(axis, len(shape))
     return reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
 
@@ -49,6 +49,8 @@ sum_ = defrule(
     _sum,
     vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),
     jvp=lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),
+    bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
+        t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
     name="numpy.sum")
 
 
@@ -60,6 +62,8 @@ mean = defrule(
     _mean,
     vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims) / _count(x, axis),
     jvp=lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
+    bjvp=lambda t, ans, x, axis=None, keepdims=False: mean(
+        t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
     name="numpy.mean")
 
 
@@ -83,11 +87,17 @@ def _extreme_rules(prim_ref):
 
     def jvp(t, ans, x, axis=None, keepdims=False):
         return sum_(t * _tie_share(ans, x, axis, keepdims), axis=axis, keepdims=keepdims)
-    return vjp, jvp
+
+    def bjvp(t, ans, x, axis=None, keepdims=False):
+        return sum_(t * _tie_share(ans, x, axis, keepdims),
+                    axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims)
+    return vjp, jvp, bjvp
 
 
-amax = defrule(_max, *_extreme_rules("max"), name="numpy.max")
-amin = defrule(_min, *_extreme_rules("min"), name="numpy.min")
+_vjp_max, _jvp_max, _bjvp_max = _extreme_rules("max")
+amax = defrule(_max, _vjp_max, _jvp_max, bjvp=_bjvp_max, name="numpy.max")
+_vjp_min, _jvp_min, _bjvp_min = _extreme_rules("min")
+amin = defrule(_min, _vjp_min, _jvp_min, bjvp=_bjvp_min, name="numpy.min")
 
 
 def _prod(x, axis=None, keepdims=False):
@@ -117,7 +127,10 @@ def _prod_jvp(t, ans, x, axis=None, keepdims=False):
     return sum_(t * _prod_of_others(x, axis), axis=axis, keepdims=keepdims)
 
 
-prod = defrule(_prod, vjp=_prod_vjp, jvp=_prod_jvp, name="numpy.prod")
+prod = defrule(_prod, vjp=_prod_vjp, jvp=_prod_jvp, name="numpy.prod",
+               bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
+                   t * _prod_of_others(x, axis), axis=_shift_axes(axis, len(shape_of(x))),
+                   keepdims=keepdims))
 
 
 def _cumsum(x, axis=None):
@@ -138,6 +151,9 @@ cumsum = defrule(
     _cumsum,
     vjp=_cumsum_vjp,
     jvp=lambda t, ans, x, axis=None: cumsum(t, axis),
+    bjvp=lambda t, ans, x, axis=None: (
+        cumsum(t, _shift_axes(axis, len(shape_of(x)))) if axis is not None else
+        cumsum(reshape(t, (shape_of(t)[0], -1)), 1)),
     name="numpy.cumsum")
 
 

@@ -5,6 +5,8 @@ and its adjoint `untake`, concatenate, flip, roll, pad); the rest are
 composed from them, so they need no rules of their own.
 """
 
+import math
+
 import numpy as np
 
 from dfdx._numpy.box import _astype, _getitem, getval
@@ -21,7 +23,48 @@ def _norm_axis(axis, ndim):
 
 # --- primitives ----------------------------------------------------------
 
+def _batched_shape(t, shape_or_ans):
+    """The shape of a batched tangent: the batch axis of `t`, then the given shape."""
+    shape = shape_or_ans if isinstance(shape_or_ans, tuple) else shape_of(shape_or_ans)
+    return (shape_of(t)[0],) + tuple(shape)
+
+
+def _shift_axes(axis, ndim):
+    """Axis argument for a batched tangent: the same axes, one further right."""
+    if axis is None:
+        return tuple(range(1, ndim + 1))
+    if isinstance(axis, (tuple, list)):
+        return tuple(a % ndim + 1 for a in axis)
+    return axis % ndim + 1
+
+
+def _batched_key(key):
+    """Index for a batched tangent (None if NumPy would move the batch axis)."""
+    keys = key if isinstance(key, tuple) else (key,)
+    fancy = [i for i, k in enumerate(keys)
+             if not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)))]
+    if fancy and fancy[-1] - fancy[0] + 1 != len(fancy):
+        return None   # separated advanced indices: NumPy puts their axes first
+    return (slice(None),) + keys
+
+
+def _getitem_bjvp(t, ans, x, key):
+    bkey = _batched_key(key)
+    if bkey is None:
+        return np.stack([getitem(t[j], key) for j in range(shape_of(t)[0])])
+    return getitem(t, bkey)
+
+
+def _untake_bjvp(t, ans, x, key, shape):
+    bkey = _batched_key(key)
+    if bkey is None:
+        return np.stack([untake(t[j], key, shape) for j in range(shape_of(t)[0])])
+    return untake(t, bkey, _batched_shape(t, tuple(shape)))
+
+
 def _reshape(x, shape, order="C"):
+    if hasattr(x, "reshape"):
+        return x.reshape(shape, order=order)
     return np.reshape(x, shape, order=order)
 
 
@@ -29,6 +72,8 @@ reshape = defrule(
     _reshape,
     vjp=(lambda g, ans, x, shape, order="C": reshape(g, shape_of(x), order=order), None),
     jvp=(lambda t, ans, x, shape, order="C": reshape(t, shape_of(ans), order=order), None),
+    bjvp=(lambda t, ans, x, shape, order="C": reshape(t, _batched_shape(t, ans), order=order),
+          None),
     name="numpy.reshape")
 defcomposite(np.reshape, lambda a, shape=None, order="C", **kw: reshape(
     a, kw.get("newshape", shape), order=order))
@@ -36,6 +81,12 @@ defcomposite(np.reshape, lambda a, shape=None, order="C", **kw: reshape(
 
 def _transpose(x, axes=None):
     return np.transpose(x, axes)
+
+
+def _transpose_bjvp(t, x, axes):
+    nd = len(shape_of(x))
+    axes = tuple(range(nd - 1, -1, -1)) if axes is None else axes
+    return transpose(t, (0,) + tuple(a % nd + 1 for a in axes))
 
 
 def _inverse_perm(axes, ndim):
@@ -48,15 +99,38 @@ transpose = defrule(
     _transpose,
     vjp=(lambda g, ans, x, axes=None: transpose(g, _inverse_perm(axes, len(shape_of(x)))), None),
     jvp=(lambda t, ans, x, axes=None: transpose(t, axes), None),
+    bjvp=(lambda t, ans, x, axes=None: _transpose_bjvp(t, x, axes), None),
     name="numpy.transpose")
 defcomposite(np.transpose, lambda a, axes=None: transpose(a, axes))
 defcomposite(np.permute_dims, lambda a, axes=None: transpose(a, axes))
 
 
+def _broadcast_to(x, shape, subok=False):
+    x = np.asarray(x)
+    if x.shape == tuple(shape):
+        return x
+    if x.size == 1 and math.prod(shape) <= 4096:
+        # why: np.broadcast_to costs ~3 us a call; filling a small array is 5x faster.
+        out = np.empty(shape, x.dtype)
+        out.fill(x.reshape(()))
+        return out
+    return np.broadcast_to(x, shape)
+
+
 broadcast_to = defrule(
     np.broadcast_to,
+    impl=_broadcast_to,
     vjp=(lambda g, ans, x, shape, subok=False: unbroadcast(g, x), None),
-    jvp=(lambda t, ans, x, shape, subok=False: broadcast_to(t, shape), None))
+    jvp=(lambda t, ans, x, shape, subok=False: broadcast_to(t, shape), None),
+    bjvp=(lambda t, ans, x, shape, subok=False: broadcast_to(
+        _align_rank(t, x, len(tuple(shape))), _batched_shape(t, tuple(shape))), None))
+
+
+def _align_rank(t, x, nd):
+    xs = shape_of(x)
+    if len(xs) < nd:
+        t = reshape(t, (shape_of(t)[0],) + (1,) * (nd - len(xs)) + tuple(xs))
+    return t
 
 
 def _untake(g, key, shape):
@@ -78,11 +152,13 @@ getitem = defrule(
     _getitem,
     vjp=(lambda g, ans, x, key: untake(g, key, shape_of(x)), None),
     jvp=(lambda t, ans, x, key: getitem(t, key), None),
+    bjvp=(_getitem_bjvp, None),
     name="indexing x[...]")
 untake = defrule(
     _untake,
     vjp=(lambda g, ans, x, key, shape: getitem(g, key), None, None),
     jvp=(lambda t, ans, x, key, shape: untake(t, key, shape), None, None),
+    bjvp=(_untake_bjvp, None, None),
     name="scatter-add (the adjoint of indexing)")
 
 
@@ -109,8 +185,16 @@ def _concatenate_jvp(ts, ans, axis, *xs):
                                     for x, t in zip(xs, ts[1:])))
 
 
+def _concatenate_bjvp(ts, ans, axis, *xs):
+    k = next(shape_of(t)[0] for t in ts[1:] if t is not None)
+    axis = (0 if axis is None else axis) % len(shape_of(ans)) + 1
+    return concatenate_prim(axis, *(np.zeros((k,) + tuple(shape_of(x)),
+                                             np.result_type(getval(x))) if t is None else t
+                                    for x, t in zip(xs, ts[1:])))
+
+
 concatenate_prim = defrule(_concatenate, vjp_all=_concatenate_vjp, jvp_all=_concatenate_jvp,
-                           name="numpy.concatenate")
+                           bjvp_all=_concatenate_bjvp, name="numpy.concatenate")
 
 
 def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
@@ -124,12 +208,16 @@ defcomposite(np.concatenate, concatenate)
 flip = defrule(
     np.flip,
     vjp=(lambda g, ans, x, axis=None: flip(g, axis),),
-    jvp=(lambda t, ans, x, axis=None: flip(t, axis),))
+    jvp=(lambda t, ans, x, axis=None: flip(t, axis),),
+    bjvp=(lambda t, ans, x, axis=None: flip(t, _shift_axes(axis, len(shape_of(x)))),))
 
 roll = defrule(
     np.roll,
     vjp=(lambda g, ans, x, shift, axis=None: roll(g, np.negative(shift), axis), None),
-    jvp=(lambda t, ans, x, shift, axis=None: roll(t, shift, axis), None))
+    jvp=(lambda t, ans, x, shift, axis=None: roll(t, shift, axis), None),
+    bjvp=(lambda t, ans, x, shift, axis=None: (
+        roll(t, shift, _shift_axes(axis, len(shape_of(x)))) if axis is not None else
+        reshape(roll(reshape(t, (shape_of(t)[0], -1)), shift, 1), shape_of(t))), None))
 
 
 def _pad(x, pad_width, mode="constant", constant_values=0):
@@ -150,12 +238,16 @@ pad = defrule(
          None),
     jvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(t, pad_width),
          None),
+    bjvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(
+        t, [(0, 0)] + np.broadcast_to(np.asarray(pad_width), (len(shape_of(x)), 2)).tolist()),
+        None),
     impl=_pad)
 
 astype = defrule(
     _astype,
     vjp=(lambda g, ans, x, dtype: astype(g, np.result_type(getval(x))), None),
     jvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
+    bjvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
     name="astype")
 
 
