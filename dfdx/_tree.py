@@ -53,7 +53,14 @@ def _is_namedtuple(x):
 
 
 def tree_flatten(tree):
-    """Return ``(leaves, treedef)``; leaves in a deterministic order."""
+    """Return ``(leaves, treedef)``: the leaves in a fixed order, and the structure.
+
+    Example:
+        >>> import dfdx
+        >>> leaves, treedef = dfdx.tree_flatten((1.0, {"a": 2.0}))
+        >>> leaves, dfdx.tree_unflatten(treedef, [10.0, 20.0])
+        ([1.0, 2.0], (10.0, {'a': 20.0}))
+    """
     leaves = []
 
     def build(node):
@@ -100,14 +107,56 @@ def tree_unflatten(treedef, leaves):
 
 
 def tree_leaves(tree):
-    """The leaves of a pytree, in flattening order."""
+    """Return the leaves of a pytree, in flattening order (dict keys sorted).
+
+    Example:
+        >>> import dfdx
+        >>> dfdx.tree_leaves({"w": [1.0, 2.0], "b": 3.0})
+        [3.0, 1.0, 2.0]
+    """
     return tree_flatten(tree)[0]
 
 
 def tree_map(f, tree, *rest):
-    """Apply `f` to every leaf (and the matching leaves of `rest`), keeping the structure."""
+    """Apply `f` to every leaf (and the matching parts of `rest`), keeping the structure.
+
+    Each tree in `rest` must have the structure of `tree` down to its leaves; what
+    stands there (a leaf or a whole subtree) is passed to `f`, as in JAX.
+
+    Example:
+        >>> import dfdx
+        >>> dfdx.tree_map(lambda a, b: a + b, {"w": 1.0, "b": [2.0]}, {"w": 10.0, "b": [20.0]})
+        {'b': [22.0], 'w': 11.0}
+    """
     leaves, td = tree_flatten(tree)
     if not rest:
         return tree_unflatten(td, [f(x) for x in leaves])
-    others = [tree_flatten(r)[0] for r in rest]
+    others = [_flatten_up_to(td, r) for r in rest]
     return tree_unflatten(td, [f(x, *ys) for x, *ys in zip(leaves, *others)])
+
+
+def _flatten_up_to(treedef, tree):
+    """The parts of `tree` that stand where `treedef` has its leaves."""
+    out = []
+
+    def walk(td, node):
+        if td.kind == "leaf":
+            out.append(node)
+            return
+        if td.kind == "none":
+            return
+        if td.kind == "dict":
+            if not isinstance(node, dict) or set(node) != set(td.meta):
+                raise ValueError(f"tree structures differ: expected a dict with keys "
+                                 f"{list(td.meta)}, got {type(node).__name__}")
+            for k, c in zip(td.meta, td.children):
+                walk(c, node[k])
+            return
+        if not isinstance(node, (tuple, list)) or len(node) != len(td.children):
+            raise ValueError(f"tree structures differ: expected a {td.kind} of "
+                             f"{len(td.children)}, got {type(node).__name__}")
+        for c, x in zip(td.children, node):
+            walk(c, x)
+
+    walk(treedef, tree)
+    return out

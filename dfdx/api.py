@@ -133,14 +133,14 @@ class _Vjp:
         self.out = tree_unflatten(self.out_td, [_unbox(o, trace) for o in self.out_leaves]) \
             if self.out_td is not LEAF else _unbox(out, trace)
 
-    def backward(self, cts):
+    def backward(self, cts, once=False):
         """cts: one cotangent (or None) per output leaf -> list per argnum of leaf grads."""
         seeds = []
         for o, ct in zip(self.out_leaves, cts):
             if ct is not None and isinstance(o, Box) and o._trace is self.trace:
                 seeds.append((o._aux, ct))
         if seeds:
-            self.trace.backward(seeds)
+            self.trace.backward(seeds, once=once)
         return [(td, [_leaf_grad(b) for b in bs]) for td, bs in self.boxed]
 
     def __call__(self, ct):
@@ -206,7 +206,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
                 f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
                 "Reduce it (np.sum(y)) or use dfdx.jacobian.")
         seed = np.ones((), dtype=_float_dtype(v.out))
-        grads = [tree_unflatten(td, gs) for td, gs in v.backward([seed])]
+        grads = [tree_unflatten(td, gs) for td, gs in v.backward([seed], once=True)]
         g = grads[0] if single else tuple(grads)
         return ((v.out, v.aux) if has_aux else v.out), g
 
@@ -230,7 +230,7 @@ def _value_and_grad_leaf(f, args, kwargs, argnum, x):
         shape = value.shape if isinstance(value, (np.ndarray, np.generic, Box)) else ()
         if shape != ():
             _non_scalar(f, shape)
-        trace.backward([(out._aux, _float_dtype(value).type(1))])
+        trace.backward([(out._aux, _float_dtype(value).type(1))], once=True)
         node = box._aux
         g = node[G]
         node[G] = None

@@ -140,6 +140,9 @@ class Primitive:
         self.bjvps = ()          # batched JVP rules (tangents with a leading batch axis)
         self.bjvp_all = None
         self.multiple_results = multiple_results
+        #: None, or flags (ans, arg0, arg1, ...): True where the reverse rules read only
+        #: the shape and dtype of that value, so the tape may keep just those.
+        self.drop = None
         self.zero_derivative = zero_derivative
         self.__wrapped__ = fun
         self.__doc__ = getattr(fun, "__doc__", None)
@@ -199,6 +202,33 @@ class Primitive:
         return rule
 
 
+class ShapeOnly:
+    """What the tape keeps of a large value whose rules need only its shape and dtype."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape, dtype):
+        self.shape = shape
+        self.dtype = dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    def __repr__(self):
+        return f"ShapeOnly(shape={self.shape}, dtype={self.dtype})"
+
+
+#: Values with fewer elements than this are kept whole (dropping them saves nothing).
+SLIM_SIZE = 4096
+
+
+def _slim(v):
+    if isinstance(v, Box) or getattr(v, "size", 0) < SLIM_SIZE:
+        return v
+    return ShapeOnly(v.shape, v.dtype)
+
+
 class _Select:
     """The k-th result of a multiple-results primitive, as a pseudo-primitive."""
 
@@ -214,6 +244,10 @@ class ReverseTrace:
     """A reverse-mode trace: records a tape of nodes for one backward sweep (or several)."""
 
     __slots__ = ("level", "tape", "done")
+
+    #: set by dfdx._numpy: ``accumulate(total, ct)`` adds `ct` into `total` in place
+    #: and returns True, or returns False when it cannot (then a new sum is made).
+    accumulate = staticmethod(lambda total, ct: False)
 
     def __init__(self):
         self.level = new_level()
@@ -254,7 +288,14 @@ class ReverseTrace:
             ans = prim.fun(*vals, **kwargs)
         if not parents or prim.zero_derivative:
             return ans
-        node = [None, prim, ans, vals, kwargs, parents]
+        if prim.drop is not None:
+            # why: a rule that needs only the shape of a value should not keep a large
+            # array alive until the backward sweep (peak memory of reverse mode).
+            node = [None, prim, _slim(ans) if prim.drop[0] else ans,
+                    [_slim(v) if d else v for v, d in zip(vals, prim.drop[1:])] +
+                    vals[len(prim.drop) - 1:], kwargs, parents]
+        else:
+            node = [None, prim, ans, vals, kwargs, parents]
         self.tape.append(node)
         if prim.multiple_results:
             n = len(ans)
@@ -266,13 +307,18 @@ class ReverseTrace:
             return tuple(out)
         return _box_class(ans, self, node)
 
-    def backward(self, seeds):
+    def backward(self, seeds, once=False):
         """Sweep the tape backwards from `seeds`, pairs ``(node, cotangent)``.
 
         Leaves keep their accumulated cotangent in ``node[G]``; read and reset them after.
-        The tape is kept, so the sweep can be repeated with other seeds.
+        The tape is kept, so the sweep can be repeated with other seeds, unless
+        `once`: then each node's values are released as soon as its rule has run.
         """
         add = add_cotangents
+        accumulate = ReverseTrace.accumulate
+        # why: a sum this sweep made itself is referenced nowhere else, so later
+        # contributions can be added into it in place (one array fewer at the peak).
+        owned = set()
         for node, g in seeds:
             node[0] = add(node[0], g)
         for node in reversed(self.tape):
@@ -280,7 +326,10 @@ class ReverseTrace:
             if g is None:
                 continue
             node[0] = None
+            owned.discard(id(g))
             _, prim, ans, args, kw, parents = node
+            if once:
+                node[2] = node[3] = None
             if type(prim) is _Select:
                 (_, parent), = parents
                 ct = [None] * prim.n
@@ -296,7 +345,14 @@ class ReverseTrace:
                 for i, parent in parents:
                     ct = vjps[i](g, ans, *args, **kw) if kw else vjps[i](g, ans, *args)
                     pg = parent[0]
-                    parent[0] = ct if pg is None else add(pg, ct)
+                    if pg is None:
+                        parent[0] = ct
+                    elif id(pg) in owned and accumulate(pg, ct):
+                        pass
+                    else:
+                        pg = parent[0] = add(pg, ct)
+                        owned.add(id(pg))
+            del g, ans, args
 
 
 class ForwardTrace:

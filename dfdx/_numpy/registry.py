@@ -17,9 +17,11 @@ The box's ``__array_ufunc__`` / ``__array_function__`` look callables up in
 
 from __future__ import annotations
 
+import dis
+
 import numpy as np
 
-from dfdx._core import MISSING, ForwardTrace, Primitive
+from dfdx._core import MISSING, ForwardTrace, Primitive, ReverseTrace
 from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
@@ -188,12 +190,49 @@ def batch_fallback(rule, t, ans, args, kwargs, whole=False):
 ForwardTrace.batch_fallback = staticmethod(batch_fallback)
 
 
+def _accumulate(total, ct):
+    if (type(total) is np.ndarray and type(ct) is np.ndarray and total.shape == ct.shape
+            and total.dtype == np.result_type(total, ct) and total.flags.writeable):
+        np.add(total, ct, out=total)
+        return True
+    return False
+
+
+ReverseTrace.accumulate = staticmethod(_accumulate)
+
+
 def _register(fn, prim):
     if isinstance(fn, np.ufunc):
         UFUNCS[fn] = prim
     else:
         FUNCTIONS[fn] = prim
     return prim
+
+
+def _params_read(fn):
+    """Which parameters a rule function reads (None when that cannot be told)."""
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_flags & 0x0C:   # *args / **kwargs: assume it reads all
+        return None
+    params = code.co_varnames[:code.co_argcount]
+    read = {ins.argval for ins in dis.get_instructions(fn)
+            if ins.opname.startswith(("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF"))}
+    return [p in read for p in params]
+
+
+def _elementwise_drop(partials):
+    """Flags (ans, arg0, ...) for the values no partial reads (their shapes suffice)."""
+    n = len(partials)
+    need = [False] * (n + 1)
+    for p in partials:
+        if p is None or p == 1 or p == -1:
+            continue
+        read = _params_read(p)
+        if read is None or len(read) != n + 1:
+            return None
+        need = [a or b for a, b in zip(need, read)]
+    drop = tuple(not x for x in need)
+    return drop if any(drop) else None
 
 
 def defelementwise(fn, partials, *, guard=False, name=None):
@@ -211,6 +250,7 @@ def defelementwise(fn, partials, *, guard=False, name=None):
     """
     prim = Primitive(fn, name=name or callable_name(fn))
     n = len(partials)
+    prim.drop = _elementwise_drop(partials)
     prim.defvjp(*(None if p is None else _make_vjp(p, i, n, guard) for i, p in enumerate(partials)))
     prim.defjvp(*(None if p is None else _make_jvp(p, i, n, guard) for i, p in enumerate(partials)))
     prim.defbjvp(*(None if p is None else _make_bjvp(p, i, guard) for i, p in enumerate(partials)))
@@ -224,7 +264,7 @@ def _as_tuple(rules):
 
 
 def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MISSING,
-            bjvp_all=None, multiple_results=False, name=None, impl=None):
+            bjvp_all=None, multiple_results=False, name=None, impl=None, shape_only=()):
     """Register a function with its VJP and JVP rules side by side.
 
     Args:
@@ -238,6 +278,8 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MI
             direction of a batch is pushed through `jvp` in turn.
         multiple_results: `fn` returns a tuple of arrays.
         impl: the function to call on plain values, when it is not `fn` itself.
+        shape_only: the values the VJP rules read only the shape and dtype of:
+            ``"ans"`` and/or argument positions; the tape keeps just those of them.
 
     Returns:
         The Primitive, also registered for dispatch under `fn`.
@@ -247,6 +289,9 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MI
     prim.defvjp(*(_as_tuple(vjp) if vjp is not MISSING else ()), all=vjp_all)
     prim.defjvp(*(_as_tuple(jvp) if jvp is not MISSING else ()), all=jvp_all)
     prim.defbjvp(*(_as_tuple(bjvp) if bjvp is not MISSING else ()), all=bjvp_all)
+    if shape_only:
+        nargs = max([i for i in shape_only if i != "ans"], default=-1) + 1
+        prim.drop = ("ans" in shape_only,) + tuple(i in shape_only for i in range(nargs))
     return _register(fn, prim)
 
 

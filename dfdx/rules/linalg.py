@@ -58,6 +58,7 @@ matmul = defrule(
     np.matmul,
     vjp=(_matmul_vjp_x, _matmul_vjp_y),
     jvp=(lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t)),
+    shape_only=("ans",),
     bjvp=(lambda t, ans, x, y: _matmul_bjvp_x(t, x, y), lambda t, ans, x, y: _matmul_bjvp_y(t, x, y)))
 
 

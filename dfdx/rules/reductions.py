@@ -51,7 +51,7 @@ sum_ = defrule(
     jvp=lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),
     bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
         t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
-    name="numpy.sum")
+    name="numpy.sum", shape_only=("ans", 0))
 
 
 def _mean(x, axis=None, keepdims=False):
@@ -64,7 +64,7 @@ mean = defrule(
     jvp=lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
     bjvp=lambda t, ans, x, axis=None, keepdims=False: mean(
         t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
-    name="numpy.mean")
+    name="numpy.mean", shape_only=("ans", 0))
 
 
 def _tie_share(ans, x, axis, keepdims):

@@ -74,7 +74,7 @@ reshape = defrule(
     jvp=(lambda t, ans, x, shape, order="C": reshape(t, shape_of(ans), order=order), None),
     bjvp=(lambda t, ans, x, shape, order="C": reshape(t, _batched_shape(t, ans), order=order),
           None),
-    name="numpy.reshape")
+    name="numpy.reshape", shape_only=("ans", 0))
 defcomposite(np.reshape, lambda a, shape=None, order="C", **kw: reshape(
     a, kw.get("newshape", shape), order=order))
 
@@ -100,7 +100,7 @@ transpose = defrule(
     vjp=(lambda g, ans, x, axes=None: transpose(g, _inverse_perm(axes, len(shape_of(x)))), None),
     jvp=(lambda t, ans, x, axes=None: transpose(t, axes), None),
     bjvp=(lambda t, ans, x, axes=None: _transpose_bjvp(t, x, axes), None),
-    name="numpy.transpose")
+    name="numpy.transpose", shape_only=("ans", 0))
 defcomposite(np.transpose, lambda a, axes=None: transpose(a, axes))
 defcomposite(np.permute_dims, lambda a, axes=None: transpose(a, axes))
 
@@ -122,6 +122,7 @@ broadcast_to = defrule(
     impl=_broadcast_to,
     vjp=(lambda g, ans, x, shape, subok=False: unbroadcast(g, x), None),
     jvp=(lambda t, ans, x, shape, subok=False: broadcast_to(t, shape), None),
+    shape_only=("ans", 0),
     bjvp=(lambda t, ans, x, shape, subok=False: broadcast_to(
         _align_rank(t, x, len(tuple(shape))), _batched_shape(t, tuple(shape))), None))
 
@@ -153,7 +154,7 @@ getitem = defrule(
     vjp=(lambda g, ans, x, key: untake(g, key, shape_of(x)), None),
     jvp=(lambda t, ans, x, key: getitem(t, key), None),
     bjvp=(_getitem_bjvp, None),
-    name="indexing x[...]")
+    name="indexing x[...]", shape_only=("ans", 0))
 untake = defrule(
     _untake,
     vjp=(lambda g, ans, x, key, shape: getitem(g, key), None, None),
