@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 $(VENV)/.installed-base: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[plot]"
+	$(PY) -m pip install -q -e ".[plot,train]"
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml
