@@ -202,6 +202,17 @@ class Primitive:
         return rule
 
 
+def _strip(x):
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
+def _call_plain(prim, args, kwargs):
+    """A primitive with zero derivative: call it on the plain values at every level."""
+    return prim.fun(*(_strip(a) for a in args), **kwargs)
+
+
 class ShapeOnly:
     """What the tape keeps of a large value whose rules need only its shape and dtype."""
 
@@ -259,6 +270,8 @@ class ReverseTrace:
         return _box_class(value, self, [None, None, value, (), None, ()])
 
     def process(self, prim, args, kwargs):
+        if prim.zero_derivative:
+            return _call_plain(prim, args, kwargs)
         vals = list(args)
         parents = []
         nested = False          # an argument still holds boxes of outer traces
@@ -286,7 +299,7 @@ class ReverseTrace:
             ans = prim(*vals, **kwargs)
         else:
             ans = prim.fun(*vals, **kwargs)
-        if not parents or prim.zero_derivative:
+        if not parents:
             return ans
         if prim.drop is not None:
             # why: a rule that needs only the shape of a value should not keep a large
@@ -380,6 +393,8 @@ class ForwardTrace:
         return _box_class(value, self, tangent)
 
     def process(self, prim, args, kwargs):
+        if prim.zero_derivative:
+            return _call_plain(prim, args, kwargs)
         vals = list(args)
         tangents = []
         nested = False
@@ -398,8 +413,6 @@ class ForwardTrace:
             ans = prim(*vals, **kwargs)
         else:
             ans = prim.fun(*vals, **kwargs)
-        if prim.zero_derivative:
-            return ans
         if self.batch is not None:
             out = self._batched(prim, tangents, ans, vals, kwargs)
         elif prim.jvp_all is not None:

@@ -42,9 +42,8 @@ def callable_name(fn) -> str:
     mod = getattr(fn, "__module__", None)
     name = getattr(fn, "__name__", None) or repr(fn)
     if isinstance(fn, np.ufunc):
-        mod = "numpy" if mod in (None, "numpy") else mod
-        if mod.startswith("scipy.special"):
-            mod = "scipy.special"
+        # why: ufuncs report no module of their own; NumPy's are attributes of numpy.
+        mod = "numpy" if getattr(np, name, None) is fn else "scipy.special"
     if mod and mod.startswith("numpy") and not mod.startswith(("numpy.linalg", "numpy.fft")):
         mod = "numpy"
     return f"{mod}.{name}" if mod else name

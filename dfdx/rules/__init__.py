@@ -1,3 +1,4 @@
 """Derivative tables, one module per family; importing this package registers them all."""
 
-from dfdx.rules import ufuncs, shape, reductions, linalg  # noqa: F401  (order: shape first users)
+# (order: shape first users)
+from dfdx.rules import ufuncs, shape, reductions, linalg, special, sorting  # noqa: F401

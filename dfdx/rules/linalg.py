@@ -25,8 +25,7 @@ import numpy as np
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import UFUNCS, defcomposite, defrule, shape_of, unbroadcast
 from dfdx.rules.reductions import amax, amin, sum_
-from dfdx.rules.shape import (broadcast_to, expand_dims, moveaxis, ravel, reshape, swapaxes,
-                              transpose)
+from dfdx.rules.shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, swapaxes
 
 
 def _mT(a):

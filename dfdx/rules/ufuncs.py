@@ -17,9 +17,12 @@ from dfdx._numpy.registry import UFUNCS, defcomposite, defelementwise, defzero
 
 def _half_where(cond, tie, like=None):
     # 1 where cond, 1/2 at a tie, 0 elsewhere: a constant mask in the dtype of `like`.
+    if not np.any(tie):
+        return cond   # why: without ties a boolean mask is exact, and g * bool keeps g's dtype
     mask = np.where(cond, 1.0, np.where(tie, 0.5, 0.0))
     if like is not None:
-        mask = mask.astype(np.result_type(getval(like)), copy=False)
+        mask = mask.astype(like.dtype if hasattr(like, "dtype") else np.result_type(like),
+                           copy=False)
     return mask
 
 
@@ -145,6 +148,7 @@ NONDIFFERENTIABLE = (
     np.isfinite, np.isinf, np.isnan, np.signbit, np.heaviside,
 )
 defzero(*NONDIFFERENTIABLE)
+defzero(np.round, np.around)   # not ufuncs: they dispatch as functions
 
 
 # --- elementwise functions that are not ufuncs ---------------------------
@@ -153,7 +157,9 @@ def _where_impl(condition, x, y):
     return np.where(condition, x, y)
 
 
-_where = defelementwise(_where_impl, (None, lambda ans, c, x, y: c, lambda ans, c, x, y: ~c),
+# why: np.logical_not, not ~c: a Python bool condition has ~False == -1.
+_where = defelementwise(_where_impl, (None, lambda ans, c, x, y: c,
+                                      lambda ans, c, x, y: np.logical_not(c)),
                         name="numpy.where")
 
 
