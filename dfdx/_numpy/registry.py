@@ -18,6 +18,7 @@ The box's ``__array_ufunc__`` / ``__array_function__`` look callables up in
 from __future__ import annotations
 
 import dis
+import sys
 
 import numpy as np
 
@@ -94,6 +95,22 @@ def _nan_safe(r, g):
     return r
 
 
+_refcount = sys.getrefcount
+
+
+def _mul(g, p):
+    """g * p, written into `p` when `p` is a fresh temporary nobody else holds."""
+    # why: the partial of an elementwise rule is usually a new array (cos(x), 1 - ans**2);
+    # multiplying into it saves an allocation and a pass over fresh memory, which is a
+    # large share of a backward sweep on big arrays. A refcount of 2 (this frame and
+    # getrefcount's argument) proves that no one else can see the array change.
+    if (type(p) is np.ndarray and type(g) is np.ndarray and _refcount(p) <= 2
+            and p.shape == g.shape and p.dtype == g.dtype and p.flags.owndata
+            and p.flags.writeable):
+        return np.multiply(g, p, out=p)
+    return g * p
+
+
 def _make_vjp(partial, i, n, guard):
     if partial == 1 or partial == -1:
         sign = partial
@@ -109,16 +126,16 @@ def _make_vjp(partial, i, n, guard):
     elif n == 1:
         # why: a unary elementwise function cannot broadcast; skip the shape check.
         def vjp(g, ans, x):
-            return g * partial(ans, x)
+            return _mul(g, partial(ans, x))
     elif n == 2 and i == 0:
         def vjp(g, ans, x, y):
-            return unbroadcast(g * partial(ans, x, y), x)
+            return unbroadcast(_mul(g, partial(ans, x, y)), x)
     elif n == 2:
         def vjp(g, ans, x, y):
-            return unbroadcast(g * partial(ans, x, y), y)
+            return unbroadcast(_mul(g, partial(ans, x, y)), y)
     else:
         def vjp(g, ans, *args):
-            return unbroadcast(g * partial(ans, *args), args[i])
+            return unbroadcast(_mul(g, partial(ans, *args)), args[i])
     return vjp
 
 
@@ -135,7 +152,7 @@ def _make_jvp(partial, i, n, guard):
             return broadcast_like(_nan_safe(r, t), ans)
     elif n == 1:
         def jvp(t, ans, x):
-            return t * partial(ans, x)
+            return _mul(t, partial(ans, x))
     else:
         def jvp(t, ans, *args):
             return broadcast_like(t * partial(ans, *args), ans)
