@@ -1,0 +1,577 @@
+"""Pictures of calculus: derivatives, limits, discontinuities, gradient fields, step errors, training.
+
+Every function takes a plain NumPy function (or an expression string such as
+``"sin(x)/x"``, read by the safe parser), computes what it shows with dfdx's
+public API, and returns a `matplotlib.figure.Figure`. Nothing here calls
+``plt.show()`` or touches pyplot's global state: the figure is built on the
+Agg canvas, so it renders in Jupyter (display the returned object), and
+`save` writes it as PNG and/or SVG.
+
+matplotlib is an optional extra (``pip install dfdx[plot]``); it is imported
+the first time a picture is drawn.
+
+Colours are fixed so that pictures (and tests) can find each curve: the
+function is ``C0`` (blue), its first derivative ``C1`` (orange), the second
+``C2`` (green), tangents and limits ``C3`` (red); the left side of a point is
+``C0``, the right side ``C1``.
+
+Example:
+    >>> import numpy as np
+    >>> from dfdx import plot
+    >>> fig = plot.derivatives(lambda x: 2*x**2 + 3*x + 1, at=1.0, xlim=(-3, 2))
+    >>> [a.get_title() for a in fig.axes]
+    ['f(x) and its derivatives; tangent at x = 1: slope 7']
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+import dfdx
+
+__all__ = ["derivatives", "limit", "discontinuity", "gradient_field", "step_error", "training",
+           "save", "COLORS"]
+
+#: The colour of each kind of curve (matplotlib's default cycle).
+COLORS = {"f": "#1f77b4", "df": "#ff7f0e", "d2f": "#2ca02c", "tangent": "#d62728",
+          "left": "#1f77b4", "right": "#ff7f0e", "limit": "#d62728", "point": "#000000"}
+_ORDER_COLORS = [COLORS["f"], COLORS["df"], COLORS["d2f"], "#9467bd", "#8c564b"]
+
+
+_FIGURE_CLASS = []
+
+
+def _figure_class():
+    """Return a matplotlib Figure subclass that shows itself in Jupyter (PNG), pyplot or not."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError("dfdx.plot needs matplotlib, which is not installed. "
+                          "Install the extra: pip install dfdx[plot]") from exc
+    if not _FIGURE_CLASS:
+        class DfdxFigure(Figure):
+            """A Figure that renders in Jupyter even when pyplot's inline backend is not loaded."""
+
+            def _repr_png_(self):
+                import io
+
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=100)
+                return buf.getvalue()
+
+        _FIGURE_CLASS.append(DfdxFigure)
+    return _FIGURE_CLASS[0]
+
+
+def _figure(ncols=1, width=6.4, height=4.2):
+    """Return a Figure on the Agg canvas with `ncols` axes (pyplot is never touched)."""
+    cls = _figure_class()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = cls(figsize=(width * ncols, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(1, ncols, i + 1) for i in range(ncols)]
+    return fig, axes
+
+
+def _function(f, nvars=1):
+    """Return a NumPy function of `nvars` arguments for a callable or an expression string."""
+    if callable(f):
+        return f
+    if isinstance(f, str):
+        expr = dfdx.symbolic.parse(f)
+        names = sorted(s.name for s in expr.free_symbols) or ["x"]
+        if len(names) > nvars:
+            raise ValueError(f"{f!r} has {len(names)} variables ({', '.join(names)}); "
+                             f"this picture needs a function of {nvars}")
+        while len(names) < nvars:
+            names.append(next(n for n in "xyzuvw" if n not in names))
+        return dfdx.symbolic.compile(expr, sorted(names))
+    raise TypeError(f"expected a NumPy function or an expression string, got {type(f).__name__}")
+
+
+def _label(f, default="f"):
+    return f if isinstance(f, str) else getattr(f, "__name__", default).replace("<lambda>", default)
+
+
+def _evaluate(fn, x):
+    """Evaluate `fn` on an array, quietly (nan where undefined), broadcasting scalars."""
+    with np.errstate(all="ignore"):
+        y = np.asarray(fn(x), dtype=float)
+    return np.broadcast_to(y, np.shape(x)).astype(float)
+
+
+def _nth_derivative(f, fn, n, x):
+    """Return the elementwise n-th derivative on `x`.
+
+    An expression string is differentiated exactly (SymPy, then compiled); a
+    NumPy function by AD, or numerically where AD has no rule.
+    """
+    x = np.asarray(x, dtype=float)
+    with np.errstate(all="ignore"):
+        if isinstance(f, str):
+            d = dfdx.symbolic.diff(f, n=n) if dfdx.symbolic.parse(f).free_symbols \
+                else dfdx.symbolic.parse("0")
+            return _evaluate(dfdx.symbolic.compile(d, ["x"] if not d.free_symbols
+                                                   else sorted(s.name for s in d.free_symbols)), x)
+        try:
+            return np.broadcast_to(np.asarray(dfdx.derivative(fn, n=n)(x), dtype=float), x.shape)
+        except dfdx.DfdxError:
+            return np.array([float(dfdx.numeric.derivative(fn, float(t), n=n).value) for t in x])
+
+
+def _gradient_on_grid(f, fn, X, Y):
+    """Return the partial derivatives of f(x, y) on grid arrays: exactly for text, else AD."""
+    with np.errstate(all="ignore"):
+        if isinstance(f, str):
+            names = sorted(s.name for s in dfdx.symbolic.parse(f).free_symbols)
+            while len(names) < 2:
+                names.append(next(n for n in "xyzuvw" if n not in names))
+            _, g = dfdx.symbolic.compile(f, names, gradient=True)(X, Y)
+            return np.asarray(g[0], dtype=float), np.asarray(g[1], dtype=float)
+        # why: for an elementwise f, the gradient of sum(f) on a grid is the pointwise gradient.
+        gx, gy = dfdx.grad(lambda A, B: np.sum(fn(A, B)), argnums=(0, 1))(X, Y)
+        return np.asarray(gx, dtype=float), np.asarray(gy, dtype=float)
+
+
+def _robust_ylim(ax, *ys, pad=0.1):
+    """Zoom the y-axis on the bulk of the finite values (poles would squash everything else)."""
+    finite = np.concatenate([np.asarray(y, dtype=float).ravel() for y in ys])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return
+    lo, hi = np.percentile(finite, [2, 98])
+    if np.ptp(finite) <= 3 * (hi - lo):      # no pole: show everything
+        lo, hi = float(np.min(finite)), float(np.max(finite))
+    if hi - lo < 1e-12:
+        lo, hi = lo - 1, hi + 1
+    span = hi - lo
+    ax.set_ylim(lo - pad * span, hi + pad * span)
+
+
+def _number(v):
+    """Format a number for a title: integers without a point, others with 4 significant digits."""
+    if v is None:
+        return "none"
+    v = float(v)
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    if v == round(v) and abs(v) < 1e12:
+        return str(int(round(v)))
+    return f"{v:.4g}"
+
+
+def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
+    """Draw f with its derivatives and, if `at` is given, the tangent there.
+
+    The derivatives are computed by AD for a NumPy function (numerically where
+    AD has no rule) and exactly for an expression string.
+
+    Args:
+        f: an elementwise NumPy function of one variable, or an expression string.
+        at: the point of tangency, or None for no tangent.
+        xlim: the x-range ``(lo, hi)``.
+        order: the highest derivative drawn (0 to 4).
+        num: number of sample points.
+        title: the axes title (default: a sentence with the tangent's slope).
+
+    Returns:
+        The Figure (one axes): f in ``C0``, f' in ``C1``, f'' in ``C2``, the
+        tangent dashed in ``C3``.
+
+    Example:
+        >>> from dfdx import plot
+        >>> fig = plot.derivatives("sin(x)", at=0.0)
+        >>> [line.get_label() for line in fig.axes[0].get_lines()][:3]
+        ['f', "f'", "f''"]
+    """
+    fn = _function(f)
+    x = np.linspace(float(xlim[0]), float(xlim[1]), int(num))
+    fig, (ax,) = _figure()
+    names = ["f", "f'", "f''", "f'''", "f⁽⁴⁾"]
+    ys = []
+    for k in range(int(order) + 1):
+        y = _evaluate(fn, x) if k == 0 else _nth_derivative(f, fn, k, x)
+        ys.append(y)
+        ax.plot(x, y, color=_ORDER_COLORS[k], lw=2.2 if k == 0 else 1.6, label=names[k])
+    heading = title or "f(x) and its derivatives"
+    if at is not None:
+        a = float(at)
+        fa = float(_evaluate(fn, np.array([a]))[0])
+        slope = float(_nth_derivative(f, fn, 1, np.array([a]))[0])
+        ax.plot(x, fa + slope * (x - a), "--", color=COLORS["tangent"], lw=1.4,
+                label=f"tangent at {_number(a)}")
+        ax.plot([a], [fa], "o", color=COLORS["point"], ms=5, zorder=5)
+        if title is None:
+            heading += f"; tangent at x = {_number(a)}: slope {_number(slope)}"
+    _robust_ylim(ax, *ys)
+    ax.axhline(0, color="0.6", lw=0.6, zorder=0)
+    ax.set_xlabel("x")
+    ax.set_title(heading)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _steps(k):
+    return 2.0 ** -np.arange(1, k + 1)
+
+
+def limit(f, at, *, result=None, steps=14, title=None):
+    """Draw the approach to a limit from both sides, converging or not.
+
+    The left panel shows f near `at` with the points ``at ± 2**-k`` walking in
+    (left side ``C0``, right side ``C1``) and the one-sided limits as dashed
+    lines; the right panel shows ``f(at - h)`` and ``f(at + h)`` against the
+    step h on a log axis, so two different plateaus (a jump), one plateau, or
+    no plateau (oscillation, a pole) can be read off.
+
+    Args:
+        f: a NumPy function of one variable, or an expression string.
+        at: a finite point.
+        result: a `LimitResult` already computed (default: ``dfdx.limit(f, at)``).
+        steps: how many points on each side (``h = 2**-1 … 2**-steps``).
+        title: the figure title (default: the verdict).
+
+    Returns:
+        The Figure (two axes).
+
+    Example:
+        >>> import numpy as np
+        >>> from dfdx import plot
+        >>> fig = plot.limit(lambda x: np.sin(x) / x, 0.0)
+        >>> fig.get_suptitle()
+        'lim f(x) as x → 0 = 1'
+    """
+    fn = _function(f)
+    a = float(at)
+    if result is None:
+        result = dfdx.limit(f, at)
+    h = _steps(int(steps))
+    left = _evaluate(fn, a - h)
+    right = _evaluate(fn, a + h)
+    fig, (ax, ax2) = _figure(ncols=2, width=5.2)
+    xs = np.linspace(a - 2.2, a + 2.2, 801)
+    xs = xs[np.abs(xs - a) > 1e-9]
+    ys = _evaluate(fn, xs)
+    ax.plot(xs[xs < a], ys[xs < a], color="0.55", lw=1.2)
+    ax.plot(xs[xs > a], ys[xs > a], color="0.55", lw=1.2)
+    ax.plot(a - h, left, "o", color=COLORS["left"], ms=4, label="from the left")
+    ax.plot(a + h, right, "o", color=COLORS["right"], ms=4, label="from the right")
+    for side, color in ((result.left, COLORS["left"]), (result.right, COLORS["right"])):
+        if side is not None and np.isfinite(float(side)):
+            ax.axhline(float(side), ls="--", color=color, lw=1.0)
+            ax2.axhline(float(side), ls="--", color=color, lw=1.0)
+    ax.axvline(a, color="0.7", lw=0.8, zorder=0)
+    _robust_ylim(ax, ys, left, right)
+    ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    ax2.semilogx(h, left, "o-", color=COLORS["left"], ms=4, label=f"f({_number(a)} - h)")
+    ax2.semilogx(h, right, "s-", color=COLORS["right"], ms=4, label=f"f({_number(a)} + h)")
+    ax2.invert_xaxis()
+    _robust_ylim(ax2, left, right)
+    ax2.set_xlabel("h (the step shrinks to the right)")
+    ax2.legend(loc="best", fontsize=8)
+    ax2.grid(alpha=0.3)
+    if title is None:
+        if result.exists and result.value is not None:
+            title = f"lim f(x) as x → {_number(a)} = {_number(result.value)}"
+        else:
+            title = (f"no limit at x = {_number(a)}: left {_number(result.left)}, "
+                     f"right {_number(result.right)}")
+    fig.suptitle(title)
+    return fig
+
+
+def discontinuity(f, at, *, result=None, xlim=None, title=None):
+    """Draw f around a point and mark what kind of point it is.
+
+    A removable point gets an open circle at the limit (and a dot at f(at)
+    if defined); a jump gets the two one-sided limits (open and filled
+    circles); an infinite discontinuity a dashed vertical asymptote; an
+    oscillating one the band the values fill; a continuous point a dot.
+
+    Args:
+        f: a NumPy function of one variable, or an expression string.
+        at: a finite point.
+        result: a `ContinuityResult` (default: ``dfdx.continuity(f, at)``).
+        xlim: the x-range (default ``at ± 2``).
+        title: the axes title (default: the kind).
+
+    Returns:
+        The Figure (one axes).
+
+    Example:
+        >>> import numpy as np
+        >>> from dfdx import plot
+        >>> plot.discontinuity(lambda x: np.abs(x) / x, 0.0).axes[0].get_title()
+        'jump at x = 0'
+    """
+    fn = _function(f)
+    a = float(at)
+    if result is None:
+        result = dfdx.continuity(f, at)
+    lo, hi = xlim if xlim is not None else (a - 2.0, a + 2.0)
+    oscillating = result.kind == "oscillating"
+    n = 20001 if oscillating else 1201
+    gap = 1e-9 if oscillating else (hi - lo) * 1e-4
+    xl = np.linspace(lo, a - gap, n)
+    xr = np.linspace(a + gap, hi, n)
+    yl, yr = _evaluate(fn, xl), _evaluate(fn, xr)
+    fig, (ax,) = _figure()
+    lw = 0.6 if oscillating else 2.0
+    ax.plot(xl, yl, color=COLORS["left"], lw=lw)
+    ax.plot(xr, yr, color=COLORS["right"], lw=lw)
+    lim = result.limit
+    fa = result.value if result.defined else None
+    if result.kind == "infinite":
+        ax.axvline(a, ls="--", color=COLORS["limit"], lw=1.4, label="vertical asymptote")
+    elif result.kind == "jump" and lim is not None:
+        ax.plot([a], [float(lim.left)], "o", mfc="white", color=COLORS["left"], ms=8,
+                label=f"left limit {_number(lim.left)}")
+        ax.plot([a], [float(lim.right)], "o", mfc="white", color=COLORS["right"], ms=8,
+                label=f"right limit {_number(lim.right)}")
+    elif result.kind == "removable" and lim is not None and lim.value is not None:
+        ax.plot([a], [float(lim.value)], "o", mfc="white", color=COLORS["limit"], ms=8,
+                mew=2, label=f"limit {_number(lim.value)}")
+    elif oscillating:
+        ax.axvspan(a - 0.02 * (hi - lo), a + 0.02 * (hi - lo), color=COLORS["limit"], alpha=0.15,
+                   label="no limit: oscillates")
+    if fa is not None and np.isfinite(float(fa)):
+        ax.plot([a], [float(fa)], "o", color=COLORS["point"], ms=6, zorder=5,
+                label=f"f({_number(a)}) = {_number(fa)}")
+    _robust_ylim(ax, yl, yr)
+    ax.axvline(a, color="0.8", lw=0.6, zorder=0)
+    ax.set_xlabel("x")
+    ax.set_title(title or (f"{result.kind} at x = {_number(a)}" if result.kind != "continuous"
+                           else f"continuous at x = {_number(a)}"))
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def gradient_field(f, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), *, at=None, num=120, arrows=15,
+                   title=None):
+    """Draw the contours of f(x, y) with its gradient field (by AD; exactly for a string).
+
+    Args:
+        f: an elementwise NumPy function of two variables, or an expression string.
+        xlim, ylim: the ranges.
+        at: a point ``(x, y)`` whose gradient is drawn as a red arrow, or None.
+        num: grid points per axis for the contours.
+        arrows: arrows per axis for the field.
+        title: the axes title.
+
+    Returns:
+        The Figure (one axes, with a colour bar).
+
+    Example:
+        >>> import numpy as np
+        >>> from dfdx import plot
+        >>> fig = plot.gradient_field(lambda x, y: x**2 + 3*y + np.exp(x*y), at=(1.0, 2.0),
+        ...                           xlim=(-1, 1.5), ylim=(-1, 2.5))
+        >>> len(fig.axes)
+        2
+    """
+    fn = _function(f, nvars=2)
+    x = np.linspace(*map(float, xlim), int(num))
+    y = np.linspace(*map(float, ylim), int(num))
+    X, Y = np.meshgrid(x, y, indexing="xy")
+    with np.errstate(all="ignore"):
+        Z = np.broadcast_to(np.asarray(fn(X, Y), dtype=float), X.shape)
+    fig, (ax,) = _figure(width=6.0, height=5.0)
+    finite = Z[np.isfinite(Z)]
+    lo, hi = np.percentile(finite, [1, 99]) if finite.size else (0.0, 1.0)
+    levels = np.linspace(lo, hi, 21) if hi > lo else 10
+    cs = ax.contourf(X, Y, np.clip(Z, lo, hi), levels=levels, cmap="viridis", alpha=0.85)
+    ax.contour(X, Y, np.clip(Z, lo, hi), levels=levels, colors="k", linewidths=0.3)
+    fig.colorbar(cs, ax=ax, label="f(x, y)")
+    xa = np.linspace(*map(float, xlim), int(arrows))
+    ya = np.linspace(*map(float, ylim), int(arrows))
+    XA, YA = np.meshgrid(xa, ya, indexing="xy")
+    U, V = _gradient_on_grid(f, fn, XA, YA)
+    norm = np.hypot(U, V)
+    norm[norm == 0] = 1.0
+    ax.quiver(XA, YA, U / norm, V / norm, color="white", alpha=0.9, pivot="mid", width=0.004)
+    if at is not None:
+        px, py = map(float, at)
+        gx, gy = (float(np.ravel(g)[0]) for g in _gradient_on_grid(f, fn, np.array([px]),
+                                                                      np.array([py])))
+        scale = 0.25 * min(np.ptp(x), np.ptp(y)) / max(math.hypot(gx, gy), 1e-300)
+        ax.annotate("", xy=(px + gx * scale, py + gy * scale), xytext=(px, py),
+                    arrowprops=dict(arrowstyle="-|>", color=COLORS["limit"], lw=2.2),
+                    annotation_clip=False)
+        ax.plot([px], [py], "o", color=COLORS["limit"], ms=6)
+        if title is None:
+            title = f"∇f({_number(px)}, {_number(py)}) = ({gx:.5g}, {gy:.5g})"
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.set_title(title or "contours of f and its gradient field")
+    return fig
+
+
+def step_error(f, x, *, exact=None, title=None):
+    """Draw the error of finite differences against the step size: truncation vs rounding.
+
+    Forward differences lose ~h to truncation, central ones ~h²; both gain
+    ~eps/h from rounding, so each has a best step (~1e-8 and ~1e-5). The error
+    and the step chosen by `dfdx.numeric.derivative` are marked.
+
+    Args:
+        f: a NumPy function of one variable, or an expression string.
+        x: the point.
+        exact: the true derivative (default: AD, ``dfdx.derivative(f)(x)``).
+        title: the axes title.
+
+    Returns:
+        The Figure (one log-log axes): forward error ``C0``, central ``C1``.
+
+    Example:
+        >>> import numpy as np
+        >>> from dfdx import plot
+        >>> fig = plot.step_error(np.exp, 1.0)
+        >>> fig.axes[0].get_xscale(), fig.axes[0].get_yscale()
+        ('log', 'log')
+    """
+    fn = _function(f)
+    x = float(x)
+    if exact is None:
+        exact = float(_nth_derivative(f, fn, 1, np.array([x]))[0])
+    h = np.logspace(-16, 0, 161)
+    with np.errstate(all="ignore"):
+        fx = float(fn(x))
+        forward = np.abs((np.asarray(fn(x + h), dtype=float) - fx) / h - exact)
+        central = np.abs((np.asarray(fn(x + h), dtype=float)
+                          - np.asarray(fn(x - h), dtype=float)) / (2 * h) - exact)
+    tiny = np.finfo(float).eps * max(abs(exact), 1.0) * 1e-3
+    fig, (ax,) = _figure()
+    ax.loglog(h, np.maximum(forward, tiny), color=COLORS["left"], lw=1.6, label="forward difference")
+    ax.loglog(h, np.maximum(central, tiny), color=COLORS["right"], lw=1.6, label="central difference")
+    eps = np.finfo(float).eps
+    scale = max(abs(fx), 1.0)
+    ax.loglog(h, eps * scale / h, ":", color="0.4", lw=1, label="rounding ~ eps/h")
+    ax.loglog(h, np.abs(exact) * h, "--", color="0.55", lw=1, label="truncation ~ h")
+    ax.loglog(h, np.abs(exact) * h**2, "-.", color="0.55", lw=1, label="truncation ~ h²")
+    est = dfdx.numeric.derivative(fn, x)
+    actual = abs(float(est.value) - exact)
+    ax.axhline(max(float(est.error), tiny), color=COLORS["d2f"], lw=1.2,
+               label=f"dfdx.numeric: claimed error {float(est.error):.1e}")
+    ax.axhline(max(actual, tiny), color=COLORS["d2f"], lw=1.2, ls="--",
+               label=f"dfdx.numeric: actual error {actual:.1e}")
+    ax.set_ylim(tiny, 10 * max(1.0, abs(exact)))
+    ax.set_xlabel("step h")
+    ax.set_ylabel("|estimate - exact|")
+    ax.set_title(title or f"error of a numeric derivative at x = {_number(x)}")
+    ax.legend(loc="lower left", fontsize=7)
+    ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def _series(history, *names):
+    for name in names:
+        if isinstance(history, dict) and name in history:
+            return np.asarray(history[name], dtype=float)
+        value = getattr(history, name, None)
+        if value is not None:
+            return np.asarray(value, dtype=float)
+    return None
+
+
+def training(history, *, title=None):
+    """Draw loss and accuracy curves from training.
+
+    Args:
+        history: a dict (or an object with attributes) holding lists per
+            epoch: ``loss`` (or ``train_loss``), and optionally ``val_loss``,
+            ``accuracy`` (or ``train_accuracy``/``acc``) and ``val_accuracy``
+            (or ``test_accuracy``). A result with a ``history`` attribute is
+            accepted too.
+
+    Returns:
+        The Figure (two axes: loss, accuracy); training curves ``C0``,
+        validation curves ``C1``.
+
+    Example:
+        >>> from dfdx import plot
+        >>> fig = plot.training({"loss": [2.3, 1.0, 0.5], "accuracy": [0.1, 0.7, 0.9]})
+        >>> [a.get_ylabel() for a in fig.axes]
+        ['loss', 'accuracy']
+    """
+    if not isinstance(history, dict) and hasattr(history, "history"):
+        history = history.history
+    loss = _series(history, "loss", "train_loss")
+    if loss is None:
+        raise ValueError("training() needs a history with a 'loss' list (one value per epoch); "
+                         f"got keys {sorted(history) if isinstance(history, dict) else history!r}")
+    held_out = "validation" if _series(history, "val_loss", "val_accuracy") is not None else "test"
+    val_loss = _series(history, "val_loss", "test_loss")
+    acc = _series(history, "accuracy", "train_accuracy", "acc", "train_acc")
+    val_acc = _series(history, "val_accuracy", "test_accuracy", "val_acc", "test_acc")
+    fig, (ax, ax2) = _figure(ncols=2, width=4.8)
+    epochs = np.arange(1, len(loss) + 1)
+    ax.plot(epochs, loss, "o-", color=COLORS["left"], ms=3, label="training")
+    if val_loss is not None:
+        ax.plot(np.arange(1, len(val_loss) + 1), val_loss, "s-", color=COLORS["right"], ms=3,
+                label=held_out)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if acc is not None:
+        ax2.plot(np.arange(1, len(acc) + 1), acc, "o-", color=COLORS["left"], ms=3,
+                 label="training")
+    if val_acc is not None:
+        ax2.plot(np.arange(1, len(val_acc) + 1), val_acc, "s-", color=COLORS["right"], ms=3,
+                 label=held_out)
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("accuracy")
+    ax2.set_ylim(0, 1.02)
+    ax2.grid(alpha=0.3)
+    if acc is not None or val_acc is not None:
+        ax2.legend(fontsize=8, loc="lower right")
+    fig.suptitle(title or "training by backpropagation")
+    return fig
+
+
+def save(fig, path, formats=None, dpi=110):
+    """Write a figure to disk as PNG and/or SVG; return the paths written.
+
+    Args:
+        fig: a Figure (from any function here).
+        path: the file name; its suffix (``.png``/``.svg``) picks the format,
+            or with no suffix both are written.
+        formats: formats to write (e.g. ``("png", "svg")``), overriding the suffix.
+        dpi: resolution of the PNG.
+
+    Returns:
+        The list of `pathlib.Path` written.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from dfdx import plot
+        >>> fig = plot.training({"loss": [1.0, 0.5]})
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> [p.name for p in plot.save(fig, d / "curves")]
+        ['curves.png', 'curves.svg']
+    """
+    path = Path(path)
+    if formats is None:
+        suffix = path.suffix.lower().lstrip(".")
+        formats = (suffix,) if suffix in ("png", "svg") else ("png", "svg")
+        if suffix in ("png", "svg"):
+            path = path.with_suffix("")
+    elif isinstance(formats, str):
+        formats = (formats,)
+    written = []
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for fmt in formats:
+        if fmt not in ("png", "svg"):
+            raise ValueError(f"cannot save a picture as {fmt!r}; use 'png' or 'svg'")
+        target = path.with_name(path.name + "." + fmt)
+        fig.savefig(target, format=fmt, dpi=dpi)
+        written.append(target)
+    return written
