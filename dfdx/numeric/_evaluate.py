@@ -14,17 +14,11 @@ from concurrent.futures import Executor
 
 import numpy as np
 
-from dfdx._errors import DomainError
-
 __all__ = ["check_callable", "call_scalar", "Evaluator"]
 
 # why: these are the exceptions plain `math` / NumPy code raises outside its domain
 # (math.log(-1), 1/0, math.exp(1000)); anything else is a bug in f and must surface.
 UNDEFINED = (ValueError, ZeroDivisionError, OverflowError, ArithmeticError, FloatingPointError)
-
-
-class NotCallableError(TypeError):
-    """Internal alias; the public error is a TypeError raised by `check_callable`."""
 
 
 def check_callable(f, who: str) -> None:
@@ -94,6 +88,7 @@ class Evaluator:
         self.vectorized = vectorized if executor is None else False
         self.elementwise = elementwise
         self.out_shape = None
+        self._auto = False
 
     def _one(self, p):
         try:
@@ -107,7 +102,7 @@ class Evaluator:
         """Return f at each point: shape (N, *out_shape), NaN where f is undefined."""
         points = np.asarray(points, dtype=float)
         n = points.shape[0]
-        if self.vectorized is not False and n > 0:
+        if self.vectorized or (self.vectorized is None and n >= 2):
             y = self._try_batch(points)
             if y is not None:
                 return y
@@ -119,27 +114,27 @@ class Evaluator:
         return self._stack(outs, n)
 
     def _try_batch(self, points):
+        user_said = self.vectorized is True and not self._auto
         try:
             with np.errstate(all="ignore"):
-                y = self.f(points)
-            y = np.asarray(y)
-        except UNDEFINED:
-            if self.vectorized:
+                y = np.asarray(self.f(points))
+            ok = (y.shape[:1] == points.shape[:1] and np.issubdtype(y.dtype, np.number)
+                  and not np.iscomplexobj(y) and (not self.elementwise or y.shape == points.shape))
+        except Exception:  # noqa: BLE001 - f does not take batches: call it point by point
+            if user_said:
                 raise
-            self.vectorized = False
-            return None
-        except Exception:
-            if self.vectorized:
-                raise
-            self.vectorized = False
-            return None
-        if y.shape[:1] != points.shape[:1] or (self.elementwise and y.shape != points.shape):
-            if self.vectorized:
-                raise ValueError(f"vectorized=True but f returned shape {y.shape} for a batch of shape "
-                                 f"{points.shape}; f must map a batch along axis 0.")
-            self.vectorized = False
-            return None
-        if not np.issubdtype(y.dtype, np.number) or np.iscomplexobj(y):
+            ok = False
+        if ok and self.vectorized is None:
+            # why: a function written for one point may still accept a batch and return
+            # the right shape with the wrong numbers (v @ A @ v); check two points.
+            probe = self._stack([self._one(points[0]), self._one(points[-1])], 2)
+            yb = np.where(np.isfinite(y[[0, -1]]), y[[0, -1]], np.nan) if y.ndim else y
+            ok = probe.shape == yb.shape and np.allclose(probe, yb, rtol=1e-13, atol=0, equal_nan=True)
+            self._auto = True
+        if not ok:
+            if user_said:
+                raise ValueError(f"vectorized=True but f returned shape {np.shape(y)} for a batch of "
+                                 f"shape {points.shape}; f must map a batch along axis 0.")
             self.vectorized = False
             return None
         self.vectorized = True
@@ -188,7 +183,3 @@ class _Call:
         except UNDEFINED:
             return _Failed()
         return np.asarray(y)
-
-
-def domain_error(what: str) -> DomainError:
-    return DomainError(what)

@@ -1,19 +1,21 @@
-"""Sequence acceleration: Richardson on geometric stencils, Wynn's epsilon, Levin-style tail checks.
+"""Sequence acceleration: Richardson extrapolation and Levin's u-transform.
 
-`richardson_window` turns the values of f on a window of geometric step levels
-into a derivative estimate, its rounding error and its order; the caller builds
-the sequence of windows and reads the truncation error off successive estimates.
-`wynn_epsilon` accelerates sequences that converge logarithmically or
-alternate (used by `limit`).
+`richardson_window` turns the values of f on a window of step levels into a
+derivative estimate, its rounding error and its order; the caller builds the
+sequence of windows and reads the truncation error off successive estimates.
+`levin_u` accelerates logarithmically convergent sequences (used by `limit`
+as an independent second opinion on slow limits).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from dfdx.numeric._stencils import _weights_cached
 
-__all__ = ["richardson_window", "wynn_epsilon", "richardson_limit"]
+__all__ = ["richardson_window", "levin_u"]
 
 EPS = np.finfo(float).eps
 # why: f itself is computed with a few roundings; 8 ulps of |f| per evaluation is a safe
@@ -58,77 +60,43 @@ def richardson_window(values: np.ndarray, offsets: np.ndarray, scale: np.ndarray
     return est, rnd, order
 
 
-def wynn_epsilon(seq) -> tuple[float, float]:
-    """Accelerate a sequence with Wynn's epsilon algorithm.
+def levin_u(seq, beta: float = 1.0) -> tuple[float, float]:
+    """Accelerate a (possibly logarithmically) convergent sequence with Levin's u-transform.
 
     Args:
-        seq: partial values s_0, s_1, ... (floats).
+        seq: partial values s_0, s_1, ... (at least 4), equally spaced in their index.
+        beta: the index offset of the remainder model (1 is the usual choice).
 
     Returns:
-        ``(best, error)``: the last even-column extrapolant and the difference to
-        the one before it (an estimate of its error).
+        ``(value, error)``: the transform of all terms and its distance to the
+        transform without the last term.
 
     Example:
-        >>> s = np.cumsum([(-1) ** k / (2 * k + 1) for k in range(12)]) * 4   # pi, slowly
-        >>> best, err = wynn_epsilon(s)
-        >>> abs(best - np.pi) < 1e-9
+        >>> k = np.arange(1, 15)
+        >>> s = np.cumsum(1.0 / k**2)          # pi**2 / 6, error ~ 1/k: logarithmic
+        >>> v, err = levin_u(s)
+        >>> bool(abs(v - np.pi**2 / 6) < 1e-8)
         True
     """
-    s = [float(v) for v in seq]
-    m = len(s)
-    if m < 3:
-        return (s[-1], np.inf) if s else (np.nan, np.inf)
-    prev = [0.0] * (m + 1)
-    cur = s[:]
-    evens = [cur[-1]]
-    col = 0
-    with np.errstate(all="ignore"):
-        while len(cur) > 1:
-            nxt = []
-            for i in range(len(cur) - 1):
-                d = cur[i + 1] - cur[i]
-                if d == 0 or not np.isfinite(d):
-                    nxt.append(np.inf)
-                else:
-                    nxt.append(prev[i + 1] + 1.0 / d)
-            prev, cur = cur, nxt
-            col += 1
-            if col % 2 == 0 and cur and np.isfinite(cur[-1]):
-                evens.append(cur[-1])
-    if len(evens) < 2:
-        return evens[-1], np.inf
-    best = evens[-1]
-    err = abs(evens[-1] - evens[-2])
-    return best, err
-
-
-def richardson_limit(seq, ratio: float, powers) -> tuple[float, float]:
-    """Extrapolate ``s_k = L + sum_j a_j t_k**p_j`` with ``t_k = ratio**-k`` to t → 0.
-
-    Args:
-        seq: values s_k at t_k = ratio**-k (k = 0, 1, ...).
-        ratio: the factor between successive t (> 1).
-        powers: the exponents p_j of the error expansion to eliminate, in order.
-
-    Returns:
-        ``(L, error)``: the most extrapolated value and its distance to the previous
-        diagonal entry.
-
-    Example:
-        >>> t = 2.0 ** -np.arange(6)
-        >>> L, err = richardson_limit(1 + 3*t + 2*t**2, 2.0, [1, 2, 3])
-        >>> round(L, 12)
-        1.0
-    """
     s = np.asarray(seq, dtype=float)
-    table = [s]
-    for p in powers:
-        prev = table[-1]
-        if prev.size < 2:
-            break
-        f = ratio ** p
-        table.append((f * prev[1:] - prev[:-1]) / (f - 1))
-    diag = [t[-1] for t in table]
-    if len(diag) < 2:
-        return float(diag[-1]), np.inf
-    return float(diag[-1]), float(abs(diag[-1] - diag[-2]))
+
+    def transform(t):
+        m = t.size - 2          # order: uses t[1..], terms a_n = t_n - t_{n-1}
+        n = np.arange(1, t.size)
+        a = np.diff(t)
+        if np.any(a == 0):
+            return float(t[-1])
+        omega = (beta + n) * a
+        j = np.arange(m + 1)
+        coef = (-1.0) ** j * np.array([math.comb(m, int(i)) for i in j]) * \
+            ((beta + n[0] + j) / (beta + n[0] + m)) ** (m - 1)
+        num = np.sum(coef * t[1:] / omega)
+        den = np.sum(coef / omega)
+        return float(num / den)
+
+    if s.size < 4:
+        return (float(s[-1]), math.inf) if s.size else (math.nan, math.inf)
+    with np.errstate(all="ignore"):
+        v = transform(s)
+        w = transform(s[:-1])
+    return v, abs(v - w)
