@@ -1,11 +1,16 @@
 """A time budget that really stops SymPy.
 
 SymPy's `limit` (and friends) can run for minutes on some inputs and cannot be
-interrupted from the inside. `run_with_budget` runs the work in a forked child
-process and kills it at the deadline; the parent never waits longer than the
-budget (plus the cost of a fork, a few milliseconds). Where ``fork`` is not
-available (Windows) the work runs in-process without a hard stop, and the
-caller is told so.
+interrupted from the inside. `run_with_budget` runs the work in another
+process and kills that process at the deadline; the caller never waits longer
+than the budget (plus a few milliseconds).
+
+Work whose function and arguments pickle (SymPy expressions, numbers, module
+level functions) goes to one long-lived worker, forked once and reused, so
+SymPy's caches stay warm from call to call; the worker is killed at a deadline
+and a fresh one is forked on the next call. Anything else (a lambda) runs in a
+one-off forked child, which needs no pickling. Where ``fork`` is not available
+(Windows) the work runs in-process without a hard stop.
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
 import time
 
 from dfdx._errors import DfdxError
 
-__all__ = ["run_with_budget", "BudgetExceeded", "can_enforce"]
+__all__ = ["run_with_budget", "BudgetExceeded", "can_enforce", "shutdown", "seconds"]
 
 
 class BudgetExceeded(DfdxError, TimeoutError):
@@ -28,22 +34,107 @@ class BudgetExceeded(DfdxError, TimeoutError):
         self.seconds = seconds
 
 
+def seconds(t: float) -> str:
+    """Format a duration for messages: 3 -> '3.0', 0.25 -> '0.25'."""
+    return f"{t:.1f}" if round(t, 1) == t else f"{t:g}"
+
+
 def can_enforce() -> bool:
     """Whether a budget can be enforced here (the 'fork' start method exists)."""
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _child(conn, fn, args, kwargs):
+def _child(conn, fn, args, kwargs, close=True):
     try:
         result = ("ok", fn(*args, **kwargs))
-    except BaseException as exc:  # the parent re-raises it
+    except Exception as exc:  # the parent re-raises it
         result = ("err", exc)
     try:
-        conn.send_bytes(pickle.dumps(result))
+        data = pickle.dumps(result)
     except Exception as exc:  # an unpicklable result or error
-        conn.send_bytes(pickle.dumps(("err", RuntimeError(f"{type(exc).__name__}: {exc}"))))
+        data = pickle.dumps(("err", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    try:
+        conn.send_bytes(data)
     finally:
-        conn.close()
+        if close:
+            conn.close()
+
+
+class _Worker:
+    """A forked process that runs pickled calls one at a time (SymPy caches stay warm)."""
+
+    def __init__(self):
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def alive(self):
+        return self.proc.is_alive()
+
+    def stop(self):
+        try:
+            self.conn.close()
+        finally:
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.proc.join(1.0)
+
+
+def _serve(conn):
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        try:
+            fn, args, kwargs = pickle.loads(data)
+        except Exception as exc:
+            # e.g. a function defined in __main__ after this worker was forked
+            conn.send_bytes(pickle.dumps(("unpicklable", f"{type(exc).__name__}: {exc}")))
+            continue
+        _child(conn, fn, args, kwargs, close=False)
+
+
+_WORKER: _Worker | None = None
+_LOCK = threading.Lock()
+
+
+def _pickled(fn, args, kwargs):
+    try:
+        return pickle.dumps((fn, args, kwargs))
+    except Exception:
+        return None
+
+
+def _run_in_worker(payload, timeout):
+    global _WORKER
+    if _WORKER is None or not _WORKER.alive():
+        _WORKER = _Worker()
+    worker = _WORKER
+    try:
+        worker.conn.send_bytes(payload)
+        ready = worker.conn.poll(timeout)
+        if ready:
+            return pickle.loads(worker.conn.recv_bytes())
+    except (EOFError, OSError, BrokenPipeError):
+        _WORKER = None
+        worker.stop()
+        raise RuntimeError("the exact worker died (out of memory or killed)") from None
+    _WORKER = None
+    worker.stop()
+    raise BudgetExceeded(f"exact route timed out after {seconds(timeout)} s "
+                         "(the worker was stopped)", timeout)
+
+
+def shutdown():
+    """Stop the long-lived worker, if any (it is a daemon and also ends with Python)."""
+    global _WORKER
+    with _LOCK:
+        if _WORKER is not None:
+            _WORKER.stop()
+            _WORKER = None
 
 
 def run_with_budget(fn, *args, timeout: float | None = 3.0, **kwargs):
@@ -76,6 +167,15 @@ def run_with_budget(fn, *args, timeout: float | None = 3.0, **kwargs):
     """
     if timeout is None or not can_enforce():
         return fn(*args, **kwargs)
+    payload = _pickled(fn, args, kwargs)
+    if payload is not None:
+        with _LOCK:
+            status, value = _run_in_worker(payload, timeout)
+        if status == "err":
+            raise value
+        if status == "ok":
+            return value
+        # the worker cannot load this call: run it in a one-off child instead
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, kwargs), daemon=True)
@@ -84,7 +184,7 @@ def run_with_budget(fn, *args, timeout: float | None = 3.0, **kwargs):
     send.close()
     try:
         if not recv.poll(max(0.0, timeout - (time.monotonic() - start))):
-            raise BudgetExceeded(f"exact route timed out after {timeout:g} s "
+            raise BudgetExceeded(f"exact route timed out after {seconds(timeout)} s "
                                  "(the worker was stopped)", timeout)
         try:
             status, value = pickle.loads(recv.recv_bytes())

@@ -128,6 +128,13 @@ def _variable(expr, symbols, var):
     return symbols[0] if symbols else sympy.Symbol("x", real=True)
 
 
+def _scalar_only(expr, what):
+    if isinstance(expr, (sympy.MatrixBase, sympy.NDimArray, tuple, list)):
+        shape = getattr(expr, "shape", (len(expr),))
+        raise TypeError(f"{what} needs a scalar function, but f returned shape {shape}; "
+                        f"take the {what} of each component")
+
+
 def _to_float(v):
     if v is None:
         return None
@@ -192,7 +199,7 @@ def gradient(f, wrt=None):
         >>> gradient(lambda x, y: x**2 + 3*y + np.exp(x*y))
         Matrix([
         [2*x + y*exp(x*y)],
-        [3 + x*exp(x*y)]])
+        [  x*exp(x*y) + 3]])
     """
     expr, symbols = as_expr(f)
     if isinstance(expr, sympy.MatrixBase):
@@ -254,12 +261,13 @@ def taylor(f, at=0, order: int = 3, var=None):
 # -- limits ------------------------------------------------------------------------------------
 
 class _Side(NamedTuple):
-    kind: str            # finite | infinite | oscillating | undefined | uncertain
+    kind: str            # converged | infinite | oscillating | undefined | uncertain
     value: Any           # SymPy value (finite, ±oo, AccumBounds) or None
     note: str = ""
 
 
-_PROBES = (sympy.Rational(1, 10**6), sympy.Rational(1, 10**9), sympy.Rational(1, 10**12))
+# why Floats: an exact 10**-12 makes SymPy expand (1 + t)**(1/t) into a huge rational.
+_PROBES = tuple(sympy.Float(h, 30) for h in ("1e-6", "1e-9", "1e-12"))
 
 
 def _real_near(g, t) -> bool | None:
@@ -267,7 +275,7 @@ def _real_near(g, t) -> bool | None:
     verdicts = []
     for h in _PROBES:
         try:
-            v = sympy.N(g.subs(t, h), 20)
+            v = sympy.N(g.xreplace({t: h}), 20)
         except Exception:
             continue
         if v.has(sympy.nan) or v is sympy.zoo:
@@ -288,12 +296,14 @@ def _classify(r) -> _Side:
         return _Side("oscillating", r, f"f oscillates within {r}")
     if r is sympy.oo or r is sympy.S.NegativeInfinity:
         return _Side("infinite", r)
-    if r is sympy.nan or r is sympy.zoo or r.has(sympy.Limit) or r.has(AccumBounds):
+    if r.has(AccumBounds) and not r.has(sympy.Limit, sympy.nan):
+        return _Side("oscillating", r, f"f oscillates without a limit ({r})")
+    if r is sympy.nan or r is sympy.zoo or r.has(sympy.Limit):
         return _Side("uncertain", None, f"SymPy answered {r}")
     if r.is_extended_real is False:
         return _Side("undefined", None, f"SymPy's answer {r} is not real")
     if r.free_symbols or r.is_finite is not False:
-        return _Side("finite", r)
+        return _Side("converged", r)
     return _Side("uncertain", None, f"SymPy answered {r}")
 
 
@@ -318,7 +328,7 @@ def _side_limit(expr, x, p, side: str) -> _Side:
 
 
 def _side_text(side: _Side) -> str:
-    if side.kind in ("finite", "infinite"):
+    if side.kind in ("converged", "infinite"):
         return str(side.value)
     if side.kind == "oscillating":
         return f"oscillates within {side.value}"
@@ -330,6 +340,8 @@ def _side_text(side: _Side) -> str:
 def _same(a, b) -> bool:
     if a == b:
         return True
+    if a.is_infinite or b.is_infinite:
+        return False
     try:
         d = sympy.simplify(a - b)
         if d == 0:
@@ -347,10 +359,9 @@ def _limit_expr(expr, x, p, dir: str) -> LimitResult:
     info = {"var": x, "at": p}
     if p.is_infinite:
         s = _side_limit(expr, x, p, "+")
-        info.update(left_kind=s.kind if p is sympy.oo else None,
-                    right_kind=s.kind if p is not sympy.oo else None, kind=s.kind)
+        info.update(kind=s.kind)
         where = f"as {x} → {p}"
-        return _one_sided_result(s, where, info, left=(p is sympy.oo))
+        return _one_sided_result(s, where, info, left=None)
     if dir != "+-":
         s = _side_limit(expr, x, p, dir)
         info.update(kind=s.kind, left_kind=s.kind if dir == "-" else None,
@@ -360,8 +371,8 @@ def _limit_expr(expr, x, p, dir: str) -> LimitResult:
     lft = _side_limit(expr, x, p, "-")
     rgt = _side_limit(expr, x, p, "+")
     info.update(left_kind=lft.kind, right_kind=rgt.kind)
-    le = lft.value if lft.kind in ("finite", "infinite") else None
-    re = rgt.value if rgt.kind in ("finite", "infinite") else None
+    le = lft.value if lft.kind in ("converged", "infinite") else None
+    re = rgt.value if rgt.kind in ("converged", "infinite") else None
     common = dict(left=_to_float(le), right=_to_float(re), left_exact=le, right_exact=re,
                   error=0.0, method="exact")
     sides = f"left: {_side_text(lft)}; right: {_side_text(rgt)}"
@@ -389,7 +400,8 @@ def _limit_expr(expr, x, p, dir: str) -> LimitResult:
         info["kind"] = "uncertain"
         notes = "; ".join(n for n in (lft.note, rgt.note) if n)
         return LimitResult(value=None, exists=None, exact=None,
-                           message=f"SymPy could not decide ({sides}){': ' + notes if notes else ''}",
+                           message=f"SymPy could not decide ({sides})"
+                                   + (f": {notes}" if notes else ""),
                            info=info, **common)
     if _same(le, re):
         info["kind"] = lft.kind
@@ -403,9 +415,14 @@ def _limit_expr(expr, x, p, dir: str) -> LimitResult:
 
 
 def _one_sided_result(s: _Side, where: str, info, left: bool) -> LimitResult:
-    v = s.value if s.kind in ("finite", "infinite") else None
-    side = dict(left=_to_float(v), left_exact=v) if left else dict(right=_to_float(v), right_exact=v)
-    if s.kind in ("finite", "infinite"):
+    v = s.value if s.kind in ("converged", "infinite") else None
+    if left is None:  # at ±oo there is one approach and no sides
+        side = {}
+    elif left:
+        side = dict(left=_to_float(v), left_exact=v)
+    else:
+        side = dict(right=_to_float(v), right_exact=v)
+    if s.kind in ("converged", "infinite"):
         return LimitResult(value=_to_float(v), exists=True, exact=v, error=0.0, method="exact",
                            message=f"the limit {where} is {v}", info=info, **side)
     if s.kind == "oscillating":
@@ -456,44 +473,51 @@ def limit(f, at, dir: str = "+-", var=None) -> LimitResult:
         LimitResult(value=1, exists=True, left=1.0, right=1.0, error=0.0, method='exact', ...)
     """
     expr, symbols = as_expr(f)
+    _scalar_only(expr, "limit")
     x = _variable(expr, symbols, var)
     return _limit_expr(sympy.sympify(expr), x, as_point(at), dir)
 
 
 # -- continuity --------------------------------------------------------------------------------
 
-def _value_at(expr, x, p, f=None):
-    """f(p) exactly, or None when undefined; a callable is also asked directly."""
+def callable_defined(f, p):
+    """Whether a callable f gives a finite value at the point p (None if f is not a callable).
+
+    why: tracing lets SymPy simplify x/x to 1, so the function itself is asked too.
+    """
+    if not callable(f) or isinstance(f, (sympy.Basic, str)) or p.is_infinite:
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            y = np.asarray(f(float(p)), dtype=float)
+        return bool(np.all(np.isfinite(y)))
+    except (ZeroDivisionError, ValueError, OverflowError, FloatingPointError):
+        return False
+    except Exception:
+        return None
+
+
+def _value_at(expr, x, p, defined_hint=None):
+    """f(p) exactly, or None when undefined (or when `defined_hint` is False)."""
+    if defined_hint is False:
+        return None
     try:
         v = expr.subs(x, p)
         if v.has(sympy.Piecewise) or v.has(sympy.floor) or v.has(sympy.sign):
             v = sympy.simplify(v)
     except Exception:
-        v = None
-    if v is not None and (v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo)
-                          or v.is_extended_real is False or v.free_symbols):
-        v = None
-    if v is not None and v.is_finite is False:
-        v = None
-    if callable(f) and not isinstance(f, (sympy.Basic, str)):
-        # why: SymPy simplifies x/x to 1 while tracing; the function itself knows better.
-        try:
-            with np.errstate(all="ignore"):
-                y = np.asarray(f(float(p)), dtype=float)
-            if not np.all(np.isfinite(y)):
-                v = None
-        except (ZeroDivisionError, ValueError, OverflowError, FloatingPointError):
-            v = None
-        except Exception:
-            pass
+        return None
+    if (v.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo) or v.is_extended_real is False
+            or v.free_symbols or v.is_finite is False):
+        return None
     return v
 
 
-def _continuity_expr(expr, x, p, f=None) -> ContinuityResult:
+def _continuity_expr(expr, x, p, defined_hint=None) -> ContinuityResult:
     if p.is_infinite:
         raise ValueError("continuity is a property of a point on the real line; use limit() at "
                          "±oo instead")
-    fv = _value_at(expr, x, p, f)
+    fv = _value_at(expr, x, p, defined_hint)
     defined = fv is not None
     try:
         lim = _limit_expr(expr, x, p, "+-")
@@ -567,8 +591,10 @@ def continuity(f, at, var=None) -> ContinuityResult:
         ['jump', 'infinite', 'oscillating']
     """
     expr, symbols = as_expr(f)
+    _scalar_only(expr, "continuity")
     x = _variable(expr, symbols, var)
-    return _continuity_expr(sympy.sympify(expr), x, as_point(at), f)
+    p = as_point(at)
+    return _continuity_expr(sympy.sympify(expr), x, p, callable_defined(f, p))
 
 
 # -- discontinuities on an interval ------------------------------------------------------------
@@ -698,7 +724,7 @@ def discontinuities(f, interval, var=None, max_points: int = 100) -> list:
     out = []
     for c in _candidates(expr, x, domain, notes, max_points):
         try:
-            r = _continuity_expr(expr, x, c, f)
+            r = _continuity_expr(expr, x, c, callable_defined(f, c))
         except DomainError:
             continue
         if r.continuous is not True:

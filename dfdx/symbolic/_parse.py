@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 
 import sympy
 
@@ -220,7 +221,9 @@ def parse(text: str, *, real: bool = True) -> sympy.Expr:
     ctx = _Ctx(text)
     _check_brackets(ctx)
     try:
-        tree = ast.parse(ctx.source, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "1and"; we judge ourselves
+            tree = ast.parse(ctx.source, mode="eval")
     except SyntaxError as exc:
         raise _syntax_error(ctx, exc) from None
     except (RecursionError, MemoryError, ValueError) as exc:
@@ -359,7 +362,8 @@ class _Builder:
         if op is None:
             hint = {ast.FloorDiv: "write floor(a/b)", ast.MatMult: "matrices are not supported",
                     ast.BitXor: "write ** (or ^ in the text) for powers",
-                    ast.BitAnd: "write 'and' inside where()", ast.BitOr: "write 'or' inside where()",
+                    ast.BitAnd: "write 'and' inside where()",
+                    ast.BitOr: "write 'or' inside where()",
                     ast.LShift: "shifts are not mathematics here",
                     ast.RShift: "shifts are not mathematics here"}.get(type(node.op), "")
             raise self.ctx.error(f"operator {type(node.op).__name__} is not allowed"
@@ -447,6 +451,10 @@ class _Builder:
             raise self.ctx.error(f"unknown function '{name}'. Allowed: "
                                  + ", ".join(sorted(FUNCTIONS)), node.func)
         fn, lo, hi = entry
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in KEYWORDS.get(name, ()):
+                raise self.ctx.error(f"keyword argument '{kw.arg or '**'}' is not allowed for "
+                                     f"{name}()", kw)
         n = len(node.args)
         if not lo <= n <= hi:
             want = str(lo) if lo == hi else f"{lo} to {hi}"
@@ -454,12 +462,10 @@ class _Builder:
         args = [self.build(a) for a in node.args]
         kwargs = {}
         for kw in node.keywords:
-            if kw.arg is None or kw.arg not in KEYWORDS.get(name, ()):
-                raise self.ctx.error(f"keyword argument '{kw.arg}' is not allowed for "
-                                     f"{name}()", kw.value)
             kwargs[kw.arg] = self.build(kw.value)
         for a, a_node in zip(args, node.args):
-            if isinstance(a, sympy.Rational) and max(abs(a.p), abs(a.q)).bit_length() > MAX_ROOT_BITS:
+            if isinstance(a, sympy.Rational) and \
+                    max(abs(a.p), abs(a.q)).bit_length() > MAX_ROOT_BITS:
                 raise self.ctx.error(f"{name}() of a number of more than {MAX_ROOT_BITS} bits is "
                                      "refused; write it in a smaller form", a_node)
         if name in ("factorial", "gamma", "loggamma") and isinstance(args[0], sympy.Number):

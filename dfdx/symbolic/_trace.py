@@ -52,6 +52,8 @@ def exact_number(v, *, max_denominator: int = 1000):
         return sympy.oo if v > 0 else -sympy.oo
     if v == int(v) and abs(v) < 2**53:
         return sympy.Integer(int(v))
+    if not 1e-12 < abs(v) < 1e12:
+        return sympy.Float(v)
     tol = 8 * math.ulp(v)
     for const, cval in ((None, 1.0), (sympy.pi, math.pi), (sympy.E, math.e)):
         q = Fraction(v / cval).limit_denominator(max_denominator)
@@ -246,7 +248,14 @@ def _asarray_passthrough(x, *args, **kw):
     return _wrap(x)
 
 
+def _sinc(x):
+    # NumPy's sinc is the normalised one: sin(pi x) / (pi x), 1 at 0
+    return _elementwise(lambda a: sympy.Piecewise(
+        (1, sympy.Eq(a, 0)), (sympy.sin(sympy.pi * a) / (sympy.pi * a), True)), x)
+
+
 _FUNCTIONS = {
+    np.sinc: _sinc,
     np.sum: _sum, np.prod: _prod, np.mean: _mean, np.max: _amax, np.min: _amin,
     np.amax: _amax, np.amin: _amin, np.dot: _dot, np.where: _where_fn, np.clip: _clip,
     np.linalg.norm: _norm, np.asarray: _asarray_passthrough, np.asanyarray: _asarray_passthrough,
@@ -378,15 +387,12 @@ class SymbolicArray:
         if kwargs.get("out") is not None:
             raise UnsupportedOperation("trace does not support out= arguments")
         if method == "reduce":
-            if ufunc is np.add:
-                return _sum(*inputs, **{k: v for k, v in kwargs.items() if k in ("axis", "keepdims")})
-            if ufunc is np.multiply:
-                return _prod(*inputs, **{k: v for k, v in kwargs.items() if k in ("axis", "keepdims")})
-            if ufunc is np.maximum:
-                return _amax(*inputs, **{k: v for k, v in kwargs.items() if k in ("axis", "keepdims")})
-            if ufunc is np.minimum:
-                return _amin(*inputs, **{k: v for k, v in kwargs.items() if k in ("axis", "keepdims")})
-            raise UnsupportedOperation(f"trace cannot reduce with numpy.{ufunc.__name__}")
+            reducer = {np.add: _sum, np.multiply: _prod, np.maximum: _amax,
+                       np.minimum: _amin}.get(ufunc)
+            if reducer is None:
+                raise UnsupportedOperation(f"trace cannot reduce with numpy.{ufunc.__name__}")
+            return reducer(*inputs, **{k: v for k, v in kwargs.items()
+                                       if k in ("axis", "keepdims")})
         return _elementwise(fn, *inputs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -422,6 +428,9 @@ class SymbolicArray:
     def __le__(self, o): return _elementwise(sympy.Le, self, o)
     def __gt__(self, o): return _elementwise(sympy.Gt, self, o)
     def __ge__(self, o): return _elementwise(sympy.Ge, self, o)
+    def __eq__(self, o): return _elementwise(sympy.Eq, self, o)  # type: ignore[override]
+    def __ne__(self, o): return _elementwise(sympy.Ne, self, o)  # type: ignore[override]
+    __hash__ = None  # type: ignore[assignment]
     def __and__(self, o): return _elementwise(sympy.And, self, o)
     def __or__(self, o): return _elementwise(sympy.Or, self, o)
     def __invert__(self): return _elementwise(sympy.Not, self)
