@@ -15,7 +15,7 @@ Example:
 
 import importlib as _importlib
 
-from dfdx._errors import (DfdxError, DomainError, NonScalarOutputError, ParseError, TapeError,
+from dfdx._errors import (BudgetExceeded, DfdxError, DomainError, NonScalarOutputError, ParseError, TapeError,
                           TracerConversionError, UnsupportedOperation)
 from dfdx.result import ContinuityResult, Estimate, LimitResult
 from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
@@ -40,7 +40,7 @@ __all__ = [
     # results and errors
     "Estimate", "LimitResult", "ContinuityResult",
     "DfdxError", "UnsupportedOperation", "TracerConversionError", "NonScalarOutputError",
-    "TapeError", "ParseError", "DomainError",
+    "TapeError", "ParseError", "DomainError", "BudgetExceeded",
     # submodules (imported on first use)
     "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot",
 ]

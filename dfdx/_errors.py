@@ -12,6 +12,7 @@ __all__ = [
     "TapeError",
     "ParseError",
     "DomainError",
+    "BudgetExceeded",
 ]
 
 
@@ -53,3 +54,15 @@ class ParseError(DfdxError, ValueError):
 
 class DomainError(DfdxError, ValueError):
     """A point lies outside the domain of the function (no neighbourhood to work in)."""
+
+
+class BudgetExceeded(DfdxError, TimeoutError):
+    """The exact (SymPy) route ran past its time budget and was stopped.
+
+    Attributes:
+        seconds: the budget that was exceeded.
+    """
+
+    def __init__(self, message, seconds=None):
+        super().__init__(message)
+        self.seconds = seconds

@@ -126,12 +126,12 @@ def _with_route(res, route, why, verify=None):
         info["verify"] = verify
     if isinstance(res, LimitResult):
         return dataclasses.replace(res, info=info)
-    # ContinuityResult has no info field: the limit's info carries the route
+    # a continuity verdict carries the route twice: on itself and on its limit
     lim = res.limit
     if lim is not None:
         lim = dataclasses.replace(lim, info=dict(lim.info, route=route, why=why,
                                                  **({"verify": verify} if verify else {})))
-    return dataclasses.replace(res, limit=lim)
+    return dataclasses.replace(res, limit=lim, info=info)
 
 
 def _why(primary, exact, reason, method):

@@ -143,6 +143,7 @@ class ContinuityResult:
         limit: the two-sided `LimitResult` the verdict was based on.
         method: ``"exact"`` or ``"numeric"``.
         message: a sentence that explains the verdict.
+        info: extra diagnostics (which route answered and why).
     """
 
     continuous: bool | None
@@ -152,6 +153,7 @@ class ContinuityResult:
     limit: LimitResult | None = None
     method: str = "numeric"
     message: str = ""
+    info: dict = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.continuous)
@@ -160,6 +162,11 @@ class ContinuityResult:
         return (f"ContinuityResult(continuous={self.continuous}, kind={self.kind!r}, "
                 f"value={_fmt(self.value)}, method={self.method!r}"
                 + (f", message={self.message!r}" if self.message else "") + ")")
+
+    def _repr_latex_(self) -> str:
+        verdict = r"\text{continuous}" if self.continuous else (
+            r"\text{uncertain}" if self.continuous is None else rf"\text{{{self.kind} discontinuity}}")
+        return f"${verdict}$ ({self.method})"
 
     def _repr_html_(self) -> str:
         import html

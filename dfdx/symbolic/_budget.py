@@ -21,17 +21,11 @@ import pickle
 import threading
 import time
 
-from dfdx._errors import DfdxError
+from dfdx._errors import BudgetExceeded
 
 __all__ = ["run_with_budget", "BudgetExceeded", "can_enforce", "shutdown", "seconds"]
 
 
-class BudgetExceeded(DfdxError, TimeoutError):
-    """The exact computation did not finish within its time budget (and was stopped)."""
-
-    def __init__(self, message, seconds):
-        super().__init__(message)
-        self.seconds = seconds
 
 
 def seconds(t: float) -> str:

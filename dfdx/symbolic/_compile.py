@@ -122,6 +122,11 @@ def _partials(e, variables):
     return out
 
 
+def _is_traced(a):
+    return not isinstance(a, (int, float, complex, np.ndarray, np.generic, list, tuple)) and \
+        hasattr(a, "__array_ufunc__")
+
+
 class CompiledFunction:
     """A NumPy function made from a SymPy expression (see `compile`).
 
@@ -147,6 +152,12 @@ class CompiledFunction:
         if len(args) != len(self.variables):
             raise TypeError(f"this compiled function takes {len(self.variables)} argument(s) "
                             f"({', '.join(map(str, self.variables))}), got {len(args)}")
+        if any(_is_traced(a) for a in args):
+            # A value being differentiated (an AD tracer, or any array-like with
+            # NumPy's protocols): run the generated NumPy code on it as it is, so the
+            # compiled function can itself be differentiated by dfdx.grad & co.
+            value, grads = self._fn(*args)
+            return (value, np.stack(grads)) if self.gradient else value
         args = [np.asarray(a, dtype=float) for a in args]
         with np.errstate(all="ignore"):
             value, grads = self._fn(*args)
