@@ -235,7 +235,7 @@ SLIM_SIZE = 4096
 
 
 def _slim(v):
-    if isinstance(v, Box) or getattr(v, "size", 0) < SLIM_SIZE:
+    if getattr(v, "size", 0) < SLIM_SIZE or isinstance(v, Box):
         return v
     return ShapeOnly(v.shape, v.dtype)
 
@@ -301,12 +301,15 @@ class ReverseTrace:
             ans = prim.fun(*vals, **kwargs)
         if not parents:
             return ans
-        if prim.drop is not None:
+        drop = prim.drop
+        if drop is not None:
             # why: a rule that needs only the shape of a value should not keep a large
             # array alive until the backward sweep (peak memory of reverse mode).
-            node = [None, prim, _slim(ans) if prim.drop[0] else ans,
-                    [_slim(v) if d else v for v, d in zip(vals, prim.drop[1:])] +
-                    vals[len(prim.drop) - 1:], kwargs, parents]
+            kept = _slim(ans) if drop[0] else ans
+            for j, d in enumerate(drop[1:len(vals) + 1]):
+                if d:
+                    vals[j] = _slim(vals[j])
+            node = [None, prim, kept, vals, kwargs, parents]
         else:
             node = [None, prim, ans, vals, kwargs, parents]
         self.tape.append(node)

@@ -104,9 +104,9 @@ def _mul(g, p):
     # multiplying into it saves an allocation and a pass over fresh memory, which is a
     # large share of a backward sweep on big arrays. A refcount of 2 (this frame and
     # getrefcount's argument) proves that no one else can see the array change.
-    if (type(p) is np.ndarray and type(g) is np.ndarray and _refcount(p) <= 2
-            and p.shape == g.shape and p.dtype == g.dtype and p.flags.owndata
-            and p.flags.writeable):
+    if (type(p) is np.ndarray and p.size >= 4096 and type(g) is np.ndarray
+            and _refcount(p) <= 2 and p.shape == g.shape and p.dtype == g.dtype
+            and p.flags.owndata and p.flags.writeable):
         return np.multiply(g, p, out=p)
     return g * p
 

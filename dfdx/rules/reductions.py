@@ -70,7 +70,11 @@ mean = defrule(
 def _tie_share(ans, x, axis, keepdims):
     # why: at ties the derivative is split evenly between the tied elements.
     hit = x == _keep(ans, shape_of(x), axis, keepdims)
-    return hit / np.sum(hit, axis=axis, keepdims=True)
+    count = np.sum(hit, axis=axis, keepdims=True)
+    if np.all(count == 1):
+        return hit   # no ties: a boolean mask, and g * bool keeps g's dtype
+    dtype = ans.dtype if hasattr(ans, "dtype") else np.result_type(ans)
+    return (hit / count).astype(dtype, copy=False)
 
 
 def _max(x, axis=None, keepdims=False):
