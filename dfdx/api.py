@@ -14,7 +14,7 @@ import numbers
 import numpy as np
 
 from dfdx._core import G, Box, ForwardTrace, ReverseTrace
-from dfdx._errors import NonScalarOutputError
+from dfdx._errors import NonScalarOutputError, UnsupportedOperation
 from dfdx._numpy.box import ArrayBox, getval
 from dfdx._tree import LEAF, tree_flatten, tree_unflatten
 
@@ -196,6 +196,12 @@ def value_and_grad(f, argnums=0, has_aux=False):
         if fast and -len(args) <= argnums < len(args):
             x = args[argnums]
             tx = type(x)
+            if tx is float or (tx is ArrayBox and x.shape == ()):
+                try:
+                    return _value_and_grad_scalar(f, args, kwargs, argnums, x)
+                except UnsupportedOperation as e:
+                    if "forward-mode" not in str(e):
+                        raise
             if tx is float or tx is ArrayBox or (tx is np.ndarray and x.dtype.kind == "f"):
                 return _value_and_grad_leaf(f, args, kwargs, argnums, x)
         single, nums = _norm_argnums(argnums, len(args), "value_and_grad")
@@ -211,6 +217,30 @@ def value_and_grad(f, argnums=0, has_aux=False):
         return ((v.out, v.aux) if has_aux else v.out), g
 
     return value_and_grad_f
+
+
+def _value_and_grad_scalar(f, args, kwargs, argnum, x):
+    """value_and_grad with respect to one scalar: a single forward-mode pass."""
+    # why: for one input, forward mode gives the whole gradient in the same pass as the
+    # value, with no tape and no backward sweep (grad(grad(f)) of a scalar f halves).
+    trace = ForwardTrace()
+    args = list(args)
+    args[argnum] = trace.new_box(np.float64(x) if type(x) is float else x, np.float64(1.0))
+    try:
+        out = f(*args, **kwargs)
+    finally:
+        trace.done = True
+    if isinstance(out, Box) and out._trace is trace:
+        value, g = out._value, out._aux
+        if np.shape(getval(value)) != ():
+            _non_scalar(f, np.shape(getval(value)))
+        if not isinstance(g, Box):
+            g = np.float64(g) if type(x) is float else g
+        return value, g
+    if isinstance(out, (list, tuple, dict)) or np.shape(getval(out)) != ():
+        _non_scalar(f, np.shape(getval(out)) if not isinstance(out, (list, tuple, dict))
+                    else f"a {type(out).__name__}")
+    return out, _zeros_like(x)
 
 
 def _value_and_grad_leaf(f, args, kwargs, argnum, x):
