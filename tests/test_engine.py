@@ -256,8 +256,9 @@ def test_missing_mode_names_the_primitive_and_the_other_mode():
         return x ** 3
     cube.defjvp(lambda t, ans, x: 3 * x ** 2 * t)
     assert dfdx.derivative(cube)(2.0) == 12.0
+    assert dfdx.grad(cube)(2.0) == 12.0       # one scalar input: grad runs forward mode
     with pytest.raises(dfdx.UnsupportedOperation, match="reverse-mode.*cube.*forward"):
-        dfdx.grad(cube)(2.0)
+        dfdx.grad(lambda x: np.sum(cube(x)))(np.array([2.0]))
 
 
 @pytest.mark.parametrize("convert, what", [
