@@ -12,11 +12,21 @@ import argparse
 import importlib
 import importlib.util
 import inspect
+import os
 import sys
 import time
 import traceback
 
 import benchmarks  # noqa: F401  -- pins threads before NumPy loads
+from benchmarks import _readme
+
+#: suite name -> (results file, README marker name) for the suites whose tables go in README.md
+#: (the AD suite splices its own table).
+README_TABLES = {
+    "numeric": ("RESULTS-numeric.md", "numeric", None),
+    "symbolic_compile": ("RESULTS-symbolic.md", "symbolic", 1),
+    "train_digits": ("RESULTS-train.md", "train", None),
+}
 
 #: suite name -> module; run in this order.
 SUITES = {
@@ -25,6 +35,14 @@ SUITES = {
     "symbolic_compile": "benchmarks.symbolic_compile",
     "train_digits": "benchmarks.train_digits",
 }
+
+
+def splice_tables(name):
+    """Copy suite `name`'s tables from its results file into README.md."""
+    results, marker, limit = README_TABLES[name]
+    path = os.path.join(_readme.ROOT, "benchmarks", results)
+    if os.path.exists(path):
+        _readme.splice(marker, _readme.tables(path, limit))
 
 
 def _present(module):
@@ -86,6 +104,8 @@ def main(argv=None):
               f"{time.perf_counter() - t0:.0f} s", flush=True)
         if rc:
             failed.append(name)
+        elif name in README_TABLES and not args.quick:
+            splice_tables(name)
     if failed:
         print(f"failed suites: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -43,6 +43,7 @@ import traceback
 from dataclasses import dataclass, field
 
 import benchmarks  # noqa: F401  -- pins threads before NumPy loads
+from benchmarks import _readme
 import numpy as np
 
 from benchmarks._timing import (clock_name, format_time, machine_info, measure_many,
@@ -54,7 +55,7 @@ __all__ = ["main", "run", "render", "splice_readme", "BACKENDS", "README_MARKERS
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "RESULTS-ad.md")
-README_MARKERS = ("<!-- bench:ad:start -->", "<!-- bench:ad:end -->")
+README_MARKERS = _readme.markers("ad")
 
 #: column key -> heading; the order is the table's.
 BACKENDS = {
@@ -1061,25 +1062,8 @@ def render(results) -> str:
 
 
 def splice_readme(table: str, readme: str | None = None) -> bool:
-    """Put `table` between the bench:ad markers in README.md; return whether it did.
-
-    Does nothing (and returns False) when the file or either marker is missing.
-    """
-    readme = readme or os.path.join(ROOT, "README.md")
-    try:
-        with open(readme, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError:
-        return False
-    start, end = README_MARKERS
-    i, j = text.find(start), text.find(end)
-    if i < 0 or j < i:
-        return False
-    new = text[:i + len(start)] + "\n" + table.rstrip("\n") + "\n" + text[j:]
-    if new != text:
-        with open(readme, "w", encoding="utf-8") as fh:
-            fh.write(new)
-    return True
+    """Put `table` between the bench:ad markers in README.md; return whether it did."""
+    return _readme.splice("ad", table, readme)
 
 
 def write_results(results, path=RESULTS):

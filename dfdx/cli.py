@@ -152,76 +152,18 @@ def _substitute(expr, point):
     return expr.subs(table) if table else expr
 
 
-# SymPy function name -> the NumPy function that computes it (what AD and numerics run).
-_NUMPY = {
-    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
-    "atan": np.arctan, "atan2": np.arctan2, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "exp": np.exp, "log": np.log,
-    "Abs": np.abs, "sign": np.sign, "floor": np.floor, "ceiling": np.ceil,
-    "cot": lambda x: 1 / np.tan(x), "sec": lambda x: 1 / np.cos(x),
-    "csc": lambda x: 1 / np.sin(x), "coth": lambda x: 1 / np.tanh(x),
-    "sech": lambda x: 1 / np.cosh(x), "csch": lambda x: 1 / np.sinh(x),
-    "Heaviside": lambda x, h0=0.5: np.heaviside(x, h0),
-    "StrictGreaterThan": np.greater, "GreaterThan": np.greater_equal,
-    "StrictLessThan": np.less, "LessThan": np.less_equal, "Equality": np.equal,
-    "Unequality": np.not_equal, "And": np.logical_and, "Or": np.logical_or,
-    "Not": np.logical_not,
-}
-
-
 def _function(expr, names):
-    """Return the expression as a NumPy program of the variables `names` (positional).
+    """Return the expression as a NumPy function of the variables `names` (positional).
 
-    Unlike `dfdx.symbolic.compile` (fast, for arrays of numbers) this program
-    can be traced by AD: it is made of NumPy calls only (``np.where`` for a
-    Piecewise, ``np.sqrt`` for a square root), so AD differentiates the same
-    code that the numeric method evaluates.
+    `dfdx.symbolic.compile` prints only NumPy calls that AD can trace
+    (``np.where`` for a Piecewise), so AD differentiates the same code that the
+    numeric method evaluates.
     """
-    def run(e, env):
-        if e.is_Symbol:
-            return env[e.name]
-        if e.is_Number or e.is_NumberSymbol:
-            return float(e)
-        kind = type(e).__name__
-        if kind in ("BooleanTrue", "BooleanFalse"):
-            return kind == "BooleanTrue"
-        if kind == "Piecewise":
-            out = run(e.args[-1][0], env)
-            for value, cond in reversed(e.args[:-1]):
-                out = np.where(run(cond, env), run(value, env), out)
-            return out
-        args = [run(a, env) for a in e.args]
-        if kind == "Add":
-            out = args[0]
-            for a in args[1:]:
-                out = out + a
-            return out
-        if kind == "Mul":
-            out = args[0]
-            for a in args[1:]:
-                out = out * a
-            return out
-        if kind == "Pow":
-            exponent = e.args[1]
-            if exponent == 0.5:
-                return np.sqrt(args[0])
-            if exponent == -0.5:
-                return 1 / np.sqrt(args[0])
-            return args[0] ** (int(exponent) if exponent.is_Integer else args[1])
-        if kind in ("Max", "Min"):
-            fold = np.maximum if kind == "Max" else np.minimum
-            out = args[0]
-            for a in args[1:]:
-                out = fold(out, a)
-            return out
-        if kind in _NUMPY:
-            return _NUMPY[kind](*args)
-        raise MathFailure(f"{kind} has no NumPy form here, so AD and numeric differentiation "
-                          "cannot evaluate it; rewrite the expression with elementary functions")
-
-    def fn(*values):
-        return run(expr, dict(zip(names, values)))
-    return fn
+    try:
+        return dfdx.symbolic.compile(expr, names)
+    except ValueError as exc:
+        raise MathFailure(f"AD and numeric differentiation cannot evaluate {expr}: "
+                          f"{str(exc).splitlines()[0]}") from None
 
 
 def _check_domain(expr, point):
@@ -240,6 +182,11 @@ def _try(fn):
     try:
         with np.errstate(all="ignore"):
             return fn(), None
+    except dfdx.TracerConversionError as exc:
+        # why: the expression holds a function that compile evaluates with math.* (erf,
+        # gamma); AD can never trace it, so there is no AD value to compare: exit 1.
+        raise MathFailure("AD cannot differentiate this expression: "
+                          f"{str(exc).splitlines()[0]}") from None
     except (dfdx.DfdxError, ArithmeticError, ValueError, TypeError, NotImplementedError) as exc:
         return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
@@ -449,16 +396,20 @@ def _describe_limit(r):
     return f"{what}" + (f" ({_sides(r)})" if _sides(r) else "")
 
 
-def _cmd_limit(args):
+def _one_variable(args, what):
+    """Read the expression and ``--at`` of a question in one variable; return (expr, var, at)."""
     expr = _expression(args.expr)
     names = _names(expr)
     if len(names) > 1:
         raise UsageError(f"{args.expr!r} has several variables ({', '.join(names)}); "
-                         "a limit here is in one variable")
-    at = _number(args.at, "the point --at")
+                         f"{what} here is in one variable")
+    return expr, names[0] if names else "x", _number(args.at, "the point --at")
+
+
+def _cmd_limit(args):
+    expr, var, at = _one_variable(args, "a limit")
     res = dfdx.limit(expr, at, dir=args.dir, verify=True)
     verify = res.info.get("verify") if res.info else None
-    var = names[0] if names else "x"
     arrow = {"+-": "", "+": "+", "-": "-"}[args.dir]
     lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
     if res.exists and res.value is not None:
@@ -487,18 +438,12 @@ def _cmd_limit(args):
 
 
 def _cmd_continuity(args):
-    expr = _expression(args.expr)
-    names = _names(expr)
-    if len(names) > 1:
-        raise UsageError(f"{args.expr!r} has several variables ({', '.join(names)}); "
-                         "continuity here is in one variable")
-    at = _number(args.at, "the point --at")
+    expr, var, at = _one_variable(args, "continuity")
     if not _finite(at):
         raise UsageError(f"continuity is a property of a finite point, not --at {args.at}")
     res = dfdx.continuity(expr, at, verify=True)
     lim = res.limit
     verify = lim.info.get("verify") if lim is not None and lim.info else None
-    var = names[0] if names else "x"
     verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
     lines = [f"{str(expr)} at {var} = {at}: {verdict} (kind: {res.kind}, method: {res.method})",
              f"  f({at}) = {_fmt(res.value) if res.defined else 'undefined'}"]
@@ -572,28 +517,36 @@ def _cmd_diff(args):
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
 
-def _vector_function(fn, k):
-    return lambda v: fn(*[v[i] for i in range(k)])
+def _at_point(args):
+    """Read the expression and ``--at`` point of a gradient question.
 
-
-def _cmd_grad(args, hessian=False):
+    Returns:
+        ``(expr, point, fv, x0)``: `fv` is f as a function of one vector, `x0`
+        the point as floats, both in the order of `point`.
+    """
     expr = _expression(args.expr)
     point = _point(args.at, expr)
     _check_domain(expr, point)
     names = list(point)
-    x0 = np.array([float(point[n]) for n in names])
     fn = _function(expr, names)
-    fv = _vector_function(fn, len(names))
-    if hessian:
-        exact = dfdx.symbolic.hessian(expr, wrt=names)
-        rec = _three_ways(exact, point, lambda: dfdx.hessian(fv)(x0),
-                          lambda: dfdx.numeric.hessian(fv, x0))
-        what = "Hessian"
-    else:
-        exact = dfdx.symbolic.gradient(expr, wrt=names)
-        rec = _three_ways(exact, point, lambda: dfdx.grad(fv)(x0),
-                          lambda: dfdx.numeric.gradient(fv, x0))
-        what = "gradient"
+    x0 = np.array([float(point[n]) for n in names])
+    return expr, point, lambda v: fn(*[v[i] for i in range(len(names))]), x0
+
+
+def _gradient_record(expr, point, fv, x0, hessian=False):
+    """Return the exact gradient (or Hessian) and its record at the point: exact, AD, numeric."""
+    exact_fn, ad_fn, numeric_fn = (
+        (dfdx.symbolic.hessian, dfdx.hessian, dfdx.numeric.hessian) if hessian
+        else (dfdx.symbolic.gradient, dfdx.grad, dfdx.numeric.gradient))
+    exact = exact_fn(expr, wrt=list(point))
+    return exact, _three_ways(exact, point, lambda: ad_fn(fv)(x0), lambda: numeric_fn(fv, x0))
+
+
+def _cmd_grad(args, hessian=False):
+    expr, point, fv, x0 = _at_point(args)
+    names = list(point)
+    exact, rec = _gradient_record(expr, point, fv, x0, hessian)
+    what = "Hessian" if hessian else "gradient"
     value, method, error = _summary(rec)
     out = {"command": "hessian" if hessian else "grad", "expr": str(expr),
            "variables": names, "at": {k: str(v) for k, v in point.items()},
@@ -646,20 +599,11 @@ def _cmd_taylor(args):
 
 
 def _cmd_check(args):
-    expr = _expression(args.expr)
-    point = _point(args.at, expr)
-    _check_domain(expr, point)
+    expr, point, fv, x0 = _at_point(args)
     names = list(point)
-    x0 = np.array([float(point[n]) for n in names])
-    fn = _function(expr, names)
-    fv = _vector_function(fn, len(names))
-    recs = {"gradient": _three_ways(dfdx.symbolic.gradient(expr, wrt=names), point,
-                                    lambda: dfdx.grad(fv)(x0),
-                                    lambda: dfdx.numeric.gradient(fv, x0))}
+    recs = {"gradient": _gradient_record(expr, point, fv, x0)[1]}
     if args.order >= 2:
-        recs["hessian"] = _three_ways(dfdx.symbolic.hessian(expr, wrt=names), point,
-                                      lambda: dfdx.hessian(fv)(x0),
-                                      lambda: dfdx.numeric.hessian(fv, x0))
+        recs["hessian"] = _gradient_record(expr, point, fv, x0, hessian=True)[1]
     # Forward and reverse mode against each other and against finite differences, along
     # random directions (dfdx.check_grad), to the same order.
     try:

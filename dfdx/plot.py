@@ -83,14 +83,19 @@ def _function(f, nvars=1):
         return f
     if isinstance(f, str):
         expr = dfdx.symbolic.parse(f)
-        names = sorted(s.name for s in expr.free_symbols) or ["x"]
-        if len(names) > nvars:
-            raise ValueError(f"{f!r} has {len(names)} variables ({', '.join(names)}); "
-                             f"this picture needs a function of {nvars}")
-        while len(names) < nvars:
-            names.append(next(n for n in "xyzuvw" if n not in names))
-        return dfdx.symbolic.compile(expr, sorted(names))
+        return dfdx.symbolic.compile(expr, _variables(expr, nvars, f))
     raise TypeError(f"expected a NumPy function or an expression string, got {type(f).__name__}")
+
+
+def _variables(expr, nvars, text):
+    """Return the `nvars` argument names of an expression: its own, sorted, then x, y, … unused."""
+    names = sorted(s.name for s in expr.free_symbols)
+    if len(names) > nvars:
+        raise ValueError(f"{text!r} has {len(names)} variables ({', '.join(names)}); "
+                         f"this picture needs a function of {nvars}")
+    while len(names) < nvars:
+        names.append(next(n for n in "xyzuvw" if n not in names))
+    return sorted(names)
 
 
 def _label(f, default="f"):
@@ -115,8 +120,7 @@ def _nth_derivative(f, fn, n, x):
         if isinstance(f, str):
             d = dfdx.symbolic.diff(f, n=n) if dfdx.symbolic.parse(f).free_symbols \
                 else dfdx.symbolic.parse("0")
-            return _evaluate(dfdx.symbolic.compile(d, ["x"] if not d.free_symbols
-                                                   else sorted(s.name for s in d.free_symbols)), x)
+            return _evaluate(dfdx.symbolic.compile(d, _variables(d, 1, f)), x)
         try:
             return np.broadcast_to(np.asarray(dfdx.derivative(fn, n=n)(x), dtype=float), x.shape)
         except dfdx.DfdxError:
@@ -127,9 +131,7 @@ def _gradient_on_grid(f, fn, X, Y):
     """Return the partial derivatives of f(x, y) on grid arrays: exactly for text, else AD."""
     with np.errstate(all="ignore"):
         if isinstance(f, str):
-            names = sorted(s.name for s in dfdx.symbolic.parse(f).free_symbols)
-            while len(names) < 2:
-                names.append(next(n for n in "xyzuvw" if n not in names))
+            names = _variables(dfdx.symbolic.parse(f), 2, f)
             _, g = dfdx.symbolic.compile(f, names, gradient=True)(X, Y)
             return np.asarray(g[0], dtype=float), np.asarray(g[1], dtype=float)
         # why: for an elementwise f, the gradient of sum(f) on a grid is the pointwise gradient.
@@ -152,16 +154,22 @@ def _robust_ylim(ax, *ys, pad=0.1):
     ax.set_ylim(lo - pad * span, hi + pad * span)
 
 
-def _number(v):
-    """Format a number for a title: integers without a point, others with 4 significant digits."""
+def _number(v, digits=4):
+    """Format a number short: whole numbers without a point, others to `digits` significant digits.
+
+    The tour prints its numbers with this too.
+    """
     if v is None:
         return "none"
     v = float(v)
+    if math.isnan(v):
+        return "nan"
     if math.isinf(v):
         return "∞" if v > 0 else "-∞"
-    if v == round(v) and abs(v) < 1e12:
+    # why: below 1e15 (< 2**53) a float that is a whole number is that integer exactly.
+    if v == round(v) and abs(v) < 1e15:
         return str(int(round(v)))
-    return f"{v:.4g}"
+    return f"{v:.{digits}g}"
 
 
 def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):

@@ -90,17 +90,9 @@ class _Tour:
 
 def _g(v, digits=12):
     """Format a number (or array) for the tour: short, and exact-looking when it is."""
-    if v is None:
-        return "none"
-    a = np.asarray(v, dtype=float)
-    if a.ndim:
-        return "(" + ", ".join(_g(x, digits) for x in a.ravel()) + ")"
-    x = float(a)
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == round(x) and abs(x) < 1e15:
-        return str(int(round(x)))
-    return f"{x:.{digits}g}"
+    if v is not None and np.ndim(v):
+        return "(" + ", ".join(_g(x, digits) for x in np.asarray(v, dtype=float).ravel()) + ")"
+    return dfdx.plot._number(v, digits)
 
 
 def _matrix(m, digits):
@@ -119,6 +111,11 @@ def _within(est, exact, floor=1e-7):
     err = np.asarray(est.error, dtype=float)
     tol = np.maximum(10 * err, floor * np.maximum(1.0, np.abs(exact)))
     return bool(np.all(np.abs(value - np.asarray(exact, dtype=float)) <= tol))
+
+
+def _exact_at(sym, values):
+    """Substitute `values` for the symbols of an exact result, in the order of their names."""
+    return sym.subs(dict(zip(sorted(sym.free_symbols, key=lambda s: s.name), values)))
 
 
 def _pm(est, digits=10):
@@ -156,7 +153,7 @@ def _limits(t):
     for text, fn, at, expected in cases:
         ex = dfdx.limit(text, at)
         nu = dfdx.numeric.limit(fn, at)
-        where = "∞" if at == math.inf else _g(at)
+        where = _g(at)
         if expected is None:
             ok = ex.exists is False and nu.exists is False and _close(ex.left, nu.left, 1e-6) \
                 and _close(ex.right, nu.right, 1e-6)
@@ -298,8 +295,7 @@ def _partials(t):
           f"x, y) at (1, 2), h = 0.1: {_g(grids[2], 8)} (accuracy 2), {_g(grids[6], 10)} "
           "(accuracy 6)")
     sym = dfdx.symbolic.gradient(_f2)
-    at = {s: v for s, v in zip(sorted(sym.free_symbols, key=lambda s: s.name), (1, 2))}
-    sym_at = [sym[k].subs(at) for k in range(2)]
+    sym_at = list(_exact_at(sym, (1, 2)))
     t.say(f"  exact: ∇f = ({sym[0]}, {sym[1]}) → ({sym_at[0]}, {sym_at[1]})")
     ad = np.array([float(g) for g in dfdx.grad(_f2, argnums=(0, 1))(1.0, 2.0)])
     xv, yv = dfdx.Variable(1.0), dfdx.Variable(2.0)
@@ -332,8 +328,7 @@ def _hessians(t):
     e2 = math.e**2
     exact_f = np.array([[2 + 4*e2, 3*e2], [3*e2, e2]])
     sym = dfdx.symbolic.hessian(_f2)
-    syms = sorted(sym.free_symbols, key=lambda s: s.name)
-    sym_at = sym.subs(dict(zip(syms, (1, 2))))
+    sym_at = _exact_at(sym, (1, 2))
     ad = np.asarray(dfdx.hessian(fv)(v0), dtype=float)
     nu = dfdx.numeric.hessian(fv, v0)
     t.say(f"  exact:   {sym_at.tolist()}")
@@ -430,8 +425,7 @@ def _uncertainty(t):
     ad = np.asarray(dfdx.grad(_output)(x0), dtype=float)
     nu = dfdx.numeric.gradient(_output, x0)
     sym = dfdx.symbolic.gradient(lambda a, b: _output([a, b]))
-    syms = sorted(sym.free_symbols, key=lambda s: s.name)
-    ex = np.array([float(sym[k].subs(dict(zip(syms, (0.8, 0.3))))) for k in range(2)])
+    ex = np.array([float(v) for v in _exact_at(sym, (0.8, 0.3))])
     ok = _close(sens.ravel(), ad, 1e-12) and _close(ad, ex, 1e-12) and _within(nu, ex)
     t.say(f"  sensitivity ∂y/∂x at {_g(x0)}: explain.sensitivity {_g(sens.ravel(), 8)}, "
           f"exact {_g(ex, 8)}, numeric {_pm(nu)}")

@@ -207,30 +207,29 @@ def _verdicts(row, kind):
     return {name: ok(row[name]) for name in ("auto", "exact", "numeric", "numeric_text")}
 
 
-@pytest.mark.parametrize("case", ALL_LIMITS, ids=lambda c: c.name)
-def test_limit_case_through_auto_and_numeric(routes, case):
-    row = routes[("limit", case.name)]
-    known = ("limit", case.name) in KNOWN_DISAGREEMENTS
-    v = _verdicts(row, "limit")
+def _check_routes(routes, kind, case):
+    """Assert the auto route, and both numeric routes unless the disagreement is known."""
+    row = routes[(kind, case.name)]
+    known = (kind, case.name) in KNOWN_DISAGREEMENTS
+    v = _verdicts(row, kind)
     assert v["auto"], f"auto got {row['auto']}"
     if not known:
         assert v["numeric"], f"numeric got {row['numeric']}"
         assert v["numeric_text"], f"numeric on the text got {row['numeric_text']}"
         assert row["agree"] in (True, None)
+    return row, v
+
+
+@pytest.mark.parametrize("case", ALL_LIMITS, ids=lambda c: c.name)
+def test_limit_case_through_auto_and_numeric(routes, case):
+    row, v = _check_routes(routes, "limit", case)
     if row["exact"] is not None and row["exact"].exists is not None:
         assert v["exact"], f"exact got {row['exact']}"
 
 
 @pytest.mark.parametrize("case", ALL_CONTINUITY, ids=lambda c: c.name)
 def test_continuity_case_through_auto_and_numeric(routes, case):
-    row = routes[("continuity", case.name)]
-    known = ("continuity", case.name) in KNOWN_DISAGREEMENTS
-    v = _verdicts(row, "continuity")
-    assert v["auto"], f"auto got {row['auto']}"
-    if not known:
-        assert v["numeric"], f"numeric got {row['numeric']}"
-        assert v["numeric_text"], f"numeric on the text got {row['numeric_text']}"
-        assert row["agree"] in (True, None)
+    _check_routes(routes, "continuity", case)
 
 
 def test_disagreements_are_all_known_and_reported(routes, tmp_path_factory):

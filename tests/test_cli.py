@@ -245,3 +245,16 @@ def test_json_errors(capsys):
     code, out, err = run(capsys, "diff", "sin(x", "--json")
     assert code == EXIT_USAGE and json.loads(out) == {"error": err.strip()[len("dfdx: error: "):],
                                                       "status": 2}
+
+
+def test_diff_through_a_piecewise_agrees_three_ways(capsys):
+    code, out, _ = run(capsys, "diff", "where(x > 0, x**2, -x)", "--at", "x=1")
+    assert code == EXIT_OK
+    assert "agree" in out
+
+
+def test_diff_of_a_function_ad_cannot_run_exits_1_with_one_line(capsys):
+    code, out, err = run(capsys, "diff", "erf(x)", "--at", "x=1")
+    assert code == EXIT_FAILURE
+    assert len([line for line in err.strip().splitlines() if line]) == 1
+    assert "erf" in err

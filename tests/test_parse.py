@@ -212,3 +212,9 @@ def test_fuzz_parse_only_raises_parse_error(text):
     else:
         assert isinstance(out, sympy.Basic)
     assert time.perf_counter() - t0 < 1.0
+
+
+def test_logic_takes_conditions_not_numbers():
+    with pytest.raises(ParseError, match="conditions"):
+        parse("2 and x")
+    assert str(parse("where(x > 0 and x < 1, x, 0)")).startswith("Piecewise")

@@ -8,6 +8,7 @@ import pytest
 import sympy
 from hypothesis import given, settings, strategies as st
 
+import dfdx
 from dfdx import DomainError, TracerConversionError, UnsupportedOperation
 from dfdx import symbolic
 from dfdx.symbolic import (as_point, compile, continuity, diff, discontinuities, exact_number,
@@ -328,3 +329,18 @@ def test_budget_runs_lambdas_in_a_one_off_child_and_passes_errors_back():
 def test_public_names():
     for name in symbolic.__all__:
         assert hasattr(symbolic, name)
+
+
+# -- compile is traceable by AD (the command's AD route relies on it) ---------------------------
+
+def test_compiled_piecewise_is_differentiable_by_ad():
+    f = dfdx.symbolic.compile("where(x > 0, x**2, -x)", ["x"])
+    assert "numpy.select" not in f.source
+    assert dfdx.grad(f)(-1.0) == -1.0
+    assert dfdx.grad(f)(3.0) == 6.0
+
+
+def test_compiled_erf_under_ad_names_the_function():
+    f = dfdx.symbolic.compile("erf(x)", ["x"])
+    with pytest.raises(dfdx.TracerConversionError, match="erf"):
+        dfdx.grad(f)(1.0)

@@ -18,35 +18,52 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from dfdx._errors import TracerConversionError
 from dfdx.symbolic._calculus import _sorted_symbols, _variable, as_expr
 
 __all__ = ["compile", "CompiledFunction"]
 
 
-def _erf(x):
-    return np.vectorize(math.erf, otypes=[float])(x)
+def _is_traced(a):
+    return not isinstance(a, (int, float, complex, np.ndarray, np.generic, list, tuple)) and \
+        hasattr(a, "__array_ufunc__")
 
 
-def _erfc(x):
-    return np.vectorize(math.erfc, otypes=[float])(x)
+def _scalar_math(name, fn, scipy_name):
+    """Return NumPy's missing `name`, computed elementwise by Python's ``math`` (no scipy here)."""
+    vectorized = np.vectorize(fn, otypes=[float])
+
+    def run(x):
+        if _is_traced(x):
+            raise TracerConversionError(
+                f"{name} has no NumPy function, so compile evaluates it with math."
+                f"{fn.__name__}, which AD cannot trace. Differentiate the expression exactly "
+                f"(dfdx.symbolic.diff), or write the function with scipy.special.{scipy_name}, "
+                "which dfdx differentiates")
+        return vectorized(x)
+    return run
 
 
-def _gamma(x):
-    return np.vectorize(math.gamma, otypes=[float])(x)
-
-
-def _lgamma(x):
-    return np.vectorize(math.lgamma, otypes=[float])(x)
+# Functions NumPy lacks: the printer calls these helpers by name (see _Printer).
+_MATH = {"_erf": _scalar_math("erf", math.erf, "erf"),
+         "_erfc": _scalar_math("erfc", math.erfc, "erfc"),
+         "_gamma": _scalar_math("gamma", math.gamma, "gamma"),
+         "_lgamma": _scalar_math("loggamma", math.lgamma, "gammaln")}
 
 
 class _Printer(NumPyPrinter):
-    """NumPy printer whose Max/Min broadcast (nested np.maximum) and whose erf/gamma use math."""
+    """SymPy's NumPy printer, changed so that AD can trace what it prints.
 
-    def _print_Max(self, expr):
-        return self._nest("numpy.maximum", expr.args)
+    Every function it prints is a NumPy function with a derivative rule, or a
+    `_MATH` helper (which refuses a traced value with a clear error): Piecewise
+    becomes nested ``numpy.where`` (SymPy prints ``numpy.select``, which has no
+    rule), Max/Min/And/Or nest binary ufuncs (which broadcast, unlike ``.reduce``
+    of a tuple), and coth/sech/csch are the reciprocals of tanh/cosh/sinh
+    (SymPy's exp form overflows to nan for large x).
+    """
 
-    def _print_Min(self, expr):
-        return self._nest("numpy.minimum", expr.args)
+    def _call(self, fn, *args):
+        return f"{fn}({', '.join(self._print(a) for a in args)})"
 
     def _nest(self, fn, args):
         out = self._print(args[-1])
@@ -54,32 +71,60 @@ class _Printer(NumPyPrinter):
             out = f"{fn}({self._print(a)}, {out})"
         return out
 
+    def _print_Piecewise(self, expr):
+        out = "numpy.nan"       # where no condition holds, as SymPy's own printer does
+        for value, cond in reversed(expr.args):
+            out = self._print(value) if cond == sympy.true else \
+                f"numpy.where({self._print(cond)}, {self._print(value)}, {out})"
+        return out
+
+    def _print_Max(self, expr):
+        return self._nest("numpy.maximum", expr.args)
+
+    def _print_Min(self, expr):
+        return self._nest("numpy.minimum", expr.args)
+
+    def _print_And(self, expr):
+        return self._nest("numpy.logical_and", expr.args)
+
+    def _print_Or(self, expr):
+        return self._nest("numpy.logical_or", expr.args)
+
+    def _print_coth(self, expr):
+        return f"(1/{self._call('numpy.tanh', *expr.args)})"
+
+    def _print_sech(self, expr):
+        return f"(1/{self._call('numpy.cosh', *expr.args)})"
+
+    def _print_csch(self, expr):
+        return f"(1/{self._call('numpy.sinh', *expr.args)})"
+
     def _print_erf(self, expr):
-        return f"_erf({self._print(expr.args[0])})"
+        return self._call("_erf", *expr.args)
 
     def _print_erfc(self, expr):
-        return f"_erfc({self._print(expr.args[0])})"
+        return self._call("_erfc", *expr.args)
 
     def _print_gamma(self, expr):
-        return f"_gamma({self._print(expr.args[0])})"
+        return self._call("_gamma", *expr.args)
 
     def _print_loggamma(self, expr):
-        return f"_lgamma({self._print(expr.args[0])})"
+        return self._call("_lgamma", *expr.args)
 
     def _print_Heaviside(self, expr):
         h0 = expr.args[1] if len(expr.args) > 1 else sympy.Rational(1, 2)
-        return f"numpy.heaviside({self._print(expr.args[0])}, {self._print(h0)})"
+        return self._call("numpy.heaviside", expr.args[0], h0)
 
     def _print_DiracDelta(self, expr):
         # why: the derivative of a step is zero almost everywhere; a point mass has no
         # NumPy value, so the gradient follows the usual "0 at the kink" convention.
-        return f"numpy.zeros_like({self._print(expr.args[0])})"
+        return self._call("numpy.zeros_like", expr.args[0])
 
     def _print_Abs(self, expr):
-        return f"numpy.abs({self._print(expr.args[0])})"
+        return self._call("numpy.abs", *expr.args)
 
     def _print_sign(self, expr):
-        return f"numpy.sign({self._print(expr.args[0])})"
+        return self._call("numpy.sign", *expr.args)
 
 
 # Functions whose printed form is known to be NumPy (or the helpers above).
@@ -122,11 +167,6 @@ def _partials(e, variables):
     return out
 
 
-def _is_traced(a):
-    return not isinstance(a, (int, float, complex, np.ndarray, np.generic, list, tuple)) and \
-        hasattr(a, "__array_ufunc__")
-
-
 class CompiledFunction:
     """A NumPy function made from a SymPy expression (see `compile`).
 
@@ -139,6 +179,15 @@ class CompiledFunction:
         variables: the symbols, in argument order.
         gradient: whether the gradient is returned too.
         source: the generated Python source (for reading, not for editing).
+
+    Example:
+        AD differentiates a compiled function, a Piecewise included:
+
+        >>> import dfdx
+        >>> from dfdx.symbolic import compile
+        >>> f = compile("where(x > 0, x**2*sin(x), -x)", ["x"])
+        >>> float(dfdx.grad(f)(1.0)), float(dfdx.grad(f)(-1.0))
+        (2.223244275483933, -1.0)
     """
 
     def __init__(self, expr, variables, gradient, fn, source):
@@ -235,8 +284,7 @@ def compile(expr, wrt=None, *, gradient: bool = False) -> CompiledFunction:  # n
     grads = [printer.doprint(r) for r in reduced[1:]]
     lines.append(f"    return _value, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
     source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {"numpy": np, "_erf": _erf, "_erfc": _erfc, "_gamma": _gamma,
-                                 "_lgamma": _lgamma, "__builtins__": {}}
+    namespace: dict[str, Any] = {"numpy": np, **_MATH, "__builtins__": {}}
     # The source is printed from a checked SymPy tree with renamed symbols (see above),
     # never from user text.
     exec(builtins.compile(source, "<dfdx.symbolic.compile>", "exec"), namespace)  # noqa: S102

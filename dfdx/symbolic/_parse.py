@@ -414,7 +414,7 @@ class _Builder:
         if isinstance(node.op, ast.UAdd):
             return v
         if isinstance(node.op, ast.Not):
-            return sympy.Not(v)
+            return sympy.Not(self._condition(v, node.operand))
         raise self.ctx.error("operator '~' is not allowed", node)
 
     def _Compare(self, node):
@@ -430,8 +430,15 @@ class _Builder:
         return sympy.And(*parts) if len(parts) > 1 else parts[0]
 
     def _BoolOp(self, node):
-        values = [self.build(v) for v in node.values]
+        values = [self._condition(self.build(v), v) for v in node.values]
         return sympy.And(*values) if isinstance(node.op, ast.And) else sympy.Or(*values)
+
+    def _condition(self, value, node):
+        """`value` if it is a condition (a comparison, true/false), else a ParseError."""
+        if isinstance(value, (sympy.logic.boolalg.Boolean, bool)):
+            return value
+        raise self.ctx.error("'and', 'or' and 'not' take conditions such as 'x > 0', "
+                             f"not the number {value}", node)
 
     # -- calls --------------------------------------------------------------------------------
     def _Call(self, node):
