@@ -342,7 +342,8 @@ class ReverseTrace:
             if g is None:
                 continue
             node[0] = None
-            owned.discard(id(g))
+            if owned:
+                owned.discard(id(g))
             _, prim, ans, args, kw, parents = node
             if once:
                 node[2] = node[3] = None

@@ -69,6 +69,12 @@ class ArrayBox(Box):
 
     # --- NumPy protocols -------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and not kwargs:
+            prim = UFUNCS.get(ufunc)
+            if prim is not None:
+                if len(inputs) == 1:   # the only input is this box: its trace is the top
+                    return self._trace.process(prim, inputs, _NOKW)
+                return prim(*inputs)
         if kwargs.get("out") is not None:
             raise TracerConversionError(
                 f"numpy.{ufunc.__name__}(..., out=...) would write a traced value into a plain "

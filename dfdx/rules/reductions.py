@@ -6,6 +6,7 @@ elements (the mean of the one-sided derivatives).
 
 import numpy as np
 
+from dfdx._core import Box
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
 from dfdx.rules.shape import _shift_axes, broadcast_to, moveaxis, ravel, reshape
@@ -231,6 +232,8 @@ def _reduction(prim):
     def call(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
         if out is not None:
             raise TypeError("out= is not supported on traced values; use the returned value.")
+        if isinstance(a, Box):   # the only traced argument: its trace is the innermost
+            return a._trace.process(prim, (a,), {"axis": axis, "keepdims": bool(keepdims)})
         return prim(a, axis=axis, keepdims=bool(keepdims))
     return call
 
