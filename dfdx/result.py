@@ -68,6 +68,17 @@ class Estimate:
         return (f"Estimate(value={_fmt(self.value)}, error={_fmt(self.error)}, "
                 f"nfev={self.nfev}, method={self.method!r})")
 
+    def _repr_latex_(self) -> str:
+        if np.ndim(self.value) == 0:
+            return (f"${float(self.value):.12g} \\pm {float(self.error):.2g}$ "
+                    f"({self.method}, {self.nfev} evaluations)")
+        return None   # arrays: Jupyter falls back to the HTML view
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(repr(self))}</code>"
+
 
 @dataclass(frozen=True)
 class LimitResult:

@@ -21,7 +21,7 @@ ARRAY = ENGINE | {"dfdx._numpy", "numpy"}
 ORACLE = {"dfdx.result", "dfdx._errors", "numpy"}
 PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm", "threadpoolctl"}
 # the command's own parts, which it may import besides the public API
-COMMAND_PARTS = ("tour", "plot", "cli", "examples")
+COMMAND_PARTS = ("tour", "plot", "cli")
 
 # module path prefix (relative to the package) -> allowed import prefixes besides the stdlib
 RULES = [
@@ -42,16 +42,14 @@ RULES = [
     ("optim/", PUBLIC_USER | {"dfdx.optim"}),
     ("explain/", PUBLIC_USER | {"dfdx.explain"}),
     ("plot.py", PUBLIC_USER),
-    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx.examples"}),
+    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot"}),
     ("tour.py", PUBLIC_USER | {"dfdx.plot"}),
     ("__main__.py", {"dfdx.cli"}),
-    ("examples/", PUBLIC_USER | {"dfdx.examples", "dfdx.tour", "dfdx.plot"}),
     ("__init__.py", None),   # the package root wires everything together
 ]
 
 # Layers that may only use names in dfdx.__all__ when they import from dfdx itself.
-PUBLIC_ONLY = ("testing.py", "nn/", "optim/", "explain/", "plot.py", "cli.py", "tour.py",
-               "examples/")
+PUBLIC_ONLY = ("testing.py", "nn/", "optim/", "explain/", "plot.py", "cli.py", "tour.py")
 
 
 def _modules():
@@ -111,9 +109,7 @@ def test_public_layers_use_only_the_public_api(path):
             assert not private, f"{rel} imports {private} from dfdx, which are not in dfdx.__all__"
         elif mod.startswith("dfdx.") and not mod.startswith(own):
             sub = mod.split(".")[1]
-            assert sub in dfdx.__all__ or mod in ("dfdx.tour", "dfdx.plot", "dfdx.cli",
-                                                  "dfdx.examples") or \
-                mod.startswith("dfdx.examples"), \
+            assert sub in dfdx.__all__ or sub in COMMAND_PARTS, \
                 f"{rel} imports {mod}, which is not public (dfdx.__all__)"
 
 
