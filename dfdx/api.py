@@ -416,7 +416,11 @@ def _flat_input(args, argnum):
 
 
 def jacrev(f, argnums=0, has_aux=False):
-    """Make a function computing the Jacobian of `f` by reverse mode (one sweep per output).
+    """Make a function computing the Jacobian of `f` by reverse mode.
+
+    One forward pass records the tape; then the cotangents of every output
+    element are swept back together (a batch with a leading axis; in chunks for
+    very large outputs), so the cost is about one vectorised backward sweep.
 
     Returns:
         A function returning an array of shape ``(*out_shape, *in_shape)``
@@ -433,35 +437,58 @@ def jacrev(f, argnums=0, has_aux=False):
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         single, nums = _norm_argnums(argnums, len(args), "jacrev")
-        v = _Vjp(f, args, kwargs, nums, has_aux, "jacrev")
-        outs = [getval(o) if not isinstance(o, Box) or o._trace is not v.trace else o._value
-                for o in v.out_leaves]
-        blocks = []   # blocks[k][arg][leaf] = array (*out_k_shape, *in_leaf_shape)
-        for k, o in enumerate(outs):
-            oshape = np.shape(getval(o))
-            n = int(np.prod(oshape))
-            dt = _float_dtype(o)
-            rows = []
-            for j in range(n):
-                e = np.zeros(n, dtype=dt)
-                e[j] = 1
-                cts = [None] * len(outs)
-                cts[k] = e.reshape(oshape)
-                rows.append(v.backward(cts))
-            per_arg = []
-            for a, (td, boxes) in enumerate(v.boxed):
-                leaves = []
-                for li, b in enumerate(boxes):
-                    ishape = np.shape(getval(b._value))
-                    stacked = np.stack([r[a][1][li] for r in rows]) if n else \
-                        np.zeros((0,) + ishape, dtype=dt)
-                    leaves.append(np.reshape(stacked, oshape + ishape))
-                per_arg.append(tree_unflatten(td, leaves))
-            blocks.append(per_arg)
-        res = _assemble(blocks, v.out_td, single)
-        return (res, v.aux) if has_aux else res
+        return _jacrev_of(_Vjp(f, args, kwargs, nums, has_aux, "jacrev"), single, has_aux)
 
     return jac_f
+
+
+def _jacrev_of(v, single, has_aux):
+    """The Jacobian from a recorded forward pass `v` (a `_Vjp`), by batched sweeps."""
+    blocks = []   # blocks[k][arg] = pytree of arrays (*out_k_shape, *in_leaf_shape)
+    for o in v.out_leaves:
+        oshape = tuple(np.shape(getval(o)))
+        cols = _reverse_rows(v, o, oshape)   # per arg, per leaf: (n, *in_shape)
+        blocks.append([tree_unflatten(td, [np.reshape(c, oshape + tuple(np.shape(getval(
+            b._value)))) for c, b in zip(cs, boxes)]) for (td, boxes), cs in zip(v.boxed, cols)])
+    res = _assemble(blocks, v.out_td, single)
+    return (res, v.aux) if has_aux else res
+
+
+def _reverse_rows(v, o, oshape):
+    """Sweep the basis cotangents of output leaf `o` back; per arg, per leaf (n, *in_shape)."""
+    n = int(np.prod(oshape))
+    dt = _float_dtype(getval(o))
+    traced = isinstance(o, Box) and o._trace is v.trace
+    chunk = max(1, min(n, _BATCH_ELEMENTS // max(n, 1)))
+    pieces = [[[] for _ in boxes] for _, boxes in v.boxed]
+    for start in range(0, n if traced else 0, chunk):
+        k = min(chunk, n - start)
+        seed = np.zeros((k, n), dtype=dt)
+        seed[np.arange(k), start + np.arange(k)] = 1
+        v.trace.backward_batched([(o._aux, seed.reshape((k,) + oshape))])
+        for a, (_, boxes) in enumerate(v.boxed):
+            for li, b in enumerate(boxes):
+                node = b._aux
+                g, node[G] = node[G], None
+                xv = getval(b._value)
+                shape = (k,) + tuple(np.shape(xv))
+                if g is None:
+                    g = np.zeros(shape, dtype=_float_dtype(xv))
+                elif not isinstance(g, Box):
+                    g = np.broadcast_to(np.asarray(g, dtype=np.result_type(xv)), shape)
+                pieces[a][li].append(g)
+    out = []
+    for a, (_, boxes) in enumerate(v.boxed):
+        per_leaf = []
+        for li, b in enumerate(boxes):
+            parts = pieces[a][li]
+            if not parts:
+                xv = getval(b._value)
+                per_leaf.append(np.zeros((n,) + tuple(np.shape(xv)), dtype=_float_dtype(xv)))
+            else:
+                per_leaf.append(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0))
+        out.append(per_leaf)
+    return out
 
 
 def _assemble(blocks, out_td, single):
@@ -586,9 +613,10 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
     Args:
         f: a function of NumPy values.
         argnums: which argument(s) to differentiate.
-        mode: ``"fwd"`` (all input directions in one batched pass), ``"rev"``
-            (one backward sweep per output element), or ``"auto"``: reverse when
-            there are far fewer outputs than inputs, forward otherwise.
+        mode: ``"fwd"`` (all input directions in one batched forward pass),
+            ``"rev"`` (one forward pass, then all output cotangents in one batched
+            backward sweep), or ``"auto"``: reverse when the output has no more
+            elements than the input, forward otherwise.
 
     Example:
         >>> import numpy as np, dfdx
@@ -606,16 +634,15 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
 
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
-        _, nums = _norm_argnums(argnums, len(args), "jacobian")
+        single, nums = _norm_argnums(argnums, len(args), "jacobian")
         n_in = sum(int(np.size(getval(x))) for i in nums for x in tree_flatten(args[i])[0])
-        out = f(*args, **kwargs)
-        if has_aux:
-            out = out[0]
-        n_out = sum(int(np.size(getval(x))) for x in tree_flatten(out)[0])
-        # why: forward mode pushes all input directions through one batched pass, while
-        # reverse mode sweeps once per output element; reverse wins only for few outputs.
-        chosen = jacrev if 4 * n_out < n_in else jacfwd
-        return chosen(f, argnums, has_aux)(*args, **kwargs)
+        v = _Vjp(f, args, kwargs, nums, has_aux, "jacobian")
+        n_out = sum(int(np.size(getval(o))) for o in v.out_leaves)
+        # why: both modes batch their directions; the cost follows how many there are:
+        # one per output element in reverse mode, one per input element in forward mode.
+        if n_out <= n_in:
+            return _jacrev_of(v, single, has_aux)
+        return jacfwd(f, argnums, has_aux)(*args, **kwargs)
 
     return jac_f
 

@@ -139,6 +139,8 @@ class Primitive:
         self.jvp_all = None
         self.bjvps = ()          # batched JVP rules (tangents with a leading batch axis)
         self.bjvp_all = None
+        self.bvjps = ()          # batched VJP rules (cotangents with a leading batch axis)
+        self.bvjp_all = None
         self.multiple_results = multiple_results
         #: None, or flags (ans, arg0, arg1, ...): True where the reverse rules read only
         #: the shape and dtype of that value, so the tape may keep just those.
@@ -173,6 +175,15 @@ class Primitive:
         """Set the forward-mode rules, one per positional argument (None: no derivative)."""
         self.jvps = tuple(jvps)
         self.jvp_all = all
+        return self
+
+    def defbvjp(self, *bvjps, all=None):
+        """Set batched reverse rules: like `defvjp`, with a leading batch axis on each cotangent.
+
+        Optional: a primitive without them is batched by looping over the batch.
+        """
+        self.bvjps = tuple(bvjps)
+        self.bvjp_all = all
         return self
 
     def defbjvp(self, *bjvps, all=None):
@@ -259,6 +270,10 @@ class ReverseTrace:
     #: set by dfdx._numpy: ``accumulate(total, ct)`` adds `ct` into `total` in place
     #: and returns True, or returns False when it cannot (then a new sum is made).
     accumulate = staticmethod(lambda total, ct: False)
+
+    #: set by dfdx._numpy: ``fallback(rule, g, ans, args, kwargs, whole=False)`` applies an
+    #: unbatched VJP rule to each slice of a batched cotangent and stacks the results.
+    batch_fallback = None
 
     def __init__(self):
         self.level = new_level()
@@ -370,6 +385,45 @@ class ReverseTrace:
                         pg = parent[0] = add(pg, ct)
                         owned.add(id(pg))
             del g, ans, args
+
+
+    def backward_batched(self, seeds):
+        """Sweep once for a batch of seeds: every cotangent has a leading batch axis.
+
+        The same as one `backward` per slice of the batch (for jacrev), with the
+        primitives' batched rules where they have them and a loop where not.
+        """
+        add = add_cotangents
+        fallback = ReverseTrace.batch_fallback
+        for node, g in seeds:
+            node[0] = add(node[0], g)
+        for node in reversed(self.tape):
+            g = node[0]
+            if g is None:
+                continue
+            node[0] = None
+            _, prim, ans, args, kw, parents = node
+            kw = kw or {}
+            if type(prim) is _Select:
+                (_, parent), = parents
+                ct = [None] * prim.n
+                ct[prim.k] = g
+                parent[0] = add(parent[0], tuple(ct))
+                continue
+            cts = None
+            if prim.bvjp_all is not None:
+                cts = prim.bvjp_all(g, ans, *args, **kw)
+            elif prim.vjp_all is not None:
+                cts = fallback(prim.vjp_all, g, ans, args, kw, whole=True)
+            bvjps = prim.bvjps
+            for i, parent in parents:
+                if cts is not None:
+                    ct = cts[i]
+                else:
+                    rule = bvjps[i] if i < len(bvjps) else MISSING
+                    ct = (fallback(prim.vjps[i], g, ans, args, kw) if rule is MISSING else
+                          rule(g, ans, *args, **kw))
+                parent[0] = add(parent[0], ct)
 
 
 class ForwardTrace:

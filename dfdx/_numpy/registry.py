@@ -26,7 +26,8 @@ from dfdx._core import MISSING, ForwardTrace, Primitive, ReverseTrace
 from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
-           "unbroadcast", "shape_of", "primitive", "SAMPLES", "callable_name"]
+           "unbroadcast", "unbroadcast_batched", "shape_of", "primitive", "SAMPLES",
+           "callable_name"]
 
 #: numpy ufunc -> Primitive
 UFUNCS: dict = {}
@@ -206,6 +207,58 @@ def batch_fallback(rule, t, ans, args, kwargs, whole=False):
 ForwardTrace.batch_fallback = staticmethod(batch_fallback)
 
 
+def _stack(parts):
+    if all(p is None for p in parts):
+        return None
+    return np.stack(parts)
+
+
+def batch_fallback_vjp(rule, g, ans, args, kwargs, whole=False):
+    """Apply an unbatched VJP rule to each slice of a batched cotangent and stack."""
+    if isinstance(g, tuple):   # the cotangent of a multiple-results primitive
+        k = next(shape_of(x)[0] for x in g if x is not None)
+        slices = [tuple(None if x is None else x[j] for x in g) for j in range(k)]
+    else:
+        slices = [g[j] for j in range(shape_of(g)[0])]
+    outs = [rule(gj, ans, *args, **kwargs) for gj in slices]
+    if whole:
+        return tuple(_stack([o[c] for o in outs]) for c in range(len(outs[0])))
+    return _stack(outs)
+
+
+ReverseTrace.batch_fallback = staticmethod(batch_fallback_vjp)
+
+
+def unbroadcast_batched(g, x):
+    """Like `unbroadcast`, for a cotangent with a leading batch axis."""
+    gs = shape_of(g)
+    xs = shape_of(x)
+    if gs[1:] == xs:
+        return g
+    lead = len(gs) - 1 - len(xs)
+    if lead > 0:
+        g = np.sum(g, axis=tuple(range(1, 1 + lead)))
+    axes = tuple(i + 1 for i, (a, b) in enumerate(zip(shape_of(g)[1:], xs)) if b == 1 and a != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    return g
+
+
+def _make_bvjp(partial, i, guard):
+    def bvjp(g, ans, *args):
+        if partial == 1:
+            r = g
+        elif partial == -1:
+            r = -g
+        elif guard:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = _nan_safe(g * partial(ans, *args), g)
+        else:
+            r = g * partial(ans, *args)
+        return unbroadcast_batched(r, args[i])
+    return bvjp
+
+
 def _accumulate(total, ct):
     if (type(total) is np.ndarray and type(ct) is np.ndarray and total.shape == ct.shape
             and total.dtype == np.result_type(total, ct) and total.flags.writeable):
@@ -270,6 +323,7 @@ def defelementwise(fn, partials, *, guard=False, name=None):
     prim.defvjp(*(None if p is None else _make_vjp(p, i, n, guard) for i, p in enumerate(partials)))
     prim.defjvp(*(None if p is None else _make_jvp(p, i, n, guard) for i, p in enumerate(partials)))
     prim.defbjvp(*(None if p is None else _make_bjvp(p, i, guard) for i, p in enumerate(partials)))
+    prim.defbvjp(*(None if p is None else _make_bvjp(p, i, guard) for i, p in enumerate(partials)))
     return _register(fn, prim)
 
 
@@ -280,7 +334,8 @@ def _as_tuple(rules):
 
 
 def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MISSING,
-            bjvp_all=None, multiple_results=False, name=None, impl=None, shape_only=()):
+            bjvp_all=None, bvjp=MISSING, bvjp_all=None, multiple_results=False, name=None,
+            impl=None, shape_only=()):
     """Register a function with its VJP and JVP rules side by side.
 
     Args:
@@ -292,6 +347,7 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MI
         bjvp / bjvp_all: optional batched forward rules: like `jvp`, with a leading
             batch axis on every tangent (used by jacfwd/hessian); without them each
             direction of a batch is pushed through `jvp` in turn.
+        bvjp / bvjp_all: likewise optional batched reverse rules (used by jacrev).
         multiple_results: `fn` returns a tuple of arrays.
         impl: the function to call on plain values, when it is not `fn` itself.
         shape_only: the values the VJP rules read only the shape and dtype of:
@@ -305,6 +361,7 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MI
     prim.defvjp(*(_as_tuple(vjp) if vjp is not MISSING else ()), all=vjp_all)
     prim.defjvp(*(_as_tuple(jvp) if jvp is not MISSING else ()), all=jvp_all)
     prim.defbjvp(*(_as_tuple(bjvp) if bjvp is not MISSING else ()), all=bjvp_all)
+    prim.defbvjp(*(_as_tuple(bvjp) if bvjp is not MISSING else ()), all=bvjp_all)
     if shape_only:
         nargs = max([i for i in shape_only if i != "ans"], default=-1) + 1
         prim.drop = ("ans" in shape_only,) + tuple(i in shape_only for i in range(nargs))

@@ -23,7 +23,8 @@ Conventions:
 import numpy as np
 
 from dfdx._numpy.box import getval
-from dfdx._numpy.registry import UFUNCS, defcomposite, defrule, shape_of, unbroadcast
+from dfdx._numpy.registry import (UFUNCS, defcomposite, defrule, shape_of, unbroadcast,
+                                  unbroadcast_batched)
 from dfdx.rules.reductions import amax, amin, sum_
 from dfdx.rules.shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, swapaxes
 
@@ -58,7 +59,32 @@ matmul = defrule(
     vjp=(_matmul_vjp_x, _matmul_vjp_y),
     jvp=(lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t)),
     shape_only=("ans",),
+    bvjp=(lambda g, ans, x, y: _matmul_bvjp_x(g, x, y), lambda g, ans, x, y: _matmul_bvjp_y(g, x, y)),
     bjvp=(lambda t, ans, x, y: _matmul_bjvp_x(t, x, y), lambda t, ans, x, y: _matmul_bjvp_y(t, x, y)))
+
+
+def _matmul_bvjp_x(g, x, y):
+    # g: (k, *ans.shape). The unbatched rules broadcast over leading axes, except
+    # where an operand is 1-D; there the batch axis needs room of its own.
+    xs, ys = shape_of(x), shape_of(y)
+    if len(ys) == 1:                              # (..., n, m) @ (m,), or (m,) @ (m,) -> ()
+        return unbroadcast_batched(np.expand_dims(g, -1) * y, x)
+    if len(xs) == 1:                              # (m,) @ (..., m, p) -> (..., p)
+        return unbroadcast_batched(np.matmul(y, np.expand_dims(g, -1))[..., 0], x)
+    return unbroadcast_batched(np.matmul(g, _mT(y)), x)
+
+
+def _matmul_bvjp_y(g, x, y):
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1:
+        if len(ys) == 1:                          # (m,) @ (m,) -> (): g is (k,)
+            return unbroadcast_batched(np.expand_dims(g, -1) * x, y)
+        return unbroadcast_batched(np.expand_dims(x, -1) * np.expand_dims(g, -2), y)
+    if len(ys) == 1:                              # (..., n, m) @ (m,) -> (..., n)
+        if len(xs) == 2:
+            return np.matmul(g, x)                # (k, n) @ (n, m): one GEMM
+        return unbroadcast_batched(np.matmul(np.expand_dims(g, -2), x)[..., 0, :], y)
+    return unbroadcast_batched(np.matmul(_mT(x), g), y)
 
 
 def _matmul_bjvp_x(t, x, y):

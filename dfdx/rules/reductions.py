@@ -33,6 +33,18 @@ def _spread(g, x, axis, keepdims):
     return broadcast_to(_keep(g, shape_of(x), axis, keepdims), shape_of(x))
 
 
+def _spread_batched(g, x, axis, keepdims):
+    """`_spread` for a cotangent with a leading batch axis."""
+    k = shape_of(g)[0]
+    shape = tuple(shape_of(x))
+    if not keepdims and shape:
+        axes = _axes(axis, len(shape))
+        g = reshape(g, (k,) + tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    elif not shape:
+        g = reshape(g, (k,))
+    return broadcast_to(g, (k,) + shape)
+
+
 def _count(x, axis):
     shape = shape_of(x)
     n = 1
@@ -52,6 +64,7 @@ sum_ = defrule(
     jvp=lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),
     bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
         t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
+    bvjp=lambda g, ans, x, axis=None, keepdims=False: _spread_batched(g, x, axis, keepdims),
     name="numpy.sum", shape_only=("ans", 0))
 
 
@@ -65,6 +78,8 @@ mean = defrule(
     jvp=lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
     bjvp=lambda t, ans, x, axis=None, keepdims=False: mean(
         t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
+    bvjp=lambda g, ans, x, axis=None, keepdims=False: (
+        _spread_batched(g, x, axis, keepdims) / _count(x, axis)),
     name="numpy.mean", shape_only=("ans", 0))
 
 

@@ -10,7 +10,8 @@ import math
 import numpy as np
 
 from dfdx._numpy.box import _astype, _getitem, getval
-from dfdx._numpy.registry import FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast
+from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast,
+                                  unbroadcast_batched)
 
 
 def _norm_axis(axis, ndim):
@@ -74,6 +75,8 @@ reshape = defrule(
     jvp=(lambda t, ans, x, shape, order="C": reshape(t, shape_of(ans), order=order), None),
     bjvp=(lambda t, ans, x, shape, order="C": reshape(t, _batched_shape(t, ans), order=order),
           None),
+    bvjp=(lambda g, ans, x, shape, order="C": reshape(g, _batched_shape(g, shape_of(x)),
+                                                      order=order), None),
     name="numpy.reshape", shape_only=("ans", 0))
 defcomposite(np.reshape, lambda a, shape=None, order="C", **kw: reshape(
     a, kw.get("newshape", shape), order=order))
@@ -100,6 +103,8 @@ transpose = defrule(
     vjp=(lambda g, ans, x, axes=None: transpose(g, _inverse_perm(axes, len(shape_of(x)))), None),
     jvp=(lambda t, ans, x, axes=None: transpose(t, axes), None),
     bjvp=(lambda t, ans, x, axes=None: _transpose_bjvp(t, x, axes), None),
+    bvjp=(lambda g, ans, x, axes=None: _transpose_bjvp(
+        g, x, _inverse_perm(axes, len(shape_of(x))) if axes is not None else None), None),
     name="numpy.transpose", shape_only=("ans", 0))
 defcomposite(np.transpose, lambda a, axes=None: transpose(a, axes))
 defcomposite(np.permute_dims, lambda a, axes=None: transpose(a, axes))
@@ -123,6 +128,7 @@ broadcast_to = defrule(
     vjp=(lambda g, ans, x, shape, subok=False: unbroadcast(g, x), None),
     jvp=(lambda t, ans, x, shape, subok=False: broadcast_to(t, shape), None),
     shape_only=("ans", 0),
+    bvjp=(lambda g, ans, x, shape, subok=False: unbroadcast_batched(g, x), None),
     bjvp=(lambda t, ans, x, shape, subok=False: broadcast_to(
         _align_rank(t, x, len(tuple(shape))), _batched_shape(t, tuple(shape))), None))
 
@@ -154,12 +160,14 @@ getitem = defrule(
     vjp=(lambda g, ans, x, key: untake(g, key, shape_of(x)), None),
     jvp=(lambda t, ans, x, key: getitem(t, key), None),
     bjvp=(_getitem_bjvp, None),
+    bvjp=(lambda g, ans, x, key: _untake_bjvp(g, None, None, key, shape_of(x)), None),
     name="indexing x[...]", shape_only=("ans", 0))
 untake = defrule(
     _untake,
     vjp=(lambda g, ans, x, key, shape: getitem(g, key), None, None),
     jvp=(lambda t, ans, x, key, shape: untake(t, key, shape), None, None),
     bjvp=(_untake_bjvp, None, None),
+    bvjp=(lambda g, ans, x, key, shape: _getitem_bjvp(g, None, None, key), None, None),
     name="scatter-add (the adjoint of indexing)")
 
 
@@ -194,8 +202,22 @@ def _concatenate_bjvp(ts, ans, axis, *xs):
                                     for x, t in zip(xs, ts[1:])))
 
 
+def _concatenate_bvjp(g, ans, axis, *xs):
+    nd = len(shape_of(ans))
+    return _concatenate_vjp(g, ans, (0 if axis is None else axis) % nd + 1,
+                            *(_BatchedShape(shape_of(g)[0], x) for x in xs))
+
+
+class _BatchedShape:
+    """Stands for an argument of a batched sweep: its shape with the batch axis in front."""
+
+    def __init__(self, k, x):
+        self.shape = (k,) + tuple(shape_of(x))
+
+
 concatenate_prim = defrule(_concatenate, vjp_all=_concatenate_vjp, jvp_all=_concatenate_jvp,
-                           bjvp_all=_concatenate_bjvp, name="numpy.concatenate")
+                           bjvp_all=_concatenate_bjvp, bvjp_all=_concatenate_bvjp,
+                           name="numpy.concatenate")
 
 
 def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
