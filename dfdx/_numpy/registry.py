@@ -174,19 +174,22 @@ def _broadcast_batched(r, ans):
     return r if shape_of(r) == target else np.broadcast_to(r, target)
 
 
+def _times_partial(c, partial, ans, args, guard):
+    """c times a partial derivative: the constant 1 or -1, or ``partial(ans, *args)``."""
+    if partial == 1:
+        return c
+    if partial == -1:
+        return -c
+    if guard:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _nan_safe(c * partial(ans, *args), c)
+    return c * partial(ans, *args)
+
+
 def _make_bjvp(partial, i, guard):
     def bjvp(t, ans, *args):
         t = _align(t, args[i], ans)
-        if partial == 1:
-            r = t
-        elif partial == -1:
-            r = -t
-        elif guard:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = _nan_safe(t * partial(ans, *args), t)
-        else:
-            r = t * partial(ans, *args)
-        return _broadcast_batched(r, ans)
+        return _broadcast_batched(_times_partial(t, partial, ans, args, guard), ans)
     return bjvp
 
 
@@ -246,16 +249,7 @@ def unbroadcast_batched(g, x):
 
 def _make_bvjp(partial, i, guard):
     def bvjp(g, ans, *args):
-        if partial == 1:
-            r = g
-        elif partial == -1:
-            r = -g
-        elif guard:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = _nan_safe(g * partial(ans, *args), g)
-        else:
-            r = g * partial(ans, *args)
-        return unbroadcast_batched(r, args[i])
+        return unbroadcast_batched(_times_partial(g, partial, ans, args, guard), args[i])
     return bvjp
 
 
