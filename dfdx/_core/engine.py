@@ -261,6 +261,12 @@ class _Select:
         self.k = k
         self.n = n
 
+    def cotangent(self, g):
+        """The cotangent of the whole tuple of results: `g` at position k, zeros elsewhere."""
+        ct = [None] * self.n
+        ct[self.k] = g
+        return tuple(ct)
+
 
 class ReverseTrace:
     """A reverse-mode trace: records a tape of nodes for one backward sweep (or several)."""
@@ -285,6 +291,8 @@ class ReverseTrace:
         return _box_class(value, self, [None, None, value, (), None, ()])
 
     def process(self, prim, args, kwargs):
+        # why: this scan and ForwardTrace.process's look alike but differ in what they
+        # collect; they stay inline because every primitive call runs one of them.
         if prim.zero_derivative:
             return _call_plain(prim, args, kwargs)
         vals = list(args)
@@ -364,9 +372,7 @@ class ReverseTrace:
                 node[2] = node[3] = None
             if type(prim) is _Select:
                 (_, parent), = parents
-                ct = [None] * prim.n
-                ct[prim.k] = g
-                parent[0] = add(parent[0], tuple(ct))
+                parent[0] = add(parent[0], prim.cotangent(g))
                 continue
             if prim.vjp_all is not None:
                 cts = prim.vjp_all(g, ans, *args, **kw)
@@ -406,9 +412,7 @@ class ReverseTrace:
             kw = kw or {}
             if type(prim) is _Select:
                 (_, parent), = parents
-                ct = [None] * prim.n
-                ct[prim.k] = g
-                parent[0] = add(parent[0], tuple(ct))
+                parent[0] = add(parent[0], prim.cotangent(g))
                 continue
             cts = None
             if prim.bvjp_all is not None:

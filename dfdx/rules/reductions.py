@@ -9,15 +9,8 @@ import numpy as np
 from dfdx._core import Box
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
+from dfdx.rules.shape import _norm_axis as _axes
 from dfdx.rules.shape import _shift_axes, broadcast_to, moveaxis, ravel, reshape
-
-
-def _axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (tuple, list)):
-        return tuple(sorted(a % ndim for a in axis))
-    return (axis % ndim,)
 
 
 def _keep(g, shape, axis, keepdims):

@@ -15,6 +15,7 @@ from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, sha
 
 
 def _norm_axis(axis, ndim):
+    """The reduced axes as a sorted tuple of non-negative ints (None: all of them)."""
     if axis is None:
         return tuple(range(ndim))
     if isinstance(axis, (tuple, list)):

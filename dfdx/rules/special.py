@@ -22,6 +22,7 @@ from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defelementwise, defrule, shape_of
 from dfdx.rules.reductions import sum_
 from dfdx.rules.shape import reshape
+from dfdx.rules.shape import _norm_axis as _axes
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma"]
 
@@ -92,12 +93,6 @@ for _fn, _partials in SPECIAL_GUARDED.items():
 
 
 # --- traceable equivalents of SciPy's non-ufunc functions ------------------
-
-def _axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    return tuple(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
-
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """Compute ``log(sum(b * exp(a)))`` along `axis` without overflow (traceable).
