@@ -17,6 +17,7 @@ import importlib as _importlib
 
 from dfdx._errors import (BudgetExceeded, DfdxError, DomainError, NonScalarOutputError, ParseError, TapeError,
                           TracerConversionError, UnsupportedOperation)
+from dfdx._errors import NonDifferentiableError
 from dfdx.result import ContinuityResult, Estimate, LimitResult
 from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
                       value_and_grad, vjp)
@@ -41,6 +42,7 @@ __all__ = [
     "Estimate", "LimitResult", "ContinuityResult",
     "DfdxError", "UnsupportedOperation", "TracerConversionError", "NonScalarOutputError",
     "TapeError", "ParseError", "DomainError", "BudgetExceeded",
+    "NonDifferentiableError",
     # submodules (imported on first use)
     "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot",
 ]

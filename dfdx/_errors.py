@@ -13,6 +13,7 @@ __all__ = [
     "ParseError",
     "DomainError",
     "BudgetExceeded",
+    "NonDifferentiableError",
 ]
 
 
@@ -66,3 +67,12 @@ class BudgetExceeded(DfdxError, TimeoutError):
     def __init__(self, message, seconds=None):
         super().__init__(message)
         self.seconds = seconds
+
+
+class NonDifferentiableError(DfdxError, ValueError):
+    """The derivative asked for does not exist at this point.
+
+    For example the eigenvectors of a repeated eigenvalue: any rotation within
+    its eigenspace is as good as NumPy's, so a loss that depends on which one
+    was chosen has no derivative there.
+    """

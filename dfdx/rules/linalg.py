@@ -22,6 +22,7 @@ Conventions:
 
 import numpy as np
 
+from dfdx._errors import NonDifferentiableError, UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import (UFUNCS, defcomposite, defrule, shape_of, unbroadcast,
                                   unbroadcast_batched)
@@ -33,9 +34,30 @@ def _mT(a):
     return swapaxes(a, -1, -2)
 
 
+def _kind(x):
+    dt = getattr(x, "dtype", None)
+    return (np.result_type(x) if dt is None else np.dtype(dt)).kind
+
+
+def _cj(x):
+    """The complex conjugate, skipped for real values (the VJP of a complex product needs it)."""
+    return np.conjugate(x) if _kind(x) == "c" else x
+
+
+def _H(x):
+    return _mT(_cj(x))
+
+
+def _eye(n, like):
+    # why: a float64 identity would upcast float32 derivatives.
+    dt = getattr(like, "dtype", None)
+    return np.eye(n, dtype=dt if dt is not None and np.dtype(dt).kind in "fc" else float)
+
+
 # --- matmul and dot ------------------------------------------------------
 
 def _matmul_vjp_x(g, ans, x, y):
+    y = _cj(y)
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) == 1:                                   # (..., n, k) @ (k,) -> (..., n)
         return unbroadcast(np.expand_dims(g, -1) * y, x) if xs else g * y
@@ -45,6 +67,7 @@ def _matmul_vjp_x(g, ans, x, y):
 
 
 def _matmul_vjp_y(g, ans, x, y):
+    x = _cj(x)
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1:                                   # (k,) @ (..., k, m) -> (..., m)
         return unbroadcast(np.expand_dims(x, -1) * np.expand_dims(g, -2), y) if len(ys) > 1 \
@@ -64,6 +87,7 @@ matmul = defrule(
 
 
 def _matmul_bvjp_x(g, x, y):
+    y = _cj(y)
     # g: (k, *ans.shape). The unbatched rules broadcast over leading axes, except
     # where an operand is 1-D; there the batch axis needs room of its own.
     xs, ys = shape_of(x), shape_of(y)
@@ -75,6 +99,7 @@ def _matmul_bvjp_x(g, x, y):
 
 
 def _matmul_bvjp_y(g, x, y):
+    x = _cj(x)
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1:
         if len(ys) == 1:                          # (m,) @ (m,) -> (): g is (k,)
@@ -87,20 +112,41 @@ def _matmul_bvjp_y(g, x, y):
     return unbroadcast_batched(np.matmul(_mT(x), g), y)
 
 
+def _pad_batched(t, nd):
+    """Give a batched tangent (k, *s) the rank 1 + nd by inserting 1s after the batch axis."""
+    ts = shape_of(t)
+    if len(ts) - 1 >= nd:
+        return t
+    return reshape(t, (ts[0],) + (1,) * (nd - len(ts) + 1) + tuple(ts[1:]))
+
+
 def _matmul_bjvp_x(t, x, y):
-    # t: (k, *x.shape); matmul broadcasts leading axes, and a 1-D x batches into rows.
-    return matmul(t, y)
+    # t: (k, *x.shape). The batch axis must not meet matmul's own broadcasting of
+    # the stacked axes, so t is padded to the rank of the wider operand.
+    xs, ys = shape_of(x), shape_of(y)
+    if len(xs) == 1:
+        if len(ys) <= 2:
+            return matmul(t, y)                               # (k, m) @ (m[, p])
+        t = _pad_batched(expand_dims(t, -2), len(ys))         # (k, 1.., 1, m)
+        return matmul(t, y)[..., 0, :]
+    if len(ys) == 1:
+        return matmul(t, y)                                   # (k, ..., n, m) @ (m,)
+    return matmul(_pad_batched(t, max(len(xs), len(ys))), y)
 
 
 def _matmul_bjvp_y(t, x, y):
     # t: (k, *y.shape).
-    if len(shape_of(y)) == 1:
-        if len(shape_of(x)) == 1:
+    xs, ys = shape_of(x), shape_of(y)
+    if len(ys) == 1:
+        if len(xs) == 1:
             return matmul(t, x)                               # (k, m) @ (m,) -> (k,)
-        if len(shape_of(x)) == 2:
-            return matmul(t, _mT(x))                         # (k, m) @ (m, n): one GEMM
-        return matmul(x, np.expand_dims(t, -1))[..., 0]      # (..., n, m) @ (k, m, 1)
-    return matmul(x, t)
+        if len(xs) == 2:
+            return matmul(t, _mT(x))                          # (k, m) @ (m, n): one GEMM
+        t = _pad_batched(expand_dims(t, -1), len(xs))         # (k, 1.., m, 1)
+        return matmul(x, t)[..., 0]
+    if len(xs) == 1:
+        return matmul(x, t)                                   # (m,) @ (k, ..., m, p)
+    return matmul(x, _pad_batched(t, max(len(xs), len(ys))))
 
 
 def dot(a, b, out=None):
@@ -163,16 +209,16 @@ def _einsum_vjp(g, ans, subscripts, *xs):
             if c in target:
                 d = next(fresh)
                 extra_subs.append(c + d)
-                extra_ops.append(np.eye(sizes[c]))
+                extra_ops.append(_eye(sizes[c], g))
                 target += d
             else:
                 target += c
         others = [s for j, s in enumerate(ins) if j != i] + [out] + extra_subs
         for c in set(target) - set("".join(others)):
             extra_subs.append(c)
-            extra_ops.append(np.ones(sizes[c] if c in sizes else 1))
+            extra_ops.append(np.ones(sizes[c] if c in sizes else 1, dtype=_eye(1, g).dtype))
             others.append(c)
-        ops = [y for j, y in enumerate(xs) if j != i] + [g] + extra_ops
+        ops = [_cj(y) for j, y in enumerate(xs) if j != i] + [g] + extra_ops
         ct = einsum_prim(",".join(others) + "->" + target, *ops)
         cts.append(unbroadcast(ct, x) if shape_of(ct) != shape_of(x) else ct)
     return tuple(cts)
@@ -272,7 +318,7 @@ def matrix_power(a, n):
     if n < 0:
         a, n = inv(a), -n
     if n == 0:
-        return broadcast_to(np.eye(shape_of(a)[-1]), shape_of(a))
+        return broadcast_to(_eye(shape_of(a)[-1], a), shape_of(a))
     result = None
     while n:                                 # binary powering: log2(n) products
         if n & 1:
@@ -301,18 +347,29 @@ def _row(v):
     return expand_dims(v, -2)
 
 
+def _real_only(name, *xs):
+    for x in xs:
+        if x is not None and _kind(x) == "c":
+            raise UnsupportedOperation(
+                f"dfdx differentiates {name} for real input only, but got a complex "
+                f"{np.dtype(x.dtype)} array. Split it into real and imaginary parts, or "
+                f"estimate the derivative with dfdx.numeric.gradient.")
+
+
 inv = defrule(
     np.linalg.inv,
-    vjp=lambda g, ans, a: -matmul(matmul(_mT(ans), g), _mT(ans)),
-    jvp=lambda t, ans, a: -matmul(matmul(ans, t), ans))
+    vjp=lambda g, ans, a: -matmul(matmul(_H(ans), g), _H(ans)),
+    jvp=lambda t, ans, a: -matmul(matmul(ans, t), ans),
+    bvjp=lambda g, ans, a: -matmul(matmul(_H(ans), g), _H(ans)),
+    bjvp=lambda t, ans, a: -matmul(matmul(ans, t), ans))
 
 
 def _solve_vjp(g, ans, a, b):
     if len(shape_of(b)) == 1:        # a vector b (NumPy 2: only when b.ndim == 1)
-        gb = solve(_mT(a), _col(g))[..., 0]
-        return unbroadcast(-_col(gb) * _row(ans), a), unbroadcast(gb, b)
-    gb = solve(_mT(a), g)
-    return unbroadcast(-matmul(gb, _mT(ans)), a), unbroadcast(gb, b)
+        gb = solve(_H(a), _col(g))[..., 0]
+        return unbroadcast(-_col(gb) * _row(_cj(ans)), a), unbroadcast(gb, b)
+    gb = solve(_H(a), g)
+    return unbroadcast(-matmul(gb, _H(ans)), a), unbroadcast(gb, b)
 
 
 def _solve_jvp_a(t, ans, a, b):
@@ -334,14 +391,70 @@ solve = defrule(
     jvp=(_solve_jvp_a, _solve_jvp_b))
 
 
+# --- det: the gradient is the cofactor matrix, which exists at singular matrices too
+
+def _prod_except(s, pairs):
+    """Products of s[..., k] over k != i (pairs=False: shape (..., n)) or over k != i, j
+    (pairs=True: shape (..., n, n), zero on the diagonal). No division: s may hold zeros."""
+    n = shape_of(s)[-1]
+    k = np.arange(n)
+    if not pairs:
+        return np.prod(np.where(k[:, None] != k[None, :], _row(s), 1.0), axis=-1)
+    keep = (k[None, None, :] != k[:, None, None]) & (k[None, None, :] != k[None, :, None])
+    c2 = np.prod(np.where(keep, expand_dims(_row(s), -2), 1.0), axis=-1)
+    return np.where(np.eye(n, dtype=bool), 0.0, c2)
+
+
+def _cofactor_value(a):
+    # why: det(a) * inv(a).T fails at a singular matrix; through the SVD
+    # a = U diag(s) Vh the cofactor matrix is det(U) det(Vh) U diag(prod_{k != i} s_k) Vh.
+    u, s, vh = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    c = _prod_except(s, False)
+    return (sign[..., None, None] * u * c[..., None, :]) @ vh
+
+
+def _cofactor_lin(t, a):
+    """The derivative of the cofactor matrix at `a` in direction `t` (a self-adjoint map)."""
+    _real_only("numpy.linalg.det (second derivative)", a)
+    try:
+        u, s, vh = _svd_prim(a)
+    except NonDifferentiableError as e:
+        raise UnsupportedOperation(
+            "dfdx computes the third and higher derivatives of numpy.linalg.det through the "
+            "SVD, which does not reach a matrix whose rank is 2 or more below full. Estimate "
+            "them with dfdx.numeric, or move away from the singular matrix.") from e
+    sign = np.linalg.det(getval(u)) * np.linalg.det(getval(vh))   # ±1: locally constant
+    e = matmul(matmul(_mT(u), t), _mT(vh))                        # t in the singular bases
+    c2 = _prod_except(s, True)
+    d = matmul(c2, _col(np.diagonal(e, axis1=-2, axis2=-1)))      # (..., n, 1)
+    inner = d * _eye(shape_of(a)[-1], e) - c2 * _mT(e)
+    return np.reshape(sign, np.shape(sign) + (1, 1)) * matmul(matmul(u, inner), vh)
+
+
+_cofactor = defrule(
+    _cofactor_value,
+    vjp=lambda g, ans, a: _cofactor_lin(g, a), jvp=lambda t, ans, a: _cofactor_lin(t, a),
+    bvjp=lambda g, ans, a: _cofactor_lin(g, a), bjvp=lambda t, ans, a: _cofactor_lin(t, a),
+    name="numpy.linalg.det (cofactor matrix)")
+
+
+def _cof(a):
+    if _kind(a) == "c":
+        # complex matrices: det(a) inv(a)^T, so they must be invertible
+        return _col(_col(det(a))) * _mT(inv(a))
+    return _cofactor(a)
+
+
+def _det_vjp(g, ans, a):
+    return _col(_col(g)) * _cj(_cof(a))
+
+
 def _det_jvp(t, ans, a):
-    return ans * sum_(_mT(inv(a)) * t, axis=(-2, -1))
+    return sum_(_cof(a) * t, axis=(-2, -1))
 
 
-det = defrule(
-    np.linalg.det,
-    vjp=lambda g, ans, a: _col(_col(g * ans)) * _mT(inv(a)),
-    jvp=_det_jvp)
+det = defrule(np.linalg.det, vjp=_det_vjp, jvp=_det_jvp, bvjp=_det_vjp, bjvp=_det_jvp)
 
 
 def _slogdet(a):
@@ -349,43 +462,77 @@ def _slogdet(a):
     return sign, logabsdet
 
 
-_slogdet_prim = defrule(
-    _slogdet,
-    vjp=lambda g, ans, a: None if g[1] is None else _col(_col(g[1])) * _mT(inv(a)),
-    jvp=lambda t, ans, a: (None, sum_(_mT(inv(a)) * t, axis=(-2, -1))),
-    multiple_results=True, name="numpy.linalg.slogdet")
+def _inv_nonsingular(ans, a):
+    _real_only("numpy.linalg.slogdet", a)
+    if np.any(getval(ans[0]) == 0):
+        raise NonDifferentiableError(
+            "numpy.linalg.slogdet: the matrix is singular, so log|det| is -inf and has no "
+            "derivative there. Use np.linalg.det (whose derivative, the cofactor matrix, "
+            "exists everywhere), or regularise the matrix (a + eps * I).")
+    return _mT(inv(a))
+
+
+def _slogdet_vjp(g, ans, a):
+    return None if g[1] is None else _col(_col(g[1])) * _inv_nonsingular(ans, a)
+
+
+def _slogdet_jvp(t, ans, a):
+    return None, sum_(_inv_nonsingular(ans, a) * t, axis=(-2, -1))
+
+
+_slogdet_prim = defrule(_slogdet, vjp=_slogdet_vjp, jvp=_slogdet_jvp, bvjp=_slogdet_vjp,
+                        bjvp=_slogdet_jvp, multiple_results=True, name="numpy.linalg.slogdet")
 
 _SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
 _EighResult = type(np.linalg.eigh(np.eye(1)))
 _SVDResult = type(np.linalg.svd(np.eye(1)))
+_EigResult = type(np.linalg.eig(np.eye(1)))
 
 
 def slogdet(a):
     return _SlogdetResult(*_slogdet_prim(a))
 
 
+# --- one triangle: what eigh, eigvalsh and cholesky read ---------------------
+
+def _triangles(n, lower):
+    keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
+    return keep, keep & ~np.eye(n, dtype=bool)
+
+
+def _read(t, lower):
+    """The symmetric matrix NumPy actually works on: one triangle of `t`, mirrored."""
+    keep, strict = _triangles(shape_of(t)[-1], lower)
+    return np.where(keep, t, 0.0) + _mT(np.where(strict, t, 0.0))
+
+
+def _read_adjoint(g, lower):
+    """The adjoint of `_read`: entries of the unread triangle get no cotangent."""
+    keep, strict = _triangles(shape_of(g)[-1], lower)
+    return np.where(keep, g, 0.0) + np.where(strict, _mT(g), 0.0)
+
+
 def _phi(x):
     # the lower triangle with half the diagonal
     n = shape_of(x)[-1]
-    return x * (np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n))
-
-
-def _sym(x):
-    return 0.5 * (x + _mT(x))
+    keep, strict = _triangles(n, True)
+    return np.where(strict, x, 0.0) + 0.5 * np.where(np.eye(n, dtype=bool), x, 0.0)
 
 
 def _cholesky_vjp(g, ans, a, upper=False):
+    _real_only("numpy.linalg.cholesky", a)
     L = _mT(ans) if upper else ans
     g = _mT(g) if upper else g
     Linv = inv(L)
     s = matmul(matmul(_mT(Linv), _phi(matmul(_mT(L), g))), Linv)
-    return _sym(s)
+    return _read_adjoint(s, not upper)
 
 
 def _cholesky_jvp(t, ans, a, upper=False):
+    _real_only("numpy.linalg.cholesky", a)
     L = _mT(ans) if upper else ans
     Linv = inv(L)
-    dL = matmul(L, _phi(matmul(matmul(Linv, _sym(t)), _mT(Linv))))
+    dL = matmul(L, _phi(matmul(matmul(Linv, _read(t, not upper)), _mT(Linv))))
     return _mT(dL) if upper else dL
 
 
@@ -393,15 +540,70 @@ def _cholesky(a, upper=False):
     return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
 
 
-cholesky = defrule(_cholesky, vjp=_cholesky_vjp, jvp=_cholesky_jvp, name="numpy.linalg.cholesky")
+cholesky = defrule(_cholesky, vjp=_cholesky_vjp, jvp=_cholesky_jvp, bvjp=_cholesky_vjp,
+                   bjvp=_cholesky_jvp, name="numpy.linalg.cholesky")
 
 
-def _gap_inverse(w):
-    """F[..., i, j] = 1 / (w_j - w_i) off the diagonal, 0 on it."""
-    diff = expand_dims(w, -2) - expand_dims(w, -1)
-    eye = np.eye(shape_of(w)[-1], dtype=bool)
-    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
+# --- repeated eigenvalues / singular values ----------------------------------
+# The vectors of a repeated value are any rotation of NumPy's within their space,
+# so a loss that depends on which was chosen has no derivative. One that does not
+# (the values symmetrically, the projector onto the space) contributes nothing
+# within the block, and there the rules leave out the division by the zero gap.
 
+def _degenerate(w):
+    """Plain boolean (..., n, n): the pairs i != j of numerically equal values."""
+    w = np.asarray(getval(w))
+    n = w.shape[-1]
+    eps = np.finfo(w.dtype).eps
+    scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None]
+    close = np.abs(w[..., None, :] - w[..., :, None]) <= 64 * n * eps * scale
+    return close & ~np.eye(n, dtype=bool)
+
+
+def _inv_gap(d, skip):
+    """1 / d, with 0 on the diagonal and where `skip` (a plain boolean array) holds."""
+    zero = skip | np.eye(shape_of(d)[-1], dtype=bool)
+    return np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, d))
+
+
+def _repeated(w, close):
+    w = np.asarray(getval(w))
+    vals = w[np.broadcast_to(close.any(axis=-1), w.shape)]
+    return ", ".join(f"{v:.6g}" for v in np.unique(np.round(vals, 12))[:6])
+
+
+def _require_zero(parts, close, scale, name, what, w):
+    """Raise NonDifferentiableError when a part is not ~0 on the degenerate pairs.
+
+    `close` marks the pairs (or, for singular values 0 of a non-square matrix,
+    the columns) where a division by zero was left out; `scale` the cotangents or
+    tangents whose size sets the tolerance.
+    """
+    if not close.any():
+        return
+    scale = max(float(np.max(np.abs(getval(s)))) if s is not None else 0.0 for s in scale)
+    tol = np.sqrt(np.finfo(np.asarray(getval(w)).dtype).eps) * max(scale, 1e-300)
+    for p in parts:
+        if p is None:
+            continue
+        p = np.abs(np.asarray(getval(p)))
+        if np.any(np.where(close, p, 0.0) > tol):
+            if close.shape[-2:] == (shape_of(w)[-1],) * 2:
+                what = f"{what} {_repeated(w, close)} are repeated"
+            raise NonDifferentiableError(
+                f"{name}: the derivative does not exist here: the {what}, and the result "
+                "depends on which vectors of their space NumPy returned (any rotation of "
+                "them is as valid). Use a loss that depends on the space only (the values "
+                "symmetrically, or the projector onto the space) in reverse mode, or move "
+                "away from the repeated values.")
+
+
+def _pair_diff(x):
+    """x[..., j] - x[..., i] as (..., i, j), for a per-value quantity."""
+    return _row(x) - _col(x)
+
+
+# --- eigh ------------------------------------------------------------------
 
 def _eigh(a, UPLO="L"):
     w, v = np.linalg.eigh(a, UPLO=UPLO)
@@ -409,26 +611,40 @@ def _eigh(a, UPLO="L"):
 
 
 def _eigh_vjp(g, ans, a, UPLO="L"):
+    _real_only("numpy.linalg.eigh", a)
     w, v = ans
     gw, gv = g
-    inner = 0.0
+    close = _degenerate(w)
+    inner = None
     if gw is not None:
-        inner = inner + _col(gw) * np.eye(shape_of(w)[-1])
+        _require_zero([_pair_diff(gw)], close, [gw], "numpy.linalg.eigh", "eigenvalues", w)
+        inner = _col(gw) * _eye(shape_of(w)[-1], w)
     if gv is not None:
-        inner = inner + _gap_inverse(w) * matmul(_mT(v), gv)
-    return _sym(matmul(matmul(v, inner), _mT(v)))
+        x = matmul(_mT(v), gv)
+        _require_zero([x - _mT(x)], close, [gv], "numpy.linalg.eigh", "eigenvalues", w)
+        term = _inv_gap(_pair_diff(w), close) * x
+        inner = term if inner is None else inner + term
+    if inner is None:
+        return None
+    return _read_adjoint(matmul(matmul(v, inner), _mT(v)), UPLO.upper() == "L")
 
 
 def _eigh_jvp(t, ans, a, UPLO="L"):
+    _real_only("numpy.linalg.eigh", a)
     w, v = ans
-    vtv = matmul(matmul(_mT(v), _sym(t)), v)
-    dw = np.diagonal(vtv, axis1=-2, axis2=-1)
-    dv = matmul(v, _gap_inverse(w) * vtv)
+    p = matmul(matmul(_mT(v), _read(t, UPLO.upper() == "L")), v)
+    dw = np.diagonal(p, axis1=-2, axis2=-1)
+    close = _degenerate(w)
+    # why: forward mode cannot see whether the loss is invariant within a repeated
+    # eigenspace, so it needs a direction that does not split it (p = c I there).
+    _require_zero([p, _pair_diff(dw)], close, [t], "numpy.linalg.eigh (forward mode)",
+                  "eigenvalues", w)
+    dv = matmul(v, _inv_gap(_pair_diff(w), close) * p)
     return dw, dv
 
 
-_eigh_prim = defrule(_eigh, vjp=_eigh_vjp, jvp=_eigh_jvp, multiple_results=True,
-                     name="numpy.linalg.eigh")
+_eigh_prim = defrule(_eigh, vjp=_eigh_vjp, jvp=_eigh_jvp, bvjp=_eigh_vjp, bjvp=_eigh_jvp,
+                     multiple_results=True, name="numpy.linalg.eigh")
 
 
 def eigh(a, UPLO="L"):
@@ -439,60 +655,106 @@ def eigvalsh(a, UPLO="L"):
     return _eigh_prim(a, UPLO=UPLO)[0]
 
 
+# --- svd -------------------------------------------------------------------
+
 def _svd(a):
     return tuple(np.linalg.svd(a, full_matrices=False))
 
 
+def _svd_masks(s):
+    s0 = np.asarray(getval(s))
+    close = _degenerate(s0)
+    zero = s0 <= 64 * s0.shape[-1] * np.finfo(s0.dtype).eps * np.max(s0, -1, keepdims=True)
+    both_zero = close & zero[..., :, None] & zero[..., None, :]
+    return close, zero, both_zero
+
+
 def _svd_vjp(g, ans, a):
+    _real_only("numpy.linalg.svd", a)
     u, s, vh = ans
     gu, gs, gvh = g
+    m, n = shape_of(a)[-2:]
     k = shape_of(s)[-1]
-    eye = np.eye(k)
-    smat = _col(s) * eye
-    out = 0.0
+    close, zero, both_zero = _svd_masks(s)
+    name = "numpy.linalg.svd"
+    out = None
     if gs is not None:
-        out = out + matmul(matmul(u, _col(gs) * eye), vh)
-    if gu is not None or gvh is not None:
-        F = _gap_inverse(s * s)
-        v = _mT(vh)
-        inner = 0.0
-        if gu is not None:
-            utgu = matmul(_mT(u), gu)
-            inner = inner + matmul(F * (utgu - _mT(utgu)), smat)
-            proj = gu - matmul(u, utgu)                       # (I - U U^T) gU
-            if shape_of(u)[-2] > k:
-                out = out + matmul(proj / _row(s), vh)
-        if gvh is not None:
-            gv = _mT(gvh)
-            vtgv = matmul(_mT(v), gv)
-            inner = inner + matmul(smat, F * (vtgv - _mT(vtgv)))
-            proj = gv - matmul(v, vtgv)                       # (I - V V^T) gV
-            if shape_of(v)[-2] > k:
-                out = out + matmul(u / _row(s), _mT(proj))
-        out = out + matmul(matmul(u, inner), vh)
+        _require_zero([_pair_diff(gs)], close, [gs], name, "singular values", s)
+        out = matmul(u * _row(gs), vh)
+    if gu is None and gvh is None:
+        return out
+    v = _mT(vh)
+    gv = None if gvh is None else _mT(gvh)
+    j = kk = utgu = vtgv = None
+    if gu is not None:
+        utgu = matmul(_mT(u), gu)
+        j = utgu - _mT(utgu)
+    if gv is not None:
+        vtgv = matmul(_mT(v), gv)
+        kk = vtgv - _mT(vtgv)
+    plus = j if kk is None else kk if j is None else j + kk
+    minus = j if kk is None else -kk if j is None else j - kk
+    # why: split 1/(s_j^2 - s_i^2) into 1/(s_j - s_i) and 1/(s_j + s_i), so that a
+    # repeated nonzero value divides by zero only in the part that must vanish.
+    _require_zero([plus], close, [gu, gv], name, "singular values", s)
+    _require_zero([minus], both_zero, [gu, gv], name, "singular values", s)
+    inner = 0.5 * (_inv_gap(_pair_diff(s), close) * plus
+                   + _inv_gap(_row(s) + _col(s), both_zero) * minus)
+    term = matmul(matmul(u, inner), vh)
+    out = term if out is None else out + term
+    inv_s = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s))
+    zero_pairs = np.broadcast_to(zero[..., None, :], zero.shape[:-1] + (max(m, n), k))
+    if gu is not None and m > k:
+        proj = gu - matmul(u, utgu)                        # (I - U U^T) gU
+        _require_zero([proj], zero_pairs[..., :m, :], [gu], name,
+                      "singular value 0 of a non-square matrix has no unique vector", s)
+        out = out + matmul(proj * _row(inv_s), vh)
+    if gv is not None and n > k:
+        proj = gv - matmul(v, vtgv)                        # (I - V V^T) gV
+        _require_zero([proj], zero_pairs[..., :n, :], [gv], name,
+                      "singular value 0 of a non-square matrix has no unique vector", s)
+        out = out + matmul(u * _row(inv_s), _mT(proj))
     return out
 
 
 def _svd_jvp(t, ans, a):
+    _real_only("numpy.linalg.svd", a)
     u, s, vh = ans
     v = _mT(vh)
+    m, n = shape_of(a)[-2:]
     k = shape_of(s)[-1]
-    smat = _col(s) * np.eye(k)
+    close, zero, both_zero = _svd_masks(s)
     dp = matmul(matmul(_mT(u), t), v)
     ds = np.diagonal(dp, axis1=-2, axis2=-1)
-    F = _gap_inverse(s * s)
-    du = matmul(u, F * (matmul(dp, smat) + matmul(smat, _mT(dp))))
-    dv = matmul(v, F * (matmul(smat, dp) + matmul(_mT(dp), smat)))
-    if shape_of(u)[-2] > k:
-        du = du + (matmul(t, v) - matmul(u, matmul(_mT(u), matmul(t, v)))) / _row(s)
-    if shape_of(v)[-2] > k:
+    sym = 0.5 * (dp + _mT(dp))
+    anti = 0.5 * (dp - _mT(dp))
+    # why: forward mode cannot see whether the loss is invariant within a repeated
+    # singular space, so the direction must not rotate or split it.
+    _require_zero([dp, _pair_diff(ds)], close, [t], "numpy.linalg.svd (forward mode)",
+                  "singular values", s)
+    fm = _inv_gap(_pair_diff(s), close)
+    fp = _inv_gap(_row(s) + _col(s), both_zero)
+    du = matmul(u, fm * sym + fp * anti)
+    dv = matmul(v, fm * sym - fp * anti)
+    inv_s = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, s))
+    zero_pairs = np.broadcast_to(zero[..., None, :], zero.shape[:-1] + (max(m, n), k))
+    if m > k:
+        tv = matmul(t, v)
+        extra = tv - matmul(u, matmul(_mT(u), tv))
+        _require_zero([extra], zero_pairs[..., :m, :], [t], "numpy.linalg.svd (forward mode)",
+                      "singular value 0 of a non-square matrix has no unique vector", s)
+        du = du + extra * _row(inv_s)
+    if n > k:
         tu = matmul(_mT(t), u)
-        dv = dv + (tu - matmul(v, matmul(_mT(v), tu))) / _row(s)
+        extra = tu - matmul(v, matmul(_mT(v), tu))
+        _require_zero([extra], zero_pairs[..., :n, :], [t], "numpy.linalg.svd (forward mode)",
+                      "singular value 0 of a non-square matrix has no unique vector", s)
+        dv = dv + extra * _row(inv_s)
     return du, ds, _mT(dv)
 
 
-_svd_prim = defrule(_svd, vjp=_svd_vjp, jvp=_svd_jvp, multiple_results=True,
-                    name="numpy.linalg.svd")
+_svd_prim = defrule(_svd, vjp=_svd_vjp, jvp=_svd_jvp, bvjp=_svd_vjp, bjvp=_svd_jvp,
+                    multiple_results=True, name="numpy.linalg.svd")
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
@@ -511,6 +773,95 @@ def svdvals(x, /):
     return _svd_prim(x)[1]
 
 
+# --- eig (general matrices: complex eigenvalues) -----------------------------
+
+def _eig(a):
+    w, v = np.linalg.eig(a)
+    return w, v
+
+
+def _eig_check(a, w):
+    _real_only("numpy.linalg.eig", a)
+    w0 = np.asarray(getval(w))
+    n = w0.shape[-1]
+    eps = np.finfo(np.zeros((), w0.dtype).real.dtype).eps
+    scale = np.max(np.abs(w0), axis=-1, keepdims=True)[..., None]
+    close = (np.abs(w0[..., None, :] - w0[..., :, None]) <= 64 * n * eps * scale) \
+        & ~np.eye(n, dtype=bool)
+    if close.any():
+        raise NonDifferentiableError(
+            f"numpy.linalg.eig: the eigenvalues {_repeated(np.abs(w0), close)} (in absolute "
+            "value) are repeated; dfdx differentiates eig at distinct eigenvalues only (at a "
+            "repeated one the eigenvalues themselves need not be differentiable). For a "
+            "symmetric matrix use np.linalg.eigh.")
+    return close
+
+
+def _eig_pivot(v):
+    """One-hot (..., n, n) at the largest component of each eigenvector, which LAPACK makes real."""
+    v0 = np.abs(np.asarray(getval(v)))
+    n = v0.shape[-2]
+    return (np.arange(n)[:, None] == np.argmax(v0, axis=-2)[..., None, :]).astype(float)
+
+
+def _eig_jvp(t, ans, a):
+    w, v = ans
+    close = _eig_check(a, w)
+    vinv = inv(v)
+    p = matmul(matmul(vinv, t), v)
+    dw = np.diagonal(p, axis1=-2, axis2=-1)
+    dv = matmul(v, _inv_gap(_pair_diff(w), close) * p)
+    if _kind(v) == "c":
+        # why: NumPy's eigenvectors have unit norm and their largest component real;
+        # the derivative keeps both (a real shift along v and a phase).
+        onehot = _eig_pivot(v)
+        re = np.real(sum_(_cj(v) * dv, axis=-2))
+        pivot_dv = sum_(onehot * dv, axis=-2)
+        pivot_v = sum_(onehot * v, axis=-2)
+        dv = dv - _row(re + 1j * np.imag(pivot_dv) / np.real(pivot_v)) * v
+    else:
+        dv = dv - _row(sum_(v * dv, axis=-2)) * v
+    return dw, dv
+
+
+def _eig_vjp(g, ans, a):
+    w, v = ans
+    gw, gv = g
+    close = _eig_check(a, w)
+    n = shape_of(w)[-1]
+    y = None
+    if gv is not None:
+        if _kind(v) == "c":
+            onehot = _eig_pivot(v)
+            c = sum_(_cj(gv) * v, axis=-2)                 # gv_k^H v_k
+            pivot_v = sum_(onehot * v, axis=-2)
+            gv = gv - _row(np.real(c)) * v - 1j * _row(-np.imag(c) / np.real(pivot_v)) * onehot
+        else:
+            gv = gv - _row(sum_(gv * v, axis=-2)) * v
+        y = _cj(_inv_gap(_pair_diff(w), close)) * matmul(_H(v), gv)
+    if gw is not None:
+        term = _col(gw) * _eye(n, gw)
+        y = term if y is None else y + term
+    if y is None:
+        return None
+    out = _mT(matmul(matmul(v, _H(y)), inv(v)))
+    return np.real(out) if _kind(out) == "c" else out
+
+
+_eig_prim = defrule(_eig, vjp=_eig_vjp, jvp=_eig_jvp, multiple_results=True,
+                    name="numpy.linalg.eig")
+
+
+def eig(a):
+    return _EigResult(*_eig_prim(a))
+
+
+def eigvals(a):
+    return _eig_prim(a)[0]
+
+
+# --- pinv ------------------------------------------------------------------
+
 def _pinv(a, rcond=None, hermitian=False, *, rtol=None):
     kw = {} if rcond is None else {"rcond": rcond}
     if rtol is not None:
@@ -520,22 +871,25 @@ def _pinv(a, rcond=None, hermitian=False, *, rtol=None):
 
 def _pinv_jvp(t, ans, a, *args, **kw):
     # Golub & Pereyra: the derivative of A+ where the rank is locally constant.
+    _real_only("numpy.linalg.pinv", a)
     p, at = ans, _mT(t)
-    eye_m, eye_n = np.eye(shape_of(a)[-2]), np.eye(shape_of(a)[-1])
+    eye_m, eye_n = _eye(shape_of(a)[-2], p), _eye(shape_of(a)[-1], p)
     return (-matmul(matmul(p, t), p)
             + matmul(matmul(matmul(p, _mT(p)), at), eye_m - matmul(a, p))
             + matmul(matmul(eye_n - matmul(p, a), at), matmul(_mT(p), p)))
 
 
 def _pinv_vjp(g, ans, a, *args, **kw):
+    _real_only("numpy.linalg.pinv", a)
     p, gt = ans, _mT(g)
-    eye_m, eye_n = np.eye(shape_of(a)[-2]), np.eye(shape_of(a)[-1])
+    eye_m, eye_n = _eye(shape_of(a)[-2], p), _eye(shape_of(a)[-1], p)
     return (-matmul(matmul(_mT(p), g), _mT(p))
             + matmul(matmul(eye_m - matmul(a, p), gt), matmul(p, _mT(p)))
             + matmul(matmul(matmul(_mT(p), p), gt), eye_n - matmul(p, a)))
 
 
-pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, impl=_pinv)
+pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, bvjp=_pinv_vjp, bjvp=_pinv_jvp,
+               impl=_pinv)
 
 
 # --- norms ---------------------------------------------------------------
@@ -558,7 +912,7 @@ def _expand(r, x, axis, keepdims):
 def _safe_ratio(x, n):
     # why: the 2-norm has a kink at 0; its subgradient there is 0 (x / |x| with 0/0 -> 0).
     zero = n == 0
-    return x / np.where(zero, 1.0, n) * np.where(zero, 0.0, 1.0)
+    return np.where(zero, 0.0, x / np.where(zero, 1.0, n))
 
 
 def _norm2_vjp(g, ans, x, axis=None, keepdims=False):
@@ -650,7 +1004,8 @@ for _np_fn, _impl in {
     np.linalg.matrix_power: matrix_power, np.linalg.multi_dot: multi_dot,
     np.linalg.slogdet: slogdet, np.linalg.cholesky: lambda a, /, *, upper=False:
         cholesky(a, upper=upper),
-    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.svd: svd,
+    np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.eig: eig,
+    np.linalg.eigvals: eigvals, np.linalg.svd: svd,
     np.linalg.svdvals: svdvals, np.linalg.norm: norm, np.linalg.vector_norm: vector_norm,
     np.linalg.matrix_norm: matrix_norm,
     np.linalg.trace: lambda x, /, *, offset=0, dtype=None: np.trace(x, offset, -2, -1),
