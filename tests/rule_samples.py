@@ -347,3 +347,32 @@ EXTRA = [
     Sample(special.softmax, (normal(3),), "softmax all"),
     Sample(lambda x: special.log_softmax(x, axis=0), (normal(2, 3),), "log_softmax"),
 ]
+
+# --- linear algebra: eig and the cofactor matrix of det ---------------------------
+
+_EIG_REAL = np.array([[2.0, 1.0, 0.3], [0.2, -1.0, 0.5], [0.1, 0.4, 0.5]])   # real, distinct
+add(np.linalg.eig, lambda x: (lambda r: (r.eigenvalues, *_fix(r.eigenvectors)))(
+    np.linalg.eig(x)), _EIG_REAL + 0.05 * normal(3, 3), label="real eigenvalues")
+add(np.linalg.eigvals, np.linalg.eigvals, _EIG_REAL + 0.05 * normal(3, 3))
+add(linalg._eig, lambda x: np.real(np.linalg.eigvals(x)), _EIG_REAL + 0.05 * normal(2, 3, 3),
+    label="batch")
+add(linalg._cofactor_value, lambda x: dfdx.grad(np.linalg.det)(x), normal(3, 3),
+    label="det's gradient")
+add(linalg._cofactor_value, lambda x: dfdx.grad(np.linalg.det)(x),
+    normal(3, 2) @ normal(2, 3), label="det's gradient at rank 2")
+
+
+def _lower_spd(n=3, lower=True):
+    """An SPD matrix in the triangle eigh / cholesky read, noise in the other one."""
+    a = _sym(normal(n, n)) + n * np.eye(n)
+    junk = np.triu(normal(n, n), 1)
+    return a * np.tril(np.ones((n, n))) + junk if lower else a * np.triu(np.ones((n, n))) + junk.T
+
+
+add(linalg._eigh, lambda x: (lambda r: (r.eigenvalues, *_fix(r.eigenvectors)))(
+    np.linalg.eigh(x)), _lower_spd(), label="one triangle read, non-symmetric input")
+add(linalg._eigh, lambda x: np.linalg.eigvalsh(x, UPLO="U"), _lower_spd(lower=False),
+    label="UPLO='U', non-symmetric input")
+add(linalg._cholesky, np.linalg.cholesky, _lower_spd(), label="non-symmetric input")
+add(linalg._cholesky, lambda x: np.linalg.cholesky(x, upper=True), _lower_spd(lower=False),
+    label="upper, non-symmetric input")

@@ -1,22 +1,30 @@
 """Linear algebra: products (matmul, dot, einsum, ...) and numpy.linalg.
 
 Primitives: matmul, einsum (the workhorse: every other product is an einsum),
-inv, solve, det, slogdet, cholesky, eigh, svd, pinv and the vector 2-norm.
+inv, solve, det (with the cofactor matrix), slogdet, cholesky, eigh, eig, svd, pinv and
+the vector 2-norm.
 Everything else (vdot, inner, outer, tensordot, kron, norm, matrix_power,
 multi_dot, ...) is composed from them.
 
-Conventions:
+Conventions (every rule is the derivative of the function NumPy computes):
 
-* Real arrays only.
-* cholesky and eigh read one triangle of a matrix that is meant to be
-  symmetric; their derivatives are those of the symmetric function
-  ``A -> f((A + A^T) / 2)`` (the gradient is symmetric).
-* eigh needs distinct eigenvalues and svd distinct, nonzero singular values
-  (the derivatives of the vectors are infinite otherwise); svd is
-  differentiated for ``full_matrices=False`` (or ``compute_uv=False``) only.
-* pinv is differentiated where the rank is locally constant (always, for a
-  matrix of full rank).
-* det and slogdet need an invertible matrix.
+* Complex input: products (matmul, einsum and what is composed of them), inv,
+  solve and det follow dfdx's convention (for real-valued f of z = x + iy the
+  gradient is df/dx + i df/dy); the other numpy.linalg rules raise
+  UnsupportedOperation for complex input.
+* eigh, eigvalsh and cholesky read one triangle of their argument (UPLO, upper):
+  the other triangle gets no derivative, and directions need not be symmetric.
+* Repeated eigenvalues (eigh, eig) and singular values (svd): a result that depends
+  on which vectors of the repeated space NumPy returned raises
+  NonDifferentiableError naming the values; one that does not (the values taken
+  symmetrically, the projector onto the space, u @ vh) gets its derivative in
+  reverse mode. Forward mode, which cannot see the loss, raises unless the
+  direction keeps the repeated values together. eig needs distinct eigenvalues.
+* svd is differentiated for ``full_matrices=False`` (or ``compute_uv=False``) only.
+* pinv is differentiated where the rank is locally constant.
+* det has a derivative everywhere: the cofactor matrix, computed through the SVD
+  (no inverse), so singular matrices are fine; slogdet raises
+  NonDifferentiableError at a singular matrix.
 * The 2-norm has subgradient 0 at 0.
 """
 
