@@ -137,6 +137,18 @@ def test_forward_mode_at_repeated_eigenvalues():
     assert issubclass(dfdx.NonDifferentiableError, ValueError)
 
 
+@pytest.mark.xfail(strict=True, reason="second derivatives at repeated eigenvalues: the "
+                   "Hessian of an invariant loss exists, but the rules raise "
+                   "NonDifferentiableError (forward mode cannot see the invariance, and the "
+                   "reverse-mode check sees the eigenvalue and eigenvector parts separately)")
+@pytest.mark.parametrize("transform", ["hessian", "jacrev(jacrev)"])
+def test_hessian_of_an_invariant_loss_at_repeated_eigenvalues(transform):
+    f = lambda x: np.sum(np.linalg.eigvalsh(x) ** 2)
+    a = np.diag([1.0, 1.0, 2.0])
+    tr = dfdx.hessian if transform == "hessian" else (lambda g: dfdx.jacrev(dfdx.jacrev(g)))
+    np.testing.assert_allclose(tr(f)(a), numeric.hessian(f, a).value, atol=1e-6)
+
+
 def test_repeated_singular_values():
     # u @ vh (the polar factor) is smooth where the singular values repeat
     a = np.eye(3) + 0.0
@@ -366,6 +378,33 @@ def _complex_num_grad(f, z):
 ], ids=["inv", "solve", "solve vector", "det", "matmul x", "matmul y", "einsum", "tensordot"])
 def test_complex_input_follows_the_convention(f):
     np.testing.assert_allclose(dfdx.grad(f)(_Z), _complex_num_grad(f, _Z), atol=1e-6)
+
+
+@pytest.mark.parametrize("f", [
+    np.linalg.inv, lambda z: np.linalg.solve(z, _Z[0]), np.linalg.det, lambda z: z @ _Z,
+    lambda z: np.einsum("ij,jk->ik", _Z, z), lambda z: np.tensordot(z, _Z, 1),
+], ids=["inv", "solve", "det", "matmul", "einsum", "tensordot"])
+def test_complex_forward_mode_is_the_directional_derivative(f):
+    t = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    h = 1e-6
+    want = (f(_Z + h * t) - f(_Z - h * t)) / (2 * h)
+    np.testing.assert_allclose(dfdx.jvp(f, (_Z,), (t,))[1], want, rtol=1e-6, atol=1e-6)
+
+
+def test_complex_norm_in_both_modes():
+    f = lambda z: np.linalg.norm(z) + np.sum(np.linalg.norm(z, axis=0) ** 3)
+    g = _complex_num_grad(f, _Z)
+    np.testing.assert_allclose(dfdx.grad(f)(_Z), g, atol=1e-6)
+    t = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    assert dfdx.jvp(f, (_Z,), (t,))[1] == pytest.approx(np.sum(g.real * t.real + g.imag * t.imag))
+
+
+@pytest.mark.xfail(strict=True, reason="np.vdot / np.vecdot conjugate their first argument; "
+                   "a traced complex one needs the np.conjugate rule another branch adds")
+def test_complex_vdot_and_vecdot():
+    w = _Z[::-1]
+    for f in (lambda z: np.real(np.vdot(z, w)), lambda z: np.sum(np.real(np.vecdot(z, w)))):
+        np.testing.assert_allclose(dfdx.grad(f)(_Z), _complex_num_grad(f, _Z), atol=1e-6)
 
 
 @pytest.mark.parametrize("f, name", [

@@ -292,7 +292,7 @@ def tensordot(a, b, axes=2):
 
 
 def vdot(a, b):
-    return sum_(ravel(a) * ravel(b))
+    return sum_(_cj(ravel(a)) * ravel(b))        # NumPy conjugates the first argument
 
 
 def inner(a, b):
@@ -315,7 +315,7 @@ def kron(a, b):
 
 
 def vecdot(x1, x2, /, *, axis=-1, **kw):
-    return sum_(x1 * x2, axis=axis)
+    return sum_(_cj(x1) * x2, axis=axis)         # NumPy conjugates the first argument
 
 
 def matrix_transpose(x, /):
@@ -598,6 +598,14 @@ def _require_zero(parts, close, scale, name, what, w):
         if np.any(np.where(close, p, 0.0) > tol):
             if close.shape[-2:] == (shape_of(w)[-1],) * 2:
                 what = f"{what} {_repeated(w, close)} are repeated"
+            if "forward mode" in name:
+                raise NonDifferentiableError(
+                    f"{name}: the {what}, and this direction splits or rotates their space, "
+                    "so the values and vectors have no derivative in it (forward mode cannot "
+                    "see whether the loss is invariant within the space). For a loss that "
+                    "depends on the space only, take first derivatives in reverse mode "
+                    "(grad, jacrev); dfdx does not compute second derivatives at repeated "
+                    "values. Or move away from the repeated values.")
             raise NonDifferentiableError(
                 f"{name}: the derivative does not exist here: the {what}, and the result "
                 "depends on which vectors of their space NumPy returned (any rotation of "
@@ -928,8 +936,10 @@ def _norm2_vjp(g, ans, x, axis=None, keepdims=False):
 
 
 def _norm2_jvp(t, ans, x, axis=None, keepdims=False):
-    return sum_(t * _safe_ratio(x, _expand(ans, x, axis, keepdims)), axis=axis,
-                keepdims=keepdims)
+    r = _safe_ratio(x, _expand(ans, x, axis, keepdims))
+    # the norm is real: for complex x its derivative is Re(conj(x) t) / |x|
+    tr = np.real(_cj(r) * t) if _kind(x) == "c" or _kind(t) == "c" else t * r
+    return sum_(tr, axis=axis, keepdims=keepdims)
 
 
 norm2 = defrule(_norm2, vjp=_norm2_vjp, jvp=_norm2_jvp, name="numpy.linalg.norm")
