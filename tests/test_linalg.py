@@ -219,6 +219,7 @@ def test_slogdet_at_a_singular_matrix_raises():
 
 _M = RNG.standard_normal((3, 3))
 _B = RNG.standard_normal((2, 3, 4))
+_A2 = _spd(batch=(2,))
 
 HESSIAN_CASES = {
     "matrix_power": (lambda a: np.sum(np.linalg.matrix_power(a, 3) * _M), _M + 0.0),
@@ -233,6 +234,10 @@ HESSIAN_CASES = {
     "solve": (lambda a: np.sum(np.linalg.solve(a, _M[0]) ** 2), _M + 3 * np.eye(3)),
     "solve batched": (lambda a: np.sum(np.linalg.solve(a, _M[:, :2]) ** 3),
                       _spd(batch=(2,))),
+    "solve, stacked b": (lambda a: np.sum(np.linalg.solve(a, _B[..., :3, :2]) ** 3),
+                         _M + 3 * np.eye(3)),
+    "solve in b, stacked a": (lambda b: np.sum(np.linalg.solve(_A2, b) ** 3),
+                              _M[0] + 0.0),
     "inv": (lambda a: np.sum(np.linalg.inv(a) * _M), _M + 3 * np.eye(3)),
     "det": (lambda a: np.sum(np.linalg.det(a) ** 2), RNG.standard_normal((2, 3, 3))),
     "slogdet": (lambda a: np.linalg.slogdet(a).logabsdet, _M + 3 * np.eye(3)),

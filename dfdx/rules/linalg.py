@@ -372,7 +372,8 @@ inv = defrule(
     bjvp=lambda t, ans, a: -matmul(matmul(ans, t), ans))
 
 
-def _solve_vjp(g, ans, a, b):
+def _solve_vjp(g, ans, a, b, unbroadcast=unbroadcast):
+    # unbroadcast_batched for the batched rule (g with a leading batch axis)
     if len(shape_of(b)) == 1:        # a vector b (NumPy 2: only when b.ndim == 1)
         gb = solve(_H(a), _col(g))[..., 0]
         return unbroadcast(-_col(gb) * _row(_cj(ans)), a), unbroadcast(gb, b)
@@ -396,7 +397,22 @@ solve = defrule(
     np.linalg.solve,
     vjp=(lambda g, ans, a, b: _solve_vjp(g, ans, a, b)[0],
          lambda g, ans, a, b: _solve_vjp(g, ans, a, b)[1]),
-    jvp=(_solve_jvp_a, _solve_jvp_b))
+    jvp=(_solve_jvp_a, _solve_jvp_b),
+    bvjp=(lambda g, ans, a, b: _solve_vjp(g, ans, a, b, unbroadcast_batched)[0],
+          lambda g, ans, a, b: _solve_vjp(g, ans, a, b, unbroadcast_batched)[1]),
+    bjvp=(lambda t, ans, a, b: _solve_jvp_a(_pad_solve(t, a, ans, b), ans, a, b),
+          lambda t, ans, a, b: _solve_bjvp_b(t, ans, a, b)))
+
+
+def _pad_solve(t, x, ans, b):
+    # why: the batch axis of a tangent must not meet solve's broadcasting of the stacked axes
+    return t if len(shape_of(b)) == 1 else _pad_batched(t, len(shape_of(ans)))
+
+
+def _solve_bjvp_b(t, ans, a, b):
+    if len(shape_of(b)) == 1:
+        return solve(a, _pad_batched(_col(t), len(shape_of(a))))[..., 0]
+    return solve(a, _pad_batched(t, len(shape_of(ans))))
 
 
 # --- det: the gradient is the cofactor matrix, which exists at singular matrices too
