@@ -199,12 +199,14 @@ def _einsum(subscripts, *operands):
     return np.einsum(subscripts, *operands)
 
 
-def _einsum_vjp(g, ans, subscripts, *xs):
+def _einsum_vjp(g, ans, subscripts, *xs, batched=False):
     ins, out = _parse_einsum(subscripts, [shape_of(x) for x in xs])
     sizes = {}
     for sub, x in zip(ins, xs):
         for c, n in zip(sub, shape_of(x)):
             sizes[c] = max(sizes.get(c, 1), n)
+    # batched (jacrev): g has a leading batch axis, which gets a letter of its own
+    z = next(c for c in _LETTERS if c not in sizes) if batched else ""
     cts = [None]
     for i, x in enumerate(xs):
         # The cotangent of operand i is the einsum of g with the other operands,
@@ -212,7 +214,7 @@ def _einsum_vjp(g, ans, subscripts, *xs):
         # fresh letter tied by an identity matrix; letters summed in operand i
         # alone get a vector of ones, so that einsum broadcasts over them.
         target, extra_subs, extra_ops = "", [], []
-        fresh = iter(c for c in _LETTERS if c not in sizes)
+        fresh = iter(c for c in _LETTERS if c not in sizes and c != z)
         for c in ins[i]:
             if c in target:
                 d = next(fresh)
@@ -221,29 +223,44 @@ def _einsum_vjp(g, ans, subscripts, *xs):
                 target += d
             else:
                 target += c
-        others = [s for j, s in enumerate(ins) if j != i] + [out] + extra_subs
+        others = [s for j, s in enumerate(ins) if j != i] + [z + out] + extra_subs
         for c in set(target) - set("".join(others)):
             extra_subs.append(c)
             extra_ops.append(np.ones(sizes[c] if c in sizes else 1, dtype=_eye(1, g).dtype))
             others.append(c)
         ops = [_cj(y) for j, y in enumerate(xs) if j != i] + [g] + extra_ops
-        ct = einsum_prim(",".join(others) + "->" + target, *ops)
-        cts.append(unbroadcast(ct, x) if shape_of(ct) != shape_of(x) else ct)
+        ct = einsum_prim(",".join(others) + "->" + z + target, *ops)
+        if batched:
+            cts.append(unbroadcast_batched(ct, x) if shape_of(ct)[1:] != shape_of(x) else ct)
+        else:
+            cts.append(unbroadcast(ct, x) if shape_of(ct) != shape_of(x) else ct)
     return tuple(cts)
 
 
-def _einsum_jvp(ts, ans, subscripts, *xs):
-    out = None
+def _einsum_jvp(ts, ans, subscripts, *xs, batched=False):
+    ins, out = subscripts.split("->")
+    ins = ins.split(",")
+    # batched (jacfwd): each tangent has a leading batch axis, with a letter of its own
+    z = next(c for c in _LETTERS if c not in subscripts) if batched else ""
+    res = None
+    k = None
     for i, t in enumerate(ts[1:]):
         if t is not None:
-            term = einsum_prim(subscripts, *xs[:i], t, *xs[i + 1:])
-            out = term if out is None else out + term
-    if out is not None and shape_of(out) != shape_of(ans):
-        out = broadcast_to(out, shape_of(ans))
-    return out
+            k = shape_of(t)[0] if batched else None
+            sub = ",".join(z + s if j == i else s for j, s in enumerate(ins)) + "->" + z + out
+            term = einsum_prim(sub, *xs[:i], t, *xs[i + 1:])
+            res = term if res is None else res + term
+    target = ((k,) if batched else ()) + tuple(shape_of(ans))
+    if res is not None and shape_of(res) != target:
+        res = broadcast_to(res, target)
+    return res
 
 
-einsum_prim = defrule(_einsum, vjp_all=_einsum_vjp, jvp_all=_einsum_jvp, name="numpy.einsum")
+einsum_prim = defrule(
+    _einsum, vjp_all=_einsum_vjp, jvp_all=_einsum_jvp,
+    bvjp_all=lambda g, ans, subscripts, *xs: _einsum_vjp(g, ans, subscripts, *xs, batched=True),
+    bjvp_all=lambda ts, ans, subscripts, *xs: _einsum_jvp(ts, ans, subscripts, *xs, batched=True),
+    name="numpy.einsum")
 
 
 def _sublist_to_str(args):
