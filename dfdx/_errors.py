@@ -75,4 +75,12 @@ class NonDifferentiableError(DfdxError, ValueError):
     For example the eigenvectors of a repeated eigenvalue: any rotation within
     its eigenspace is as good as NumPy's, so a loss that depends on which one
     was chosen has no derivative there.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> try:
+        ...     dfdx.grad(lambda a: np.linalg.eigh(a).eigenvectors[1, 0])(np.eye(2))
+        ... except dfdx.NonDifferentiableError as e:
+        ...     print(str(e)[:72])
+        numpy.linalg.eigh: the derivative does not exist here: the eigenvalues 1
     """

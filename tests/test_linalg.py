@@ -230,7 +230,8 @@ HESSIAN_CASES = {
                     + np.sum(_fix(*np.linalg.svd(a, full_matrices=False)[::2])[0][..., 0]),
                     RNG.standard_normal((2, 4, 3))),
     "svd u @ vh": (lambda a: np.sum((lambda r: r.U @ r.Vh)(np.linalg.svd(a)) * _M), _M + 0.0),
-    "cholesky batched": (lambda a: np.sum(np.linalg.cholesky(a) ** 3), _junk_upper(_spd(batch=(2,)))),
+    "cholesky batched": (lambda a: np.sum(np.linalg.cholesky(a) ** 3),
+                         _junk_upper(_spd(batch=(2,)))),
     "solve": (lambda a: np.sum(np.linalg.solve(a, _M[0]) ** 2), _M + 3 * np.eye(3)),
     "solve batched": (lambda a: np.sum(np.linalg.solve(a, _M[:, :2]) ** 3),
                       _spd(batch=(2,))),
@@ -261,6 +262,7 @@ def test_hessians_of_linalg(name):
     h = dfdx.hessian(f)(x)
     np.testing.assert_allclose(h, dfdx.jacrev(dfdx.jacrev(f))(x), rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(h, dfdx.jacfwd(dfdx.jacfwd(f))(x), rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(h, dfdx.jacrev(dfdx.jacfwd(f))(x), rtol=1e-8, atol=1e-8)
     est = numeric.hessian(f, x)
     np.testing.assert_allclose(h, est.value, rtol=1e-5, atol=1e-5 + 10 * np.max(est.error))
 
@@ -338,6 +340,15 @@ def test_eig_with_complex_eigenvalues_reverse_mode():
         # why: a small step, as NumPy's order of the eigenvalues changes nearby
         np.testing.assert_allclose(dfdx.grad(f)(_COMPLEX_SPECTRUM),
                                    _num_grad(f, _COMPLEX_SPECTRUM, step=1e-4), atol=1e-6)
+
+
+def test_eig_forward_mode_with_complex_eigenvalues_is_the_directional_derivative():
+    t = RNG.standard_normal((3, 3))
+    h = 1e-6
+    plus, minus = np.linalg.eig(_COMPLEX_SPECTRUM + h * t), np.linalg.eig(_COMPLEX_SPECTRUM - h * t)
+    _, (dw, dv) = dfdx.jvp(lambda a: tuple(np.linalg.eig(a)), (_COMPLEX_SPECTRUM,), (t,))
+    np.testing.assert_allclose(dw, (plus[0] - minus[0]) / (2 * h), atol=1e-7)
+    np.testing.assert_allclose(dv, (plus[1] - minus[1]) / (2 * h), atol=1e-7)
 
 
 @pytest.mark.xfail(strict=True, reason="needs the complex convention in the engine and the "

@@ -592,12 +592,13 @@ cholesky = defrule(_cholesky, vjp=_cholesky_vjp, jvp=_cholesky_jvp, bvjp=_choles
 # within the block, and there the rules leave out the division by the zero gap.
 
 def _degenerate(w):
-    """Plain boolean (..., n, n): the pairs i != j of numerically equal values."""
+    """Plain boolean (..., n, n): the pairs i != j of numerically equal (real or complex) values."""
     w = np.asarray(getval(w))
     n = w.shape[-1]
     eps = np.finfo(w.dtype).eps
     scale = np.max(np.abs(w), axis=-1, keepdims=True)[..., None]
-    close = np.abs(w[..., None, :] - w[..., :, None]) <= 64 * n * eps * scale
+    # why: LAPACK's eigenvalues are accurate to a few eps * |A|; a gap below that is noise
+    close = np.abs(w[..., None, :] - w[..., :, None]) <= 32 * max(1.0, np.sqrt(n)) * eps * scale
     return close & ~np.eye(n, dtype=bool)
 
 
@@ -831,18 +832,13 @@ def _eig(a):
 
 def _eig_check(a, w):
     _real_only("numpy.linalg.eig", a)
-    w0 = np.asarray(getval(w))
-    n = w0.shape[-1]
-    eps = np.finfo(np.zeros((), w0.dtype).real.dtype).eps
-    scale = np.max(np.abs(w0), axis=-1, keepdims=True)[..., None]
-    close = (np.abs(w0[..., None, :] - w0[..., :, None]) <= 64 * n * eps * scale) \
-        & ~np.eye(n, dtype=bool)
+    close = _degenerate(w)
     if close.any():
         raise NonDifferentiableError(
-            f"numpy.linalg.eig: the eigenvalues {_repeated(np.abs(w0), close)} (in absolute "
-            "value) are repeated; dfdx differentiates eig at distinct eigenvalues only (at a "
-            "repeated one the eigenvalues themselves need not be differentiable). For a "
-            "symmetric matrix use np.linalg.eigh.")
+            f"numpy.linalg.eig: the eigenvalues {_repeated(w, close)} are repeated; dfdx "
+            "differentiates eig at distinct eigenvalues only (at a repeated one the "
+            "eigenvalues themselves need not be differentiable). For a symmetric matrix use "
+            "np.linalg.eigh.")
     return close
 
 
