@@ -72,6 +72,23 @@ def test_cholesky_reads_one_triangle(upper):
     assert (g[0, 2] == 0.0) if not upper else (g[2, 0] == 0.0)
 
 
+def test_hermitian_svd_and_pinv_read_the_lower_triangle():
+    b = RNG.standard_normal((3, 3))
+    a = _junk_upper(b + b.T)
+
+    def svd_h(x):
+        r = np.linalg.svd(x, hermitian=True)
+        s = np.sign(dfdx.stop_gradient(r.U)[:1])
+        return r.S, r.U * s, r.Vh * s.T
+
+    for f in (svd_h, lambda x: np.linalg.svd(x, compute_uv=False, hermitian=True),
+              lambda x: np.linalg.pinv(x, hermitian=True)):
+        dfdx.check_grad(f, a, order=2)
+    got = dfdx.jvp(svd_h, (a,), (a,))[0]
+    for x, y in zip(got, svd_h(a)):
+        np.testing.assert_array_equal(x, y)
+
+
 def test_batched_triangles_and_compositions():
     a = _junk_upper(_spd(batch=(2,)))
     dfdx.check_grad(lambda x: np.linalg.eigvalsh(x), a, order=2)

@@ -807,7 +807,23 @@ _svd_prim = defrule(_svd, vjp=_svd_vjp, jvp=_svd_jvp, bvjp=_svd_vjp, bjvp=_svd_j
                     multiple_results=True, name="numpy.linalg.svd")
 
 
+def _svd_hermitian(a, compute_uv):
+    # why: NumPy computes a hermitian SVD from eigh, which reads the lower triangle only;
+    # the same steps here give the derivative of that function.
+    if not compute_uv:
+        return np.sort(np.abs(eigvalsh(a)), axis=-1)[..., ::-1]
+    w, u = eigh(a)
+    order = np.argsort(np.abs(getval(w)), axis=-1)[..., ::-1]
+    sign = np.sign(np.take_along_axis(getval(w), order, axis=-1))
+    s = np.take_along_axis(np.abs(w), order, axis=-1)
+    u = np.take_along_axis(u, order[..., None, :], axis=-1)
+    return _SVDResult(u, s, _mT(u * sign[..., None, :]))
+
+
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    if hermitian:
+        _real_only("numpy.linalg.svd", a)
+        return _svd_hermitian(a, compute_uv)
     if not compute_uv:
         return _svd_prim(a)[1]
     m, n = shape_of(a)[-2:]
@@ -914,9 +930,15 @@ def _pinv(a, rcond=None, hermitian=False, *, rtol=None):
     return np.linalg.pinv(a, hermitian=hermitian, **kw)
 
 
+def _hermitian(args, kw):
+    return kw.get("hermitian", args[1] if len(args) > 1 else False)
+
+
 def _pinv_jvp(t, ans, a, *args, **kw):
     # Golub & Pereyra: the derivative of A+ where the rank is locally constant.
     _real_only("numpy.linalg.pinv", a)
+    if _hermitian(args, kw):     # NumPy reads the lower triangle only (through eigh)
+        a, t = _read(a, True), _read(t, True)
     p, at = ans, _mT(t)
     eye_m, eye_n = _eye(shape_of(a)[-2], p), _eye(shape_of(a)[-1], p)
     return (-matmul(matmul(p, t), p)
@@ -926,11 +948,15 @@ def _pinv_jvp(t, ans, a, *args, **kw):
 
 def _pinv_vjp(g, ans, a, *args, **kw):
     _real_only("numpy.linalg.pinv", a)
+    hermitian = _hermitian(args, kw)
+    if hermitian:
+        a = _read(a, True)
     p, gt = ans, _mT(g)
     eye_m, eye_n = _eye(shape_of(a)[-2], p), _eye(shape_of(a)[-1], p)
-    return (-matmul(matmul(_mT(p), g), _mT(p))
-            + matmul(matmul(eye_m - matmul(a, p), gt), matmul(p, _mT(p)))
-            + matmul(matmul(matmul(_mT(p), p), gt), eye_n - matmul(p, a)))
+    ct = (-matmul(matmul(_mT(p), g), _mT(p))
+          + matmul(matmul(eye_m - matmul(a, p), gt), matmul(p, _mT(p)))
+          + matmul(matmul(matmul(_mT(p), p), gt), eye_n - matmul(p, a)))
+    return _read_adjoint(ct, True) if hermitian else ct
 
 
 pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, bvjp=_pinv_vjp, bjvp=_pinv_jvp,
