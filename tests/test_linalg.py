@@ -451,3 +451,42 @@ def test_complex_vdot_and_vecdot():
 def test_complex_input_without_a_checked_rule_is_refused(f, name):
     with pytest.raises(dfdx.UnsupportedOperation, match=f"numpy.linalg.{name}"):
         dfdx.grad(f)(_Z)
+
+
+# --- keywords: honoured or refused, never ignored ------------------------------------------
+
+def _traced_value(f, x):
+    seen = []
+
+    def g(a):
+        r = f(a)
+        seen.append(r)
+        return np.sum(r * 1.0)
+
+    dfdx.grad(g)(x)
+    from dfdx._numpy.box import getval
+    return getval(seen[0])
+
+
+def test_einsum_keywords():
+    x, y = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 2))
+    for kw in ({"optimize": True}, {"order": "C"}, {"dtype": np.float32, "casting": "unsafe"},
+               {"optimize": "greedy", "casting": "same_kind"}):
+        f = lambda a, kw=kw: np.einsum("ij,jk->ik", a, y, **kw)
+        got = _traced_value(f, x)
+        assert got.dtype == f(x).dtype
+        np.testing.assert_allclose(got, f(x), rtol=1e-6)
+    with pytest.raises(TypeError, match="cannot cast"):
+        dfdx.grad(lambda a: np.sum(np.einsum("ij,jk->ik", a, y, dtype=np.float32)))(x)
+    with pytest.raises(dfdx.UnsupportedOperation, match="out="):
+        dfdx.grad(lambda a: np.sum(np.einsum("ij,jk->ik", a, y, out=np.empty((2, 2)))))(x)
+
+
+@pytest.mark.parametrize("f", [
+    lambda a: np.dot(a, a.T, out=np.empty((2, 2))),
+    lambda a: np.outer(a, a, out=np.empty((6, 6))),
+    lambda a: np.linalg.multi_dot([a, a.T, a], out=np.empty((2, 3))),
+], ids=["dot", "outer", "multi_dot"])
+def test_out_is_refused_on_traced_values(f):
+    with pytest.raises(dfdx.UnsupportedOperation, match="out="):
+        dfdx.grad(lambda a: np.sum(f(a)))(RNG.standard_normal((2, 3)))

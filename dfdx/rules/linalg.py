@@ -62,6 +62,15 @@ def _eye(n, like):
     return np.eye(n, dtype=dt if dt is not None and np.dtype(dt).kind in "fc" else float)
 
 
+def _refuse(fn, **kw):
+    """Refuse keyword arguments that would change NumPy's value (never ignore them)."""
+    given = sorted(k for k, v in kw.items() if v is not None)
+    if given:
+        raise UnsupportedOperation(
+            f"dfdx differentiates {fn} without {', '.join(given)}= on traced values. Use the "
+            "returned value (and .astype for a dtype) instead.")
+
+
 # --- matmul and dot ------------------------------------------------------
 
 def _matmul_vjp_x(g, ans, x, y):
@@ -158,6 +167,7 @@ def _matmul_bjvp_y(t, x, y):
 
 
 def dot(a, b, out=None):
+    _refuse("numpy.dot", out=out)
     if not shape_of(a) or not shape_of(b):
         return np.multiply(a, b)
     if len(shape_of(b)) > 2:
@@ -276,14 +286,21 @@ def _sublist_to_str(args):
     return (text if out is None else text + "->" + name(out)), ops
 
 
-def einsum(*operands, out=None, optimize=False, **kw):
-    if out is not None:
-        raise TypeError("einsum(..., out=...) is not supported on traced values; "
-                        "use the returned value.")
+def einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    # optimize and order change only the speed and the memory layout, not the value
+    _refuse("numpy.einsum", out=out)
     if isinstance(operands[0], str):
         subscripts, ops = operands[0], operands[1:]
     else:
         subscripts, ops = _sublist_to_str(operands)
+    if dtype is not None:
+        for x in ops:
+            if not np.can_cast(np.result_type(getval(x)), dtype, casting):
+                raise TypeError(f"einsum: cannot cast an operand from "
+                                f"{np.result_type(getval(x))} to {np.dtype(dtype)} with "
+                                f"casting={casting!r} (as NumPy refuses too).")
+        ops = [np.asarray(x).astype(dtype) if not hasattr(x, "astype") else x.astype(dtype)
+               for x in ops]
     ins, res = _parse_einsum(subscripts, [shape_of(x) for x in ops])
     return einsum_prim(",".join(ins) + "->" + res, *ops)
 
@@ -319,6 +336,7 @@ def inner(a, b):
 
 
 def outer(a, b, out=None):
+    _refuse("numpy.outer", out=out)
     return reshape(ravel(a), (-1, 1)) * reshape(ravel(b), (1, -1))
 
 
@@ -332,6 +350,7 @@ def kron(a, b):
 
 
 def vecdot(x1, x2, /, *, axis=-1, **kw):
+    _refuse("numpy.vecdot", **kw)
     return sum_(_cj(x1) * x2, axis=axis)         # NumPy conjugates the first argument
 
 
@@ -355,6 +374,7 @@ def matrix_power(a, n):
 
 
 def multi_dot(arrays, *, out=None):
+    _refuse("numpy.linalg.multi_dot", out=out)
     arrays = list(arrays)
     result = arrays[0]
     for a in arrays[1:]:
@@ -1081,7 +1101,7 @@ for _np_fn, _impl in {
     np.linalg.eigvals: eigvals, np.linalg.svd: svd,
     np.linalg.svdvals: svdvals, np.linalg.norm: norm, np.linalg.vector_norm: vector_norm,
     np.linalg.matrix_norm: matrix_norm,
-    np.linalg.trace: lambda x, /, *, offset=0, dtype=None: np.trace(x, offset, -2, -1),
+    np.linalg.trace: lambda x, /, *, offset=0, dtype=None: np.trace(x, offset, -2, -1, dtype),
     np.linalg.diagonal: lambda x, /, *, offset=0: np.diagonal(x, offset, -2, -1),
 }.items():
     defcomposite(_np_fn, _impl)
