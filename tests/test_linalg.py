@@ -237,6 +237,8 @@ def test_slogdet_at_a_singular_matrix_raises():
 _M = RNG.standard_normal((3, 3))
 _B = RNG.standard_normal((2, 3, 4))
 _A2 = _spd(batch=(2,))
+_REAL_SPECTRUM = np.array([[2.0, 1.0, 0.3], [0.2, -1.0, 0.5], [0.1, 0.4, 0.5]])
+_COMPLEX_SPECTRUM = np.array([[0.5, -2.0, 0.3], [1.5, 0.2, 0.1], [0.2, -0.4, 1.0]])
 
 HESSIAN_CASES = {
     "matrix_power": (lambda a: np.sum(np.linalg.matrix_power(a, 3) * _M), _M + 0.0),
@@ -257,6 +259,9 @@ HESSIAN_CASES = {
     "solve in b, stacked a": (lambda b: np.sum(np.linalg.solve(_A2, b) ** 3),
                               _M[0] + 0.0),
     "inv": (lambda a: np.sum(np.linalg.inv(a) * _M), _M + 3 * np.eye(3)),
+    "eig (real spectrum) batched": (
+        lambda a: np.sum(np.linalg.eigvals(a) ** 3) + np.sum(_fix(np.linalg.eig(a)[1])[0] * _M),
+        np.stack([_REAL_SPECTRUM, _REAL_SPECTRUM.T + 0.1])),
     "det": (lambda a: np.sum(np.linalg.det(a) ** 2), RNG.standard_normal((2, 3, 3))),
     "slogdet": (lambda a: np.linalg.slogdet(a).logabsdet, _M + 3 * np.eye(3)),
     "pinv": (lambda a: np.sum(np.linalg.pinv(a) * _M[:, :2].T), RNG.standard_normal((3, 2))),
@@ -334,8 +339,6 @@ def test_float32_stays_float32(name):
 
 # --- eig ---------------------------------------------------------------------------
 
-_REAL_SPECTRUM = np.array([[2.0, 1.0, 0.3], [0.2, -1.0, 0.5], [0.1, 0.4, 0.5]])
-_COMPLEX_SPECTRUM = np.array([[0.5, -2.0, 0.3], [1.5, 0.2, 0.1], [0.2, -0.4, 1.0]])
 
 
 def test_eig_with_real_distinct_eigenvalues():

@@ -848,7 +848,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         return _svd_prim(a)[1]
     m, n = shape_of(a)[-2:]
     if full_matrices and m != n:
-        raise NotImplementedError(
+        raise UnsupportedOperation(
             "dfdx differentiates numpy.linalg.svd with full_matrices=False only: the extra "
             "columns of U or V are not unique, so they have no derivative. Call "
             "np.linalg.svd(a, full_matrices=False).")
@@ -929,8 +929,8 @@ def _eig_vjp(g, ans, a):
     return np.real(out) if _kind(out) == "c" else out
 
 
-_eig_prim = defrule(_eig, vjp=_eig_vjp, jvp=_eig_jvp, multiple_results=True,
-                    name="numpy.linalg.eig")
+_eig_prim = defrule(_eig, vjp=_eig_vjp, jvp=_eig_jvp, bvjp=_eig_vjp, bjvp=_eig_jvp,
+                    multiple_results=True, name="numpy.linalg.eig")
 
 
 def eig(a):
