@@ -257,9 +257,20 @@ def _is_complex(*xs):
     return any(np.iscomplexobj(getval(x)) for x in xs if x is not None)
 
 
+def _refuse(prim, kwargs, allowed=()):
+    """Raise for keyword arguments the directional rule of `prim` does not handle."""
+    extra = sorted(set(kwargs) - set(allowed))
+    if extra:
+        raise UnsupportedOperation(
+            f"The one-sided derivative of {prim.name} does not support the keyword "
+            f"argument(s) {extra}. Call it without them, or use dfdx.derivative(f) "
+            "(side=None) for the convention at kinks.")
+
+
 def _abs(trace, prim, args, kwargs):
     (x,) = args
-    if _is_complex(x) or kwargs:
+    _refuse(prim, kwargs)
+    if _is_complex(x):
         return NotImplemented
     c, tie, nan = _compare(trace, x, 0)
     _mark(trace, tie)
@@ -270,7 +281,8 @@ def _abs(trace, prim, args, kwargs):
 def _extremum(larger, ignore_nan):
     def handler(trace, prim, args, kwargs):
         x, y = args
-        if _is_complex(x, y) or kwargs:
+        _refuse(prim, kwargs)
+        if _is_complex(x, y):
             return NotImplemented
         c, tie, nan = _compare(trace, x, y)
         _mark(trace, tie)
@@ -289,7 +301,8 @@ _minimum = _extremum(False, False)
 
 def _clip(trace, prim, args, kwargs):
     x, lo, hi = args
-    if _is_complex(x, lo, hi) or kwargs:
+    _refuse(prim, kwargs)
+    if _is_complex(x, lo, hi):
         return NotImplemented
     out = x   # NumPy's clip is minimum(maximum(x, lo), hi), also when lo > hi
     if lo is not None:
@@ -366,7 +379,8 @@ def _reduce_extremum(larger):
 def _sort(trace, prim, args, kwargs):
     x = args[0]
     axis = args[1] if len(args) > 1 else kwargs.get("axis", -1)
-    if _is_complex(x) or set(kwargs) - {"axis"}:
+    _refuse(prim, kwargs, ("axis",))
+    if _is_complex(x):
         return NotImplemented
     nd = np.ndim(getval(x))
     axis = axis % nd
@@ -419,7 +433,8 @@ def _argextremum(larger):
 def _comparison_rule(test):
     def handler(trace, prim, args, kwargs):
         x, y = args
-        if _is_complex(x, y) or kwargs:
+        _refuse(prim, kwargs)
+        if _is_complex(x, y):
             return NotImplemented
         if x is y:
             c = np.zeros(np.shape(getval(x)), dtype=np.int8)
@@ -434,7 +449,8 @@ def _comparison_rule(test):
 
 def _sign(trace, prim, args, kwargs):
     (x,) = args
-    if _is_complex(x) or kwargs:
+    _refuse(prim, kwargs)
+    if _is_complex(x):
         return NotImplemented
     c, tie, nan = _compare(trace, x, 0)
     _mark(trace, tie, c == 0)
@@ -444,8 +460,7 @@ def _sign(trace, prim, args, kwargs):
 
 def _signbit(trace, prim, args, kwargs):
     (x,) = args
-    if kwargs:
-        return NotImplemented
+    _refuse(prim, kwargs)
     c, tie, nan = _compare(trace, x, 0)
     _mark(trace, tie, c == 0)
     return _scalar(np.where(c < 0, True, np.where(c > 0, False, np.signbit(getval(x)))))
@@ -453,8 +468,7 @@ def _signbit(trace, prim, args, kwargs):
 
 def _heaviside(trace, prim, args, kwargs):
     x, h0 = args
-    if kwargs:
-        return NotImplemented
+    _refuse(prim, kwargs)
     c, tie, nan = _compare(trace, x, 0)
     _mark(trace, tie, c == 0)
     x0 = np.asarray(getval(x))
@@ -481,7 +495,8 @@ def _rounding(kind):
     def handler(trace, prim, args, kwargs):
         x = args[0]
         decimals = args[1] if len(args) > 1 else kwargs.get("decimals", 0)
-        if _is_complex(x) or set(kwargs) - {"decimals"}:
+        _refuse(prim, kwargs, ("decimals",))
+        if _is_complex(x):
             return NotImplemented
         x0 = np.asarray(getval(x))
         with np.errstate(invalid="ignore", over="ignore"):
@@ -529,7 +544,8 @@ def _quotient(trace, x, y, trunc):
 
 def _floor_divide(trace, prim, args, kwargs):
     x, y = args
-    if _is_complex(x, y) or kwargs:
+    _refuse(prim, kwargs)
+    if _is_complex(x, y):
         return NotImplemented
     q0, q = _quotient(trace, x, y, trunc=False)
     return _scalar(np.asarray(q).astype(np.result_type(getval(x), getval(y))))
@@ -538,7 +554,8 @@ def _floor_divide(trace, prim, args, kwargs):
 def _modulo(trunc):
     def handler(trace, prim, args, kwargs):
         x, y = args
-        if _is_complex(x, y) or kwargs:
+        _refuse(prim, kwargs)
+        if _is_complex(x, y):
             return NotImplemented
         q0, q = _quotient(trace, x, y, trunc)
         out = _defer(trace, prim, args, kwargs)
@@ -563,7 +580,8 @@ def _astype(trace, prim, args, kwargs):
 
 def _copysign(trace, prim, args, kwargs):
     x, y = args
-    if _is_complex(x, y) or kwargs:
+    _refuse(prim, kwargs)
+    if _is_complex(x, y):
         return NotImplemented
     cx, tie, _ = _compare(trace, x, 0)
     _mark(trace, tie)
@@ -582,7 +600,8 @@ def _domain(edges):
     side `outside` (-1: below, +1: above); there the one-sided answer is NaN."""
     def handler(trace, prim, args, kwargs):
         x = args[0]
-        if _is_complex(*args) or kwargs:
+        _refuse(prim, kwargs)
+        if _is_complex(*args):
             return NotImplemented
         if prim.name in ("numpy.power", "numpy.float_power"):
             y = args[1]
@@ -625,7 +644,7 @@ _safe_where.defjvp(None, _safe_where_x, _safe_where_y)
 def _where(trace, prim, args, kwargs):
     c, x, y = args
     if kwargs:
-        return NotImplemented
+        return NotImplemented   # not a decision: the normal rule is right
     if isinstance(c, Box) and not _STATE.point:
         c = np.not_equal(c, 0)
     return _safe_where(c, x, y)
@@ -697,6 +716,10 @@ def one_sided_values(f, x, n, side):
     x = _as_input(x)
     xv = getval(x)
     dt = _float_dtype(xv)
+    if dt.kind == "c":
+        raise ValueError("A one-sided derivative needs a real point, but x is complex: the "
+                         "directions of approach in the plane are not two sides. Use "
+                         "dfdx.jvp(f, (z,), (direction,)) for a directional derivative.")
     seed = np.full(np.shape(xv), d, dtype=dt) if np.ndim(xv) else dt.type(d)
     for depth in range(max(n, 1), max(n, 1) + EXTRA_ORDERS + 1):
         group = _Group()
@@ -778,9 +801,9 @@ def differentiable(f, x):
     """
     _check_callable(f, "differentiable")
     x = _as_input(x)
-    (lv, left), ltied = one_sided_values(f, x, 1, "-")
-    (rv, right), rtied = one_sided_values(f, x, 1, "+")
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):   # why: the result reports inf and NaN itself
+        (lv, left), ltied = one_sided_values(f, x, 1, "-")
+        (rv, right), rtied = one_sided_values(f, x, 1, "+")
         fx = f(x)
     fx = getval(fx)
     dt = _float_dtype(fx)

@@ -225,6 +225,7 @@ class DifferentiabilityResult:
     def __repr__(self) -> str:
         return (f"DifferentiabilityResult(differentiable={self.differentiable}, "
                 f"left={_fmt(self.left)}, right={_fmt(self.right)}, value={_fmt(self.value)}"
+                + ("" if np.all(self.continuous) else f", continuous={self.continuous}")
                 + (f", message={self.message!r}" if self.message else "") + ")")
 
     def _repr_latex_(self) -> str:
