@@ -73,9 +73,10 @@ _STATE = _State()
 class _Group:
     """The K nested traces of one one-sided evaluation, and what their kinks saw."""
 
-    __slots__ = ("traces", "tied", "exhausted")
+    __slots__ = ("traces", "tied", "exhausted", "n")
 
-    def __init__(self):
+    def __init__(self, n):
+        self.n = n              # the order asked for
         self.traces = []
         self.tied = False       # some branch was decided by the direction (a kink was hit)
         self.exhausted = False  # some jump could not be decided with the orders traced
@@ -595,31 +596,64 @@ def _copysign(trace, prim, args, kwargs):
     return x * _scalar((sx * sy).astype(_float_dtype(x)))
 
 
+def _branch_point_error(prim, what, why):
+    return UnsupportedOperation(
+        f"The one-sided derivative of {prim.name} at {what} is not supported: {why}. "
+        "Rewrite it without the branch point (np.sqrt(x**2) is np.abs(x); the norm of a "
+        "stack of multiples of x is a multiple of np.abs(x)).")
+
+
 def _domain(edges):
     """Edges (point, outside) of a domain: the function is undefined past `point` on the
-    side `outside` (-1: below, +1: above); there the one-sided answer is NaN."""
+    side `outside` (-1: below, +1: above; 0: defined on both sides), and its derivative
+    is infinite at `point`. Outside, the one-sided answer is NaN."""
     def handler(trace, prim, args, kwargs):
         x = args[0]
         _refuse(prim, kwargs)
         if _is_complex(*args):
             return NotImplemented
+        singular = True
         if prim.name in ("numpy.power", "numpy.float_power"):
             y = args[1]
             if isinstance(y, Box) or np.all(np.asarray(y) == np.round(np.asarray(y))):
                 return NotImplemented   # integer powers are defined on both sides
+            singular = np.any(np.asarray(y) < 1)
         x0 = np.asarray(getval(x))
         bad = np.zeros(x0.shape, dtype=bool)
         for point, outside in edges:
             at = x0 == point
             if at.any():
                 c, tie, _ = _compare(trace, x, point)
-                _mark(trace, at)
-                bad |= at & (c == outside)
+                _mark(trace, at, (c == 0) if singular else None)
+                bad |= at & (c == outside) if outside else False
+                if singular and trace.group.n >= 1:
+                    k = _coefficients(x, trace.group)
+                    flat = k[1] is None or np.asarray(k[1] == 0)
+                    if np.any(at & (c != outside) & (c != 0) & flat):
+                        raise _branch_point_error(
+                            prim, f"{point}", "there its derivative is infinite while the "
+                            "first derivative of its argument is 0, and forward mode would "
+                            "give 0 * inf")
         out = _defer(trace, prim, args, kwargs)
         if not bad.any():
             return out
         return out * _scalar(np.where(bad, np.nan, 1.0).astype(_float_dtype(out)))
     return handler
+
+
+def _cone(trace, prim, args, kwargs):
+    """The 2-norm and hypot at 0: a cone, no branch to choose (not supported)."""
+    if prim.name == "numpy.hypot":
+        x0, y0 = (np.asarray(getval(a)) for a in args)
+        zero = (x0 == 0) & (y0 == 0)
+    else:
+        kw = dict(zip(("axis", "keepdims"), args[1:]))
+        kw.update(kwargs)
+        zero = np.linalg.norm(np.asarray(getval(args[0])), axis=kw.get("axis")) == 0
+    if trace.group.n >= 1 and np.any(zero):
+        raise _branch_point_error(prim, "0", "a norm at 0 is a cone, whose one-sided "
+                                  "derivative is the norm of the direction, not a branch")
+    return NotImplemented
 
 
 def _safe_where_x(t, ans, c, x, y):
@@ -679,11 +713,14 @@ for _kind, _fns in {"floor": (np.floor,), "ceil": (np.ceil,), "trunc": (np.trunc
     for _n in _names(*_fns):
         KINKS[_n] = _rounding(_kind)
 for _fns, _edges in [((np.sqrt, np.log, np.log2, np.log10, np.power, np.float_power), [(0, -1)]),
+                     ((np.cbrt,), [(0, 0)]),
                      ((np.log1p,), [(-1, -1)]),
                      ((np.arcsin, np.arccos, np.arctanh), [(1, 1), (-1, -1)]),
                      ((np.arccosh,), [(1, -1)])]:
     for _n in _names(*_fns):
         KINKS[_n] = _domain(_edges)
+
+KINKS["numpy.linalg.norm"] = KINKS["numpy.hypot"] = _cone
 
 #: handlers that apply inside rules too (not a decision: a safer evaluation)
 ALWAYS: dict = {"numpy.where": _where}
@@ -722,7 +759,7 @@ def one_sided_values(f, x, n, side):
                          "dfdx.jvp(f, (z,), (direction,)) for a directional derivative.")
     seed = np.full(np.shape(xv), d, dtype=dt) if np.ndim(xv) else dt.type(d)
     for depth in range(max(n, 1), max(n, 1) + EXTRA_ORDERS + 1):
-        group = _Group()
+        group = _Group(n)
         _STATE.groups.append(group)
         try:
             box = x
