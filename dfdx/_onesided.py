@@ -268,14 +268,25 @@ def _refuse(prim, kwargs, allowed=()):
             "(side=None) for the convention at kinks.")
 
 
-def _abs(trace, prim, args, kwargs):
-    (x,) = args
+def _side_of_zero(trace, prim, x, kwargs, jump):
+    """Where x lies along the approach: ``(c, nan)``, c in {-1, 0, 1}; None for complex x.
+
+    `jump`: the function jumps at 0, so an undecided c asks for more orders.
+    """
     _refuse(prim, kwargs)
     if _is_complex(x):
-        return NotImplemented
+        return None
     c, tie, nan = _compare(trace, x, 0)
-    _mark(trace, tie)
-    s = np.where(c < 0, -1, 1).astype(_float_dtype(x))
+    _mark(trace, tie, (c == 0) if jump else None)
+    return c, nan
+
+
+def _abs(trace, prim, args, kwargs):
+    (x,) = args
+    side = _side_of_zero(trace, prim, x, kwargs, jump=False)
+    if side is None:
+        return NotImplemented
+    s = np.where(side[0] < 0, -1, 1).astype(_float_dtype(x))
     return x * _scalar(s)
 
 
@@ -450,28 +461,23 @@ def _comparison_rule(test):
 
 def _sign(trace, prim, args, kwargs):
     (x,) = args
-    _refuse(prim, kwargs)
-    if _is_complex(x):
+    side = _side_of_zero(trace, prim, x, kwargs, jump=True)
+    if side is None:
         return NotImplemented
-    c, tie, nan = _compare(trace, x, 0)
-    _mark(trace, tie, c == 0)
+    c, nan = side
     x0 = np.asarray(getval(x))
     return _scalar(np.where(nan, x0, c).astype(_float_dtype(x)))
 
 
 def _signbit(trace, prim, args, kwargs):
     (x,) = args
-    _refuse(prim, kwargs)
-    c, tie, nan = _compare(trace, x, 0)
-    _mark(trace, tie, c == 0)
+    c, nan = _side_of_zero(trace, prim, x, kwargs, jump=True)
     return _scalar(np.where(c < 0, True, np.where(c > 0, False, np.signbit(getval(x)))))
 
 
 def _heaviside(trace, prim, args, kwargs):
     x, h0 = args
-    _refuse(prim, kwargs)
-    c, tie, nan = _compare(trace, x, 0)
-    _mark(trace, tie, c == 0)
+    c, nan = _side_of_zero(trace, prim, x, kwargs, jump=True)
     x0 = np.asarray(getval(x))
     out = np.where(nan, x0, np.where(c > 0, 1.0, np.where(c < 0, 0.0, getval(h0))))
     return _scalar(out.astype(np.result_type(x0, getval(h0))))
