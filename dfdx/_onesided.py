@@ -54,7 +54,7 @@ __all__ = ["one_sided", "one_sided_values", "differentiable", "at_kink", "KINKS"
 
 #: A jump whose argument vanishes to the order traced is retried with up to this many
 #: more orders before it is taken as identically zero.
-EXTRA_ORDERS = 3
+EXTRA_ORDERS = 5
 
 _SIDES = {"+": 1, "-": -1}
 
@@ -921,5 +921,5 @@ def at_kink(f, x):
         (-1.0, 1.0)
     """
     _check_callable(f, "at_kink")
-    tied = one_sided_values(f, x, 1, "+")[1] or one_sided_values(f, x, 1, "-")[1]
-    return differentiable(f, x) if tied else None
+    r = differentiable(f, x)
+    return r if r.kink else None
