@@ -13,7 +13,8 @@ derivatives of order 0..K in s. Every primitive whose branch depends on where
 its argument lies -- abs, maximum/minimum/fmax/fmin, clip, max/min reductions,
 sort (hence median and quantiles), argmax/argmin/argsort, comparisons, sign,
 heaviside, floor/ceil/trunc/rint/round, floor_divide/remainder/fmod, integer and
-boolean casts, and the domain edges of sqrt, log, arcsin, ... -- is looked up in
+boolean casts, digitize/searchsorted, any/all/count_nonzero/nonzero, and the domain
+edges of sqrt, log, arcsin, ... -- is looked up in
 `KINKS` by the trace and *decides its branch from the direction of approach*:
 the sign of the first nonzero Taylor coefficient of its argument (of the
 difference of its arguments), which is the branch active at ``x0 + d*s`` for all
@@ -220,11 +221,11 @@ def _defer(trace, prim, args, kwargs):
         out = ForwardTrace.process(trace, prim, args, kwargs)
     finally:
         _STATE.point -= 1
-    if type(out) is ArrayBox:
+    if type(out) is ArrayBox and isinstance(out._trace, DirectionalTrace):
         out.__class__ = DirectionalBox
     elif type(out) is tuple:
         for o in out:
-            if type(o) is ArrayBox:
+            if type(o) is ArrayBox and isinstance(o._trace, DirectionalTrace):
                 o.__class__ = DirectionalBox
     return out
 
@@ -662,6 +663,47 @@ def _cone(trace, prim, args, kwargs):
     return NotImplemented
 
 
+def _truthy(fn):
+    """np.any, np.all, np.count_nonzero, np.nonzero, ...: on x != 0 along the approach."""
+    def handler(trace, prim, args, kwargs):
+        x = args[0]
+        if _is_complex(x):
+            return NotImplemented
+        mask = _comparison_rule(lambda c: c != 0)(trace, prim, (x, 0), {})
+        return fn(mask, *args[1:], **kwargs)
+    return handler
+
+
+def _searchsorted(trace, prim, args, kwargs):
+    """np.searchsorted(a, v): where v meets an entry of (sorted, plain) a, the direction of
+    v decides whether it goes before or after it."""
+    a, v = args[0], args[1]
+    kw = dict(kwargs)
+    if isinstance(a, Box) or _is_complex(v) or kw.get("sorter") is not None:
+        return NotImplemented
+    a = np.asarray(a)
+    v0 = np.asarray(getval(v))
+    below = np.searchsorted(a, v0, side="left")
+    ties = np.searchsorted(a, v0, side="right") - below
+    if not np.any(ties):
+        return np.searchsorted(a, v0, **kw)
+    c, tie, _ = _compare(trace, v, v0)
+    _mark(trace, ties > 0, c == 0)
+    plain = np.searchsorted(a, v0, **kw)
+    return _scalar(np.where(ties > 0, np.where(c > 0, below + ties, np.where(c < 0, below,
+                                                                              plain)), plain))
+
+
+def _digitize(trace, prim, args, kwargs):
+    x, bins = args[0], args[1]
+    right = args[2] if len(args) > 2 else kwargs.get("right", False)
+    b = np.asarray(getval(bins))
+    if isinstance(bins, Box) or b.ndim != 1 or (b.size > 1 and np.any(np.diff(b) < 0)):
+        return NotImplemented   # decreasing bins: NumPy's rule at the point
+    # why: for increasing bins, digitize is searchsorted with the other side
+    return _searchsorted(trace, prim, (b, x), {"side": "left" if right else "right"})
+
+
 def _safe_where_x(t, ans, c, x, y):
     return _fit(np.where(c, t, 0), ans)
 
@@ -727,6 +769,10 @@ for _fns, _edges in [((np.sqrt, np.log, np.log2, np.log10, np.power, np.float_po
         KINKS[_n] = _domain(_edges)
 
 KINKS["numpy.linalg.norm"] = KINKS["numpy.hypot"] = _cone
+for _fn in (np.any, np.all, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere):
+    KINKS[f"numpy.{_fn.__name__}"] = _truthy(_fn)
+KINKS["numpy.searchsorted"] = _searchsorted
+KINKS["numpy.digitize"] = _digitize
 
 #: handlers that apply inside rules too (not a decision: a safer evaluation)
 ALWAYS: dict = {"numpy.where": _where}

@@ -169,6 +169,21 @@ def test_unknown_keywords_are_refused():
         D(lambda x: sort_prim(x, axis=0, stable=True), 1, "+")(np.zeros(2))
 
 
+def test_bins_and_truth_tests_follow_the_approach():
+    bins = np.array([0.0, 1.0, 2.0])
+    vals = np.array([10.0, 20.0, 30.0, 40.0])
+    f = lambda x: vals[np.digitize(x, bins)] * x
+    assert [float(D(f, 0, s)(1.0)) for s in "-+"] == [20.0, 30.0]
+    assert [float(D(f, 1, s)(1.0)) for s in "-+"] == [20.0, 30.0]
+    g = lambda x: x * np.searchsorted(bins, x)
+    assert [float(D(g, 1, s)(1.0)) for s in "-+"] == [1.0, 2.0]
+    assert [float(D(lambda x: x * np.count_nonzero(x), 1, s)(0.0)) for s in "-+"] == [1.0, 1.0]
+    assert [float(D(lambda x: x * np.any(x), 1, s)(0.0)) for s in "-+"] == [1.0, 1.0]
+    assert [float(D(lambda x: x * (1.0 if x else 0.0), 1, s)(0.0)) for s in "-+"] == [1.0, 1.0]
+    r = dfdx.differentiable(f, 1.0)
+    assert r.continuous is False and (float(r.left), float(r.right)) == (20.0, 30.0)
+
+
 def test_bad_side_names_the_fix():
     with pytest.raises(ValueError, match="'\\+'"):
         dfdx.derivative(np.abs, side="right")
