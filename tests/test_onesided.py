@@ -184,6 +184,14 @@ def test_bins_and_truth_tests_follow_the_approach():
     assert r.continuous is False and (float(r.left), float(r.right)) == (20.0, 30.0)
 
 
+def test_the_activations_of_dfdx_nn():
+    nn = dfdx.nn
+    f = lambda x: nn.relu(nn.relu(x)) - nn.relu(x)
+    assert [float(D(f, 1, s)(0.0)) for s in "-+"] == [0.0, 0.0]
+    g = lambda x: nn.leaky_relu(x, 0.1)
+    assert [float(D(g, 1, s)(0.0)) for s in "-+"] == [0.1, 1.0]
+
+
 def test_bad_side_names_the_fix():
     with pytest.raises(ValueError, match="'\\+'"):
         dfdx.derivative(np.abs, side="right")
