@@ -472,7 +472,7 @@ def _sign(trace, prim, args, kwargs):
 
 def _signbit(trace, prim, args, kwargs):
     (x,) = args
-    c, nan = _side_of_zero(trace, prim, x, kwargs, jump=True)
+    c, _ = _side_of_zero(trace, prim, x, kwargs, jump=True)
     return _scalar(np.where(c < 0, True, np.where(c > 0, False, np.signbit(getval(x)))))
 
 
@@ -555,7 +555,7 @@ def _floor_divide(trace, prim, args, kwargs):
     _refuse(prim, kwargs)
     if _is_complex(x, y):
         return NotImplemented
-    q0, q = _quotient(trace, x, y, trunc=False)
+    _, q = _quotient(trace, x, y, trunc=False)
     return _scalar(np.asarray(q).astype(np.result_type(getval(x), getval(y))))
 
 
@@ -630,7 +630,7 @@ def _domain(edges):
         for point, outside in edges:
             at = x0 == point
             if at.any():
-                c, tie, _ = _compare(trace, x, point)
+                c = _compare(trace, x, point)[0]
                 _mark(trace, at, (c == 0) if singular else None)
                 bad |= at & (c == outside) if outside else False
                 if singular and trace.group.n >= 1:
@@ -687,7 +687,7 @@ def _searchsorted(trace, prim, args, kwargs):
     ties = np.searchsorted(a, v0, side="right") - below
     if not np.any(ties):
         return np.searchsorted(a, v0, **kw)
-    c, tie, _ = _compare(trace, v, v0)
+    c = _compare(trace, v, v0)[0]
     _mark(trace, ties > 0, c == 0)
     plain = np.searchsorted(a, v0, **kw)
     return _scalar(np.where(ties > 0, np.where(c > 0, below + ties, np.where(c < 0, below,
