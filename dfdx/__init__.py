@@ -18,7 +18,7 @@ import importlib as _importlib
 from dfdx._errors import (BudgetExceeded, DfdxError, DomainError, NonScalarOutputError, ParseError, TapeError,
                           TracerConversionError, UnsupportedOperation)
 from dfdx._errors import NonDifferentiableError
-from dfdx.result import ContinuityResult, Estimate, LimitResult
+from dfdx.result import ContinuityResult, DifferentiabilityResult, Estimate, LimitResult
 from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
                       value_and_grad, vjp)
 from dfdx.tape import GradientTape, Variable
@@ -26,6 +26,7 @@ from dfdx._tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
 from dfdx._numpy.registry import primitive
 from dfdx.testing import check_grad
 from dfdx.analysis import continuity, diff, limit
+from dfdx._onesided import differentiable
 import dfdx.rules  # noqa: F401  (registers the derivative tables)
 
 __version__ = "0.1.0"
@@ -37,9 +38,9 @@ __all__ = [
     # pytrees (nested dict / list / tuple / namedtuple of arrays)
     "tree_map", "tree_leaves", "tree_flatten", "tree_unflatten",
     # analysis (exact first, numeric as fallback)
-    "limit", "continuity", "diff",
+    "limit", "continuity", "diff", "differentiable",
     # results and errors
-    "Estimate", "LimitResult", "ContinuityResult",
+    "Estimate", "LimitResult", "ContinuityResult", "DifferentiabilityResult",
     "DfdxError", "UnsupportedOperation", "TracerConversionError", "NonScalarOutputError",
     "TapeError", "ParseError", "DomainError", "BudgetExceeded",
     "NonDifferentiableError",

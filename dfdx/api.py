@@ -678,15 +678,27 @@ def hvp(f, primals, tangents):
     return jvp(g, tuple(primals), tuple(tangents))[1]
 
 
-def derivative(f, n=1):
+def derivative(f, n=1, side=None):
     """Make the n-th derivative of a scalar (or elementwise) function of one variable.
 
     For an elementwise `f` applied to an array, the result is the elementwise
     n-th derivative. Any order works (forward mode nested n times).
 
+    At a kink the default (``side=None``) follows the convention of the rules
+    (the mean of the one-sided derivatives: ``abs'(0) = 0``). ``side="+"`` /
+    ``side="-"`` gives instead the exact one-sided derivative from the right /
+    left: every kink (abs, maximum, clip, sort ties, comparisons and np.where
+    on the traced value, ...) takes the branch active on that side, decided by
+    the first nonzero Taylor coefficient of its argument, so compositions are
+    right (``relu(relu(x)) - relu(x)`` has one-sided derivatives 0 and 0).
+    At a jump (sign, floor) it is the derivative of the branch on that side;
+    on a side where f is undefined (sqrt at 0 from the left) it is NaN. With
+    ``n=0`` and a side it is the value of that one-sided branch at the point.
+
     Args:
         f: a function of one NumPy value, elementwise.
         n: the order, an integer >= 0.
+        side: None (the convention), ``"+"`` (from the right) or ``"-"`` (from the left).
 
     Example:
         >>> import numpy as np, dfdx
@@ -695,10 +707,18 @@ def derivative(f, n=1):
         (7.0, 4.0)
         >>> dfdx.derivative(np.sin, n=4)(np.array([0.0, np.pi / 2]))
         array([0., 1.])
+        >>> float(dfdx.derivative(np.abs, side="-")(0.0)), float(dfdx.derivative(np.abs)(0.0))
+        (-1.0, 0.0)
+        >>> float(dfdx.derivative(lambda x: x * np.abs(x), n=2, side="+")(0.0))
+        2.0
     """
     _check_callable(f, "derivative")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"derivative order n must be an integer >= 0, not {n!r}.")
+    if side is not None:
+        from dfdx._onesided import one_sided   # why: it builds on this module
+
+        return one_sided(f, int(n), side)
 
     def once(g):
         def dg(x):

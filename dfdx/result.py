@@ -183,3 +183,71 @@ class ContinuityResult:
         import html
 
         return f"<code>{html.escape(repr(self))}</code>"
+
+
+__all__ += ["DifferentiabilityResult"]
+
+
+@dataclass(frozen=True)
+class DifferentiabilityResult:
+    """Whether a function is differentiable at a point, with its one-sided derivatives.
+
+    Returned by `dfdx.differentiable`; the one-sided derivatives are exact (AD
+    with the directional rule at kinks). For an array point every field is an
+    array, elementwise (``value`` then holds NaN where there is none).
+
+    Attributes:
+        differentiable: True where f is continuous and both one-sided derivatives
+            are finite and equal.
+        left: the derivative from the left (NaN where f is undefined left of x).
+        right: the derivative from the right.
+        value: the derivative where both sides agree, or the one side that exists
+            at the edge of the domain, including ±inf (sqrt at 0: inf); None where
+            there is none (a corner such as abs at 0, a jump).
+        continuous: False at a jump (left and right are then the derivatives of
+            the one-sided branches) or where f is undefined.
+        kink: some branch of f (abs, max, a comparison, ...) was decided by the
+            direction of approach at this point.
+        message: a sentence that explains the verdict.
+    """
+
+    differentiable: Any
+    left: Any
+    right: Any
+    value: Any = None
+    continuous: Any = True
+    kink: bool = False
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(np.all(self.differentiable))
+
+    def __repr__(self) -> str:
+        return (f"DifferentiabilityResult(differentiable={self.differentiable}, "
+                f"left={_fmt(self.left)}, right={_fmt(self.right)}, value={_fmt(self.value)}"
+                + ("" if np.all(self.continuous) else f", continuous={self.continuous}")
+                + (f", message={self.message!r}" if self.message else "") + ")")
+
+    def _repr_latex_(self) -> str:
+        if np.ndim(self.left) != 0:
+            return None   # arrays: Jupyter falls back to the HTML view
+        sides = f"f'_-(x) = {_latex_number(self.left)},\\ f'_+(x) = {_latex_number(self.right)}"
+        if self.differentiable:
+            return f"$f'(x) = {_latex_number(self.value)}$ (differentiable; ${sides}$)"
+        return f"$\\text{{not differentiable}}:\\ {sides}$"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<code>{html.escape(repr(self))}</code>"
+
+
+def _latex_number(x: Any) -> str:
+    if x is None:
+        return r"\text{none}"
+    x = float(x)
+    if math.isnan(x):
+        return r"\text{undefined}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    return f"{x:.12g}"
