@@ -335,23 +335,9 @@ def _exact_float(exact, point):
 
 
 def _exact_one_sided(expr, var, n, point, side):
-    """The exact one-sided n-th derivative: the limit of the difference quotient of f⁽ⁿ⁻¹⁾."""
-    sympy = _sympy()
-    x = next((s for s in expr.free_symbols if s.name == var), sympy.Symbol(var, real=True))
+    """The exact one-sided n-th derivative (`dfdx.symbolic.one_sided_diff`), others fixed."""
     others = {s: point[s.name] for s in expr.free_symbols if s.name != var}
-    g = expr.subs(others)
-    if n > 1:
-        g = sympy.diff(g, x, n - 1)
-    a = point[var]
-    h = sympy.Symbol("h", positive=True)
-    s = 1 if side == "+" else -1
-    ga = g.subs(x, a)
-    if ga.is_extended_real and ga.is_finite:
-        q = (g.subs(x, a + s * h) - ga) / (s * h)
-    else:
-        # f⁽ⁿ⁻¹⁾ has no value at a: the one-sided limit of f⁽ⁿ⁾ tells its slope there
-        q = sympy.diff(g, x).subs(x, a + s * h)
-    return sympy.limit(q, h, 0, "+")
+    return dfdx.symbolic.one_sided_diff(expr.subs(others), var, point[var], side, n=n)
 
 
 def _exact_taylor(expr, var, at, order):

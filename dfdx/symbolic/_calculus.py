@@ -730,3 +730,47 @@ def discontinuities(f, interval, var=None, max_points: int = 100) -> list:
         if r.continuous is not True:
             out.append(Discontinuity(c, r.kind, r))
     return out
+
+
+def one_sided_diff(f, var, at, side: str = "+", n: int = 1):
+    """The exact one-sided n-th derivative at a point: a limit of a difference quotient.
+
+    With g = f⁽ⁿ⁻¹⁾, this is the limit of ``(g(a + h) - g(a)) / h`` as h → 0 from
+    the side given (the derivative's definition, right at kinks where the
+    derivative formula is a convention); where g has no value at a, the
+    one-sided limit of g' instead. ``±oo`` is a vertical tangent; a value that
+    is not real means f is not real on that side.
+
+    Args:
+        f: a SymPy expression or a string.
+        var: the variable (name or symbol).
+        at: the point (exact number).
+        side: ``"+"`` (from the right) or ``"-"`` (from the left).
+        n: the order.
+
+    Returns:
+        The SymPy value of the limit.
+
+    Example:
+        >>> from dfdx.symbolic import one_sided_diff
+        >>> one_sided_diff("abs(x)", "x", 0, "-"), one_sided_diff("abs(x)", "x", 0, "+")
+        (-1, 1)
+        >>> one_sided_diff("sqrt(x)", "x", 0, "+")
+        oo
+    """
+    if side not in ("+", "-"):
+        raise ValueError(f"side must be '+' or '-', got {side!r}")
+    expr, symbols = as_expr(f)
+    name = var if isinstance(var, str) else var.name
+    x = next((s for s in expr.free_symbols if s.name == name), sympy.Symbol(name, real=True))
+    g = sympy.diff(expr, x, n - 1) if n > 1 else expr
+    # why: a float point makes SymPy's limit work in floating point (tan at 1.0 → oo)
+    a = sympy.Rational(repr(float(at))) if isinstance(at, float) else sympy.sympify(at)
+    h = sympy.Symbol("h", positive=True)
+    s = 1 if side == "+" else -1
+    ga = g.subs(x, a)
+    if ga.is_extended_real and ga.is_finite:
+        q = (g.subs(x, a + s * h) - ga) / (s * h)
+    else:
+        q = sympy.diff(g, x).subs(x, a + s * h)
+    return sympy.limit(q, h, 0, "+")
