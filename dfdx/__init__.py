@@ -58,10 +58,10 @@ __all__ = [
     "DfdxError", "UnsupportedOperation", "TracerConversionError", "NonScalarOutputError",
     "TapeError", "ParseError", "DomainError", "BudgetExceeded",
     # submodules (imported on first use)
-    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot",
+    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "result",
 ]
 
-_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli"}
+_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli", "result"}
 
 
 def __getattr__(name):

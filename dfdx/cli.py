@@ -69,10 +69,6 @@ _TIMEOUT = [DEFAULT_TIMEOUT]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
-#: SymPy functions at whose arguments a derivative may fail to exist (kinks, jumps).
-_NONSMOOTH = ("Abs", "sign", "Heaviside", "floor", "ceiling", "frac", "Piecewise", "Max", "Min",
-              "Mod", "DiracDelta")
-
 
 class UsageError(Exception):
     """Bad input from the command line: reported in one line, exit status 2."""
@@ -131,14 +127,9 @@ def _number(text, what):
     if value.free_symbols:
         raise UsageError(f"{what} {text!r} must be a number such as 1, -0.5 or pi/2, but it "
                          f"contains {', '.join(sorted(s.name for s in value.free_symbols))}")
-    if not (value.is_extended_real or value in (_sympy().oo, -_sympy().oo)):
+    if not value.is_extended_real:
         raise UsageError(f"{what} {text!r} is not a real number")
     return value
-
-
-def _sympy():
-    import sympy
-    return sympy
 
 
 def _at_names(args):
@@ -222,13 +213,10 @@ def _finite(exact):
 
 def _to_float(exact):
     """Return the float of an exact SymPy value (±inf for ±oo); None when it is not real."""
-    sympy = _sympy()
     if exact is None:
         return None
-    if exact == sympy.oo:
-        return math.inf
-    if exact == -sympy.oo:
-        return -math.inf
+    if getattr(exact, "is_infinite", False) and getattr(exact, "is_extended_real", False):
+        return math.inf if exact.is_extended_positive else -math.inf
     try:
         return float(exact)
     except (TypeError, ValueError):
@@ -341,24 +329,13 @@ def _exact_one_sided(expr, var, n, point, side):
 
 
 def _exact_taylor(expr, var, at, order):
-    """The Taylor polynomial and its coefficients f⁽ᵏ⁾(a)/k!, exactly."""
-    sympy = _sympy()
-    x = next((s for s in expr.free_symbols if s.name == var), sympy.Symbol(var, real=True))
-    coeffs, d = [], expr
-    for k in range(order + 1):
-        if k:
-            d = sympy.diff(d, x)
-        coeffs.append(sympy.simplify(d.subs(x, at) / sympy.factorial(k)))
-        if not (coeffs[-1].is_extended_real and coeffs[-1].is_finite):
-            return None, coeffs
-    poly = sympy.expand(sum(c * (x - at) ** k for k, c in enumerate(coeffs)))
-    return poly, coeffs
+    """The Taylor polynomial and its coefficients f⁽ᵏ⁾(a)/k!, exactly (None: no series)."""
+    return dfdx.symbolic.taylor_coefficients(expr, var, at, order)
 
 
 def _nonsmooth(expr):
     """Whether the expression holds a function at whose kinks or jumps a derivative may fail."""
-    return any(type(a).__name__ in _NONSMOOTH for a in expr.atoms(_sympy().Function)) or \
-        any(type(a).__name__ in _NONSMOOTH for a in _sympy().preorder_traversal(expr))
+    return dfdx.symbolic.is_nonsmooth(expr)
 
 
 def _exact_defined(expr, point):
@@ -808,7 +785,7 @@ def _side_text(rec):
     if math.isinf(v):
         return "+inf" if v > 0 else "-inf"
     if rec["method"] == "exact" and rec["exact_text"] is not None and \
-            not _plain_number(_sympy().sympify(rec["exact_text"])):
+            not rec["exact_text"].lstrip("-").isdigit():
         return f"{rec['exact_text']} = {_fmt(v)}"
     return _sympy_int(v) if rec["method"] == "exact" else f"{_fmt(v)} ± {rec['error']:.2g}"
 
@@ -1002,7 +979,7 @@ def _cmd_taylor(args):
     if exact_coeffs is not None and poly is None:
         k = len(exact_coeffs) - 1
         raise MathFailure(f"{expr} has no Taylor series about {var} = {at}: its derivative of "
-                          f"order {k} is {exact_coeffs[-1] * _sympy().factorial(k)} there")
+                          f"order {k} is {exact_coeffs[-1] * math.factorial(k)} there")
     if _nonsmooth(expr) and args.order >= 1:
         g = _partial(fn, [var], [a], var)
         for k in range(1, min(args.order, 2) + 1):
