@@ -946,7 +946,10 @@ def _cmd_grad(args, hessian=False):
              f"{what} = " + (_fmt_exact(exact) if exact is not None
                              else f"(exact route: {rec['exact_failed']})"),
              f"at {_where(point)}:"] + _methods_rows(rec)
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - {_verdict(rec)}")
+    note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
+        rec["exact_failed"] else ""
+    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+                 f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
 
@@ -1050,7 +1053,9 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    agree = all(r["agree"] is not False for r in recs.values()) and modes is not False
+    kink = _check_kink(expr, point, fv, x0)
+    agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
+        and kink is None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
            "order": args.order, "agree": agree,
            "check_grad": {"agree": modes, "message": modes_note},
@@ -1061,9 +1066,29 @@ def _cmd_check(args):
         lines += _methods_rows(rec, "  ")
         lines.append(f"  {_verdict(rec)}")
     lines.append(f"dfdx.check_grad (order {args.order}): {modes_note}")
-    lines.append("OK: AD, exact and numeric derivatives agree" if agree
-                 else "FAILED: the methods disagree (see above)")
+    if kink is not None:
+        out["differentiable"] = False
+        lines.append(f"FAILED: {kink}")
+    else:
+        lines.append("OK: AD, exact and numeric derivatives agree" if agree
+                     else "FAILED: the methods disagree (see above)")
     return out, lines, EXIT_OK if agree else EXIT_FAILURE
+
+
+def _check_kink(expr, point, fv, x0):
+    """At a kink of f(x) the agreeing central answers are a convention: say so, or None.
+
+    The one-sided derivatives decide (in one variable; the AD route joins in
+    `_ad_one_sided`).
+    """
+    if len(point) != 1 or not _nonsmooth(expr):
+        return None
+    var = next(iter(point))
+    sides = _one_sided(expr, var, 1, point, lambda t: fv(np.array([t])), float(x0[0]))
+    if _sides_verdict(sides)[0] is False:
+        return (f"not differentiable at {_where(point)}: left {_side_text(sides['-'])}, "
+                f"right {_side_text(sides['+'])} (the gradient shown is the convention)")
+    return None
 
 
 def _check_grad(fv, x0, order):

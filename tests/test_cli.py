@@ -476,3 +476,11 @@ def test_random_arguments_end_in_an_answer_or_one_line(command, expr, at):
     assert "Traceback" not in out.getvalue() + err.getvalue()
     if err.getvalue():
         one_line_error(err.getvalue())
+
+
+def test_check_at_a_kink_fails_with_both_sides_not_the_convention(capsys):
+    code, out, _ = run(capsys, "check", "abs(x)", "--at", "x=0")
+    assert code == EXIT_FAILURE
+    assert "FAILED: not differentiable at x = 0: left -1, right 1" in out
+    code, res = run_json(capsys, "check", "abs(x)", "--at", "x=2")
+    assert code == EXIT_OK and res["agree"] is True
