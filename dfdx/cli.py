@@ -1225,9 +1225,9 @@ def build_parser():
     common.add_argument("--json", action="store_true", help="print one JSON object (for machines)")
     common.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
                         help=f"seconds each method may run (default {DEFAULT_TIMEOUT:g})")
-    parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: "
-                     "limits, continuity and derivatives computed automatically (AD), exactly "
-                     "(SymPy) and numerically, side by side.",
+    parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: limits, "
+                     "continuity and derivatives\ncomputed automatically (AD), exactly (SymPy) "
+                     "and numerically, side by side.",
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog="examples:\n  dfdx diff '2*x**2 + 3*x + 1' -n 2 --at x=1\n"
                             "  dfdx limit 'abs(x)/x' --at 0\n  dfdx tour --out demo-output\n\n"

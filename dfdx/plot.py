@@ -197,7 +197,7 @@ def _break_jumps(x, y, span):
     # why: a continuous curve moves by about its slope times the sample step between two
     # samples; a jump (or a pole's sign flip) moves by a sizeable part of the visible range
     # in one step, far more than its neighbours do
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
         big = dy > max(25 * typical, 0.08 * span)
         prev = np.nan_to_num(np.concatenate([[0.0], dy[:-1]]))
         nxt = np.nan_to_num(np.concatenate([dy[1:], [0.0]]))
@@ -301,10 +301,9 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
         xb = np.insert(x, breaks + 1, np.nan) if breaks.size else x
         ax.plot(xb, yb, color=_ORDER_COLORS[k], lw=2.2 if k == 0 else 1.6, label=names[k])
         if k == 0:
-            for i in breaks:
-                if _is_pole(y[i], y[i + 1], lo, hi):
-                    ax.axvline(0.5 * (x[i] + x[i + 1]), ls=":", color="0.45", lw=1.0,
-                               zorder=0, label="asymptote" if i == breaks[0] else None)
+            for n, xp in enumerate(_poles(x, y, breaks, lo, hi)):
+                ax.axvline(xp, ls=":", color="0.45", lw=1.0, zorder=0,
+                           label="asymptote" if n == 0 else None)
     label = _label(f)
     heading = title or ("f(x) and its derivatives" if label == "f"
                         else f"{label} and its derivatives")
@@ -312,7 +311,8 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
         a = float(at)
         fa = float(_evaluate(fn, np.array([a]))[0])
         left, right = _one_sided_slopes(f, fn, a)
-        note = _draw_tangents(ax, x, a, fa, left, right, lo, hi)
+        note = _draw_tangents(ax, x[defined] if defined.any() else x, a, fa, left, right,
+                              lo, hi)
         if title is None:
             heading += f"; {note}"
     ax.set_ylim(lo, hi)
@@ -322,6 +322,28 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _poles(x, y, breaks, lo, hi):
+    """The x of each vertical asymptote: a break, or a gap of undefined samples, across which
+    f leaves the view on both sides (1/(x - 1) at 1, tan at ±pi/2)."""
+    out = [0.5 * (x[i] + x[i + 1]) for i in breaks if _is_pole(y[i], y[i + 1], lo, hi)]
+    finite = np.isfinite(y)
+    i = 0
+    while i < len(y) - 1:
+        if finite[i] and not finite[i + 1]:
+            j = i + 1
+            while j < len(y) and not finite[j]:
+                j += 1
+            # why: a short gap between two branches beyond the view is a pole; an edge of the
+            # domain (log at 0) has f on one side only
+            if j < len(y) and j - i <= 3 and _is_pole(y[i], y[j], lo, hi) and \
+                    not lo <= y[i] <= hi and not lo <= y[j] <= hi:
+                out.append(0.5 * (x[i] + x[j]))
+            i = j
+        else:
+            i += 1
+    return sorted(out)
 
 
 def _is_pole(y0, y1, lo, hi):

@@ -261,3 +261,13 @@ def test_the_command_writes_a_pdf_and_refuses_an_unknown_suffix(tmp_path, capsys
     assert main(["plot", "sin(x)", "-o", str(tmp_path / "s.jpg")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and ".jpg" in err[0]
+
+
+def test_a_pole_hit_exactly_by_a_sample_is_marked_and_the_log_tangent_stays_in_the_domain():
+    fig = plot.derivatives("1/(x - 1)", xlim=(-3.0, 3.0), num=401)      # x = 1 is a sample
+    dotted = [ln for ln in fig.axes[0].get_lines()
+              if ln.get_linestyle() == ":" and np.ptp(ln.get_xdata()) == 0]
+    assert len(dotted) == 1 and abs(float(dotted[0].get_xdata()[0]) - 1.0) < 0.02
+    fig = plot.derivatives("log(x)", at=1.0, xlim=(-2.0, 2.0))
+    x, _ = _curve(fig, "tangent at 1")
+    assert np.all(x > 0)
