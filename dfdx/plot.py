@@ -222,8 +222,12 @@ def _one_sided_slopes(f, fn, a):
         out = []
         for side in "-+":
             try:
-                out.append(_side_float(dfdx.symbolic.one_sided_diff(expr, names[0], a, side)))
-            except Exception:     # SymPy could not decide: fall back to the numeric slope
+                # why: a SymPy limit can run for minutes; it is stopped after 3 s
+                from dfdx.symbolic._budget import run_with_budget
+                v = run_with_budget(dfdx.symbolic.one_sided_diff, expr, names[0], a, side,
+                                    timeout=3.0)
+                out.append(_side_float(v))
+            except Exception:     # SymPy could not decide in time: the numeric slope
                 out.append(_numeric_slope(fn, a, side))
         return tuple(out)
     return _numeric_slope(fn, a, "-"), _numeric_slope(fn, a, "+")
