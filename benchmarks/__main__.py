@@ -2,7 +2,7 @@
 
 The AD suite (`benchmarks.ad`) always runs; the other suites run when their
 module is present and exposes ``main``: `benchmarks.numeric`,
-`benchmarks.symbolic_compile`, `benchmarks.train_digits`. A suite that fails
+`benchmarks.symbolic_compile`, `benchmarks.train_digits`, `benchmarks.startup`. A suite that fails
 is reported and the others still run; the exit status is non-zero if any failed.
 """
 
@@ -26,6 +26,7 @@ README_TABLES = {
     "numeric": ("RESULTS-numeric.md", "numeric", None),
     "symbolic_compile": ("RESULTS-symbolic.md", "symbolic", 1),
     "train_digits": ("RESULTS-train.md", "train", None),
+    "startup": ("RESULTS-startup.md", "startup", None),
 }
 
 #: suite name -> module; run in this order.
@@ -34,6 +35,7 @@ SUITES = {
     "numeric": "benchmarks.numeric",
     "symbolic_compile": "benchmarks.symbolic_compile",
     "train_digits": "benchmarks.train_digits",
+    "startup": "benchmarks.startup",
 }
 
 

@@ -14,20 +14,36 @@ Example:
 """
 
 import importlib as _importlib
+import os as _os
+import sys as _sys
 
-from dfdx._errors import (BudgetExceeded, DfdxError, DomainError, NonScalarOutputError, ParseError, TapeError,
-                          TracerConversionError, UnsupportedOperation)
-from dfdx._errors import NonDifferentiableError
-from dfdx.result import ContinuityResult, DifferentiabilityResult, Estimate, LimitResult
-from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
-                      value_and_grad, vjp)
-from dfdx.tape import GradientTape, Variable
-from dfdx._tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
-from dfdx._numpy.registry import primitive
-from dfdx.testing import check_grad
-from dfdx.analysis import continuity, diff, limit
-from dfdx._onesided import differentiable
-import dfdx.rules  # noqa: F401  (registers the derivative tables)
+from dfdx._errors import (BudgetExceeded, DfdxError, DomainError, NonDifferentiableError,
+                          NonScalarOutputError, ParseError, TapeError, TracerConversionError,
+                          UnsupportedOperation)
+
+
+def _load():
+    """Import the engine, the rules and the front (NumPy, SciPy): everything but the command."""
+    global _loaded
+    _loaded = True
+    from dfdx.result import ContinuityResult, DifferentiabilityResult, Estimate, LimitResult
+    from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
+                          value_and_grad, vjp)
+    from dfdx.tape import GradientTape, Variable
+    from dfdx._tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+    from dfdx._numpy.registry import primitive
+    from dfdx.testing import check_grad
+    from dfdx.analysis import continuity, diff, limit
+    from dfdx._onesided import differentiable
+    import dfdx.rules  # noqa: F401  (registers the derivative tables)
+    globals().update({k: v for k, v in locals().items() if not k.startswith("_") and k != "dfdx"})
+
+
+_loaded = False
+# why: `dfdx --help` must start in well under a second; the command (console script or
+# `python -m dfdx`) loads the rest on first use of an attribute (see __getattr__).
+if _os.path.basename(_sys.argv[0] if _sys.argv else "") not in ("dfdx", "dfdx.exe", "-m"):
+    _load()
 
 __version__ = "0.1.0"
 
@@ -45,14 +61,18 @@ __all__ = [
     "TapeError", "ParseError", "DomainError", "BudgetExceeded",
     "NonDifferentiableError",
     # submodules (imported on first use)
-    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot",
+    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "result",
 ]
 
-_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli"}
+_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli", "result"}
 
 
 def __getattr__(name):
     # why: sympy and matplotlib are slow to import; load a submodule on first use.
+    if not _loaded:
+        _load()
+        if name in globals():
+            return globals()[name]
     if name in _SUBMODULES:
         return _importlib.import_module(f"dfdx.{name}")
     raise AttributeError(f"module 'dfdx' has no attribute {name!r}")

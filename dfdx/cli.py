@@ -4,12 +4,22 @@ Each subcommand reads an expression with the safe parser (never ``eval``),
 computes its answer with dfdx's public API and prints the exact result where
 there is one, its float value, the method and the error estimate; where the
 three methods (automatic, exact, numeric) all apply they are shown side by
-side with their agreement. ``--json`` prints one JSON object instead.
+side with their agreement, decided by the one policy of `dfdx.result.agree`
+(each value within the others' stated errors plus rounding at its magnitude).
+``--json`` prints one JSON object instead.
+
+Every method runs under a time budget (``--timeout S``, default 3 seconds
+each, enforced by stopping the process that computes it): when the exact
+route runs out of time the answer comes from the routes that finished, and
+says so. ``--at`` reads one syntax everywhere: ``0``, ``x=0``, ``0+`` /
+``0-`` (one-sided), ``oo``. A name given in ``--at`` (or ``--wrt``) is a
+variable even where it would be a constant (``e``, ``pi``, ``E``, ``oo``).
 
 Exit status: 0 success; 1 a mathematical failure (the methods disagree, a
-limit cannot be decided, a computation failed); 2 bad input (a parse error,
-a point outside the domain, an unknown option) — reported in one line,
-without a traceback.
+derivative or limit does not exist or cannot be decided, the time budget ran
+out); 2 bad input (a parse error, a point outside the domain, an unknown
+option). Errors are one line on stderr, never a traceback, and no Python
+warning reaches the terminal.
 
 Example:
     >>> from dfdx.cli import main
@@ -31,14 +41,31 @@ import json
 import math
 import os
 import sys
-
-import numpy as np
+import textwrap
+import warnings
 
 import dfdx
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE"]
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "DEFAULT_TIMEOUT",
+           "MAX_ORDER", "WIDTH"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+#: Seconds each method (exact, AD, numeric) may run by default (``--timeout``).
+DEFAULT_TIMEOUT = 3.0
+#: The highest derivative order ``diff -n`` accepts (the exact route; AD and numeric stop lower).
+MAX_ORDER = 100_000
+#: why: nested forward mode costs grow quickly with the order; above this AD is not run.
+AD_MAX_ORDER = 40
+#: The highest order of dfdx.numeric.derivative.
+NUMERIC_MAX_ORDER = 6
+#: Text output is wrapped to this many columns.
+WIDTH = 100
+
+# why: `dfdx --help` must start fast; NumPy, SymPy, SciPy and matplotlib are imported
+# only by the subcommands that compute (see _load).
+np = None
+_TIMEOUT = [DEFAULT_TIMEOUT]
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -51,6 +78,15 @@ class MathFailure(Exception):
     """The calculation could not give a trustworthy answer: exit status 1."""
 
 
+def _load():
+    """Import NumPy (and, through dfdx's attributes, the engine) for a computing subcommand."""
+    global np
+    if np is None:
+        import numpy
+        np = numpy
+    return np
+
+
 # -- reading the command line ------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
@@ -60,12 +96,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def _expression(text):
-    """Parse an expression safely; a `ParseError` becomes one line naming the column."""
+def _first_line(exc):
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _expression(text, variables=()):
+    """Parse an expression safely; a `ParseError` becomes one line naming the column.
+
+    Names in `variables` are variables even where they would be constants (``e``, ``pi``).
+    """
     try:
-        return dfdx.symbolic.parse(text)
+        return dfdx.symbolic.parse(text, variables=variables)
     except dfdx.ParseError as exc:
-        reason = str(exc).splitlines()[0]
+        reason = _first_line(exc)
         where = f" at column {exc.position + 1}" if exc.position is not None else ""
         raise UsageError(f"cannot parse {text!r}{where}: {reason}") from None
 
@@ -79,63 +123,100 @@ def _number(text, what):
     try:
         value = dfdx.symbolic.parse(text)
     except dfdx.ParseError as exc:
-        raise UsageError(f"cannot read {what} {text!r}: {str(exc).splitlines()[0]}") from None
+        raise UsageError(f"cannot read {what} {text!r}: {_first_line(exc)}") from None
     if value.free_symbols:
         raise UsageError(f"{what} {text!r} must be a number such as 1, -0.5 or pi/2, but it "
                          f"contains {', '.join(sorted(s.name for s in value.free_symbols))}")
+    if not value.is_extended_real:
+        raise UsageError(f"{what} {text!r} is not a real number")
     return value
 
 
-def _point(text, expr, names=None):
-    """Read ``--at x=1,y=2`` (or ``--at 1`` for one variable) into ``{name: exact}``.
+def _at_names(args):
+    """The names an ``--at``/``--wrt`` gives: they are variables, whatever else they could be."""
+    names = set()
+    for p in (getattr(args, "at", None) or "").split(","):
+        if "=" in p:
+            names.add(p.split("=", 1)[0].strip())
+    if getattr(args, "wrt", None):
+        names.add(args.wrt.strip())
+    return {n for n in names if n.isidentifier()}
+
+
+def _split_side(text):
+    """``'0+'`` -> ``('0', '+')``; ``'0-'`` -> ``('0', '-')``; ``'-1'`` -> ``('-1', None)``."""
+    t = text.strip()
+    if len(t) > 1 and t[-1] in "+-" and t[:-1].strip() and t[-2] not in "eE*/^(+-":
+        return t[:-1].strip(), t[-1]
+    return t, None
+
+
+def _at(text, expr, names=None, *, finite=True, side_ok=False):
+    """Read ``--at`` in its one syntax: ``0``, ``x=0``, ``0+``/``0-``, ``oo``, ``x=1,y=2``.
 
     Returns:
-        An ordered dict from variable name to its exact value; the variables
-        are those named (in that order), and must cover the expression's.
+        ``(point, side)``: an ordered dict from variable name to its exact value
+        (covering the expression's variables) and the side, ``'+'``, ``'-'`` or None.
     """
-    free = _names(expr)
-    parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
-        raise UsageError(f"--at needs a point such as x=1 or x=1,y=2, got {text!r}")
-    point = {}
+    free = list(names or _names(expr))
+    parts = [p.strip() for p in text.split(",")]
+    if not text.strip() or any(not p for p in parts):
+        raise UsageError(f"--at needs a point such as 0, x=0, 0+ or x=1,y=2, got {text!r}")
+    point, sides = {}, set()
     if all("=" not in p for p in parts):
-        order = list(names or free or ["x"])
+        order = free or ["x"]
         if len(parts) != len(order):
             raise UsageError(f"--at {text!r} gives {len(parts)} value(s) but the expression has "
                              f"variables ({', '.join(order) or 'none'}); write them by name, "
                              f"e.g. --at {','.join(f'{n}=1' for n in order) or 'x=1'}")
-        for name, p in zip(order, parts):
-            point[name] = _number(p, f"the value of {name}")
+        pairs = list(zip(order, parts))
     else:
+        pairs = []
         for p in parts:
             if "=" not in p:
                 raise UsageError(f"--at {text!r}: write every coordinate as name=value "
                                  f"(e.g. x=1,y=2), not {p!r}")
             name, value = (s.strip() for s in p.split("=", 1))
-            if not name.isidentifier():
+            if not name.isidentifier() or name.startswith("_"):
                 raise UsageError(f"--at {text!r}: {name!r} is not a variable name")
-            if name in point:
+            if name in dict(pairs):
                 raise UsageError(f"--at {text!r} gives {name} twice")
-            point[name] = _number(value, f"the value of {name}")
+            pairs.append((name, value))
+    for name, value in pairs:
+        value, side = _split_side(value)
+        if side:
+            sides.add((name, side))
+        point[name] = _number(value, f"the value of {name}")
     missing = [n for n in free if n not in point]
     if missing:
         raise UsageError(f"--at gives no value for {', '.join(missing)}; add "
                          f"{','.join(f'{n}=...' for n in missing)}")
-    for name, value in point.items():
-        if not _finite(value):
-            raise UsageError(f"--at {name}={value}: a derivative needs a finite point")
-    return point
+    side = None
+    if sides:
+        if not side_ok or len(sides) > 1 or len(point) > 1:
+            raise UsageError(f"--at {text!r}: a one-sided point ({'/'.join(s for _, s in sides)}) "
+                             "applies to a limit or a derivative in one variable")
+        side = sides.pop()[1]
+    if finite:
+        for name, value in point.items():
+            if not _finite(value):
+                raise UsageError(f"--at {name}={value}: this needs a finite point")
+    return point, side
 
 
 def _finite(exact):
     try:
         return math.isfinite(float(exact))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
 
 
 def _to_float(exact):
-    """Return the float of an exact SymPy value; None when it is not a real number."""
+    """Return the float of an exact SymPy value (±inf for ±oo); None when it is not real."""
+    if exact is None:
+        return None
+    if getattr(exact, "is_infinite", False) and getattr(exact, "is_extended_real", False):
+        return math.inf if exact.is_extended_positive else -math.inf
     try:
         return float(exact)
     except (TypeError, ValueError):
@@ -144,6 +225,8 @@ def _to_float(exact):
         except (TypeError, ValueError, AttributeError):
             return None
         return value.real if value.imag == 0 else None
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
 
 
 def _substitute(expr, point):
@@ -161,97 +244,223 @@ def _function(expr, names):
     """
     try:
         return dfdx.symbolic.compile(expr, names)
-    except ValueError as exc:
+    except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
         raise MathFailure(f"AD and numeric differentiation cannot evaluate {expr}: "
-                          f"{str(exc).splitlines()[0]}") from None
+                          f"{_first_line(exc)}") from None
 
 
-def _check_domain(expr, point):
-    """Raise `dfdx.DomainError` when f is not real and finite at the point."""
-    value = _to_float(_substitute(expr, point))
-    if value is None or not math.isfinite(value):
-        where = ", ".join(f"{k} = {v}" for k, v in point.items())
-        raise dfdx.DomainError(f"{where} is outside the domain of {expr}: f is "
-                               f"{'not a real number' if value is None else value} there")
+# -- the time budget ---------------------------------------------------------------------------
+
+def _budget(fn, *args):
+    """Run ``fn(*args)`` in another process, stopped after ``--timeout`` seconds.
+
+    Raises:
+        BudgetExceeded: the time ran out (the process was stopped).
+    """
+    from dfdx.symbolic._budget import run_with_budget
+    return run_with_budget(fn, *args, timeout=_TIMEOUT[0])
+
+
+def _quiet(fn):
+    """Call `fn` with NumPy's floating-point warnings off (a route reports inf/nan itself)."""
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn()
+
+
+def _try(fn):
+    """Run one route under the budget; return ``(value, None)`` or ``(None, reason)``."""
+    try:
+        return _budget(_quiet, fn), None
+    except dfdx.BudgetExceeded:
+        return None, f"ran out of time ({_TIMEOUT[0]:g} s; raise it with --timeout)"
+    except RecursionError:
+        return None, "too deeply nested (RecursionError)"
+    except Exception as exc:  # why: one route failing must not stop the others
+        return None, f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+def _exact(fn, *args):
+    """Run one step of the exact route under the budget: ``(value, None)`` or ``(None, reason)``."""
+    try:
+        return _budget(fn, *args), None
+    except dfdx.BudgetExceeded:
+        return None, f"ran out of time ({_TIMEOUT[0]:g} s; raise it with --timeout)"
+    except RecursionError:
+        return None, "too deeply nested (RecursionError)"
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {_first_line(exc)}"
+
+
+# The exact route's steps: module-level functions, so that they run in the budget's
+# long-lived worker (SymPy's caches stay warm) and can be stopped there.
+
+def _exact_diff(expr, var, n):
+    return dfdx.symbolic.diff(expr, var, n=n)
+
+
+def _exact_matrix(kind, expr, names):
+    fn = dfdx.symbolic.hessian if kind == "hessian" else dfdx.symbolic.gradient
+    return fn(expr, wrt=names)
+
+
+def _exact_at(exact, point):
+    """The exact value(s) at the point and their floats (None where not a real number)."""
+    if hasattr(exact, "applyfunc"):
+        at = exact.applyfunc(lambda e: _substitute(e, point))
+        return at, [[_to_float(v) for v in row] for row in at.tolist()]
+    at = _substitute(exact, point)
+    return at, _to_float(at)
+
+
+def _exact_float(exact, point):
+    """The float value at the point without building the exact number (x**1000000 at 1.0001)."""
+    table = {s: point[s.name] for s in exact.free_symbols if s.name in point}
+    if hasattr(exact, "applyfunc"):
+        return None, [[_to_float(v.evalf(17, subs=table)) for v in row]
+                      for row in exact.tolist()]
+    return None, _to_float(exact.evalf(17, subs=table))
+
+
+def _exact_one_sided(expr, var, n, point, side):
+    """The exact one-sided n-th derivative (`dfdx.symbolic.one_sided_diff`), others fixed."""
+    others = {s: point[s.name] for s in expr.free_symbols if s.name != var}
+    return dfdx.symbolic.one_sided_diff(expr.subs(others), var, point[var], side, n=n)
+
+
+def _exact_taylor(expr, var, at, order):
+    """The Taylor polynomial and its coefficients f⁽ᵏ⁾(a)/k!, exactly (None: no series)."""
+    return dfdx.symbolic.taylor_coefficients(expr, var, at, order)
+
+
+def _nonsmooth(expr):
+    """Whether the expression holds a function at whose kinks or jumps a derivative may fail."""
+    return dfdx.symbolic.is_nonsmooth(expr)
+
+
+def _exact_defined(expr, point):
+    """Whether f is real and finite at the point, exactly (a huge value is finite)."""
+    table = {s: point[s.name] for s in expr.free_symbols if s.name in point}
+    v = expr.evalf(17, subs=table)
+    return bool(v.is_extended_real and v.is_finite), str(v)
+
+
+def _check_domain(expr, point, fn=None, names=None):
+    """Raise `dfdx.DomainError` when f is not real and finite at the point.
+
+    The float value (compiled NumPy) decides quickly; where it is not finite the
+    exact value, under the budget, tells an overflow (exp(exp(x)) at 10: finite,
+    only too large for a float) from a point outside the domain.
+    """
+    value = None
+    if fn is not None:
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = float(fn(*[float(point[n]) for n in names]))
+        except Exception:
+            value = None
+        if value is not None and math.isfinite(value):
+            return
+    got, _ = _exact(_exact_defined, expr, point)
+    if got is not None:
+        defined, shown = got
+        if defined:
+            return          # finite, only too large (or small) for a float
+        what = {"zoo": "not a finite number", "nan": "undefined"}.get(shown, shown)
+        if not shown.replace(".", "").replace("-", "").replace("e", "").isdigit() \
+                and "I" in shown:
+            what = "not a real number"
+    elif value is not None and math.isinf(value):
+        return              # no exact answer in time; the routes report the overflow
+    else:
+        what = "undefined" if value is None or math.isnan(value) else str(value)
+    raise dfdx.DomainError(f"{_where(point)} is outside the domain of {expr}: f is {what} there")
 
 
 # -- three methods side by side ----------------------------------------------------------------
 
-def _try(fn):
-    """Run `fn`; return ``(value, None)`` or ``(None, reason)`` for a derivative that failed."""
-    try:
-        with np.errstate(all="ignore"):
-            return fn(), None
-    except dfdx.TracerConversionError as exc:
-        # why: the expression holds a function that compile evaluates with math.* (erf,
-        # gamma); AD can never trace it, so there is no AD value to compare: exit 1.
-        raise MathFailure("AD cannot differentiate this expression: "
-                          f"{str(exc).splitlines()[0]}") from None
-    except (dfdx.DfdxError, ArithmeticError, ValueError, TypeError, NotImplementedError) as exc:
-        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+_LABEL = {"exact": "exact", "ad": "AD", "numeric": "numeric"}
 
 
-def _compare(exact, ad, numeric):
-    """Compare exact / AD / numeric values of the same array; return the agreement record.
-
-    Args:
-        exact: float array or None.
-        ad: float array or None.
-        numeric: an `Estimate` or None.
-    """
-    rec = {"ad_vs_exact": None, "numeric_vs_exact": None, "ad_vs_numeric": None, "agree": None}
-    checks = []
-    scale = 1.0
-    if exact is not None:
-        exact = np.asarray(exact, dtype=float)
-        scale = max(1.0, float(np.max(np.abs(exact[np.isfinite(exact)]), initial=0.0)))
-    if ad is not None and exact is not None:
-        ad = np.asarray(ad, dtype=float)
-        same = (ad == exact) | (np.abs(ad - exact) <= 1e-9 * scale)
-        with np.errstate(invalid="ignore"):
-            rec["ad_vs_exact"] = float(np.nanmax(np.where(ad == exact, 0.0, np.abs(ad - exact))))
-        checks.append(bool(np.all(same)))
-    if numeric is not None:
-        value = np.asarray(numeric.value, dtype=float)
-        err = np.asarray(numeric.error, dtype=float)
-        ref = exact if exact is not None else (None if ad is None else np.asarray(ad, dtype=float))
-        if ref is not None and np.all(np.isfinite(ref)):
-            diff = float(np.max(np.abs(value - ref)))
-            rec["numeric_vs_exact" if exact is not None else "ad_vs_numeric"] = diff
-            tol = np.maximum(10 * np.nan_to_num(err, nan=0.0, posinf=np.inf), 1e-6 * scale)
-            checks.append(bool(np.all(np.abs(value - ref) <= tol)))
-    rec["agree"] = all(checks) if checks else None
-    return rec
-
-
-def _three_ways(exact_expr, point, ad_fn, numeric_fn):
+def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None):
     """Compute one quantity exactly, by AD and numerically at `point`; return a record."""
-    exact_at = None
-    exact_float = None
+    exact_at, exact_float = None, None
     if exact_expr is not None:
-        exact_at = exact_expr.applyfunc(lambda e: _substitute(e, point)) \
-            if hasattr(exact_expr, "applyfunc") else _substitute(exact_expr, point)
-        if hasattr(exact_at, "tolist"):
-            floats = [[_to_float(v) for v in row] for row in exact_at.tolist()]
-            if all(v is not None for row in floats for v in row):
+        got, failed = _exact(_exact_at, exact_expr, point)
+        if got is None:
+            # the exact number may be too large to build (x**1000000 at 1.0001): its float
+            got2, _ = _exact(_exact_float, exact_expr, point)
+            exact_failed = failed if got2 is None else None
+            got = got2
+        if got is not None:
+            exact_at, floats = got
+            if isinstance(floats, list):
+                if all(v is not None for row in floats for v in row):
+                    exact_float = np.array(floats, dtype=float)
+            elif floats is not None:
                 exact_float = np.array(floats, dtype=float)
-        else:
-            f = _to_float(exact_at)
-            exact_float = None if f is None else np.array(f)
-    ad, ad_failed = _try(ad_fn)
-    numeric, numeric_failed = _try(numeric_fn)
+    ad, ad_failed = (None, ad_fn) if isinstance(ad_fn, str) else _try(ad_fn)
+    numeric, numeric_failed = (None, numeric_fn) if isinstance(numeric_fn, str) \
+        else _try(numeric_fn)
     if ad is not None:
         ad = np.asarray(ad, dtype=float)
     if exact_float is not None:
-        shape = np.shape(ad) if ad is not None else (np.shape(numeric.value) if numeric else None)
-        if shape is not None and exact_float.size == int(np.prod(shape)):
-            exact_float = exact_float.reshape(shape)
-    rec = _compare(exact_float, ad, numeric)
-    return {"exact": exact_at, "exact_float": exact_float, "ad": ad, "ad_failed": ad_failed,
-            "numeric": numeric, "numeric_failed": numeric_failed, **rec}
+        ref = ad if ad is not None else (None if numeric is None else
+                                         np.asarray(numeric.value, dtype=float))
+        if ref is not None and exact_float.size == ref.size:
+            exact_float = exact_float.reshape(ref.shape)
+    rec = {"exact": exact_at, "exact_float": exact_float, "exact_failed": exact_failed,
+           "ad": ad, "ad_failed": ad_failed, "numeric": numeric,
+           "numeric_failed": numeric_failed}
+    rec.update(_compare(rec))
+    return rec
 
 
-# -- printing ----------------------------------------------------------------------------------
+def _compare(rec):
+    """The agreement of a record's answers by the one policy (`dfdx.result.agreement`)."""
+    from dfdx.result import agreement
+    answers = {}
+    if rec["exact_float"] is not None:
+        answers["exact"] = (rec["exact_float"], 0.0)
+    if rec["ad"] is not None:
+        answers["ad"] = (rec["ad"], 0.0)
+    if rec["numeric"] is not None:
+        answers["numeric"] = (np.asarray(rec["numeric"].value, dtype=float),
+                              np.asarray(rec["numeric"].error, dtype=float))
+    res = agreement(answers)
+
+    def diff(a, b):
+        if a not in answers or b not in answers:
+            return None
+        x, y = answers[a][0], answers[b][0]
+        if np.shape(x) != np.shape(y):
+            return None
+        with np.errstate(invalid="ignore"):
+            return float(np.nanmax(np.where(x == y, 0.0, np.abs(x - y)), initial=0.0))
+    return {"ad_vs_exact": diff("ad", "exact"), "numeric_vs_exact": diff("numeric", "exact"),
+            "ad_vs_numeric": diff("ad", "numeric"), "agree": res["agree"],
+            "pairs": {f"{a}-{b}": v for (a, b), v in res["pairs"].items()},
+            "answered": list(answers)}
+
+
+def _verdict(rec):
+    answered, pairs = rec["answered"], rec["pairs"]
+    if len(answered) < 2:
+        return "only one method answered" if answered else "no method answered"
+    if rec["agree"] is False:
+        bad = [k for k, v in pairs.items() if v is False]
+        return ("THE METHODS DISAGREE (" + ", ".join(
+            " vs ".join(_LABEL[m] for m in k.split("-")) for k in bad) + "; is f differentiable "
+            "here? at a kink or a jump the one-sided derivatives differ)")
+    if all(v is True for v in pairs.values()):
+        return "the three methods agree" if len(answered) == 3 else \
+            f"{' and '.join(_LABEL[m] for m in answered)} agree"
+    if rec["agree"]:
+        return ("exact and AD agree; the numeric estimate is uncertain here (its error bar is "
+                "too wide to confirm or refute them)")
+    return "cannot tell whether the methods agree: the numeric estimate is uncertain here"
+
 
 def _fmt(v):
     """Format a float, or an array of floats as nested brackets on one line."""
@@ -274,11 +483,12 @@ def _fmt_exact(e):
         if len(rows) and all(len(r) == 1 for r in rows):
             return "(" + ", ".join(str(r[0]) for r in rows) + ")"
         return "[" + "; ".join(", ".join(str(v) for v in r) for r in rows) + "]"
-    return str(e)
+    text = str(e)
+    return text if len(text) <= 2 * WIDTH else text[:2 * WIDTH - 30] + f"… ({len(text)} chars)"
 
 
 def _plain_number(e):
-    """Whether an exact value already reads as its float (an integer or a terminating decimal)."""
+    """Whether an exact value already reads as its float (an integer)."""
     return getattr(e, "is_Integer", False)
 
 
@@ -286,18 +496,21 @@ def _jsonable(v):
     """Turn results into JSON: floats (inf/nan as strings), lists, exact values as strings."""
     if v is None or isinstance(v, (bool, str)):
         return v
-    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+    if np is not None and isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, int) or (np is not None and isinstance(v, np.integer)):
         return int(v)
-    if isinstance(v, (float, np.floating)):
+    if isinstance(v, float) or (np is not None and isinstance(v, np.floating)):
         x = float(v)
         return x if math.isfinite(x) else str(x)
-    if isinstance(v, np.ndarray):
+    if np is not None and isinstance(v, np.ndarray):
         return _jsonable(v.tolist())
     if isinstance(v, dict):
         return {str(k): _jsonable(x) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
         return [_jsonable(x) for x in v]
-    if isinstance(v, dfdx.Estimate):
+    from dfdx.result import Estimate
+    if isinstance(v, Estimate):
         return {"value": _jsonable(np.asarray(v.value, dtype=float)),
                 "error": _jsonable(np.asarray(v.error, dtype=float)), "nfev": v.nfev,
                 "method": v.method}
@@ -308,11 +521,17 @@ def _jsonable(v):
 
 def _methods_rows(rec, indent="  "):
     """Lines showing the exact, AD and numeric values of one record."""
-    lines = [f"{indent}exact      {_fmt_exact(rec['exact'])}"]
-    if rec["exact"] is not None and rec["exact_float"] is None:
-        lines[-1] += "  (not a finite real number)"
-    if rec["exact_float"] is not None and not _plain_number(rec["exact"]):
-        lines[-1] += f"  = {_fmt(rec['exact_float'])}"
+    if rec["exact"] is None and rec["exact_float"] is not None:
+        lines = [f"{indent}exact      (too large to write out) = {_fmt(rec['exact_float'])}"]
+    elif rec["exact"] is None:
+        lines = [f"{indent}exact      " + (f"not available ({rec['exact_failed']})"
+                                           if rec["exact_failed"] else "-")]
+    else:
+        lines = [f"{indent}exact      {_fmt_exact(rec['exact'])}"]
+        if rec["exact_float"] is None:
+            lines[-1] += "  (not a finite real number)"
+        elif not _plain_number(rec["exact"]):
+            lines[-1] += f"  = {_fmt(rec['exact_float'])}"
     if rec["ad"] is not None:
         diff = "" if rec["ad_vs_exact"] is None else f"|AD - exact| = {rec['ad_vs_exact']:.3g}"
         lines.append(f"{indent}AD         {_fmt(rec['ad']):<22} {diff}".rstrip())
@@ -332,40 +551,50 @@ def _methods_rows(rec, indent="  "):
     return lines
 
 
-def _verdict(rec):
-    if rec["agree"] is None:
-        return "only one method applies"
-    return "the three methods agree" if rec["agree"] else (
-        "THE METHODS DISAGREE (is f differentiable here? at a kink or a jump the one-sided "
-        "derivatives differ)")
-
-
 def _summary(rec):
     """Return (value, method, error) of the best answer in a record: exact, else AD, else numeric."""
     if rec["exact_float"] is not None:
         return rec["exact_float"], "exact", 0.0
     if rec["ad"] is not None:
         return rec["ad"], "automatic", 0.0
-    if rec["numeric"] is not None:
+    if rec["numeric"] is not None and np.all(np.isfinite(np.asarray(rec["numeric"].error,
+                                                                      dtype=float))):
         return (np.asarray(rec["numeric"].value, dtype=float), "numeric",
                 float(np.max(np.asarray(rec["numeric"].error, dtype=float))))
-    raise MathFailure("no method could compute this derivative: "
-                      f"AD: {rec['ad_failed']}; numeric: {rec['numeric_failed']}")
+    reasons = [f"{_LABEL[m]}: {rec[m + '_failed']}" for m in ("exact", "ad", "numeric")
+               if rec[m + "_failed"]]
+    if rec["numeric"] is not None:
+        reasons.append("numeric: uncertain (error inf)")
+    raise MathFailure("no method could compute this: " + "; ".join(reasons))
 
 
 def _record_json(rec):
     value, method, error = _summary(rec)
     return {"value": value, "method": method, "error": error, "exact": _fmt_exact(rec["exact"]),
-            "methods": {"exact": rec["exact_float"], "ad": rec["ad"],
-                        "ad_failed": rec["ad_failed"], "numeric": rec["numeric"],
-                        "numeric_failed": rec["numeric_failed"]},
+            "methods": {"exact": rec["exact_float"], "exact_failed": rec["exact_failed"],
+                        "ad": rec["ad"], "ad_failed": rec["ad_failed"],
+                        "numeric": rec["numeric"], "numeric_failed": rec["numeric_failed"]},
             "agreement": {"ad_vs_exact": rec["ad_vs_exact"],
                           "numeric_vs_exact": rec["numeric_vs_exact"],
-                          "ad_vs_numeric": rec["ad_vs_numeric"], "agree": rec["agree"]}}
+                          "ad_vs_numeric": rec["ad_vs_numeric"], "pairs": rec["pairs"],
+                          "agree": rec["agree"]}}
 
 
 def _where(point):
     return ", ".join(f"{k} = {v}" for k, v in point.items())
+
+
+def _fit(lines):
+    """Wrap every line to `WIDTH` columns, continuation lines indented under the first."""
+    out = []
+    for line in lines:
+        if len(line) <= WIDTH:
+            out.append(line)
+            continue
+        lead = len(line) - len(line.lstrip())
+        out += textwrap.wrap(line, WIDTH, subsequent_indent=" " * (lead + 4),
+                             break_long_words=True, break_on_hyphens=False) or [""]
+    return out
 
 
 # -- subcommands -------------------------------------------------------------------------------
@@ -396,27 +625,38 @@ def _describe_limit(r):
     return f"{what}" + (f" ({_sides(r)})" if _sides(r) else "")
 
 
-def _one_variable(args, what):
-    """Read the expression and ``--at`` of a question in one variable; return (expr, var, at)."""
-    expr = _expression(args.expr)
+def _one_variable(args, what, finite=False, side_ok=True):
+    """Read the expression and ``--at`` of a question in one variable: (expr, var, at, side)."""
+    expr = _expression(args.expr, _at_names(args))
     names = _names(expr)
     if len(names) > 1:
         raise UsageError(f"{args.expr!r} has several variables ({', '.join(names)}); "
                          f"{what} here is in one variable")
-    return expr, names[0] if names else "x", _number(args.at, "the point --at")
+    var = names[0] if names else None
+    point, side = _at(args.at, expr, names, finite=finite, side_ok=side_ok)
+    if var is None:
+        var = next(iter(point))
+    elif var not in point:
+        raise UsageError(f"--at names {', '.join(point)} but the variable is {var}")
+    return expr, var, point[var], side
 
 
 def _cmd_limit(args):
-    expr, var, at = _one_variable(args, "a limit")
-    res = dfdx.limit(expr, at, dir=args.dir, verify=True)
+    expr, var, at, side = _one_variable(args, "a limit")
+    direction = args.dir
+    if side:
+        if args.dir not in ("+-", side):
+            raise UsageError(f"--at {args.at} approaches from {side} but --dir says {args.dir}")
+        direction = side
+    res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_TIMEOUT[0])
     verify = res.info.get("verify") if res.info else None
-    arrow = {"+-": "", "+": "+", "-": "-"}[args.dir]
+    arrow = {"+-": "", "+": "+", "-": "-"}[direction]
     lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
     if res.exists and res.value is not None:
         exact = "" if res.exact is None else f"{res.exact}  = "
         lines.append(f"  = {exact}{_fmt(res.value)}   (method: {res.method}, "
                      f"error {res.error:.2g})")
-        if args.dir == "+-" and _sides(res):
+        if direction == "+-" and _sides(res):
             lines.append(f"  {_sides(res)}")
     elif res.exists is False:
         sides = f": {_sides(res)}" if _sides(res) else ""
@@ -428,7 +668,7 @@ def _cmd_limit(args):
         lines.append(f"  {res.message}")
     more, agree = _route_check(verify, _describe_limit)
     lines += more
-    out = {"command": "limit", "expr": str(expr), "at": str(at), "dir": args.dir,
+    out = {"command": "limit", "expr": str(expr), "at": str(at), "dir": direction,
            "exists": res.exists, "value": res.value,
            "exact": None if res.exact is None else str(res.exact),
            "left": res.left, "right": res.right, "method": res.method, "error": res.error,
@@ -438,10 +678,10 @@ def _cmd_limit(args):
 
 
 def _cmd_continuity(args):
-    expr, var, at = _one_variable(args, "continuity")
+    expr, var, at, side = _one_variable(args, "continuity", side_ok=False)
     if not _finite(at):
         raise UsageError(f"continuity is a property of a finite point, not --at {args.at}")
-    res = dfdx.continuity(expr, at, verify=True)
+    res = dfdx.continuity(expr, at, verify=True, timeout=_TIMEOUT[0])
     lim = res.limit
     verify = lim.info.get("verify") if lim is not None and lim.info else None
     verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
@@ -485,36 +725,186 @@ def _partial(fn, names, point_f, var):
     return g
 
 
+def _side_value(v):
+    """An exact one-sided value as a float, ±inf, or None when it is not a real number."""
+    if v is None:
+        return None
+    f = _to_float(v)
+    return None if f is None or math.isnan(f) else f
+
+
+def _one_sided(expr, var, n, point, g, t0, sides=("-", "+")):
+    """The one-sided n-th derivatives at the point, by every route that can give them.
+
+    Returns:
+        ``{side: {"exact": float|None, "exact_text": str, "numeric": Estimate|None,
+        "value": float|None, "error": float, "why": str}}``.
+
+    The AD route (``dfdx.differentiable``, one-sided forward mode at kinks) goes in
+    `_ad_one_sided`: the one place to add it.
+    """
+    out = {}
+    for side in sides:
+        got, failed = _exact(_exact_one_sided, expr, var, n, point, side)
+        ex = _side_value(got)
+        method = "forward" if side == "+" else "backward"
+        num, num_failed = (None, f"dfdx.numeric stops at order {NUMERIC_MAX_ORDER}") \
+            if n > NUMERIC_MAX_ORDER else _try(
+                lambda m=method: dfdx.numeric.derivative(g, t0, n=n, method=m))
+        ad = _ad_one_sided(g, t0, n, side)
+        rec = {"exact": ex, "exact_text": None if got is None else str(got),
+               "exact_failed": failed, "numeric": num, "numeric_failed": num_failed, "ad": ad}
+        if ex is not None:
+            rec.update(value=ex, error=0.0, method="exact")
+        elif ad is not None:
+            rec.update(value=ad, error=0.0, method="automatic")
+        elif num is not None and math.isfinite(float(np.max(num.error))):
+            rec.update(value=float(num.value), error=float(num.error), method="numeric")
+        else:
+            rec.update(value=None, error=math.inf, method=None)
+        if rec["value"] is None:
+            rec["why"] = ("f is not real on that side" if got is not None and ex is None
+                          else "no route could tell")
+        out[side] = rec
+    return out
+
+
+def _ad_one_sided(g, t0, n, side):
+    """The one-sided derivative by AD: None until dfdx.differentiable is on this branch.
+
+    why: the kinks helper adds ``dfdx.differentiable(f, x)`` (one-sided forward mode); when
+    it lands, return its ``left``/``right`` here and every report below uses it.
+    """
+    return None
+
+
+def _side_text(rec):
+    v = rec["value"]
+    if v is None:
+        return f"undefined ({rec['why']})"
+    if math.isinf(v):
+        return "+inf" if v > 0 else "-inf"
+    if rec["method"] == "exact" and rec["exact_text"] is not None and \
+            not rec["exact_text"].lstrip("-").isdigit():
+        return f"{rec['exact_text']} = {_fmt(v)}"
+    return _sympy_int(v) if rec["method"] == "exact" else f"{_fmt(v)} ± {rec['error']:.2g}"
+
+
+def _sympy_int(v):
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else _fmt(v)
+
+
 def _cmd_diff(args):
-    expr = _expression(args.expr)
+    expr = _expression(args.expr, _at_names(args))
     if args.n < 0:
         raise UsageError(f"-n must be >= 0, got {args.n}")
-    point = _point(args.at, expr) if args.at else None
+    if args.n > MAX_ORDER:
+        raise UsageError(f"-n {args.n} is above the limit of {MAX_ORDER}")
+    point, side = (_at(args.at, expr, side_ok=True) if args.at else (None, None))
     var = _wrt(args, expr, point)
     if point is not None and var not in point:
         raise UsageError(f"--at gives no value for {var}; add {var}=...")
-    exact = dfdx.symbolic.diff(expr, var, n=args.n)
+    exact, exact_failed = _exact(_exact_diff, expr, var, args.n)
     order = "" if args.n == 1 else str(args.n).translate(_SUPERSCRIPT)
     head = [f"f({', '.join(point or _names(expr) or ['x'])}) = {str(expr)}",
-            f"d{order}/d{var}{order} f = {exact}"]
+            f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
+                                              else f"(exact route: {exact_failed})")]
     out = {"command": "diff", "expr": str(expr), "wrt": var, "n": args.n,
-           "derivative": str(exact)}
+           "derivative": None if exact is None else str(exact)}
     if point is None:
+        if exact is None:
+            raise MathFailure(f"the exact derivative could not be computed: {exact_failed}")
         out.update(value=None, method="exact", error=0.0)
         return out, head, EXIT_OK
-    _check_domain(expr, point)
     names = list(point)
-    point_f = [float(point[n]) for n in names]
     fn = _function(expr, names)
+    _check_domain(expr, point, fn, names)
+    point_f = [float(point[n]) for n in names]
     g = _partial(fn, names, point_f, var)
     t0 = point_f[names.index(var)]
-    rec = _three_ways(exact, point, lambda: dfdx.derivative(g, n=args.n)(t0),
-                      lambda: dfdx.numeric.derivative(g, t0, n=args.n))
-    value, method, error = _summary(rec)
-    out.update(at={k: str(v) for k, v in point.items()}, **_record_json(rec))
+    out["at"] = {k: str(v) for k, v in point.items()}
+    if side:
+        return _diff_one_side(args, expr, var, point, g, t0, side, head, out)
+    ad_fn = (f"nested AD is limited to order {AD_MAX_ORDER}" if args.n > AD_MAX_ORDER
+             else lambda: dfdx.derivative(g, n=args.n)(t0))
+    numeric_fn = (f"dfdx.numeric stops at order {NUMERIC_MAX_ORDER}"
+                  if args.n > NUMERIC_MAX_ORDER
+                  else lambda: dfdx.numeric.derivative(g, t0, n=args.n))
+    rec = _record(exact, point, ad_fn, numeric_fn, exact_failed=exact_failed)
     lines = head + [f"at {_where(point)}:"] + _methods_rows(rec)
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - {_verdict(rec)}")
+    # why: at a kink or a jump, or where the exact derivative has no finite value, the
+    # central answers (the AD convention, the symmetric difference) are not "the derivative"
+    not_finite = rec["exact"] is not None and rec["exact_float"] is None
+    if args.n >= 1 and (_nonsmooth(expr) or not_finite or rec["agree"] is False):
+        sides = _one_sided(expr, var, args.n, point, g, t0)
+        verdict = _sides_verdict(sides)
+        out["one_sided"] = {s: {"value": r["value"], "error": r["error"], "method": r["method"]}
+                            for s, r in sides.items()}
+        out["differentiable"] = verdict[0]
+        if verdict[0] is False or (verdict[0] is None and rec["exact_float"] is None):
+            lines.append(f"  one-sided  left {_side_text(sides['-'])}, "
+                         f"right {_side_text(sides['+'])}")
+            what = "not differentiable" if verdict[0] is False else "undecided"
+            lines.append(f"{what} at {_where(point)}: left {_side_text(sides['-'])}, "
+                         f"right {_side_text(sides['+'])}")
+            out.update({k: v for k, v in _record_json_safe(rec).items()
+                        if k not in ("value", "method", "error")})
+            out.update(value=None, method=None, error=None)
+            return out, lines, EXIT_FAILURE
+        if verdict[0] is True and rec["exact_float"] is None:
+            value = sides["+"]["value"]
+            lines.append(f"value: {_fmt(value)} (one-sided derivatives agree: "
+                         f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])})")
+            out.update({k: v for k, v in _record_json_safe(rec).items()
+                        if k not in ("value", "method", "error")})
+            out.update(value=value, method=sides["+"]["method"], error=sides["+"]["error"])
+            return out, lines, EXIT_OK
+    value, method, error = _summary(rec)
+    out.update(**_record_json(rec))
+    note = ""
+    if rec["exact_float"] is None and rec["exact_failed"]:
+        note = f" (the exact route {rec['exact_failed']})"
+    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+                 f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
+
+
+def _record_json_safe(rec):
+    try:
+        return _record_json(rec)
+    except MathFailure:
+        return {"methods": {"ad": rec["ad"], "ad_failed": rec["ad_failed"],
+                            "numeric": rec["numeric"], "numeric_failed": rec["numeric_failed"]}}
+
+
+def _sides_verdict(sides):
+    """One verdict from two one-sided answers (`dfdx.result.combine_sides`)."""
+    from dfdx.result import combine_sides
+    left, right = sides["-"], sides["+"]
+    if left["value"] is None and right["value"] is not None and left["why"].startswith("f is not"):
+        return False, None     # defined on one side only: no two-sided derivative
+    return combine_sides(left["value"], right["value"], left["error"], right["error"])
+
+
+def _diff_one_side(args, expr, var, point, g, t0, side, head, out):
+    """``--at 0+`` / ``--at 0-``: the one-sided derivative."""
+    if args.n < 1:
+        raise UsageError("a one-sided point needs a derivative order -n of at least 1")
+    rec = _one_sided(expr, var, args.n, point, g, t0, sides=(side,))[side]
+    word = "right" if side == "+" else "left"
+    lines = head + [f"{word} derivative at {_where(point)}:"]
+    lines.append(f"  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
+                                     else f"not available ({rec['exact_failed']})"))
+    num = rec["numeric"]
+    lines.append("  numeric    " + (f"{_fmt(num.value)} ± {float(num.error):.2g} "
+                                    f"({num.method})" if num is not None
+                                    else f"not available ({rec['numeric_failed']})"))
+    out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"])
+    if rec["value"] is None:
+        lines.append(f"the {word} derivative is undefined: {rec['why']}")
+        return out, lines, EXIT_FAILURE
+    lines.append(f"value: {_side_text(rec)} (method: {rec['method']})")
+    return out, lines, EXIT_OK
 
 
 def _at_point(args):
@@ -524,22 +914,23 @@ def _at_point(args):
         ``(expr, point, fv, x0)``: `fv` is f as a function of one vector, `x0`
         the point as floats, both in the order of `point`.
     """
-    expr = _expression(args.expr)
-    point = _point(args.at, expr)
-    _check_domain(expr, point)
+    expr = _expression(args.expr, _at_names(args))
+    point, _ = _at(args.at, expr)
     names = list(point)
     fn = _function(expr, names)
+    _check_domain(expr, point, fn, names)
     x0 = np.array([float(point[n]) for n in names])
     return expr, point, lambda v: fn(*[v[i] for i in range(len(names))]), x0
 
 
 def _gradient_record(expr, point, fv, x0, hessian=False):
     """Return the exact gradient (or Hessian) and its record at the point: exact, AD, numeric."""
-    exact_fn, ad_fn, numeric_fn = (
-        (dfdx.symbolic.hessian, dfdx.hessian, dfdx.numeric.hessian) if hessian
-        else (dfdx.symbolic.gradient, dfdx.grad, dfdx.numeric.gradient))
-    exact = exact_fn(expr, wrt=list(point))
-    return exact, _three_ways(exact, point, lambda: ad_fn(fv)(x0), lambda: numeric_fn(fv, x0))
+    ad_fn, numeric_fn = ((dfdx.hessian, dfdx.numeric.hessian) if hessian
+                         else (dfdx.grad, dfdx.numeric.gradient))
+    exact, failed = _exact(_exact_matrix, "hessian" if hessian else "gradient", expr,
+                           list(point))
+    return exact, _record(exact, point, lambda: ad_fn(fv)(x0), lambda: numeric_fn(fv, x0),
+                          exact_failed=failed)
 
 
 def _cmd_grad(args, hessian=False):
@@ -552,13 +943,25 @@ def _cmd_grad(args, hessian=False):
            "variables": names, "at": {k: str(v) for k, v in point.items()},
            "symbolic": _fmt_exact(exact), **_record_json(rec)}
     lines = [f"f({', '.join(names)}) = {str(expr)}",
-             f"{what} = {_fmt_exact(exact)}", f"at {_where(point)}:"] + _methods_rows(rec)
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - {_verdict(rec)}")
+             f"{what} = " + (_fmt_exact(exact) if exact is not None
+                             else f"(exact route: {rec['exact_failed']})"),
+             f"at {_where(point)}:"] + _methods_rows(rec)
+    note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
+        rec["exact_failed"] else ""
+    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+                 f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
 
+def _ad_coefficients(fn, a, order):
+    out = []
+    for k in range(order + 1):
+        out.append(float(dfdx.derivative(fn, n=k)(a)) / math.factorial(k))
+    return out
+
+
 def _cmd_taylor(args):
-    expr = _expression(args.expr)
+    expr = _expression(args.expr, _at_names(args))
     if args.order < 0 or args.order > 30:
         raise UsageError(f"--order must be between 0 and 30, got {args.order}")
     names = _names(expr)
@@ -566,36 +969,67 @@ def _cmd_taylor(args):
     if len(names) > 1 and var in names:
         raise UsageError(f"{args.expr!r} has several variables ({', '.join(names)}); "
                          "a Taylor polynomial here is in one variable")
-    at = _number(args.at, "the point --at")
-    if not _finite(at):
-        raise UsageError("--at must be a finite point for a Taylor polynomial")
-    point = {var: at}
-    _check_domain(expr, point)
-    poly = dfdx.symbolic.taylor(expr, at, args.order, var=var)
-    a = float(at)
+    point, side = _at(args.at, expr, [var], side_ok=True)
+    if side:
+        raise UsageError(f"--at {args.at}: a Taylor polynomial is about a point, not one side "
+                         "of it")
+    at = point[var]
     fn = _function(expr, [var])
-    # The coefficients f⁽ᵏ⁾(a)/k!, exactly and by AD (any order, nested forward mode).
-    coeffs = []
-    worst = 0.0
+    _check_domain(expr, point, fn, [var])
+    a = float(at)
+    got, exact_failed = _exact(_exact_taylor, expr, var, at, args.order)
+    poly, exact_coeffs = got if got is not None else (None, None)
+    if exact_coeffs is not None and poly is None:
+        k = len(exact_coeffs) - 1
+        raise MathFailure(f"{expr} has no Taylor series about {var} = {at}: its derivative of "
+                          f"order {k} is {exact_coeffs[-1] * math.factorial(k)} there")
+    if _nonsmooth(expr) and args.order >= 1:
+        g = _partial(fn, [var], [a], var)
+        for k in range(1, min(args.order, 2) + 1):
+            sides = _one_sided(expr, var, k, point, g, a)
+            ok, _ = _sides_verdict(sides)
+            if ok is False:
+                raise MathFailure(f"{expr} has no Taylor series about {var} = {at}: it is not "
+                                  f"{k} times differentiable there (left "
+                                  f"{_side_text(sides['-'])}, right {_side_text(sides['+'])})")
+    ad, ad_failed = (None, f"nested AD is limited to order {AD_MAX_ORDER}") \
+        if args.order > AD_MAX_ORDER else _try(lambda: _ad_coefficients(fn, a, args.order))
+    if exact_coeffs is None and ad is None:
+        raise MathFailure(f"no Taylor polynomial in time: exact route {exact_failed}; AD "
+                          f"{ad_failed}")
+    coeffs, worst = [], 0.0
+    from dfdx.result import agree
+    verdicts = []
     for k in range(args.order + 1):
-        exact_k = _substitute(dfdx.symbolic.diff(expr, var, n=k), point) / math.factorial(k)
-        ad_k, failed = _try(lambda k=k: float(dfdx.derivative(fn, n=k)(a)) / math.factorial(k))
-        ef = _to_float(exact_k)
-        if ad_k is not None and ef is not None and math.isfinite(ef):
-            worst = max(worst, abs(ad_k - ef) / max(1.0, abs(ef)))
-        coeffs.append({"k": k, "exact": str(exact_k), "exact_float": ef, "ad": ad_k,
-                       "ad_failed": failed})
-    agree = worst <= 1e-9
+        ex = None if exact_coeffs is None else exact_coeffs[k]
+        ef = None if ex is None else _to_float(ex)
+        adk = None if ad is None else ad[k]
+        if adk is not None and ef is not None and math.isfinite(ef):
+            worst = max(worst, abs(adk - ef) / max(1.0, abs(ef)))
+            verdicts.append(agree(adk, ef))
+        coeffs.append({"k": k, "exact": None if ex is None else str(ex), "exact_float": ef,
+                       "ad": adk, "ad_failed": ad_failed})
+    agreed = all(v is not False for v in verdicts)
     out = {"command": "taylor", "expr": str(expr), "at": str(at), "order": args.order,
-           "polynomial": str(poly), "method": "exact", "error": 0.0, "coefficients": coeffs,
-           "agreement": {"ad_vs_exact": worst, "agree": agree}}
+           "polynomial": None if poly is None else str(poly),
+           "method": "exact" if poly is not None else "automatic", "error": 0.0,
+           "coefficients": coeffs, "agreement": {"ad_vs_exact": worst, "agree": agreed}}
     lines = [f"Taylor polynomial of {str(expr)} about {var} = {at}, order {args.order}:",
-             f"  {poly}", "  k   exact coefficient        AD coefficient"]
+             f"  {poly}" if poly is not None else f"  (exact route {exact_failed}; the "
+             "coefficients below are by AD only)",
+             "  k   exact coefficient        AD coefficient"]
     for c in coeffs:
-        lines.append(f"  {c['k']:<3} {c['exact']:<24} {_fmt(c['ad']) if c['ad'] is not None else 'n/a'}")
-    lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}" if agree
-                 else f"THE AD COEFFICIENTS DISAGREE (worst relative difference {worst:.2g})")
-    return out, lines, EXIT_OK if agree else EXIT_FAILURE
+        ex = c["exact"] if c["exact"] is not None else "-"
+        lines.append(f"  {c['k']:<3} {ex:<24} {_fmt(c['ad']) if c['ad'] is not None else 'n/a'}")
+    if ad is None:
+        lines.append(f"method: exact - AD coefficients not available ({ad_failed})")
+    elif poly is None:
+        lines.append("method: automatic (nested forward mode) - not checked against the exact "
+                     "route")
+    else:
+        lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}" if agreed
+                     else f"THE AD COEFFICIENTS DISAGREE (worst relative difference {worst:.2g})")
+    return out, lines, EXIT_OK if agreed else EXIT_FAILURE
 
 
 def _cmd_check(args):
@@ -606,15 +1040,22 @@ def _cmd_check(args):
         recs["hessian"] = _gradient_record(expr, point, fv, x0, hessian=True)[1]
     # Forward and reverse mode against each other and against finite differences, along
     # random directions (dfdx.check_grad), to the same order.
-    try:
-        with np.errstate(all="ignore"):
-            dfdx.check_grad(fv, x0, order=args.order)
-        modes, modes_note = True, "forward mode, reverse mode and finite differences agree"
-    except AssertionError as exc:
-        modes, modes_note = False, str(exc).splitlines()[0]
-    except (dfdx.DfdxError, ArithmeticError, ValueError, TypeError) as exc:
-        modes, modes_note = None, f"not run ({type(exc).__name__}: {str(exc).splitlines()[0]})"
-    agree = all(r["agree"] is not False for r in recs.values()) and modes is not False
+    got, why = _try(lambda: _check_grad(fv, x0, args.order))
+    if got is None:
+        modes, modes_note = None, f"not run ({why})"
+    else:
+        modes, modes_note = got
+    exact_confirms = all(
+        r["pairs"].get("exact-ad", r["pairs"].get("ad-exact")) is True for r in recs.values())
+    if modes is False and exact_confirms:
+        # why: AD equals the exact derivative, so the rules are right; the finite differences
+        # along random directions are what cannot resolve f here (large arguments, rounding)
+        modes, modes_note = None, ("inconclusive: the finite differences along random "
+                                   "directions disagree, but AD equals the exact derivative, so "
+                                   "the numeric side cannot resolve f here")
+    kink = _check_kink(expr, point, fv, x0)
+    agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
+        and kink is None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
            "order": args.order, "agree": agree,
            "check_grad": {"agree": modes, "message": modes_note},
@@ -625,9 +1066,37 @@ def _cmd_check(args):
         lines += _methods_rows(rec, "  ")
         lines.append(f"  {_verdict(rec)}")
     lines.append(f"dfdx.check_grad (order {args.order}): {modes_note}")
-    lines.append("OK: AD, exact and numeric derivatives agree" if agree
-                 else "FAILED: the methods disagree (see above)")
+    if kink is not None:
+        out["differentiable"] = False
+        lines.append(f"FAILED: {kink}")
+    else:
+        lines.append("OK: AD, exact and numeric derivatives agree" if agree
+                     else "FAILED: the methods disagree (see above)")
     return out, lines, EXIT_OK if agree else EXIT_FAILURE
+
+
+def _check_kink(expr, point, fv, x0):
+    """At a kink of f(x) the agreeing central answers are a convention: say so, or None.
+
+    The one-sided derivatives decide (in one variable; the AD route joins in
+    `_ad_one_sided`).
+    """
+    if len(point) != 1 or not _nonsmooth(expr):
+        return None
+    var = next(iter(point))
+    sides = _one_sided(expr, var, 1, point, lambda t: fv(np.array([t])), float(x0[0]))
+    if _sides_verdict(sides)[0] is False:
+        return (f"not differentiable at {_where(point)}: left {_side_text(sides['-'])}, "
+                f"right {_side_text(sides['+'])} (the gradient shown is the convention)")
+    return None
+
+
+def _check_grad(fv, x0, order):
+    try:
+        dfdx.check_grad(fv, x0, order=order)
+        return True, "forward mode, reverse mode and finite differences agree"
+    except AssertionError as exc:
+        return False, _first_line(exc)
 
 
 def _pair(text, what):
@@ -635,14 +1104,25 @@ def _pair(text, what):
     if len(parts) != 2:
         raise UsageError(f"{what} needs two numbers LO,HI, got {text!r}")
     lo, hi = (_to_float(_number(p, what)) for p in parts)
-    if lo is None or hi is None or not lo < hi:
-        raise UsageError(f"{what} {text!r}: need LO < HI")
+    if lo is None or hi is None or not lo < hi or not (math.isfinite(lo) and math.isfinite(hi)):
+        raise UsageError(f"{what} {text!r}: need finite LO < HI")
     return lo, hi
 
 
+def _plot_at(text, expr, names):
+    point, _ = _at(text, expr, names or ["x"])
+    if len(point) != 1:
+        raise UsageError(f"--at {text}: this picture takes a point in one variable")
+    return float(next(iter(point.values())))
+
+
 def _cmd_plot(args):
-    expr = _expression(args.expr)
+    expr = _expression(args.expr, _at_names(args))
     names = _names(expr)
+    suffix = os.path.splitext(args.output)[1].lower()
+    if suffix not in ("", ".png", ".svg", ".pdf"):
+        raise UsageError(f"-o {args.output}: cannot write a {suffix} picture; use .png, .svg or "
+                         ".pdf (no suffix writes .png and .svg)")
     kind = args.kind
     if kind == "auto":
         kind = "field" if len(names) == 2 else "derivatives"
@@ -654,23 +1134,24 @@ def _cmd_plot(args):
     at = None if args.at is None else args.at
     xlim = _pair(args.range, "--range") if args.range else None
     if kind == "derivatives":
-        a = None if at is None else _to_float(_number(at, "--at"))
+        a = None if at is None else _plot_at(at, expr, names)
         fig = plot.derivatives(text, at=a, xlim=xlim or (-3.0, 3.0), order=args.order)
     elif kind in ("limit", "continuity"):
         if at is None:
             raise UsageError(f"the {kind} picture needs --at A")
-        a = _to_float(_number(at, "--at"))
+        a = _plot_at(at, expr, names)
         fig = (plot.limit if kind == "limit" else plot.discontinuity)(text, a)
     elif kind == "step-error":
         if at is None:
             raise UsageError("the step-error picture needs --at A")
-        a = _to_float(_number(at, "--at"))
-        _check_domain(expr, {(names or ['x'])[0]: _number(at, '--at')})
+        a = _plot_at(at, expr, names)
+        p, _ = _at(at, expr, names or ["x"])
+        _check_domain(expr, p, _function(expr, list(p)), list(p))
         fig = plot.step_error(text, a)
     else:
         pt = None
         if at is not None:
-            p = _point(at, expr, names)
+            p, _ = _at(at, expr, names)
             pt = tuple(float(v) for v in p.values())
         ylim = _pair(args.yrange, "--yrange") if args.yrange else (-2.0, 2.0)
         fig = plot.gradient_field(text, xlim or (-2.0, 2.0), ylim, at=pt)
@@ -716,7 +1197,8 @@ _EXAMPLES = {
              "  dfdx limit '(1 + 1/x)^x' --at oo",
     "continuity": "dfdx continuity 'abs(x)/x' --at 0",
     "diff": "dfdx diff '2*x**2 + 3*x + 1' -n 2 --at x=1\n"
-            "  dfdx diff 'x**2 + 3*y + exp(x*y)' --wrt y --at x=1,y=2",
+            "  dfdx diff 'x**2 + 3*y + exp(x*y)' --wrt y --at x=1,y=2\n"
+            "  dfdx diff 'abs(x)' --at 0+",
     "grad": "dfdx grad 'x**2 + 3*y + exp(x*y)' --at x=1,y=2",
     "hessian": "dfdx hessian 'x**2 + 3*y + exp(x*y)' --at x=1,y=2",
     "taylor": "dfdx taylor 'exp(x)' --at 0 --order 4",
@@ -741,9 +1223,11 @@ def build_parser():
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (for machines)")
-    parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: "
-                     "limits, continuity and derivatives computed automatically (AD), exactly "
-                     "(SymPy) and numerically, side by side.",
+    common.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
+                        help=f"seconds each method may run (default {DEFAULT_TIMEOUT:g})")
+    parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: limits, "
+                     "continuity and derivatives\ncomputed automatically (AD), exactly (SymPy) "
+                     "and numerically, side by side.",
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog="examples:\n  dfdx diff '2*x**2 + 3*x + 1' -n 2 --at x=1\n"
                             "  dfdx limit 'abs(x)/x' --at 0\n  dfdx tour --out demo-output\n\n"
@@ -765,7 +1249,7 @@ def build_parser():
     p = add("limit", "the limit of f(x) as x → A, with both one-sided values", _cmd_limit)
     p.add_argument("expr", metavar="EXPR", help=expr_help)
     p.add_argument("--at", required=True, metavar="A",
-                   help="the point: a number, pi/2, oo (use --at=-oo for minus infinity)")
+                   help="the point: 0, x=0, 0+ or 0- (one side), oo (write --at=-oo for minus infinity)")
     p.add_argument("--dir", default="+-", choices=["+", "-", "+-"],
                    help="approach from above (+), below (-) or both (+-, the default)")
     p = add("continuity", "whether f is continuous at A, and what kind of point it is",
@@ -777,7 +1261,8 @@ def build_parser():
     p.add_argument("expr", metavar="EXPR", help=expr_help)
     p.add_argument("--wrt", metavar="VAR", help="the variable (default: the only one)")
     p.add_argument("-n", type=int, default=1, metavar="N", help="the order (default 1)")
-    p.add_argument("--at", metavar="POINT", help="evaluate at a point, e.g. x=1 or x=1,y=2")
+    p.add_argument("--at", metavar="POINT",
+                   help="evaluate at a point, e.g. 1, x=1, x=1,y=2, or 0+ / 0- for one side")
     p = add("grad", "the gradient at a point: AD, exact and numeric side by side",
             lambda a: _cmd_grad(a))
     p.add_argument("expr", metavar="EXPR", help=expr_help)
@@ -797,7 +1282,7 @@ def build_parser():
     p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
     p.add_argument("--order", type=int, default=1, choices=[1, 2],
                    help="1: gradient; 2: gradient and Hessian")
-    p = add("plot", "draw a picture (PNG or SVG; needs pip install dfdx[plot])", _cmd_plot)
+    p = add("plot", "draw a picture (PNG, SVG or PDF; needs pip install dfdx[plot])", _cmd_plot)
     p.add_argument("expr", metavar="EXPR", help=expr_help)
     p.add_argument("--kind", default="auto",
                    choices=["auto", "derivatives", "limit", "continuity", "field", "step-error"],
@@ -809,7 +1294,8 @@ def build_parser():
     p.add_argument("--order", type=int, default=2, choices=range(0, 5),
                    help="highest derivative drawn (default 2)")
     p.add_argument("-o", "--output", default="dfdx-plot.png",
-                   help="file to write: .png or .svg; no suffix writes both (default dfdx-plot.png)")
+                   help="file to write: .png, .svg or .pdf; no suffix writes .png and .svg "
+                   "(default dfdx-plot.png)")
     p = add("train", "train an MLP on the digits by backpropagation (needs dfdx[train])",
             _cmd_train)
     p.add_argument("--epochs", type=int, default=10, help="passes over the data (default 10)")
@@ -832,6 +1318,15 @@ def _print_json(out, status):
     print(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
 
 
+_PARSER = []
+
+
+def _parser():
+    if not _PARSER:
+        _PARSER.append(build_parser())
+    return _PARSER[0]
+
+
 def main(argv=None) -> int:
     """Run the `dfdx` command line; return the exit status (0 ok, 1 failure, 2 bad input).
 
@@ -847,38 +1342,58 @@ def main(argv=None) -> int:
         2
     """
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser()
     want_json = "--json" in argv
+    # why: a route reports inf/nan and overflow itself; no raw Python warning reaches the user
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _main(argv, want_json)
+
+
+def _main(argv, want_json):
     try:
         try:
-            args, extra = parser.parse_known_args(argv)
+            args, extra = _parser().parse_known_args(argv)
         except SystemExit as exc:      # --help and --version
             return int(exc.code or 0)
         if extra:
             raise UsageError(f"unrecognized arguments: {' '.join(extra)} "
                              f"(see 'dfdx {args.command} --help')")
-        out, lines, status = args.func(args)
+        if not (args.timeout > 0 and math.isfinite(args.timeout)):
+            raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
+        _TIMEOUT[0] = args.timeout
+        _load()
+        with np.errstate(all="ignore"):
+            out, lines, status = args.func(args)
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc), want_json)
     except dfdx.ParseError as exc:
-        return _fail(EXIT_USAGE, f"cannot parse: {str(exc).splitlines()[0]}", want_json)
+        return _fail(EXIT_USAGE, f"cannot parse: {_first_line(exc)}", want_json)
     except dfdx.DomainError as exc:
-        return _fail(EXIT_USAGE, str(exc).splitlines()[0], want_json)
+        return _fail(EXIT_USAGE, _first_line(exc), want_json)
     except (MathFailure, dfdx.DfdxError, ArithmeticError, ValueError, NotImplementedError,
             ImportError) as exc:
         if os.environ.get("DFDX_TRACEBACK"):
             raise
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return _fail(EXIT_FAILURE, text, want_json)
+        return _fail(EXIT_FAILURE, _first_line(exc), want_json)
+    except KeyboardInterrupt:
+        return _fail(EXIT_FAILURE, "interrupted", want_json)
+    except Exception as exc:   # why: never a traceback; name the failure in one line
+        if os.environ.get("DFDX_TRACEBACK"):
+            raise
+        return _fail(EXIT_FAILURE, f"internal error ({type(exc).__name__}: {_first_line(exc)}); "
+                     "set DFDX_TRACEBACK=1 to see where", want_json)
+    finally:
+        _TIMEOUT[0] = DEFAULT_TIMEOUT
     if out is not None:
         if args.json:
             _print_json(out, status)
         else:
-            print("\n".join(lines))
+            print("\n".join(_fit(lines)))
     return status
 
 
 def _fail(status, message, want_json):
+    message = " ".join(message.split())
     if want_json:
         _print_json({"error": message}, status)
     print(f"dfdx: error: {message}", file=sys.stderr)

@@ -120,7 +120,10 @@ def _nth_derivative(f, fn, n, x):
         if isinstance(f, str):
             d = dfdx.symbolic.diff(f, n=n) if dfdx.symbolic.parse(f).free_symbols \
                 else dfdx.symbolic.parse("0")
-            return _evaluate(dfdx.symbolic.compile(d, _variables(d, 1, f)), x)
+            try:
+                return _evaluate(dfdx.symbolic.compile(d, _variables(d, 1, f)), x)
+            except Exception:
+                pass    # SymPy left it unevaluated (d/dx floor(x)): AD on the compiled f
         try:
             return np.broadcast_to(np.asarray(dfdx.derivative(fn, n=n)(x), dtype=float), x.shape)
         except dfdx.DfdxError:
@@ -172,11 +175,96 @@ def _number(v, digits=4):
     return f"{v:.{digits}g}"
 
 
+def _named(f, text):
+    """A title that names the function: ``'sin(x): …'`` (``f`` for an anonymous function)."""
+    name = _label(f)
+    return f"{name}: {text}" if name != "f" else text
+
+
+def _break_jumps(x, y, span):
+    """NaN between samples where y jumps (a pole or a jump), so no line joins across it.
+
+    Returns:
+        ``(y, breaks)``: the broken copy and the indices i with a break between i and i + 1.
+    """
+    y = np.array(y, dtype=float)
+    with np.errstate(invalid="ignore"):
+        dy = np.abs(np.diff(y))
+    finite = dy[np.isfinite(dy)]
+    if finite.size == 0 or span <= 0:
+        return y, np.array([], dtype=int)
+    typical = float(np.median(finite))
+    # why: a continuous curve moves by about its slope times the sample step between two
+    # samples; a jump (or a pole's sign flip) moves by a sizeable part of the visible range
+    # in one step, far more than its neighbours do
+    with np.errstate(all="ignore"):
+        big = dy > max(25 * typical, 0.08 * span)
+        prev = np.nan_to_num(np.concatenate([[0.0], dy[:-1]]))
+        nxt = np.nan_to_num(np.concatenate([dy[1:], [0.0]]))
+        isolated = dy > 4 * np.fmax(prev, nxt)
+        flips = np.sign(y[:-1]) != np.sign(y[1:])
+    breaks = np.flatnonzero(big & (isolated | flips))
+    out = y.copy()
+    if breaks.size:
+        out = np.insert(out, breaks + 1, np.nan)
+    return out, breaks
+
+
+def _one_sided_slopes(f, fn, a):
+    """The left and right slopes of f at a (±inf for a vertical tangent, None if undefined).
+
+    Exact (SymPy one-sided limits of the difference quotient) for an expression
+    string; one-sided finite differences for a NumPy function.
+    """
+    if isinstance(f, str):
+        expr = dfdx.symbolic.parse(f)
+        names = _variables(expr, 1, f)
+        out = []
+        for side in "-+":
+            try:
+                # why: a SymPy limit can run for minutes; it is stopped after 3 s
+                from dfdx.symbolic._budget import run_with_budget
+                v = run_with_budget(dfdx.symbolic.one_sided_diff, expr, names[0], a, side,
+                                    timeout=3.0)
+                out.append(_side_float(v))
+            except Exception:     # SymPy could not decide in time: the numeric slope
+                out.append(_numeric_slope(fn, a, side))
+        return tuple(out)
+    return _numeric_slope(fn, a, "-"), _numeric_slope(fn, a, "+")
+
+
+def _side_float(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _numeric_slope(fn, a, side):
+    try:
+        with np.errstate(all="ignore"):
+            est = dfdx.numeric.derivative(fn, float(a), method="forward" if side == "+"
+                                          else "backward")
+    except (dfdx.DfdxError, ValueError, ArithmeticError):
+        return None
+    v, e = float(est.value), float(est.error)
+    if not math.isfinite(e):
+        # why: the estimates diverge; a slope that grows without bound is a vertical tangent
+        return math.copysign(math.inf, v) if abs(v) > 1e3 else None
+    return v
+
+
 def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
     """Draw f with its derivatives and, if `at` is given, the tangent there.
 
     The derivatives are computed by AD for a NumPy function (numerically where
-    AD has no rule) and exactly for an expression string.
+    AD has no rule) and exactly for an expression string. Each curve is drawn
+    only where f and it are defined (``log(x)`` not for x < 0) and is broken at
+    poles and jumps (never joined across); vertical asymptotes of f are dotted;
+    the y-range follows the bulk of the values, so ``tan(x)`` stays visible.
+    At a kink there is no tangent: the two one-sided tangents are drawn (``abs``
+    at 0); where the slope is infinite, a vertical tangent (``sqrt`` at 0).
 
     Args:
         f: an elementwise NumPy function of one variable, or an expression string.
@@ -184,7 +272,7 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
         xlim: the x-range ``(lo, hi)``.
         order: the highest derivative drawn (0 to 4).
         num: number of sample points.
-        title: the axes title (default: a sentence with the tangent's slope).
+        title: the axes title (default: the function and the tangent's slope).
 
     Returns:
         The Figure (one axes): f in ``C0``, f' in ``C1``, f'' in ``C2``, the
@@ -195,33 +283,141 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
         >>> fig = plot.derivatives("sin(x)", at=0.0)
         >>> [line.get_label() for line in fig.axes[0].get_lines()][:3]
         ['f', "f'", "f''"]
+        >>> fig.axes[0].get_title()
+        'sin(x) and its derivatives; tangent at x = 0: slope 1'
+        >>> plot.derivatives("abs(x)", at=0.0).axes[0].get_title()
+        'abs(x) and its derivatives; a kink at x = 0, one-sided slopes -1 and 1'
     """
     fn = _function(f)
     x = np.linspace(float(xlim[0]), float(xlim[1]), int(num))
     fig, (ax,) = _figure()
     names = ["f", "f'", "f''", "f'''", "f⁽⁴⁾"]
     ys = []
+    f0 = _evaluate(fn, x)
+    defined = np.isfinite(f0)
     for k in range(int(order) + 1):
-        y = _evaluate(fn, x) if k == 0 else _nth_derivative(f, fn, k, x)
-        ys.append(y)
-        ax.plot(x, y, color=_ORDER_COLORS[k], lw=2.2 if k == 0 else 1.6, label=names[k])
-    heading = title or "f(x) and its derivatives"
+        y = f0 if k == 0 else _nth_derivative(f, fn, k, x)
+        # why: a derivative exists only where f does (d/dx log(x) = 1/x, but not for x < 0)
+        ys.append(np.where(defined, y, np.nan))
+    lo, hi = _robust_range(*ys)
+    for k, y in enumerate(ys):
+        yb, breaks = _break_jumps(x, y, hi - lo)
+        xb = np.insert(x, breaks + 1, np.nan) if breaks.size else x
+        ax.plot(xb, yb, color=_ORDER_COLORS[k], lw=2.2 if k == 0 else 1.6, label=names[k])
+        if k == 0:
+            for n, xp in enumerate(_poles(x, y, breaks, lo, hi)):
+                ax.axvline(xp, ls=":", color="0.45", lw=1.0, zorder=0,
+                           label="asymptote" if n == 0 else None)
+    label = _label(f)
+    heading = title or ("f(x) and its derivatives" if label == "f"
+                        else f"{label} and its derivatives")
     if at is not None:
         a = float(at)
         fa = float(_evaluate(fn, np.array([a]))[0])
-        slope = float(_nth_derivative(f, fn, 1, np.array([a]))[0])
-        ax.plot(x, fa + slope * (x - a), "--", color=COLORS["tangent"], lw=1.4,
-                label=f"tangent at {_number(a)}")
-        ax.plot([a], [fa], "o", color=COLORS["point"], ms=5, zorder=5)
+        left, right = _one_sided_slopes(f, fn, a)
+        note = _draw_tangents(ax, x[defined] if defined.any() else x, a, fa, left, right,
+                              lo, hi)
         if title is None:
-            heading += f"; tangent at x = {_number(a)}: slope {_number(slope)}"
-    _robust_ylim(ax, *ys)
+            heading += f"; {note}"
+    ax.set_ylim(lo, hi)
     ax.axhline(0, color="0.6", lw=0.6, zorder=0)
     ax.set_xlabel("x")
     ax.set_title(heading)
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _poles(x, y, breaks, lo, hi):
+    """The x of each vertical asymptote: a break, or a gap of undefined samples, across which
+    f leaves the view on both sides (1/(x - 1) at 1, tan at ±pi/2)."""
+    out = [0.5 * (x[i] + x[i + 1]) for i in breaks if _is_pole(y[i], y[i + 1], lo, hi)]
+    finite = np.isfinite(y)
+    i = 0
+    while i < len(y) - 1:
+        if finite[i] and not finite[i + 1]:
+            j = i + 1
+            while j < len(y) and not finite[j]:
+                j += 1
+            # why: a short gap between two branches beyond the view is a pole; an edge of the
+            # domain (log at 0) has f on one side only
+            if j < len(y) and j - i <= 3 and _is_pole(y[i], y[j], lo, hi) and \
+                    not lo <= y[i] <= hi and not lo <= y[j] <= hi:
+                out.append(0.5 * (x[i] + x[j]))
+            i = j
+        else:
+            i += 1
+    return sorted(out)
+
+
+def _is_pole(y0, y1, lo, hi):
+    """Whether a break between two samples is a vertical asymptote (values leave the view)."""
+    out0 = not lo <= y0 <= hi if np.isfinite(y0) else True
+    out1 = not lo <= y1 <= hi if np.isfinite(y1) else True
+    return out0 or out1
+
+
+def _draw_tangents(ax, x, a, fa, left, right, lo, hi):
+    """Draw the tangent(s) at a; return the sentence for the title."""
+    from dfdx.result import combine_sides
+
+    color = COLORS["tangent"]
+    if not math.isfinite(fa):
+        return f"f is undefined at x = {_number(a)}"
+    ax.plot([a], [fa], "o", color=COLORS["point"], ms=5, zorder=5)
+    same, slope = (None, None)
+    if left is not None and right is not None:
+        if math.isinf(left) or math.isinf(right):
+            same, slope = (left == right), right
+        else:
+            # why: numeric one-sided slopes carry rounding; 1e-6 relative is far below a kink
+            same, slope = combine_sides(left, right, 1e-6 * max(1.0, abs(left)), 0.0)
+            same = bool(same)
+            slope = right if same else None
+    if same and slope is not None and math.isfinite(slope):
+        ax.plot(x, fa + slope * (x - a), "--", color=color, lw=1.4,
+                label=f"tangent at {_number(a)}")
+        return f"tangent at x = {_number(a)}: slope {_number(slope)}"
+    known = [s for s in (left, right) if s is not None]
+    if known and all(math.isinf(s) for s in known) and (same or len(known) == 1):
+        ax.axvline(a, ls="--", color=color, lw=1.4, label=f"vertical tangent at {_number(a)}")
+        return f"vertical tangent at x = {_number(a)} (infinite slope)"
+    drawn = []
+    for side, s in (("left", left), ("right", right)):
+        if s is None:
+            continue
+        mask = x <= a if side == "left" else x >= a
+        if math.isinf(s):
+            ax.plot([a, a], [fa, hi if (s > 0) == (side == "right") else lo], "--",
+                    color=color, lw=1.4, label=f"{side} tangent (vertical)")
+        else:
+            ax.plot(x[mask], fa + s * (x[mask] - a), "--", color=color, lw=1.4,
+                    alpha=1.0 if side == "right" else 0.7, label=f"{side} tangent")
+        drawn.append(_number(s))
+    if len(drawn) == 2:
+        return f"a kink at x = {_number(a)}, one-sided slopes {drawn[0]} and {drawn[1]}"
+    if drawn:
+        return f"one-sided tangent at x = {_number(a)}: slope {drawn[0]}"
+    return f"no tangent at x = {_number(a)}"
+
+
+def _robust_range(*ys, pad=0.1):
+    """The y-range of the bulk of the finite values (poles would squash everything else)."""
+    finite = np.concatenate([np.asarray(y, dtype=float).ravel() for y in ys])
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return -1.0, 1.0
+    lo, hi = np.percentile(finite, [5, 95])
+    if np.ptp(finite) <= 3 * max(hi - lo, 1e-300):      # no pole: show everything
+        lo, hi = float(np.min(finite)), float(np.max(finite))
+    else:
+        # why: room around the bulk so a pole's branches are seen rising out of view
+        mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+        lo, hi = mid - 1.6 * half, mid + 1.6 * half
+    if hi - lo < 1e-12:
+        lo, hi = lo - 1, hi + 1
+    span = hi - lo
+    return float(lo - pad * span), float(hi + pad * span)
 
 
 def _steps(k):
@@ -287,10 +483,10 @@ def limit(f, at, *, result=None, steps=14, title=None):
     ax2.grid(alpha=0.3)
     if title is None:
         if result.exists and result.value is not None:
-            title = f"lim f(x) as x → {_number(a)} = {_number(result.value)}"
+            title = _named(f, f"lim f(x) as x → {_number(a)} = {_number(result.value)}")
         else:
-            title = (f"no limit at x = {_number(a)}: left {_number(result.left)}, "
-                     f"right {_number(result.right)}")
+            title = _named(f, f"no limit at x = {_number(a)}: left {_number(result.left)}, "
+                              f"right {_number(result.right)}")
     fig.suptitle(title)
     return fig
 
@@ -355,8 +551,7 @@ def discontinuity(f, at, *, result=None, xlim=None, title=None):
     _robust_ylim(ax, yl, yr)
     ax.axvline(a, color="0.8", lw=0.6, zorder=0)
     ax.set_xlabel("x")
-    ax.set_title(title or (f"{result.kind} at x = {_number(a)}" if result.kind != "continuous"
-                           else f"continuous at x = {_number(a)}"))
+    ax.set_title(title or _named(f, f"{result.kind} at x = {_number(a)}"))
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
@@ -415,10 +610,10 @@ def gradient_field(f, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), *, at=None, num=120, a
                     annotation_clip=False)
         ax.plot([px], [py], "o", color=COLORS["limit"], ms=6)
         if title is None:
-            title = f"∇f({_number(px)}, {_number(py)}) = ({gx:.5g}, {gy:.5g})"
+            title = _named(f, f"∇f({_number(px)}, {_number(py)}) = ({gx:.5g}, {gy:.5g})")
     ax.set_xlabel("x")
     ax.set_ylabel("y")
-    ax.set_title(title or "contours of f and its gradient field")
+    ax.set_title(title or _named(f, "contours of f and its gradient field"))
     return fig
 
 
@@ -473,7 +668,7 @@ def step_error(f, x, *, exact=None, title=None):
     ax.set_ylim(tiny, 10 * max(1.0, abs(exact)))
     ax.set_xlabel("step h")
     ax.set_ylabel("|estimate - exact|")
-    ax.set_title(title or f"error of a numeric derivative at x = {_number(x)}")
+    ax.set_title(title or _named(f, f"error of a numeric derivative at x = {_number(x)}"))
     ax.legend(loc="lower left", fontsize=7)
     ax.grid(alpha=0.3, which="both")
     return fig
@@ -545,13 +740,16 @@ def training(history, *, title=None):
     return fig
 
 
+_FORMATS = ("png", "svg", "pdf")
+
+
 def save(fig, path, formats=None, dpi=110):
-    """Write a figure to disk as PNG and/or SVG; return the paths written.
+    """Write a figure to disk as PNG, SVG or PDF; return the paths written.
 
     Args:
         fig: a Figure (from any function here).
-        path: the file name; its suffix (``.png``/``.svg``) picks the format,
-            or with no suffix both are written.
+        path: the file name; its suffix (``.png``, ``.svg``, ``.pdf``) picks the
+            format, with no suffix PNG and SVG are written; another suffix is refused.
         formats: formats to write (e.g. ``("png", "svg")``), overriding the suffix.
         dpi: resolution of the PNG.
 
@@ -569,16 +767,19 @@ def save(fig, path, formats=None, dpi=110):
     path = Path(path)
     if formats is None:
         suffix = path.suffix.lower().lstrip(".")
-        formats = (suffix,) if suffix in ("png", "svg") else ("png", "svg")
-        if suffix in ("png", "svg"):
+        if suffix and suffix not in _FORMATS:
+            raise ValueError(f"cannot save a picture as .{suffix}; use .png, .svg or .pdf "
+                             "(no suffix writes .png and .svg)")
+        formats = (suffix,) if suffix else ("png", "svg")
+        if suffix:
             path = path.with_suffix("")
     elif isinstance(formats, str):
         formats = (formats,)
     written = []
     path.parent.mkdir(parents=True, exist_ok=True)
     for fmt in formats:
-        if fmt not in ("png", "svg"):
-            raise ValueError(f"cannot save a picture as {fmt!r}; use 'png' or 'svg'")
+        if fmt not in _FORMATS:
+            raise ValueError(f"cannot save a picture as {fmt!r}; use 'png', 'svg' or 'pdf'")
         target = path.with_name(path.name + "." + fmt)
         fig.savefig(target, format=fmt, dpi=dpi)
         written.append(target)

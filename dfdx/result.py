@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Estimate", "LimitResult", "ContinuityResult", "CONTINUITY_KINDS"]
+__all__ = ["Estimate", "LimitResult", "ContinuityResult", "CONTINUITY_KINDS",
+           "ROUNDING_RTOL", "rounding", "agree", "agreement", "combine_sides"]
 
 #: The kinds of point a continuity check reports, from best to worst.
 CONTINUITY_KINDS = ("continuous", "removable", "jump", "oscillating", "infinite")
@@ -38,6 +39,185 @@ def _latex(x: Any) -> str:
         return sympy.latex(x)
     except Exception:  # pragma: no cover - sympy is a runtime dependency
         return str(x)
+
+
+def _mathml(x: Any) -> str:
+    """Presentation MathML of a number, an exact SymPy value or an array (for Jupyter)."""
+    import html
+
+    if x is None:
+        return "<mtext>none</mtext>"
+    if isinstance(x, (bool, np.bool_)):
+        return f"<mtext>{x}</mtext>"
+    if isinstance(x, (int, float, np.integer, np.floating)):
+        v = float(x)
+        if math.isinf(v):
+            return ("<mo>-</mo>" if v < 0 else "") + "<mi>&#x221E;</mi>"
+        return f"<mn>{html.escape(f'{v:.12g}')}</mn>"
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return _mathml(x[()])
+        rows = x.reshape(-1, 1) if x.ndim == 1 else x.reshape(x.shape[0], -1)
+        body = "".join("<mtr>" + "".join(f"<mtd>{_mathml(v)}</mtd>" for v in r) + "</mtr>"
+                       for r in rows)
+        return f"<mrow><mo>[</mo><mtable>{body}</mtable><mo>]</mo></mrow>"
+    try:
+        import sympy
+
+        out = sympy.mathml(sympy.sympify(x), printer="presentation")
+        return out
+    except Exception:
+        return f"<mtext>{html.escape(str(x))}</mtext>"
+
+
+def _math_html(mathml: str, note: str = "") -> str:
+    """Wrap MathML for Jupyter's HTML view, with a plain-text note after it."""
+    import html
+
+    tail = f" <span>{html.escape(note)}</span>" if note else ""
+    return f'<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">{mathml}</math>{tail}'
+
+
+# -- one answer contract: when do two answers agree? -------------------------------------------
+
+#: Relative rounding allowed between two float evaluations of the same quantity at one
+#: magnitude. why: AD and a compiled expression evaluate the same value through different
+#: sequences of float operations (and at the float nearest an exact point), so they differ
+#: by a few thousand ulps on ill-conditioned expressions; 1e-9 ≈ 4.5e6 ulps still sees any
+#: wrong rule (those differ in the leading digits).
+ROUNDING_RTOL = 1e-9
+
+
+def rounding(*values, scale: float = 1.0):
+    """Return the rounding allowed at the magnitude of `values` (elementwise).
+
+    Args:
+        *values: the numbers (or arrays) compared.
+        scale: the magnitude below which rounding is absolute (default 1: a value
+            of 1e-17 where the truth is 0 is rounding).
+
+    Example:
+        >>> from dfdx.result import rounding
+        >>> float(rounding(2e20)), float(rounding(0.0))
+        (200000000000.0, 1e-09)
+    """
+    mag = np.full(np.broadcast(*[np.asarray(v, dtype=float) for v in values]).shape,
+                  float(scale))
+    for v in values:
+        a = np.abs(np.asarray(v, dtype=float))
+        mag = np.fmax(mag, np.where(np.isfinite(a), a, 0.0))
+    return ROUNDING_RTOL * mag
+
+
+def _agree_one(a, b, ea, eb, scale):
+    if math.isnan(a) or math.isnan(b) or math.isnan(ea) or math.isnan(eb):
+        return None
+    if math.isinf(a) or math.isinf(b):
+        if a == b and ea == 0 and eb == 0:
+            return True
+        return None if ea > 0 or eb > 0 else False
+    # why: an error bar wider than the magnitude of every value carries no digit: the
+    # estimate neither confirms nor refutes the other value (it is "uncertain").
+    big = max(abs(a), abs(b), scale)
+    if math.isinf(ea) or math.isinf(eb) or ea > big or eb > big:
+        return None
+    return abs(a - b) <= ea + eb + ROUNDING_RTOL * big
+
+
+def agree(a, b, error_a=0.0, error_b=0.0, *, scale: float = 1.0):
+    """Decide whether two answers for the same quantity agree: the one policy of dfdx.
+
+    Each value must lie within the other's stated error plus rounding at that
+    magnitude (`rounding`): ``|a - b| <= error_a + error_b + ROUNDING_RTOL *
+    max(|a|, |b|, scale)``. An answer whose error is infinite, NaN or larger
+    than every magnitude involved cannot decide: the verdict is None
+    (uncertain), never a false agreement. Equal infinities agree when both
+    are exact.
+
+    Args:
+        a, b: the two values (numbers or arrays of one shape).
+        error_a, error_b: their stated absolute errors (0 for exact or AD values).
+        scale: the magnitude below which rounding is absolute.
+
+    Returns:
+        True, False, or None when the errors are too large to tell. For arrays:
+        False if any element disagrees, else None if any is uncertain, else True.
+
+    Example:
+        >>> from dfdx.result import agree
+        >>> agree(2e20, 2.0000000000000002e20), agree(1.0, 1.1, 0.2), agree(1.0, 1.1, 0.01)
+        (True, True, False)
+        >>> agree(2e20, -2.7e23, 0.0, 3.1e25) is None     # an error bar wider than the value
+        True
+    """
+    a, b, ea, eb = np.broadcast_arrays(*(np.asarray(v, dtype=float)
+                                         for v in (a, b, error_a, error_b)))
+    verdicts = [_agree_one(float(x), float(y), float(ex), float(ey), float(scale))
+                for x, y, ex, ey in zip(a.ravel(), b.ravel(), ea.ravel(), eb.ravel())]
+    if any(v is False for v in verdicts):
+        return False
+    if any(v is None for v in verdicts):
+        return None
+    return True
+
+
+def agreement(answers: dict, *, scale: float = 1.0) -> dict:
+    """Compare several answers for one quantity pairwise with `agree`.
+
+    Args:
+        answers: ``{method: (value, error)}``; a method whose value is None is
+            left out (it did not answer).
+
+    Returns:
+        ``{"agree": True/False/None, "pairs": {(m1, m2): verdict}}``: False if
+        any pair disagrees, True if every pair agrees (and at least two methods
+        answered), None otherwise (fewer than two answers, or an uncertain pair
+        and no disagreement).
+
+    Example:
+        >>> from dfdx.result import agreement
+        >>> agreement({"exact": (7.0, 0), "ad": (7.0, 0), "numeric": (7.0000001, 1e-6)})["agree"]
+        True
+    """
+    names = [m for m, (v, _) in answers.items() if v is not None]
+    pairs = {}
+    for i, m in enumerate(names):
+        for n in names[i + 1:]:
+            (va, ea), (vb, eb) = answers[m], answers[n]
+            pairs[(m, n)] = agree(va, vb, ea, eb, scale=scale)
+    verdicts = list(pairs.values())
+    if any(v is False for v in verdicts):
+        overall = False
+    elif verdicts and all(v is True for v in verdicts):
+        overall = True
+    elif True in (pairs.get(("exact", "ad")), pairs.get(("ad", "exact"))):
+        # why: exact and AD agreeing settles the value; an uncertain numeric estimate
+        # (error inf) neither confirms nor contradicts it.
+        overall = True
+    else:
+        overall = None
+    return {"agree": overall, "pairs": pairs}
+
+
+def combine_sides(left, right, error_left=0.0, error_right=0.0, *, scale: float = 1.0):
+    """Combine two one-sided answers into one verdict (limits and one-sided derivatives).
+
+    Returns:
+        ``(exists, value)``: ``(True, value)`` when the sides agree (by `agree`),
+        ``(False, None)`` when they differ, ``(None, None)`` when a side is
+        missing or too uncertain to tell.
+
+    Example:
+        >>> from dfdx.result import combine_sides
+        >>> combine_sides(-1.0, 1.0), combine_sides(0.5, 0.5), combine_sides(None, 1.0)
+        ((False, None), (True, 0.5), (None, None))
+    """
+    if left is None or right is None:
+        return None, None
+    verdict = agree(left, right, error_left, error_right, scale=scale)
+    if verdict:
+        return True, right
+    return verdict, None
 
 
 @dataclass(frozen=True)
@@ -75,9 +255,10 @@ class Estimate:
         return None   # arrays: Jupyter falls back to the HTML view
 
     def _repr_html_(self) -> str:
-        import html
-
-        return f"<code>{html.escape(repr(self))}</code>"
+        # why: Jupyter shows text/html before text/latex; a formatted value, not the repr.
+        return _math_html(f"{_mathml(np.asarray(self.value, dtype=float))}<mo>&#xB1;</mo>"
+                          f"{_mathml(np.max(np.asarray(self.error, dtype=float)))}",
+                          f"({self.method}, {self.nfev} evaluations)")
 
 
 @dataclass(frozen=True)
@@ -135,9 +316,16 @@ class LimitResult:
                 f" — the limit does not exist ({self.method})")
 
     def _repr_html_(self) -> str:
-        import html
-
-        return f"<code>{html.escape(repr(self))}</code>"
+        lim = "<munder><mo>lim</mo><mrow></mrow></munder>"
+        if self.exists:
+            v = self.exact if self.exact is not None else self.value
+            return _math_html(f"{lim}<mo>=</mo>{_mathml(v)}", f"({self.method})")
+        left = self.left_exact if self.left_exact is not None else self.left
+        right = self.right_exact if self.right_exact is not None else self.right
+        return _math_html(f"<msup>{lim}<mo>-</mo></msup><mo>=</mo>{_mathml(left)}<mo>,</mo>"
+                          f"<msup>{lim}<mo>+</mo></msup><mo>=</mo>{_mathml(right)}",
+                          f"the limit does not exist ({self.method})" if self.exists is False
+                          else f"undecided ({self.method})")
 
 
 @dataclass(frozen=True)
@@ -180,9 +368,9 @@ class ContinuityResult:
         return f"${verdict}$ ({self.method})"
 
     def _repr_html_(self) -> str:
-        import html
-
-        return f"<code>{html.escape(repr(self))}</code>"
+        verdict = "continuous" if self.continuous else (
+            "uncertain" if self.continuous is None else f"{self.kind} discontinuity")
+        return _math_html(f"<mtext>{verdict}</mtext>", f"({self.method})")
 
 
 __all__ += ["DifferentiabilityResult"]
@@ -237,9 +425,14 @@ class DifferentiabilityResult:
         return f"$\\text{{not differentiable}}:\\ {sides}$"
 
     def _repr_html_(self) -> str:
-        import html
+        if np.ndim(self.left) != 0:
+            import html
 
-        return f"<code>{html.escape(repr(self))}</code>"
+            return f"<code>{html.escape(repr(self))}</code>"
+        sides = (f"<msub><mi>f'</mi><mo>-</mo></msub><mo>=</mo>{_mathml(self.left)}<mo>,</mo>"
+                 f"<msub><mi>f'</mi><mo>+</mo></msub><mo>=</mo>{_mathml(self.right)}")
+        verdict = "differentiable" if self.differentiable else "not differentiable"
+        return _math_html(sides, f"({verdict})")
 
 
 def _latex_number(x: Any) -> str:

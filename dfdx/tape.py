@@ -57,8 +57,10 @@ class GradientTape:
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
         self._trace = None
-        self._vars = {}      # id(Variable) -> (Variable, box)
+        self._vars = {}      # id(Variable) -> (Variable, box): the box of its current value
+        self._reads = {}     # id(Variable) -> every box it had here (one per assigned value)
         self._leaves = []    # every leaf box of this tape
+        self._plain = {}     # id(array) -> the array, for arrays watched without rebinding
         self._used = False
 
     def __enter__(self):
@@ -89,9 +91,14 @@ class GradientTape:
         if entry is None:
             box = self._trace.new_box(_as_input(value))
             self._vars[id(var)] = (var, box)
+            self._reads.setdefault(id(var), []).append(box)
             self._leaves.append(box)
             return box
         return entry[1]
+
+    def _assigned(self, var):
+        """`var` got a new value: the next read is a new leaf (the old reads still count)."""
+        self._vars.pop(id(var), None)
 
     def watch(self, x):
         """Watch `x` and return the value to compute with.
@@ -116,8 +123,15 @@ class GradientTape:
                 continue
             box = self._trace.new_box(_as_input(v))
             self._leaves.append(box)
+            self._plain[id(v)] = v
             out.append(box)
         return tree_unflatten(td, out) if td.kind != "leaf" else out[0]
+
+    def _rebind_hint(self):
+        """The teaching line for an array watched without using what `watch` returned."""
+        return ("tape.watch(x) of a NumPy array returns the value to compute with: write "
+                "`x = tape.watch(x)` and compute with that x (an array cannot be changed in "
+                "place to record operations; a dfdx.Variable can, and needs no rebinding)")
 
     def _source_box(self, s):
         if isinstance(s, Variable):
@@ -130,6 +144,9 @@ class GradientTape:
                     return b
                 b = b._value
             return None
+        if id(s) in self._plain and self._plain[id(s)] is s:
+            raise TapeError(f"GradientTape.gradient: this source is the array passed to "
+                            f"tape.watch, not the value it returned. {self._rebind_hint()}.")
         raise TypeError(f"GradientTape sources must be Variables or values returned by "
                         f"tape.watch(...), not {type(s).__name__}.")
 
@@ -151,6 +168,9 @@ class GradientTape:
                 continue
             v = getval(b._value)
             seeds.append((b._aux, np.ones(np.shape(v), _float_dtype(v)) if og is None else og))
+        if not seeds and self._plain:
+            raise TapeError(f"GradientTape.{who}: the target was not computed from a watched "
+                            f"value. {self._rebind_hint()}.")
         if not seeds:
             raise TapeError(
                 f"GradientTape.{who}: the target was not computed from any watched value while "
@@ -166,12 +186,23 @@ class GradientTape:
         self._trace.backward(seeds)
         out = []
         for s in sources:
-            b = self._source_box(s)
-            if b is None:
+            boxes = self._reads.get(id(s), []) if isinstance(s, Variable) else []
+            if not boxes:
+                b = self._source_box(s)
+                boxes = [] if b is None else [b]
+            if not boxes:
                 out.append(_zeros_like(s.value if isinstance(s, Variable) else s))
                 continue
-            g = b._aux[G]
-            out.append(_zeros_like(b._value) if g is None else _match_input(g, b._value))
+            # why: as in TensorFlow, a Variable's gradient sums over every value it held
+            # while recording (it was assigned inside the tape); each read is one leaf
+            grads = [b._aux[G] for b in boxes if b._aux[G] is not None]
+            if not grads:
+                out.append(_zeros_like(boxes[-1]._value))
+                continue
+            total = grads[0]
+            for g in grads[1:]:
+                total = total + g
+            out.append(_match_input(total, boxes[-1]._value))
         for b in self._leaves:
             b._aux[G] = None
         return out
@@ -224,6 +255,8 @@ class GradientTape:
         self._trace = ReverseTrace()
         self._trace.done = not self.recording
         self._vars.clear()
+        self._reads.clear()
+        self._plain.clear()
         self._leaves.clear()
         self._used = False
 
@@ -282,8 +315,25 @@ class Variable:
         return v
 
     def assign(self, value):
-        """Set the value (outside a gradient computation), like ``tf.Variable.assign``."""
+        """Set the value, like ``tf.Variable.assign``.
+
+        Inside a recording tape, a read after the assignment sees the new value,
+        and the assignment itself is not differentiated (as in TensorFlow): the
+        gradient with respect to the Variable sums over the values it held.
+
+        Example:
+            >>> import dfdx
+            >>> x = dfdx.Variable(1.0)
+            >>> with dfdx.GradientTape() as tape:
+            ...     a = x * 1.0
+            ...     _ = x.assign(3.0)
+            ...     y = a + x**2          # x is 3 here
+            >>> float(y), float(tape.gradient(y, x))
+            (10.0, 7.0)
+        """
         self.value = _as_input(getval(_unwrap(value)))
+        for t in _recording:
+            t._assigned(self)
         return self
 
     def assign_add(self, delta):

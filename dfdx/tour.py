@@ -60,7 +60,15 @@ class _Tour:
         self.step = ""
 
     def say(self, text=""):
-        print(text, file=self.stream, flush=True)
+        # why: every line fits 100 columns; a long line continues indented under itself
+        lines = [text]
+        if len(text) > 100:
+            import textwrap
+
+            lead = len(text) - len(text.lstrip())
+            lines = textwrap.wrap(text, 100, subsequent_indent=" " * (lead + 4),
+                                  break_long_words=True, break_on_hyphens=False) or [""]
+        print("\n".join(lines), file=self.stream, flush=True)
 
     def heading(self, number, title, name):
         self.step = name
@@ -100,17 +108,24 @@ def _matrix(m, digits):
                            for row in np.asarray(m, dtype=float)) + "]"
 
 
-def _close(a, b, rtol=1e-9, atol=1e-12):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return bool(np.all(np.abs(a - b) <= atol + rtol * np.maximum(np.abs(a), np.abs(b))))
+def _close(a, b, rtol=None, atol=0.0):
+    """Whether two answers agree by the one policy (`dfdx.result.agree`).
+
+    `rtol`/`atol` state the error of `b` when it is not exact (an optimiser's
+    tolerance); without them both are exact and only rounding is allowed.
+    """
+    from dfdx.result import agree
+
+    b = np.asarray(b, dtype=float)
+    err = atol + (0.0 if rtol is None else rtol * np.abs(b))
+    return agree(np.asarray(a, dtype=float), b, 0.0, err) is True
 
 
-def _within(est, exact, floor=1e-7):
-    """Whether a numeric `Estimate` is as close to `exact` as its own error estimate says."""
-    value = np.asarray(est.value, dtype=float)
-    err = np.asarray(est.error, dtype=float)
-    tol = np.maximum(10 * err, floor * np.maximum(1.0, np.abs(exact)))
-    return bool(np.all(np.abs(value - np.asarray(exact, dtype=float)) <= tol))
+def _within(est, exact):
+    """Whether a numeric `Estimate` agrees with `exact` within its own stated error."""
+    from dfdx.result import agree
+
+    return agree(est.value, np.asarray(exact, dtype=float), est.error, 0.0) is True
 
 
 def _exact_at(sym, values):
@@ -474,7 +489,8 @@ def _summary(t, seconds):
     t.say()
     t.say("━━ Summary " + "━" * 70)
     cols = ("step", "quantity", "exact", "AD", "numeric", "agree")
-    widths = (11, 27, 26, 24, 28, 5)
+    # why: the table fits 100 columns (five gaps of 2); long cells end in "…"
+    widths = (9, 21, 18, 17, 20, 5)
     t.say("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
     for step, quantity, exact, ad, numeric, agree in t.rows:
         mark = {True: "yes", False: "NO", None: "-"}[agree]

@@ -134,7 +134,7 @@ def test_agreement_helpers():
 def test_results_print_in_terminal_and_jupyter():
     r = dfdx.limit("abs(x)/x", 0)
     assert "exists=False" in repr(r) and "left=-1.0" in repr(r)
-    assert "does not exist" in r._repr_latex_() and r._repr_html_().startswith("<code>")
+    assert "does not exist" in r._repr_latex_() and r._repr_html_().startswith("<math")
     r = dfdx.limit("(1 + 1/x)**x", "oo")
     assert r._repr_latex_().startswith("$\\lim = e$")
     c = dfdx.continuity("sin(x)/x", 0)

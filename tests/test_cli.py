@@ -96,9 +96,14 @@ def test_check_agrees_and_fails_when_a_method_is_wrong(capsys, monkeypatch):
     assert code == EXIT_FAILURE and "FAILED" in out
 
 
-def test_non_differentiable_points_follow_the_convention(capsys):
+def test_a_kink_is_reported_not_differentiable_with_both_sides(capsys):
+    code, out, _ = run(capsys, "diff", "abs(x)", "--at", "x=0")
+    assert code == EXIT_FAILURE
+    assert "not differentiable at x = 0: left -1, right 1" in out
     code, res = run_json(capsys, "diff", "abs(x)", "--at", "x=0")
-    assert code == EXIT_OK and res["methods"]["ad"] == 0.0
+    assert res["differentiable"] is False and res["value"] is None
+    assert res["one_sided"]["-"]["value"] == -1.0 and res["one_sided"]["+"]["value"] == 1.0
+    assert res["methods"]["ad"] == 0.0          # the training convention, shown beside
 
 
 # -- limits and continuity ---------------------------------------------------------------------
@@ -253,8 +258,229 @@ def test_diff_through_a_piecewise_agrees_three_ways(capsys):
     assert "agree" in out
 
 
-def test_diff_of_a_function_ad_cannot_run_exits_1_with_one_line(capsys):
-    code, out, err = run(capsys, "diff", "erf(x)", "--at", "x=1")
+def test_diff_of_erf_runs_end_to_end_through_scipy_special(capsys):
+    code, res = run_json(capsys, "diff", "erf(x)", "--at", "x=0.5")
+    assert code == EXIT_OK and res["agreement"]["agree"] is True
+    assert res["methods"]["ad"] == pytest.approx(2 / math.sqrt(math.pi) * math.exp(-0.25),
+                                                 rel=1e-14)
+
+
+# -- issue 11: a command that tells the truth ----------------------------------------------------
+
+def test_a_name_given_in_at_is_a_variable_even_if_it_names_a_constant(capsys):
+    code, res = run_json(capsys, "grad", "x*e", "--at", "x=1,e=5")
+    assert code == EXIT_OK and res["variables"] == ["x", "e"]
+    assert res["value"] == [5.0, 1.0] and res["agreement"]["agree"] is True
+    code, res = run_json(capsys, "grad", "pi*x", "--at", "x=1,pi=2")
+    assert res["value"] == [2.0, 1.0]
+    code, res = run_json(capsys, "diff", "E*x", "--wrt", "E", "--at", "x=1,E=2")
+    assert code == EXIT_OK and res["value"] == 1.0
+    # without --at naming it, e is Euler's number
+    code, res = run_json(capsys, "diff", "x*e", "--at", "x=1")
+    assert res["value"] == pytest.approx(math.e, rel=1e-15)
+
+
+@pytest.mark.parametrize("argv, status, words", [
+    (["diff", "floor(x)", "--at", "x=1.5"], EXIT_OK, ["0"]),
+    (["diff", "floor(x)", "--at", "x=1"], EXIT_FAILURE, ["not differentiable", "left +inf"]),
+    (["limit", "x/0", "--at", "1"], EXIT_USAGE, []),
+])
+def test_former_crashes_answer_or_fail_in_one_line(capsys, argv, status, words):
+    code, out, err = run(capsys, *argv)
+    assert code == status, (out, err)
+    assert "Traceback" not in out + err
+    if code != EXIT_OK and not out:
+        one_line_error(err)
+    for w in words:
+        assert w in out + err
+
+
+HOSTILE = {
+    "diff": [["x**x**x**x**x", "--at", "x=2"], ["1/0"], ["x", "--at", "x=0", "-n", "-1"],
+             ["x", "-n", "10000000"], ["floor(x)*x", "--at", "0"], ["sin(1/x)", "--at", "x=0"],
+             ["x", "--at", ""], ["x", "--at", ",,"], ["x", "--at", "x=1,x=2"],
+             ["x", "--at", "y=1"], ["x", "--at", "x=oo"], ["x", "--at", "x=nan"],
+             ["x", "--at", "x=1e400"], ["x", "--at", "x=I"], ["x", "--at", "0+-"],
+             ["zoo*x", "--at", "1"], ["x" * 5000], ["((((((((((x))))))))))**2", "--at", "1"],
+             ["where(x>0, x, -x)", "--at", "0"], ["Max(x, 0)", "--at", "0"],
+             ["log(x)", "--at", "0"], ["x**-1", "--at", "0"], ["gamma(x)", "--at", "-1"],
+             ["x", "--wrt", "1x"], ["x", "--timeout", "0"], ["x", "--timeout", "nan"]],
+    "grad": [["x*y", "--at", "1"], ["x*y", "--at", "x=1,y=2,z=3"], ["1", "--at", "x=1"],
+             ["abs(x)+y", "--at", "x=0,y=0"], ["x*y", "--at", "x=1+,y=2"]],
+    "hessian": [["x**y", "--at", "x=-1,y=0.5"], ["exp(exp(x))*y", "--at", "x=5,y=1"]],
+    "taylor": [["1/x", "--at", "0"], ["x", "--at", "0", "--order", "-1"], ["abs(x)", "--at", "0"],
+               ["floor(x)", "--at", "1"], ["x", "--at", "0+"], ["x", "--at", "oo"]],
+    "limit": [["x", "--at", "nan"], ["1/x", "--at", "0", "--dir", "-"],
+              ["x", "--at", "0+", "--dir", "-"], ["sin(x)/x", "--at", "x=0"],
+              ["x", "--at", "y=0"], ["exp(exp(exp(x)))", "--at", "oo"], ["x/0", "--at", "oo"]],
+    "continuity": [["1/x", "--at", "0"], ["x", "--at", "0+"], ["floor(x)", "--at", "x=1"]],
+    "check": [["abs(x)", "--at", "x=0"], ["x**2", "--at", "x=1e300"], ["1/x", "--at", "x=0"]],
+    "plot": [["sin(x)", "-o", "/nonexistent-dir/x/y.png", "--order", "0"],
+             ["sin(x)", "--range", "1,1"], ["sin(x)", "--range=-oo,oo"],
+             ["sin(x)", "--at", "0+"], ["sin(x)", "-o", "out.jpg"]],
+}
+
+
+@pytest.mark.parametrize("command, extra", [(c, a) for c, args in HOSTILE.items() for a in args])
+def test_unusual_input_never_gives_a_traceback(capsys, command, extra, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(capsys, command, *extra, "--timeout", "2")
+    assert code in (EXIT_OK, EXIT_FAILURE, EXIT_USAGE)
+    assert "Traceback" not in out + err and "Warning" not in out + err
+    if err:
+        one_line_error(err)
+    assert code == EXIT_OK or err or out      # a failure always says why
+    assert all(len(line) <= 100 for line in out.splitlines())
+
+
+@pytest.mark.parametrize("argv", [
+    ["diff", "x**1000000", "--at", "x=1.0001"],
+    ["diff", "exp(exp(exp(exp(exp(x)))))", "--at", "x=1"],
+    ["diff", "-n", "200", "exp(x)*sin(x)"],
+    ["taylor", "tan(x)", "--at", "1", "--order", "30"],
+    ["hessian", "exp(" + "+".join(f"x{i}*x{(i + 1) % 30}" for i in range(30)) + ")**3",
+     "--at", ",".join(f"x{i}=0.1" for i in range(30))],
+])
+def test_heavy_questions_end_under_the_budget(capsys, argv):
+    code, out, err = run(capsys, *argv, "--timeout", "1")
+    assert code in (EXIT_OK, EXIT_FAILURE)
+    if code == EXIT_FAILURE and not out:
+        one_line_error(err)
+    else:
+        assert "value" in out or "Taylor" in out or "d" in out
+
+
+def test_a_large_power_answers_by_the_float_of_the_exact_value(capsys):
+    code, res = run_json(capsys, "diff", "x**1000000", "--at", "x=1.0001")
+    truth = 1e6 * 1.0001 ** 999999
+    assert code == EXIT_OK and res["value"] == pytest.approx(truth, rel=1e-9)
+
+
+def test_any_order_works_or_is_refused_with_the_limit(capsys):
+    code, res = run_json(capsys, "diff", "-n", "3000", "sin(x)", "--at", "x=1")
+    assert code == EXIT_OK and res["value"] == pytest.approx(math.sin(1), rel=1e-15)
+    assert "limited to order" in res["methods"]["ad_failed"]
+    code, _, err = run(capsys, "diff", "-n", "1000000", "sin(x)")
+    assert code == EXIT_USAGE
+    one_line_error(err, "limit of 100000")
+
+
+@pytest.mark.parametrize("at", ["0", "x=0"])
+def test_one_at_syntax_plain_and_named(capsys, at):
+    code, res = run_json(capsys, "limit", "sin(x)/x", "--at", at)
+    assert code == EXIT_OK and res["value"] == 1.0
+    code, res = run_json(capsys, "diff", "x**3", "--at", at.replace("0", "2"))
+    assert res["value"] == 12.0
+
+
+def test_one_sided_points(capsys):
+    code, res = run_json(capsys, "limit", "abs(x)/x", "--at", "0+")
+    assert code == EXIT_OK and res["value"] == 1.0 and res["dir"] == "+"
+    code, res = run_json(capsys, "limit", "abs(x)/x", "--at", "0-")
+    assert res["value"] == -1.0
+    code, res = run_json(capsys, "diff", "abs(x)", "--at", "0+")
+    assert code == EXIT_OK and res["value"] == 1.0 and res["method"] == "exact"
+    code, res = run_json(capsys, "diff", "abs(x)", "--at", "x=0-")
+    assert res["value"] == -1.0
+    code, res = run_json(capsys, "diff", "sqrt(x)", "--at", "0+")
+    assert res["value"] == "inf"
+    code, res = run_json(capsys, "limit", "exp(-x)", "--at", "oo")
+    assert res["value"] == 0.0
+
+
+def test_sqrt_at_zero_reports_the_one_sided_infinite_slope(capsys):
+    code, out, _ = run(capsys, "diff", "sqrt(x)", "--at", "x=0")
     assert code == EXIT_FAILURE
-    assert len([line for line in err.strip().splitlines() if line]) == 1
-    assert "erf" in err
+    assert "not differentiable" in out and "right +inf" in out and "not real" in out
+
+
+def test_a_kink_of_a_composition_and_a_smooth_point_of_a_nonsmooth_expression(capsys):
+    code, res = run_json(capsys, "diff", "abs(x)", "--at", "x=1")
+    assert code == EXIT_OK and res["value"] == 1.0
+    code, res = run_json(capsys, "diff", "Max(x, 0) - Max(Max(x, 0), 0)", "--at", "x=0")
+    assert code == EXIT_OK and res["value"] == 0.0
+
+
+def test_taylor_refuses_where_there_is_no_series_and_says_why(capsys):
+    code, _, err = run(capsys, "taylor", "sqrt(x)", "--at", "0")
+    assert code == EXIT_FAILURE
+    one_line_error(err, "no Taylor series", "order 1")
+    code, _, err = run(capsys, "taylor", "abs(x)", "--at", "0")
+    assert code == EXIT_FAILURE
+    one_line_error(err, "no Taylor series", "not 1 times differentiable", "left -1, right 1")
+
+
+def test_agreement_at_huge_arguments_blames_no_rule_and_claims_nothing_false(capsys):
+    code, out, _ = run(capsys, "diff", "x**2", "--at", "x=1e20")
+    assert code == EXIT_OK and "DISAGREE" not in out
+    code, res = run_json(capsys, "diff", "x**2", "--at", "x=1e20")
+    assert res["value"] == 2e20 and res["agreement"]["pairs"]["exact-ad"] is True
+    num = res["methods"]["numeric"]
+    if res["agreement"]["pairs"]["exact-numeric"] is True:   # only if the estimate is right
+        assert abs(num["value"] - 2e20) <= num["error"] + 1e-9 * 2e20
+    code, res = run_json(capsys, "check", "sin(x)", "--at", "x=1e10")
+    assert code == EXIT_OK and res["agree"] is True
+    assert "rule is wrong" not in res["check_grad"]["message"]
+
+
+def test_no_warning_reaches_the_terminal(capsys, recwarn):
+    import warnings
+    warnings.simplefilter("always")
+    code, out, err = run(capsys, "diff", "log(x)*exp(1000*x)", "--at", "x=1")
+    assert "Warning" not in out + err
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_text_output_fits_100_columns(capsys):
+    code, out, _ = run(capsys, "hessian", "+".join(f"exp(x{i}*x{i+1})" for i in range(8)),
+                       "--at", ",".join(f"x{i}=0.{i + 1}" for i in range(9)))
+    assert code == EXIT_OK
+    assert max(len(line) for line in out.splitlines()) <= 100
+
+
+def test_help_starts_without_numpy_sympy_scipy_or_matplotlib():
+    code = ("import sys; sys.argv = ['dfdx']; from dfdx.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('numpy', 'sympy', 'scipy', 'matplotlib') "
+            "if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+
+
+def test_python_dash_m_dfdx_loads_lazily_and_computes():
+    proc = subprocess.run([sys.executable, "-m", "dfdx", "grad", "x*y", "--at", "x=1,y=2"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "value: [2.0, 1.0]" in proc.stdout
+
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_TOKENS = st.sampled_from(["x", "y", "e", "pi", "oo", "0", "1", "-1", "2.5", "+", "-", "*", "/",
+                           "**", "(", ")", ",", "=", "sin", "abs", "sqrt", "log", "floor",
+                           "where", ">", "nan", "I", "zoo", " "])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(command=st.sampled_from(["diff", "grad", "hessian", "taylor", "limit", "continuity",
+                                "check"]),
+       expr=st.lists(_TOKENS, min_size=1, max_size=8).map("".join),
+       at=st.lists(_TOKENS, min_size=1, max_size=5).map("".join))
+def test_random_arguments_end_in_an_answer_or_one_line(command, expr, at):
+    import contextlib
+    import io
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([command, expr, "--at", at, "--timeout", "1"])
+    assert code in (EXIT_OK, EXIT_FAILURE, EXIT_USAGE)
+    assert "Traceback" not in out.getvalue() + err.getvalue()
+    if err.getvalue():
+        one_line_error(err.getvalue())
+
+
+def test_check_at_a_kink_fails_with_both_sides_not_the_convention(capsys):
+    code, out, _ = run(capsys, "check", "abs(x)", "--at", "x=0")
+    assert code == EXIT_FAILURE
+    assert "FAILED: not differentiable at x = 0: left -1, right 1" in out
+    code, res = run_json(capsys, "check", "abs(x)", "--at", "x=2")
+    assert code == EXIT_OK and res["agree"] is True

@@ -36,7 +36,7 @@ RULES = [
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
     ("grid.py", ORACLE | {"scipy"}),
-    ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy"}),
+    ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy"}),
     ("analysis.py", ORACLE | {"dfdx.symbolic", "dfdx.numeric", "sympy"}),
     ("testing.py", PUBLIC_USER | {"dfdx.numeric"}),
     ("nn/", PUBLIC_USER | {"dfdx.nn"}),

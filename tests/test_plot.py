@@ -167,3 +167,107 @@ def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     with pytest.raises(ImportError, match=r"pip install dfdx\[plot\]"):
         plot.derivatives(np.sin)
+
+
+# -- issue 11: pictures that tell the truth ------------------------------------------------------
+
+def _curve(fig, label):
+    line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == label)
+    return np.asarray(line.get_xdata(), dtype=float), np.asarray(line.get_ydata(), dtype=float)
+
+
+def test_log_and_its_derivatives_are_drawn_only_where_defined():
+    fig = plot.derivatives("log(x)", xlim=(-2.0, 2.0))
+    for label in ("f", "f'", "f''"):
+        x, y = _curve(fig, label)
+        assert np.all(np.isnan(y[x < 0])), label        # 1/x exists for x < 0, log does not
+        assert np.isfinite(y[x > 0.1]).all(), label
+
+
+def test_tan_is_broken_at_its_poles_visible_and_its_asymptotes_marked():
+    fig = plot.derivatives("tan(x)", xlim=(-3.0, 3.0), order=0)
+    x, y = _curve(fig, "f")
+    # no segment joins across ±pi/2: there is a NaN between the samples on either side
+    for pole in (-np.pi / 2, np.pi / 2):
+        seg = [k for k in range(len(x) - 1) if np.isfinite(x[k]) and np.isfinite(x[k + 1])
+               and x[k] < pole < x[k + 1] and np.isfinite(y[k]) and np.isfinite(y[k + 1])]
+        assert not seg
+    lo, hi = fig.axes[0].get_ylim()
+    assert 2 < hi < 1e3 and -1e3 < lo < -2          # the bulk of tan is visible
+    asymptotes = [ln for ln in fig.axes[0].get_lines()
+                  if ln.get_linestyle() == ":" and np.ptp(ln.get_xdata()) == 0]
+    xs = sorted(float(ln.get_xdata()[0]) for ln in asymptotes)
+    assert len(xs) == 2 and np.allclose(xs, [-np.pi / 2, np.pi / 2], atol=0.02)
+
+
+def test_a_jump_is_not_joined():
+    fig = plot.derivatives("floor(x)", xlim=(-2.0, 2.0), order=0)
+    x, y = _curve(fig, "f")
+    finite = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+    assert np.all(np.abs(np.diff(y))[finite] < 0.5)
+
+
+def test_no_tangent_at_a_kink_but_the_two_one_sided_tangents():
+    fig = plot.derivatives("abs(x)", at=0.0)
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert "left tangent" in labels and "right tangent" in labels
+    assert not any(lb.startswith("tangent at") for lb in labels)
+    x, y = _curve(fig, "left tangent")
+    assert np.all(x <= 0) and np.allclose(y, -x)
+    x, y = _curve(fig, "right tangent")
+    assert np.all(x >= 0) and np.allclose(y, x)
+    assert "kink" in fig.axes[0].get_title() and "abs(x)" in fig.axes[0].get_title()
+
+
+def test_a_numpy_kink_gets_one_sided_tangents_too():
+    fig = plot.derivatives(lambda x: np.abs(x - 1), at=1.0, xlim=(-1, 3))
+    labels = [ln.get_label() for ln in fig.axes[0].get_lines()]
+    assert "left tangent" in labels and "right tangent" in labels
+
+
+def test_an_infinite_slope_is_a_vertical_tangent():
+    fig = plot.derivatives("sqrt(x)", at=0.0, xlim=(-1.0, 3.0))
+    line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("vertical"))
+    assert np.ptp(line.get_xdata()) == 0 and float(line.get_xdata()[0]) == 0.0
+    assert "vertical tangent" in fig.axes[0].get_title()
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: plot.derivatives("sin(x)", at=1.0), "sin(x)"),
+    (lambda: plot.limit("sin(x)/x", 0.0), "sin(x)/x"),
+    (lambda: plot.discontinuity("abs(x)/x", 0.0), "abs(x)/x"),
+    (lambda: plot.gradient_field("x**2 + y**2"), "x**2 + y**2"),
+    (lambda: plot.step_error("exp(x)", 1.0), "exp(x)"),
+])
+def test_every_figure_title_names_the_function(make, name):
+    fig = make()
+    titles = [fig.get_suptitle()] + [a.get_title() for a in fig.axes]
+    assert any(name in t for t in titles), titles
+
+
+def test_save_pdf_from_the_suffix_and_refuse_an_unknown_one(tmp_path):
+    fig = plot.derivatives("sin(x)")
+    (path,) = plot.save(fig, tmp_path / "out.pdf")
+    assert path.name == "out.pdf" and path.read_bytes()[:5] == b"%PDF-"
+    with pytest.raises(ValueError, match=r"\.jpg.*png.*svg.*pdf"):
+        plot.save(fig, tmp_path / "out.jpg")
+
+
+def test_the_command_writes_a_pdf_and_refuses_an_unknown_suffix(tmp_path, capsys):
+    from dfdx.cli import main
+    assert main(["plot", "sin(x)", "-o", str(tmp_path / "s.pdf")]) == 0
+    assert (tmp_path / "s.pdf").read_bytes()[:5] == b"%PDF-"
+    capsys.readouterr()
+    assert main(["plot", "sin(x)", "-o", str(tmp_path / "s.jpg")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and ".jpg" in err[0]
+
+
+def test_a_pole_hit_exactly_by_a_sample_is_marked_and_the_log_tangent_stays_in_the_domain():
+    fig = plot.derivatives("1/(x - 1)", xlim=(-3.0, 3.0), num=401)      # x = 1 is a sample
+    dotted = [ln for ln in fig.axes[0].get_lines()
+              if ln.get_linestyle() == ":" and np.ptp(ln.get_xdata()) == 0]
+    assert len(dotted) == 1 and abs(float(dotted[0].get_xdata()[0]) - 1.0) < 0.02
+    fig = plot.derivatives("log(x)", at=1.0, xlim=(-2.0, 2.0))
+    x, _ = _curve(fig, "tangent at 1")
+    assert np.all(x > 0)

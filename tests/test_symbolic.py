@@ -340,7 +340,44 @@ def test_compiled_piecewise_is_differentiable_by_ad():
     assert dfdx.grad(f)(3.0) == 6.0
 
 
-def test_compiled_erf_under_ad_names_the_function():
-    f = dfdx.symbolic.compile("erf(x)", ["x"])
-    with pytest.raises(dfdx.TracerConversionError, match="erf"):
-        dfdx.grad(f)(1.0)
+def test_compiled_erf_is_differentiable_by_ad_through_scipy_special():
+    f = dfdx.symbolic.compile("erf(x) + gamma(x)", ["x"])
+    import scipy.special as sp
+    assert float(dfdx.grad(f)(1.5)) == pytest.approx(
+        2 / math.sqrt(math.pi) * math.exp(-2.25) + sp.gamma(1.5) * sp.digamma(1.5), rel=1e-13)
+
+
+# -- results render as mathematics in Jupyter (issue 11) -----------------------------------------
+
+def test_results_render_as_mathml_and_latex_not_a_code_box():
+    from dfdx.result import Estimate
+    lim = dfdx.limit("sin(x)/x", 0)
+    html = lim._repr_html_()
+    assert html.startswith("<math") and "<code>" not in html and "<mn>1</mn>" in html
+    assert lim._repr_latex_().startswith("$")
+    no = dfdx.limit("abs(x)/x", 0)._repr_html_()
+    assert "<mn>-1</mn>" in no and "does not exist" in no
+    est = Estimate(0.5, 1e-12, 7)._repr_html_()
+    assert "<mo>&#xB1;</mo>" in est and "<mn>0.5</mn>" in est
+    cont = dfdx.continuity("abs(x)/x", 0)._repr_html_()
+    assert "<math" in cont and "jump" in cont
+
+
+def test_one_sided_diff_is_the_limit_of_the_difference_quotient():
+    from dfdx.symbolic import one_sided_diff
+    assert (one_sided_diff("abs(x)", "x", 0, "-"), one_sided_diff("abs(x)", "x", 0, "+")) == (-1, 1)
+    assert one_sided_diff("sqrt(x)", "x", 0, "+") == sympy.oo
+    assert one_sided_diff("tan(x)", "x", 1.0, "+").equals(1 + sympy.tan(1) ** 2)
+    # a kink smoothed by squaring: both sides 0
+    assert one_sided_diff("Max(x, 0)**2", "x", 0, "-") == 0
+    assert one_sided_diff("Max(x, 0)**2", "x", 0, "+") == 0
+    # where f has no value at the point (sin(1/x)*x**2 at 0), the slope's limit: it oscillates
+    assert isinstance(one_sided_diff("x**2*sin(1/x)", "x", 0, "+"), sympy.AccumBounds)
+    with pytest.raises(ValueError):
+        one_sided_diff("x", "x", 0, "both")
+
+
+def test_parse_variables_override_constants():
+    e = dfdx.symbolic.parse("x*e + pi", variables={"e", "pi"})
+    assert sorted(s.name for s in e.free_symbols) == ["e", "pi", "x"]
+    assert dfdx.symbolic.parse("e") == sympy.E

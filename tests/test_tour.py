@@ -25,6 +25,7 @@ def test_tour_runs_to_the_end_and_everything_agrees(quick_tour):
 
 def test_tour_shows_the_seed_examples(quick_tour):
     _, text, _ = quick_tour
+    text = " ".join(text.split())      # lines are wrapped at 100 columns
     # f(x) = 2x² + 3x + 1: f'(1) = 7 and f''(1) = 4 by grad, nested tapes and derivative(n=2)
     assert "dfdx.grad(f)(1.0) = 7; dfdx.derivative(f, n=2)(1.0) = 4; nested tapes: 7, 4" in text
     # ∇(x² + 3y + exp(xy)) at (1, 2) = (2 + 2e², 3 + e²), exactly
@@ -63,3 +64,21 @@ def test_a_missing_extra_skips_a_step_with_one_line(monkeypatch):
 def test_unknown_step_is_refused():
     with pytest.raises(ValueError, match="unknown tour steps"):
         tour.run(out=None, only=["nope"], stream=io.StringIO())
+
+
+def test_every_line_of_the_tour_fits_100_columns_summary_table_included(quick_tour):
+    text = quick_tour[1] if isinstance(quick_tour, tuple) else quick_tour
+    lines = str(text).splitlines()
+    assert any(line.startswith("━━ Summary") for line in lines)
+    wide = [line for line in lines if len(line) > 100]
+    assert not wide, wide
+
+
+def test_the_tour_judges_agreement_by_the_one_policy():
+    from dfdx import tour
+    from dfdx.result import Estimate
+
+    assert tour._close(2e20, 2e20 * (1 + 1e-12)) and not tour._close(1.0, 1.0 + 1e-6)
+    assert tour._within(Estimate(1.0 + 1e-8, 2e-8, 1), 1.0)
+    assert not tour._within(Estimate(1.0 + 1e-6, 1e-9, 1), 1.0)
+    assert not tour._within(Estimate(5.0, float("inf"), 1), 1.0)     # uncertain is not agreement

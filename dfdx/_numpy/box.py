@@ -116,6 +116,8 @@ class ArrayBox(Box):
         raise _conversion_error("float() (or math.* on a number)")
 
     def __int__(self):
+        if _finished(self):
+            return int(getval(self))
         raise _conversion_error("int()")
 
     def __complex__(self):
@@ -144,7 +146,17 @@ class ArrayBox(Box):
         return id(self)
 
     def __repr__(self):
+        if _finished(self):     # a value returned from a closed tape: show the number
+            v = getval(self)
+            return repr(v.item() if np.ndim(v) == 0 and hasattr(v, "item") else v)
         return f"Traced({self._value!r})"
+
+    def __format__(self, spec):
+        if _finished(self):
+            return format(getval(self), spec)
+        if not spec:
+            return repr(self)
+        raise _conversion_error(f"format(..., {spec!r})")
 
     def __setitem__(self, key, value):
         raise TracerConversionError(

@@ -27,11 +27,14 @@ Example:
 from dfdx.symbolic._parse import parse
 from dfdx.symbolic._trace import SymbolicArray, exact_number, trace
 from dfdx.symbolic._calculus import (Discontinuity, as_expr, as_point, continuity, diff,
-                                     discontinuities, gradient, hessian, jacobian, limit, taylor)
+                                     discontinuities, gradient, hessian, jacobian, limit,
+                                     one_sided_diff, taylor, taylor_coefficients,
+                                     is_nonsmooth)
 from dfdx.symbolic._compile import CompiledFunction, compile
 
 __all__ = [
     "parse", "trace", "diff", "gradient", "jacobian", "hessian", "taylor", "limit",
-    "continuity", "discontinuities", "compile",
+    "continuity", "discontinuities", "compile", "one_sided_diff",
+    "taylor_coefficients", "is_nonsmooth",
     "as_expr", "as_point", "exact_number", "SymbolicArray", "CompiledFunction", "Discontinuity",
 ]

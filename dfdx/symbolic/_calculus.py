@@ -730,3 +730,96 @@ def discontinuities(f, interval, var=None, max_points: int = 100) -> list:
         if r.continuous is not True:
             out.append(Discontinuity(c, r.kind, r))
     return out
+
+
+def one_sided_diff(f, var, at, side: str = "+", n: int = 1):
+    """The exact one-sided n-th derivative at a point: a limit of a difference quotient.
+
+    With g = f⁽ⁿ⁻¹⁾, this is the limit of ``(g(a + h) - g(a)) / h`` as h → 0 from
+    the side given (the derivative's definition, right at kinks where the
+    derivative formula is a convention); where g has no value at a, the
+    one-sided limit of g' instead. ``±oo`` is a vertical tangent; a value that
+    is not real means f is not real on that side.
+
+    Args:
+        f: a SymPy expression or a string.
+        var: the variable (name or symbol).
+        at: the point (exact number).
+        side: ``"+"`` (from the right) or ``"-"`` (from the left).
+        n: the order.
+
+    Returns:
+        The SymPy value of the limit.
+
+    Example:
+        >>> from dfdx.symbolic import one_sided_diff
+        >>> one_sided_diff("abs(x)", "x", 0, "-"), one_sided_diff("abs(x)", "x", 0, "+")
+        (-1, 1)
+        >>> one_sided_diff("sqrt(x)", "x", 0, "+")
+        oo
+    """
+    if side not in ("+", "-"):
+        raise ValueError(f"side must be '+' or '-', got {side!r}")
+    expr, symbols = as_expr(f)
+    name = var if isinstance(var, str) else var.name
+    x = next((s for s in expr.free_symbols if s.name == name), sympy.Symbol(name, real=True))
+    g = sympy.diff(expr, x, n - 1) if n > 1 else expr
+    # why: a float point makes SymPy's limit work in floating point (tan at 1.0 → oo)
+    a = sympy.Rational(repr(float(at))) if isinstance(at, float) else sympy.sympify(at)
+    h = sympy.Symbol("h", positive=True)
+    s = 1 if side == "+" else -1
+    ga = g.subs(x, a)
+    if ga.is_extended_real and ga.is_finite:
+        q = (g.subs(x, a + s * h) - ga) / (s * h)
+    else:
+        q = sympy.diff(g, x).subs(x, a + s * h)
+    return sympy.limit(q, h, 0, "+")
+
+
+#: SymPy functions at whose arguments a derivative may fail to exist (kinks, jumps).
+NONSMOOTH = ("Abs", "sign", "Heaviside", "floor", "ceiling", "frac", "Piecewise", "Max", "Min",
+             "Mod", "DiracDelta")
+
+
+def is_nonsmooth(f) -> bool:
+    """Whether an expression holds a function with kinks or jumps (abs, floor, Max, Piecewise…).
+
+    Where it does, a derivative's formula may be a convention at some points;
+    ask `one_sided_diff` there.
+
+    Example:
+        >>> from dfdx.symbolic import is_nonsmooth
+        >>> is_nonsmooth("abs(x) + 1"), is_nonsmooth("sin(x)**2")
+        (True, False)
+    """
+    expr, _ = as_expr(f)
+    return any(type(a).__name__ in NONSMOOTH for a in sympy.preorder_traversal(expr))
+
+
+def taylor_coefficients(f, var, at, order: int):
+    """The exact Taylor coefficients f⁽ᵏ⁾(a)/k! for k = 0..order, and the polynomial.
+
+    Returns:
+        ``(polynomial, coefficients)``; where a coefficient is not a finite real
+        number there is no Taylor series: ``(None, coefficients up to that one)``.
+
+    Example:
+        >>> from dfdx.symbolic import taylor_coefficients
+        >>> taylor_coefficients("exp(x)", "x", 0, 2)
+        (x**2/2 + x + 1, [1, 1, 1/2])
+        >>> taylor_coefficients("sqrt(x)", "x", 0, 3)
+        (None, [0, zoo])
+    """
+    expr, _ = as_expr(f)
+    name = var if isinstance(var, str) else var.name
+    x = next((s for s in expr.free_symbols if s.name == name), sympy.Symbol(name, real=True))
+    a = sympy.sympify(at)
+    coeffs, d = [], expr
+    for k in range(int(order) + 1):
+        if k:
+            d = sympy.diff(d, x)
+        coeffs.append(sympy.simplify(d.subs(x, a) / sympy.factorial(k)))
+        if not (coeffs[-1].is_extended_real and coeffs[-1].is_finite):
+            return None, coeffs
+    poly = sympy.expand(sum(c * (x - a) ** k for k, c in enumerate(coeffs)))
+    return poly, coeffs

@@ -11,7 +11,6 @@ only known functions are allowed, so no user text ever reaches the code.
 from __future__ import annotations
 
 import builtins
-import math
 from typing import Any
 
 import numpy as np
@@ -29,26 +28,20 @@ def _is_traced(a):
         hasattr(a, "__array_ufunc__")
 
 
-def _scalar_math(name, fn, scipy_name):
-    """Return NumPy's missing `name`, computed elementwise by Python's ``math`` (no scipy here)."""
-    vectorized = np.vectorize(fn, otypes=[float])
-
+def _scipy_special(name):
+    """Return ``scipy.special.<name>``, imported on first call (a ufunc that AD differentiates)."""
     def run(x):
-        if _is_traced(x):
-            raise TracerConversionError(
-                f"{name} has no NumPy function, so compile evaluates it with math."
-                f"{fn.__name__}, which AD cannot trace. Differentiate the expression exactly "
-                f"(dfdx.symbolic.diff), or write the function with scipy.special.{scipy_name}, "
-                "which dfdx differentiates")
-        return vectorized(x)
+        import scipy.special
+        return getattr(scipy.special, name)(x)
+    run.__name__ = name
     return run
 
 
-# Functions NumPy lacks: the printer calls these helpers by name (see _Printer).
-_MATH = {"_erf": _scalar_math("erf", math.erf, "erf"),
-         "_erfc": _scalar_math("erfc", math.erfc, "erfc"),
-         "_gamma": _scalar_math("gamma", math.gamma, "gamma"),
-         "_lgamma": _scalar_math("loggamma", math.lgamma, "gammaln")}
+# Functions NumPy lacks: the printer calls these helpers by name (see _Printer). why:
+# scipy.special's ufuncs have derivative rules in dfdx.rules, so compiled expressions stay
+# traceable by AD (issue 17); SciPy is a hard dependency, imported on the first call only.
+_MATH = {"_erf": _scipy_special("erf"), "_erfc": _scipy_special("erfc"),
+         "_gamma": _scipy_special("gamma"), "_lgamma": _scipy_special("gammaln")}
 
 
 class _Printer(NumPyPrinter):
@@ -77,6 +70,13 @@ class _Printer(NumPyPrinter):
             out = self._print(value) if cond == sympy.true else \
                 f"numpy.where({self._print(cond)}, {self._print(value)}, {out})"
         return out
+
+    def _print_ComplexInfinity(self, expr):
+        # why: SymPy's printer has no NumPy name for zoo (1/0); it is not a real number
+        return "numpy.nan"
+
+    def _print_NaN(self, expr):
+        return "numpy.nan"
 
     def _print_Max(self, expr):
         return self._nest("numpy.maximum", expr.args)

@@ -174,7 +174,7 @@ class _Ctx:
         return ParseError(message, self.text, position)
 
 
-def parse(text: str, *, real: bool = True) -> sympy.Expr:
+def parse(text: str, *, real: bool = True, variables=()) -> sympy.Expr:
     """Parse mathematics written as text into a SymPy expression, safely.
 
     The text is never executed: it is parsed with Python's `ast` module and
@@ -188,6 +188,9 @@ def parse(text: str, *, real: bool = True) -> sympy.Expr:
         text: the expression, e.g. ``"sin(x)/x"`` or ``"x^2 + 3*y"``.
         real: make every name a real SymPy symbol (the default; limits and
             continuity are questions about real functions).
+        variables: names that are variables even where they would be a
+            constant (``e``, ``pi``, ``E``, ``oo``): ``parse("x*e",
+            variables={"e"})`` is the product of two symbols.
 
     Returns:
         The SymPy expression.
@@ -230,7 +233,7 @@ def parse(text: str, *, real: bool = True) -> sympy.Expr:
         raise ParseError(f"the expression cannot be read ({type(exc).__name__}); "
                          "simplify it", text, 0) from None
     _check_shape(ctx, tree)
-    return _Builder(ctx, real).build(tree.body)
+    return _Builder(ctx, real, frozenset(variables)).build(tree.body)
 
 
 def _check_brackets(ctx: _Ctx) -> None:
@@ -287,7 +290,8 @@ def _check_shape(ctx: _Ctx, tree: ast.AST) -> None:
 
 
 class _Builder:
-    def __init__(self, ctx: _Ctx, real: bool):
+    def __init__(self, ctx: _Ctx, real: bool, variables=frozenset()):
+        self.variables = variables
         self.ctx = ctx
         self.real = real
 
@@ -337,7 +341,7 @@ class _Builder:
         if name.startswith("_"):
             raise self.ctx.error("names starting with '_' are not allowed (they could reach "
                                  "Python internals)", node)
-        if name in CONSTANTS:
+        if name in CONSTANTS and name not in self.variables:
             return CONSTANTS[name]
         if name in FUNCTIONS:
             raise self.ctx.error(f"'{name}' is a function; call it, e.g. {name}(x)", node)
