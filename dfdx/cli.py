@@ -770,12 +770,15 @@ def _one_sided(expr, var, n, point, g, t0, sides=("-", "+")):
 
 
 def _ad_one_sided(g, t0, n, side):
-    """The one-sided derivative by AD: None until dfdx.differentiable is on this branch.
+    """The exact one-sided derivative by AD (`dfdx.derivative(side=...)`), or None.
 
-    why: the kinks helper adds ``dfdx.differentiable(f, x)`` (one-sided forward mode); when
-    it lands, return its ``left``/``right`` here and every report below uses it.
+    None where AD cannot answer: order above AD_MAX_ORDER, out of time, a refused
+    branch point, or NaN (f undefined on that side).
     """
-    return None
+    if n > AD_MAX_ORDER:
+        return None
+    got, _ = _try(lambda: float(dfdx.derivative(g, n, side=side)(float(t0))))
+    return None if got is None or math.isnan(got) else got
 
 
 def _side_text(rec):
