@@ -96,11 +96,25 @@ def _leaf_grad(box):
     return _match_input(g, box._value)
 
 
+def _is_complex(v):
+    dt = getattr(v, "dtype", None)
+    return dt.kind == "c" if dt is not None else isinstance(v, complex)
+
+
 def _match_input(g, x):
-    """Give a cotangent the type of the input: its dtype, and a float for a float input."""
-    if isinstance(g, Box):
-        return g
+    """Give a cotangent the type of the input: its dtype, and a float for a float input.
+
+    Complex numbers: the engine's cotangents are transposes (see dfdx.rules.ufuncs); the
+    gradient of a complex input is their conjugate, df/dx + i df/dy, and a real input
+    keeps the real part of its cotangent.
+    """
     xv = x if not isinstance(x, Box) else getval(x)
+    if isinstance(g, Box):
+        if _is_complex(xv):
+            return np.conjugate(g)
+        return np.real(g) if _is_complex(g) else g
+    if _is_complex(g) or _is_complex(xv):
+        g = np.conjugate(g) if _is_complex(xv) else np.real(g)
     if isinstance(xv, np.ndarray):
         g = np.asarray(g)
         if g.dtype != xv.dtype:
@@ -138,6 +152,8 @@ class _Vjp:
         seeds = []
         for o, ct in zip(self.out_leaves, cts):
             if ct is not None and isinstance(o, Box) and o._trace is self.trace:
+                if _is_complex(ct):   # the engine's cotangents are conjugated (see _match_input)
+                    ct = np.conjugate(ct)
                 seeds.append((o._aux, ct))
         if seeds:
             self.trace.backward(seeds, once=once)
@@ -196,7 +212,8 @@ def value_and_grad(f, argnums=0, has_aux=False):
         if fast and -len(args) <= argnums < len(args):
             x = args[argnums]
             tx = type(x)
-            if tx is float or (tx is ArrayBox and x.shape == ()):
+            # why: one forward pass gives df/dx only; a complex z also needs df/dy (reverse).
+            if tx is float or (tx is ArrayBox and x.shape == () and x.dtype.kind != "c"):
                 try:
                     return _value_and_grad_scalar(f, args, kwargs, argnums, x)
                 except UnsupportedOperation as e:
@@ -267,8 +284,8 @@ def _value_and_grad_leaf(f, args, kwargs, argnum, x):
         if g is None:
             g = _zeros_like(x)
         elif type(x) is float:
-            if not isinstance(g, Box):
-                g = np.float64(g)
+            if not isinstance(g, Box) and type(g) is not np.float64:
+                g = _match_input(g, x)
         elif type(g) is not np.ndarray or g.dtype != x.dtype or g.shape != x.shape:
             g = _match_input(g, x)
         return value, g
@@ -475,7 +492,11 @@ def _reverse_rows(v, o, oshape):
                 if g is None:
                     g = np.zeros(shape, dtype=_float_dtype(xv))
                 elif not isinstance(g, Box):
+                    if _is_complex(g) or _is_complex(xv):
+                        g = np.conjugate(g) if _is_complex(xv) else np.real(g)
                     g = np.broadcast_to(np.asarray(g, dtype=np.result_type(xv)), shape)
+                else:
+                    g = _match_input(g, xv)
                 pieces[a][li].append(g)
     out = []
     for a, (_, boxes) in enumerate(v.boxed):
