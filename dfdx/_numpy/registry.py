@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import cmath
 import dis
+import math
 import sys
 
 import numpy as np
@@ -113,8 +114,12 @@ def _safe_mul(c, p):
     (sqrt or log at 0, exp overflow, 1/x at 0) is 0, not NaN. Only rules whose partials
     can be infinite pay for this, and then only a finiteness check while they are finite.
     """
-    if _all_finite(p):
-        return _mul(c, p)
+    if type(p) is np.ndarray and p.dtype.kind == "f":   # the common case, inline
+        f = p if p.ndim == 1 else p.reshape(-1)
+        if math.isfinite(f.dot(f)):
+            return _mul(c, p, 3)   # why: this frame's reference is private too
+    elif _all_finite(p):
+        return _mul(c, p, 3)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = c * p
     return np.where(c == 0, np.zeros_like(r), r)
@@ -123,14 +128,18 @@ def _safe_mul(c, p):
 _refcount = sys.getrefcount
 
 
-def _mul(g, p):
-    """g * p, written into `p` when `p` is a fresh temporary nobody else holds."""
+def _mul(g, p, owners=2):
+    """g * p, written into `p` when `p` is a fresh temporary nobody else holds.
+
+    `owners`: the references to `p` that are known to be private (this frame, getrefcount's
+    argument, and the frames of callers that only pass `p` on).
+    """
     # why: the partial of an elementwise rule is usually a new array (cos(x), 1 - ans**2);
     # multiplying into it saves an allocation and a pass over fresh memory, which is a
     # large share of a backward sweep on big arrays. A refcount of 2 (this frame and
     # getrefcount's argument) proves that no one else can see the array change.
     if (type(p) is np.ndarray and p.size >= 4096 and type(g) is np.ndarray
-            and _refcount(p) <= 2 and p.shape == g.shape and p.dtype == g.dtype
+            and _refcount(p) <= owners and p.shape == g.shape and p.dtype == g.dtype
             and p.flags.owndata and p.flags.writeable):
         return np.multiply(g, p, out=p)
     return g * p
