@@ -238,7 +238,7 @@ def tensordot(a, b, axes=2):
 
 
 def vdot(a, b):
-    return sum_(ravel(a) * ravel(b))
+    return sum_(ravel(np.conjugate(a)) * ravel(b))   # NumPy conjugates the first argument
 
 
 def inner(a, b):
@@ -543,7 +543,7 @@ pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, impl=_pinv)
 def _norm2(x, axis=None, keepdims=False):
     if axis is None or isinstance(axis, int) or len(axis) <= 2:
         return np.linalg.norm(x, axis=axis, keepdims=keepdims)
-    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return np.sqrt(np.sum(np.real(x * np.conjugate(x)), axis=axis, keepdims=keepdims))
 
 
 def _expand(r, x, axis, keepdims):
@@ -561,13 +561,22 @@ def _safe_ratio(x, n):
     return x / np.where(zero, 1.0, n) * np.where(zero, 0.0, 1.0)
 
 
+def _is_complex(x):
+    return np.result_type(getval(x)).kind == "c"
+
+
 def _norm2_vjp(g, ans, x, axis=None, keepdims=False):
-    return _expand(g, x, axis, keepdims) * _safe_ratio(x, _expand(ans, x, axis, keepdims))
+    r = _safe_ratio(x, _expand(ans, x, axis, keepdims))
+    if _is_complex(x):   # d|x| = Re(conj(x/|x|) dx); cotangents are transposes (rules.ufuncs)
+        return _expand(np.real(g), x, axis, keepdims) * np.conjugate(r)
+    return _expand(g, x, axis, keepdims) * r
 
 
 def _norm2_jvp(t, ans, x, axis=None, keepdims=False):
-    return sum_(t * _safe_ratio(x, _expand(ans, x, axis, keepdims)), axis=axis,
-                keepdims=keepdims)
+    r = _safe_ratio(x, _expand(ans, x, axis, keepdims))
+    if _is_complex(x):
+        return sum_(np.real(np.conjugate(r) * t), axis=axis, keepdims=keepdims)
+    return sum_(t * r, axis=axis, keepdims=keepdims)
 
 
 norm2 = defrule(_norm2, vjp=_norm2_vjp, jvp=_norm2_jvp, name="numpy.linalg.norm")
