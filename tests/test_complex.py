@@ -320,8 +320,10 @@ def test_jacobians_of_complex_input():
 
 @pytest.mark.parametrize("fn", [np.var, np.std, lambda z: np.var(z, ddof=1),
                                 np.linalg.norm, lambda z: np.vdot(z, 2 * z + 1j),
-                                lambda z: np.linalg.norm(np.outer(z, z), axis=1)],
-                         ids=["var", "std", "var ddof", "norm", "vdot", "norm axis"])
+                                lambda z: np.linalg.norm(np.outer(z, z), axis=1),
+                                lambda z: np.vecdot(z, W), lambda z: np.linalg.vecdot(W, z)],
+                         ids=["var", "std", "var ddof", "norm", "vdot", "norm axis", "vecdot",
+                              "linalg.vecdot"])
 def test_reductions_that_conjugate(fn):
     out, _ = dfdx.jvp(fn, (Z,), (Z,))
     np.testing.assert_allclose(out, fn(Z), rtol=1e-13)   # the traced value is NumPy's

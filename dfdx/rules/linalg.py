@@ -261,7 +261,7 @@ def kron(a, b):
 
 
 def vecdot(x1, x2, /, *, axis=-1, **kw):
-    return sum_(x1 * x2, axis=axis)
+    return sum_(np.conjugate(x1) * x2, axis=axis)   # NumPy conjugates the first argument
 
 
 def matrix_transpose(x, /):
