@@ -228,7 +228,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
             raise NonScalarOutputError(
                 f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
                 "Reduce it (np.sum(y)) or use dfdx.jacobian.")
-        seed = np.ones((), dtype=_float_dtype(v.out))
+        seed = np.ones((), dtype=_real_dtype(f, v.out))
         grads = [tree_unflatten(td, gs) for td, gs in v.backward([seed], once=True)]
         g = grads[0] if single else tuple(grads)
         return ((v.out, v.aux) if has_aux else v.out), g
@@ -251,6 +251,7 @@ def _value_and_grad_scalar(f, args, kwargs, argnum, x):
         value, g = out._value, out._aux
         if np.shape(getval(value)) != ():
             _non_scalar(f, np.shape(getval(value)))
+        _real_dtype(f, value)
         if not isinstance(g, Box):
             g = np.float64(g) if type(x) is float else g
         return value, g
@@ -277,7 +278,7 @@ def _value_and_grad_leaf(f, args, kwargs, argnum, x):
         shape = value.shape if isinstance(value, (np.ndarray, np.generic, Box)) else ()
         if shape != ():
             _non_scalar(f, shape)
-        trace.backward([(out._aux, _float_dtype(value).type(1))], once=True)
+        trace.backward([(out._aux, _real_dtype(f, value).type(1))], once=True)
         node = box._aux
         g = node[G]
         node[G] = None
@@ -299,6 +300,18 @@ def _non_scalar(f, shape):
     raise NonScalarOutputError(
         f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
         "Reduce it (np.sum(y)) or use dfdx.jacobian.")
+
+
+def _real_dtype(f, out):
+    """The dtype of grad's seed: the output's; a complex output has no gradient."""
+    dt = _float_dtype(out)
+    if dt.kind == "c":
+        raise TypeError(
+            f"grad needs a real-valued output, but {_name(f)} returned a complex number. "
+            "Differentiate a real function of it (np.real(f), np.abs(f)**2), use "
+            "dfdx.derivative or dfdx.jvp for the complex derivative of a holomorphic f, or "
+            "dfdx.vjp.")
+    return dt
 
 
 def _float_dtype(x):
@@ -637,7 +650,9 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
         mode: ``"fwd"`` (all input directions in one batched forward pass),
             ``"rev"`` (one forward pass, then all output cotangents in one batched
             backward sweep), or ``"auto"``: reverse when the output has no more
-            elements than the input, forward otherwise.
+            elements than the input, forward otherwise. With complex inputs
+            ``"auto"`` is forward (``d f / d x_j``, the complex Jacobian of a
+            holomorphic `f`); reverse rows are vjps, the conjugates of those.
 
     Example:
         >>> import numpy as np, dfdx
@@ -656,7 +671,11 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         single, nums = _norm_argnums(argnums, len(args), "jacobian")
-        n_in = sum(int(np.size(getval(x))) for i in nums for x in tree_flatten(args[i])[0])
+        leaves = [x for i in nums for x in tree_flatten(args[i])[0]]
+        if any(_is_complex(getval(x)) for x in leaves):
+            # why: one answer for one call; the mode must not switch with the sizes.
+            return jacfwd(f, argnums, has_aux)(*args, **kwargs)
+        n_in = sum(int(np.size(getval(x))) for x in leaves)
         v = _Vjp(f, args, kwargs, nums, has_aux, "jacobian")
         n_out = sum(int(np.size(getval(o))) for o in v.out_leaves)
         # why: both modes batch their directions; the cost follows how many there are:

@@ -158,6 +158,12 @@ def test_non_holomorphic_known_values():
         np.degrees(np.real(1 / z)))
 
 
+def test_grad_of_a_complex_output_is_an_error():
+    for x in (0.5, 0.5 + 1j, np.array([0.5 + 1j])):
+        with pytest.raises(TypeError, match="real-valued output"):
+            dfdx.grad(lambda z: np.sum(np.exp(1j * z)))(x)
+
+
 def test_abs_at_zero_follows_the_kink_convention():
     assert dfdx.grad(lambda z: np.abs(z))(0j) == 0
     assert dfdx.jvp(np.abs, (0j,), (1 + 1j,))[1] == 0
@@ -316,6 +322,9 @@ def test_jacobians_of_complex_input():
     np.testing.assert_allclose(dfdx.jacfwd(np.exp)(z), np.diag(np.exp(z)))
     # ... and jacrev rows are vjps: conj(f') for a holomorphic f
     np.testing.assert_allclose(dfdx.jacrev(np.exp)(z), np.diag(np.conj(np.exp(z))))
+    # jacobian("auto") does not switch between the two with the sizes
+    np.testing.assert_allclose(dfdx.jacobian(np.exp)(z), np.diag(np.exp(z)))
+    np.testing.assert_allclose(dfdx.jacobian(lambda w: np.sum(w ** 2))(z), 2 * z)
 
 
 @pytest.mark.parametrize("fn", [np.var, np.std, lambda z: np.var(z, ddof=1),
