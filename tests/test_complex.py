@@ -373,3 +373,22 @@ def test_hermitian_linalg_on_complex(fn):
         check_complex2(fn, M3)
     except dfdx.UnsupportedOperation as e:
         assert "complex" in str(e)   # a refusal that says why is fine too
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "ndtr", "log_ndtr"])
+def test_scipy_special_holomorphic_on_complex(name):
+    import scipy.special as sp
+    check_complex2(getattr(sp, name), Z + 0.5)
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="the partials of gamma/psi call polygamma, which SciPy has for real "
+                          "input only: a TypeError instead of a derivative or a named refusal "
+                          "(dfdx/rules/special.py)")
+@pytest.mark.parametrize("name", ["gamma", "psi"])
+def test_scipy_gamma_on_complex(name):
+    import scipy.special as sp
+    try:
+        check_complex2(getattr(sp, name), Z + 0.5)
+    except dfdx.UnsupportedOperation as e:
+        assert "complex" in str(e)
