@@ -392,3 +392,14 @@ def test_scipy_gamma_on_complex(name):
         check_complex2(getattr(sp, name), Z + 0.5)
     except dfdx.UnsupportedOperation as e:
         assert "complex" in str(e)
+
+
+def test_single_precision_stays_single():
+    x = np.arange(6, dtype=np.float32)
+    z = (x + 1j * x).astype(np.complex64)
+    for f, a in [(lambda v: np.sum(np.abs(np.fft.fft(v)) ** 2), x),
+                 (lambda v: np.sum(np.fft.irfft(v) ** 2), z),
+                 (lambda v: np.sum(np.abs(v) ** 2), z), (lambda v: np.sum(np.angle(v + 1)), z)]:
+        _, t = dfdx.jvp(f, (a,), (a,))
+        assert f(a).dtype == t.dtype == np.float32
+        assert dfdx.grad(f)(a).dtype == a.dtype

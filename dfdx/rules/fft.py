@@ -106,7 +106,7 @@ def _irfft_vjp(g, ans, a, n, axis, norm):
     n = 2 * (m - 1) if n is None else n
     k = n // 2 + 1
     h = _resize(_ifft(np.real(g), None, axis, norm), k, axis)
-    weight = np.full(k, 2.0)
+    weight = np.full(k, 2.0, dtype=np.finfo(h.dtype).dtype)   # float32 stays float32
     weight[0] = 1.0
     if n % 2 == 0:
         weight[-1] = 1.0   # the Nyquist coefficient is read once, like the mean
