@@ -6,6 +6,8 @@ the adjoint under ``<a, b> = Re(sum(conj(a) * b))``, so ``vjp`` of a holomorphic
 function is ``v * conj(f'(z))``. The checker here is independent of dfdx.testing.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -403,3 +405,12 @@ def test_single_precision_stays_single():
         _, t = dfdx.jvp(f, (a,), (a,))
         assert f(a).dtype == t.dtype == np.float32
         assert dfdx.grad(f)(a).dtype == a.dtype
+
+
+def test_real_to_complex_cast_and_back():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no ComplexWarning: the real part is taken on purpose
+        f = lambda x: np.sum(np.abs(x.astype(complex) * (1 + 1j)) ** 2)   # noqa: E731
+        np.testing.assert_allclose(dfdx.grad(f)(np.array([1.0, 2.0])), [4.0, 8.0])
+        np.testing.assert_allclose(dfdx.hessian(f)(np.array([1.0, 2.0])), 4 * np.eye(2))
+        check_complex2(lambda z: np.real(z).astype(np.complex128) * z, Z)
