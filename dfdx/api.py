@@ -96,11 +96,25 @@ def _leaf_grad(box):
     return _match_input(g, box._value)
 
 
+def _is_complex(v):
+    dt = getattr(v, "dtype", None)
+    return dt.kind == "c" if dt is not None else isinstance(v, complex)
+
+
 def _match_input(g, x):
-    """Give a cotangent the type of the input: its dtype, and a float for a float input."""
-    if isinstance(g, Box):
-        return g
+    """Give a cotangent the type of the input: its dtype, and a float for a float input.
+
+    Complex numbers: the engine's cotangents are transposes (see dfdx.rules.ufuncs); the
+    gradient of a complex input is their conjugate, df/dx + i df/dy, and a real input
+    keeps the real part of its cotangent.
+    """
     xv = x if not isinstance(x, Box) else getval(x)
+    if isinstance(g, Box):
+        if _is_complex(xv):
+            return np.conjugate(g)
+        return np.real(g) if _is_complex(g) else g
+    if _is_complex(g) or _is_complex(xv):
+        g = np.conjugate(g) if _is_complex(xv) else np.real(g)
     if isinstance(xv, np.ndarray):
         g = np.asarray(g)
         if g.dtype != xv.dtype:
@@ -138,6 +152,8 @@ class _Vjp:
         seeds = []
         for o, ct in zip(self.out_leaves, cts):
             if ct is not None and isinstance(o, Box) and o._trace is self.trace:
+                if _is_complex(ct):   # the engine's cotangents are conjugated (see _match_input)
+                    ct = np.conjugate(ct)
                 seeds.append((o._aux, ct))
         if seeds:
             self.trace.backward(seeds, once=once)
@@ -196,7 +212,8 @@ def value_and_grad(f, argnums=0, has_aux=False):
         if fast and -len(args) <= argnums < len(args):
             x = args[argnums]
             tx = type(x)
-            if tx is float or (tx is ArrayBox and x.shape == ()):
+            # why: one forward pass gives df/dx only; a complex z also needs df/dy (reverse).
+            if tx is float or (tx is ArrayBox and x.shape == () and x.dtype.kind != "c"):
                 try:
                     return _value_and_grad_scalar(f, args, kwargs, argnums, x)
                 except UnsupportedOperation as e:
@@ -211,7 +228,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
             raise NonScalarOutputError(
                 f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
                 "Reduce it (np.sum(y)) or use dfdx.jacobian.")
-        seed = np.ones((), dtype=_float_dtype(v.out))
+        seed = np.ones((), dtype=_real_dtype(f, v.out))
         grads = [tree_unflatten(td, gs) for td, gs in v.backward([seed], once=True)]
         g = grads[0] if single else tuple(grads)
         return ((v.out, v.aux) if has_aux else v.out), g
@@ -234,6 +251,7 @@ def _value_and_grad_scalar(f, args, kwargs, argnum, x):
         value, g = out._value, out._aux
         if np.shape(getval(value)) != ():
             _non_scalar(f, np.shape(getval(value)))
+        _real_dtype(f, value)
         if not isinstance(g, Box):
             g = np.float64(g) if type(x) is float else g
         return value, g
@@ -260,15 +278,15 @@ def _value_and_grad_leaf(f, args, kwargs, argnum, x):
         shape = value.shape if isinstance(value, (np.ndarray, np.generic, Box)) else ()
         if shape != ():
             _non_scalar(f, shape)
-        trace.backward([(out._aux, _float_dtype(value).type(1))], once=True)
+        trace.backward([(out._aux, _real_dtype(f, value).type(1))], once=True)
         node = box._aux
         g = node[G]
         node[G] = None
         if g is None:
             g = _zeros_like(x)
         elif type(x) is float:
-            if not isinstance(g, Box):
-                g = np.float64(g)
+            if not isinstance(g, Box) and type(g) is not np.float64:
+                g = _match_input(g, x)
         elif type(g) is not np.ndarray or g.dtype != x.dtype or g.shape != x.shape:
             g = _match_input(g, x)
         return value, g
@@ -282,6 +300,18 @@ def _non_scalar(f, shape):
     raise NonScalarOutputError(
         f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
         "Reduce it (np.sum(y)) or use dfdx.jacobian.")
+
+
+def _real_dtype(f, out):
+    """The dtype of grad's seed: the output's; a complex output has no gradient."""
+    dt = _float_dtype(out)
+    if dt.kind == "c":
+        raise TypeError(
+            f"grad needs a real-valued output, but {_name(f)} returned a complex number. "
+            "Differentiate a real function of it (np.real(f), np.abs(f)**2), use "
+            "dfdx.derivative or dfdx.jvp for the complex derivative of a holomorphic f, or "
+            "dfdx.vjp.")
+    return dt
 
 
 def _float_dtype(x):
@@ -475,7 +505,11 @@ def _reverse_rows(v, o, oshape):
                 if g is None:
                     g = np.zeros(shape, dtype=_float_dtype(xv))
                 elif not isinstance(g, Box):
+                    if _is_complex(g) or _is_complex(xv):
+                        g = np.conjugate(g) if _is_complex(xv) else np.real(g)
                     g = np.broadcast_to(np.asarray(g, dtype=np.result_type(xv)), shape)
+                else:
+                    g = _match_input(g, xv)
                 pieces[a][li].append(g)
     out = []
     for a, (_, boxes) in enumerate(v.boxed):
@@ -616,7 +650,9 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
         mode: ``"fwd"`` (all input directions in one batched forward pass),
             ``"rev"`` (one forward pass, then all output cotangents in one batched
             backward sweep), or ``"auto"``: reverse when the output has no more
-            elements than the input, forward otherwise.
+            elements than the input, forward otherwise. With complex inputs
+            ``"auto"`` is forward (``d f / d x_j``, the complex Jacobian of a
+            holomorphic `f`); reverse rows are vjps, the conjugates of those.
 
     Example:
         >>> import numpy as np, dfdx
@@ -635,7 +671,11 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
         single, nums = _norm_argnums(argnums, len(args), "jacobian")
-        n_in = sum(int(np.size(getval(x))) for i in nums for x in tree_flatten(args[i])[0])
+        leaves = [x for i in nums for x in tree_flatten(args[i])[0]]
+        if any(_is_complex(getval(x)) for x in leaves):
+            # why: one answer for one call; the mode must not switch with the sizes.
+            return jacfwd(f, argnums, has_aux)(*args, **kwargs)
+        n_in = sum(int(np.size(getval(x))) for x in leaves)
         v = _Vjp(f, args, kwargs, nums, has_aux, "jacobian")
         n_out = sum(int(np.size(getval(o))) for o in v.out_leaves)
         # why: both modes batch their directions; the cost follows how many there are:

@@ -376,3 +376,43 @@ add(linalg._eigh, lambda x: np.linalg.eigvalsh(x, UPLO="U"), _lower_spd(lower=Fa
 add(linalg._cholesky, np.linalg.cholesky, _lower_spd(), label="non-symmetric input")
 add(linalg._cholesky, lambda x: np.linalg.cholesky(x, upper=True), _lower_spd(lower=False),
     label="upper, non-symmetric input")
+# --- complex numbers and numpy.fft (real arguments with real outputs, so the real checker
+# checks them; tests/test_complex.py checks every one on complex arguments) -----------------
+
+from dfdx.rules import fft as _fftmod  # noqa: E402
+
+
+def _spin(x):
+    """A complex value of a real one, so the rules below see complex input."""
+    return x * np.exp(0.7j * x)
+
+
+add(np.conjugate, lambda x: np.imag(np.conjugate(_spin(x))), normal(2, 3), label="complex")
+add(np.conjugate, np.conjugate, normal(3), label="real")
+add(np.real, lambda x: np.real(_spin(x)), normal(2, 3), label="complex")
+add(np.imag, lambda x: np.imag(_spin(x)), normal(2, 3), label="complex")
+add(np.angle, lambda x: np.angle(_spin(x) + 2.0), normal(3), label="complex")
+add(np.angle, lambda x: np.angle(_spin(x) + 2.0, deg=True), normal(), label="degrees 0-d")
+add(np.absolute, lambda x: np.abs(_spin(x) + 0.5), normal(2, 3), label="complex")
+for _key, _f in [
+        (_fftmod._fft_impl, lambda x: np.real(np.fft.fft(_spin(x), n=5, norm="ortho"))),
+        (_fftmod._ifft_impl, lambda x: np.imag(np.fft.ifft(_spin(x), axis=0))),
+        (_fftmod._rfft_impl, lambda x: np.abs(np.fft.rfft(x, n=7)) ** 2),
+        (_fftmod._irfft_impl, lambda x: np.fft.irfft(_spin(x), n=8, norm="forward")),
+        (np.fft.fft, lambda x: np.abs(np.fft.fft(x)) ** 2),
+        (np.fft.ifft, lambda x: np.real(np.fft.ifft(_spin(x), n=2))),
+        (np.fft.rfft, lambda x: np.imag(np.fft.rfft(x, axis=0, norm="ortho"))),
+        (np.fft.irfft, lambda x: np.fft.irfft(_spin(x))),
+        (np.fft.fft2, lambda x: np.real(np.fft.fft2(_spin(x)))),
+        (np.fft.ifft2, lambda x: np.imag(np.fft.ifft2(_spin(x), s=(2, 2)))),
+        (np.fft.fftn, lambda x: np.real(np.fft.fftn(_spin(x), axes=(0,)))),
+        (np.fft.ifftn, lambda x: np.real(np.fft.ifftn(_spin(x), norm="forward"))),
+        (np.fft.rfft2, lambda x: np.abs(np.fft.rfft2(x)) ** 2),
+        (np.fft.irfft2, lambda x: np.fft.irfft2(_spin(x))),
+        (np.fft.rfftn, lambda x: np.real(np.fft.rfftn(x, s=(3, 4), axes=(0, 1)))),
+        (np.fft.irfftn, lambda x: np.fft.irfftn(_spin(x), s=(2, 5), axes=(0, 1))),
+        (_fftmod._fftshift_impl, lambda x: np.fft.fftshift(x, axes=1)),
+        (_fftmod._ifftshift_impl, lambda x: np.fft.ifftshift(x)),
+        (np.fft.fftshift, np.fft.fftshift),
+        (np.fft.ifftshift, lambda x: np.fft.ifftshift(x, axes=(0,)))]:
+    add(_key, _f, normal(2, 3), label="fft")

@@ -192,6 +192,10 @@ class ArrayBox(Box):
     def real(self):
         return _fn(np.real)(self)
 
+    @property
+    def imag(self):
+        return _fn(np.imag)(self)
+
     # --- arithmetic (see _binary below) ---------------------------------
     def __neg__(self): return self._trace.process(_uf(np.negative), (self,), _NOKW)
     def __pos__(self): return self
@@ -288,7 +292,9 @@ class ArrayBox(Box):
         return self
 
     def conj(self):
-        return self
+        return _uf(np.conjugate)(self)
+
+    conjugate = conj
 
     def argmax(self, axis=None, **kw):
         return np.argmax(getval(self), axis=axis, **kw)

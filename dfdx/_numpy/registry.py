@@ -17,12 +17,14 @@ The box's ``__array_ufunc__`` / ``__array_function__`` look callables up in
 
 from __future__ import annotations
 
+import cmath
 import dis
+import math
 import sys
 
 import numpy as np
 
-from dfdx._core import MISSING, ForwardTrace, Primitive, ReverseTrace
+from dfdx._core import MISSING, Box, ForwardTrace, Primitive, ReverseTrace
 from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
@@ -87,26 +89,57 @@ def broadcast_like(t, ans):
     return np.broadcast_to(t, shape_of(ans))
 
 
-def _nan_safe(r, g):
-    # why: a zero cotangent (a branch np.where did not select, a masked element)
-    # times an infinite partial (sqrt or log at 0) is 0, not NaN. Only rules whose
-    # partials can be infinite pay for this check.
-    if not np.all(np.isfinite(r)):
-        return np.where(g == 0, np.zeros_like(r), r)
-    return r
+def _all_finite(p):
+    """Whether every element of `p` is finite (cheap; a false "no" only costs the slow path)."""
+    while isinstance(p, Box):
+        p = p._value
+    if type(p) is np.ndarray:
+        if p.dtype.kind in "biu":
+            return True
+        f = p.reshape(-1)
+        # why: one dot product is the cheapest full pass NumPy has (BLAS, no temporary):
+        # it is inf or NaN when any element is, and a finite overflow just takes the slow path.
+        return cmath.isfinite(f.dot(f)) if f.size else True
+    try:
+        return cmath.isfinite(p)
+    except TypeError:
+        return bool(np.all(np.isfinite(p)))
+
+
+def _safe_mul(c, p):
+    """c * p where a zero in `c` stays zero even where `p` is infinite or NaN.
+
+    why: a zero cotangent or tangent (a branch np.where did not select, a masked
+    element, a direction that does not move this element) times an infinite partial
+    (sqrt or log at 0, exp overflow, 1/x at 0) is 0, not NaN. Only rules whose partials
+    can be infinite pay for this, and then only a finiteness check while they are finite.
+    """
+    if type(p) is np.ndarray and p.dtype.kind == "f":   # the common case, inline
+        f = p if p.ndim == 1 else p.reshape(-1)
+        if math.isfinite(f.dot(f)):
+            return _mul(c, p, 3)   # why: this frame's reference is private too
+    elif _all_finite(p):
+        return _mul(c, p, 3)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        r = c * p
+    return np.where(c == 0, np.zeros_like(r), r)
 
 
 _refcount = sys.getrefcount
 
 
-def _mul(g, p):
-    """g * p, written into `p` when `p` is a fresh temporary nobody else holds."""
+def _mul(g, p, owners=2):
+    """g * p, written into `p` when `p` is a fresh temporary nobody else holds.
+
+    `owners`: the references to `p` that are known to be private (this frame, getrefcount's
+    argument, and the frames of callers that only pass `p` on).
+    """
     # why: the partial of an elementwise rule is usually a new array (cos(x), 1 - ans**2);
     # multiplying into it saves an allocation and a pass over fresh memory, which is a
     # large share of a backward sweep on big arrays. A refcount of 2 (this frame and
     # getrefcount's argument) proves that no one else can see the array change.
     if (type(p) is np.ndarray and p.size >= 4096 and type(g) is np.ndarray
-            and _refcount(p) <= 2 and p.shape == g.shape and p.dtype == g.dtype
+            and _refcount(p) <= owners and p.shape == g.shape and p.dtype == g.dtype
             and p.flags.owndata and p.flags.writeable):
         return np.multiply(g, p, out=p)
     return g * p
@@ -119,11 +152,26 @@ def _make_vjp(partial, i, n, guard):
             return (lambda g, ans, x: g) if sign == 1 else (lambda g, ans, x: -g)
         return ((lambda g, ans, *args: unbroadcast(g, args[i])) if sign == 1 else
                 (lambda g, ans, *args: unbroadcast(-g, args[i])))
-    if guard:
+    if guard == "overflow":
+        # why: these partials are finite wherever the value is (exp, 1/y): no warnings to
+        # silence, so no errstate (it costs more than the rule) -- only the finiteness check.
+        if n == 1:
+            def vjp(g, ans, x):
+                return _safe_mul(g, partial(ans, x))
+        elif n == 2 and i == 0:
+            def vjp(g, ans, x, y):
+                return unbroadcast(_safe_mul(g, partial(ans, x, y)), x)
+        elif n == 2:
+            def vjp(g, ans, x, y):
+                return unbroadcast(_safe_mul(g, partial(ans, x, y)), y)
+        else:
+            def vjp(g, ans, *args):
+                return unbroadcast(_safe_mul(g, partial(ans, *args)), args[i])
+    elif guard:
         def vjp(g, ans, *args):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = g * partial(ans, *args)
-            return unbroadcast(_nan_safe(r, g), args[i])
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                p = partial(ans, *args)
+            return unbroadcast(_safe_mul(g, p), args[i])
     elif n == 1:
         # why: a unary elementwise function cannot broadcast; skip the shape check.
         def vjp(g, ans, x):
@@ -146,11 +194,18 @@ def _make_jvp(partial, i, n, guard):
             return (lambda t, ans, x: t) if partial == 1 else (lambda t, ans, x: -t)
         return ((lambda t, ans, *args: broadcast_like(t, ans)) if partial == 1 else
                 (lambda t, ans, *args: broadcast_like(-t, ans)))
-    if guard:
+    if guard == "overflow":
+        if n == 1:
+            def jvp(t, ans, x):
+                return _safe_mul(t, partial(ans, x))
+        else:
+            def jvp(t, ans, *args):
+                return broadcast_like(_safe_mul(t, partial(ans, *args)), ans)
+    elif guard:
         def jvp(t, ans, *args):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = t * partial(ans, *args)
-            return broadcast_like(_nan_safe(r, t), ans)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                p = partial(ans, *args)
+            return broadcast_like(_safe_mul(t, p), ans)
     elif n == 1:
         def jvp(t, ans, x):
             return _mul(t, partial(ans, x))
@@ -180,9 +235,12 @@ def _times_partial(c, partial, ans, args, guard):
         return c
     if partial == -1:
         return -c
+    if guard == "overflow":
+        return _safe_mul(c, partial(ans, *args))
     if guard:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return _nan_safe(c * partial(ans, *args), c)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            p = partial(ans, *args)
+        return _safe_mul(c, p)
     return c * partial(ans, *args)
 
 
@@ -306,7 +364,9 @@ def defelementwise(fn, partials, *, guard=False, name=None):
         partials: one entry per argument: ``partial(ans, *args)``, the number
             ``1`` or ``-1`` (a constant partial), or None (no derivative).
         guard: the partials can be infinite (sqrt, log at 0): make a zero
-            cotangent stay zero instead of turning into NaN.
+            cotangent (or tangent) stay zero instead of turning into NaN. ``True``
+            also silences NumPy's warnings while the partial is computed (domain
+            edges); ``"overflow"`` does not (exp, 1/y: the value itself warned).
 
     Returns:
         The Primitive, also registered for dispatch.

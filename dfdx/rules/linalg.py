@@ -988,7 +988,7 @@ pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, bvjp=_pinv_vjp, bjv
 def _norm2(x, axis=None, keepdims=False):
     if axis is None or isinstance(axis, int) or len(axis) <= 2:
         return np.linalg.norm(x, axis=axis, keepdims=keepdims)
-    return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+    return np.sqrt(np.sum(np.real(x * np.conjugate(x)), axis=axis, keepdims=keepdims))
 
 
 def _expand(r, x, axis, keepdims):
@@ -1007,7 +1007,10 @@ def _safe_ratio(x, n):
 
 
 def _norm2_vjp(g, ans, x, axis=None, keepdims=False):
-    return _expand(g, x, axis, keepdims) * _safe_ratio(x, _expand(ans, x, axis, keepdims))
+    r = _safe_ratio(x, _expand(ans, x, axis, keepdims))
+    if _kind(x) == "c":   # d|x| = Re(conj(x/|x|) dx); cotangents are transposes (rules.ufuncs)
+        return _expand(np.real(g), x, axis, keepdims) * np.conjugate(r)
+    return _expand(g, x, axis, keepdims) * r
 
 
 def _norm2_jvp(t, ans, x, axis=None, keepdims=False):

@@ -214,7 +214,10 @@ cumprod = defrule(_cumprod, vjp=_cumprod_vjp, jvp=_cumprod_jvp, name="numpy.cump
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
     centred = a - mean(a, axis=axis, keepdims=True)
     n = _count(a, axis)
-    return sum_(centred * centred, axis=axis, keepdims=keepdims) / (n - ddof)
+    # why: NumPy's var of complex values is the mean of |x - mean|^2 (real)
+    sq = (centred * centred if np.result_type(getattr(a, "dtype", float)).kind != "c"
+          else np.real(centred * np.conjugate(centred)))
+    return sum_(sq, axis=axis, keepdims=keepdims) / (n - ddof)
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):

@@ -269,10 +269,17 @@ pad = defrule(
 
 astype = defrule(
     _astype,
-    vjp=(lambda g, ans, x, dtype: astype(g, np.result_type(getval(x))), None),
+    vjp=(lambda g, ans, x, dtype: _cast_back(g, np.result_type(getval(x))), None),
     jvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
     bjvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
     name="astype")
+
+
+def _cast_back(g, dt):
+    # why: a real value keeps the real part of a complex cotangent (see dfdx.rules.ufuncs)
+    if dt.kind != "c" and np.result_type(getval(g)).kind == "c":
+        g = np.real(g)
+    return astype(g, dt)
 
 
 # --- composed from the primitives above ----------------------------------

@@ -12,7 +12,9 @@ import operator
 import numpy as np
 
 from dfdx._numpy.box import getval
-from dfdx._numpy.registry import UFUNCS, defcomposite, defelementwise, defzero
+from dfdx._errors import UnsupportedOperation
+from dfdx._numpy.registry import (UFUNCS, broadcast_like, defcomposite, defelementwise, defrule,
+                                  defzero, unbroadcast, unbroadcast_batched)
 
 
 def _half_where(cond, tie, like=None):
@@ -27,7 +29,18 @@ def _half_where(cond, tie, like=None):
 
 
 def _pow_base(ans, x, y):
-    return y * x ** (y - 1) if not _is_two(y) else 2 * x
+    if type(y) in (int, float):
+        if y == 2:
+            return 2 * x
+        if y == 0:
+            # why: d/dx x**0 = 0 everywhere; 0 * 0**-1 would be NaN at x = 0.
+            return np.zeros_like(ans)
+        return y * x ** (y - 1)
+    zero = y == 0
+    if not np.any(zero):
+        return y * x ** (y - 1)
+    safe_y = np.where(zero, np.ones_like(y), y)
+    return np.where(zero, np.zeros_like(ans), safe_y * x ** (safe_y - 1))
 
 
 def _pow_exponent(ans, x, y):
@@ -37,33 +50,58 @@ def _pow_exponent(ans, x, y):
     return np.where(zero, np.zeros_like(ans), ans * np.log(safe_x))
 
 
-def _is_two(y):
-    return type(y) in (int, float) and y == 2
+def is_complex(x):
+    """Whether `x` (array, box, NumPy or Python scalar) holds complex numbers."""
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return dt.kind == "c"
+    return isinstance(x, complex)
+
+
+def refuse_complex(name, *values):
+    """Raise UnsupportedOperation when a value is complex: `name` has no derivative there."""
+    for v in values:
+        if is_complex(v):
+            raise UnsupportedOperation(
+                f"dfdx has no derivative rule for {name} on complex input: it orders complex "
+                "numbers (or jumps), which no complex derivative follows. Apply it to np.real(z), "
+                "np.imag(z) or np.abs(z) instead.")
 
 
 def _max_partial(ans, x, y):
+    refuse_complex("numpy.maximum", ans)
     return _half_where(x > y, x == y, ans)
 
 
 def _min_partial(ans, x, y):
+    refuse_complex("numpy.minimum", ans)
     return _half_where(x < y, x == y, ans)
 
 
 def _fmax_partial_x(ans, x, y):
+    refuse_complex("numpy.fmax", ans)
     # fmax ignores NaN: the non-NaN argument gets the whole derivative
     return np.where(np.isnan(y), 1.0, _half_where(x > y, x == y))
 
 
 def _fmax_partial_y(ans, x, y):
+    refuse_complex("numpy.fmax", ans)
     return np.where(np.isnan(x), 1.0, _half_where(y > x, x == y))
 
 
 def _fmin_partial_x(ans, x, y):
+    refuse_complex("numpy.fmin", ans)
     return np.where(np.isnan(y), 1.0, _half_where(x < y, x == y))
 
 
 def _fmin_partial_y(ans, x, y):
+    refuse_complex("numpy.fmin", ans)
     return np.where(np.isnan(x), 1.0, _half_where(y < x, x == y))
+
+
+def _hypot_partial(ans, x, y):
+    # why: hypot(x, 0) = |x|; at the origin follow abs's convention (0) instead of 0/0.
+    return np.where(ans == 0, np.zeros_like(ans), x / np.where(ans == 0, np.ones_like(ans), ans))
 
 
 LN2 = np.log(2.0)
@@ -79,7 +117,7 @@ ELEMENTWISE = {
     np.true_divide:  (lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y),
     np.reciprocal:   (lambda ans, x: -ans**2,),
     np.square:       (lambda ans, x: 2 * x,),
-    np.absolute:     (lambda ans, x: np.sign(x),),
+    np.absolute:     (lambda ans, x: np.sign(x),),   # complex input: see _abs_vjp below
     np.fabs:         (lambda ans, x: np.sign(x),),
     np.remainder:    (lambda ans, x, y: np.ones_like(ans), lambda ans, x, y: -np.floor_divide(x, y)),
     np.fmod:         (lambda ans, x, y: np.ones_like(ans), lambda ans, x, y: -np.trunc(x / y)),
@@ -100,7 +138,7 @@ ELEMENTWISE = {
     np.arctan:       (lambda ans, x: 1 / (1 + x**2),),
     np.arcsinh:      (lambda ans, x: 1 / np.sqrt(x**2 + 1),),
     np.arctan2:      (lambda ans, y, x: x / (x**2 + y**2), lambda ans, y, x: -y / (x**2 + y**2)),
-    np.hypot:        (lambda ans, x, y: x / ans, lambda ans, x, y: y / ans),
+    np.hypot:        (_hypot_partial, lambda ans, x, y: _hypot_partial(ans, y, x)),
     np.deg2rad:      (lambda ans, x: np.pi / 180,),
     np.radians:      (lambda ans, x: np.pi / 180,),
     np.rad2deg:      (lambda ans, x: 180 / np.pi,),
@@ -110,7 +148,7 @@ ELEMENTWISE = {
     np.minimum:      (_min_partial, lambda ans, x, y: _min_partial(ans, y, x)),
     np.fmax:         (_fmax_partial_x, _fmax_partial_y),
     np.fmin:         (_fmin_partial_x, _fmin_partial_y),
-    np.real:         (1,),
+    np.real:         (1,),   # registered with the complex rules below
 }
 
 # Partials that are infinite somewhere (a domain edge): a zero cotangent must stay zero.
@@ -123,14 +161,21 @@ GUARDED = {
     np.log1p:        (lambda ans, x: 1 / (1 + x),),
     np.arcsin:       (lambda ans, x: 1 / np.sqrt(1 - x**2),),
     np.arccos:       (lambda ans, x: -1 / np.sqrt(1 - x**2),),
-    np.arccosh:      (lambda ans, x: 1 / np.sqrt(x**2 - 1),),
+    # why: sqrt(x-1)*sqrt(x+1), not sqrt(x**2-1): the same for real x, and the derivative
+    # of NumPy's principal branch for complex x with Re x < 0 too.
+    np.arccosh:      (lambda ans, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)),),
     np.arctanh:      (lambda ans, x: 1 / (1 - x**2),),
     np.power:        (_pow_base, _pow_exponent),
     np.float_power:  (_pow_base, _pow_exponent),
 }
 
+# Partials that overflow (exp) or divide by a value that may be 0 where the value itself
+# is already infinite: a zero cotangent must stay zero, but no warning needs silencing.
+OVERFLOWING = {np.true_divide, np.reciprocal, np.exp, np.exp2, np.expm1, np.sinh, np.cosh}
+
 for _fn, _partials in ELEMENTWISE.items():
-    defelementwise(_fn, _partials)
+    if _fn is not np.real:
+        defelementwise(_fn, _partials, guard="overflow" if _fn in OVERFLOWING else False)
 
 # why: on NumPy scalars the Python operators are ~5x faster than calling the ufunc
 # (no argument parsing), and on arrays they are the same ufunc call.
@@ -148,6 +193,112 @@ NONDIFFERENTIABLE = (
     np.isfinite, np.isinf, np.isnan, np.signbit, np.heaviside,
 )
 defzero(*NONDIFFERENTIABLE)
+
+
+def _sign_fun(x, *args, **kwargs):
+    refuse_complex("numpy.sign", x)   # why: sign(z) = z/|z| for complex z, not a step
+    return np.sign(x, *args, **kwargs)
+
+
+UFUNCS[np.sign].fun = _sign_fun
+
+
+# --- complex numbers -------------------------------------------------------
+# Convention (see README, "Complex numbers"): a tangent is the R-linear change of the
+# value; a cotangent is the transpose of the tangent map (as in JAX), so a holomorphic
+# rule is the same one-liner as the real one (g * f'(z), no conjugation), and the
+# gradient a user sees is its conjugate, df/dx + i df/dy (conjugated once, in dfdx.api).
+# For w = a dz + b conj(dz) the cotangent is ``a*g + conj(b)*conj(g)``. The cotangent
+# of a real value may carry an imaginary part that means nothing: a rule with complex
+# input and real output takes np.real(g) first, and a real input keeps the real part.
+
+def _csign(x, ans):
+    """z/|z|, and 0 at z = 0 (traceable: the second derivative of |z| needs it)."""
+    zero = ans == 0
+    if not np.any(zero):
+        return x / ans
+    return x / np.where(zero, np.ones_like(ans), ans)
+
+
+_abs = UFUNCS[np.absolute]
+_abs_real = (_abs.vjps[0], _abs.jvps[0], _abs.bvjps[0], _abs.bjvps[0])
+
+
+def _abs_vjp(g, ans, x):
+    if is_complex(x):   # d|z| = Re(conj(z/|z|) dz)
+        return np.conjugate(_csign(x, ans)) * np.real(g)
+    return _abs_real[0](g, ans, x)
+
+
+def _abs_jvp(t, ans, x):
+    if is_complex(x):
+        return np.real(np.conjugate(_csign(x, ans)) * t)
+    return _abs_real[1](t, ans, x)
+
+
+def _abs_bvjp(g, ans, x):
+    return _abs_vjp(g, ans, x) if is_complex(x) else _abs_real[2](g, ans, x)
+
+
+def _abs_bjvp(t, ans, x):
+    return _abs_jvp(t, ans, x) if is_complex(x) else _abs_real[3](t, ans, x)
+
+
+_abs.defvjp(_abs_vjp)
+_abs.defjvp(_abs_jvp)
+_abs.defbvjp(_abs_bvjp)
+_abs.defbjvp(_abs_bjvp)
+_abs.drop = None
+
+
+def _conj_impl(x):
+    return np.conjugate(x)
+
+
+defrule(np.conjugate, vjp=lambda g, ans, x: np.conjugate(g),
+        jvp=lambda t, ans, x: np.conjugate(t), impl=_conj_impl, name="numpy.conjugate")
+
+
+def _real_impl(val):
+    return np.real(val)
+
+
+def _imag_impl(val):
+    return np.imag(val)
+
+
+defrule(np.real, vjp=lambda g, ans, x: np.real(g), jvp=lambda t, ans, x: np.real(t),
+        impl=_real_impl, name="numpy.real")
+# Im z = (z - conj z) / 2i: the cotangent is -i Re(g); a real input has derivative 0.
+defrule(np.imag,
+        vjp=lambda g, ans, x: -1j * np.real(g) if is_complex(x) else None,
+        jvp=lambda t, ans, x: np.imag(t) if is_complex(x) else None,
+        impl=_imag_impl, name="numpy.imag")
+
+
+def _angle_impl(z, deg=False):
+    return np.angle(z, deg=deg)
+
+
+def _inv_or_zero(z):
+    """1/z, and 0 at z = 0 (where the angle has no derivative; NumPy's angle(0) is 0)."""
+    zero = z == 0
+    if not np.any(zero):
+        return 1 / z
+    return np.where(zero, np.zeros_like(z), 1 / np.where(zero, np.ones_like(z), z))
+
+
+def _angle_scale(deg):
+    return 180 / np.pi if deg else 1.0
+
+
+# d arg z = Im(dz / z); a real input has derivative 0 (arg jumps from 0 to pi at 0).
+defrule(np.angle,
+        vjp=lambda g, ans, z, deg=False: (-1j * _angle_scale(deg) * np.real(g) * _inv_or_zero(z)
+                                          if is_complex(z) else None),
+        jvp=lambda t, ans, z, deg=False: (_angle_scale(deg) * np.imag(t * _inv_or_zero(z))
+                                          if is_complex(z) else None),
+        impl=_angle_impl, name="numpy.angle")
 defzero(np.round, np.around)   # not ufuncs: they dispatch as functions
 
 
@@ -161,6 +312,44 @@ def _where_impl(condition, x, y):
 _where = defelementwise(_where_impl, (None, lambda ans, c, x, y: c,
                                       lambda ans, c, x, y: np.logical_not(c)),
                         name="numpy.where")
+
+
+# why: the rules *select* rather than multiply by the mask: the branch np.where did not
+# pick may hold inf or NaN derivatives (sqrt or log at 0, 1/x, exp overflow), and
+# 0 * inf is NaN. Selecting keeps them out in every mode and at every order.
+def _pick(c, v, other_first):
+    return np.where(c, 0, v) if other_first else np.where(c, v, 0)
+
+
+def _where_vjp(k):
+    return lambda g, ans, c, x, y: unbroadcast(_pick(c, g, k == 2), (x, y)[k - 1])
+
+
+def _where_jvp(k):
+    return lambda t, ans, c, x, y: broadcast_like(_pick(c, t, k == 2), ans)
+
+
+def _where_bvjp(k):
+    return lambda g, ans, c, x, y: unbroadcast_batched(_pick(c, g, k == 2), (x, y)[k - 1])
+
+
+def _where_bjvp(k):
+    def bjvp(t, ans, c, x, y):
+        v = (x, y)[k - 1]
+        nd = np.ndim(ans)
+        vs = np.shape(v)
+        if len(vs) < nd:   # give the tangent the rank of the answer behind its batch axis
+            t = np.reshape(t, (np.shape(t)[0],) + (1,) * (nd - len(vs)) + tuple(vs))
+        r = _pick(c, t, k == 2)
+        target = (np.shape(t)[0],) + tuple(np.shape(ans))
+        return r if np.shape(r) == target else np.broadcast_to(r, target)
+    return bjvp
+
+
+_where.defvjp(None, _where_vjp(1), _where_vjp(2))
+_where.defjvp(None, _where_jvp(1), _where_jvp(2))
+_where.defbvjp(None, _where_bvjp(1), _where_bvjp(2))
+_where.defbjvp(None, _where_bjvp(1), _where_bjvp(2))
 
 
 def where(condition, x=None, y=None):
@@ -179,6 +368,7 @@ def _bounds(lo, hi):
 
 
 def _clip_x(ans, x, lo, hi):
+    refuse_complex("numpy.clip", ans)
     lo, hi = _bounds(lo, hi)
     return _half_where((x > lo) & (x < hi), (x == lo) | (x == hi), ans)
 
