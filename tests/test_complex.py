@@ -353,24 +353,23 @@ def _hermitian(a):
 
 
 @pytest.mark.parametrize("fn", [np.linalg.inv, np.linalg.det, lambda a: np.linalg.slogdet(a)[1],
-                                np.linalg.pinv, lambda a: np.linalg.solve(a, a[0]),
+                                lambda a: np.real(np.linalg.slogdet(a)[0]),
+                                lambda a: np.imag(np.linalg.slogdet(a)[0]),
+                                lambda a: np.linalg.solve(a, a[0]),
                                 lambda a: np.linalg.matrix_power(a, 3), np.trace,
                                 lambda a: np.kron(a, a), lambda a: np.linalg.norm(a)],
-                         ids=["inv", "det", "slogdet", "pinv", "solve", "matrix_power", "trace",
+                         ids=["inv", "det", "slogdet", "slogdet sign re", "slogdet sign im", "solve", "matrix_power", "trace",
                               "kron", "fro"])
 def test_linalg_on_complex(fn):
     check_complex2(fn, M3)
 
 
-@pytest.mark.xfail(strict=True, reason="eigh/eigvalsh/cholesky/svd and the spectral norm have "
-                   "real-only rules (no conjugate transposes); they neither refuse nor "
-                   "differentiate complex input correctly (linear-algebra helper's files)")
 @pytest.mark.parametrize("fn", [lambda a: np.linalg.eigvalsh(_hermitian(a)),
                                 lambda a: np.linalg.cholesky(_hermitian(a)),
                                 lambda a: np.linalg.svd(a, compute_uv=False),
-                                lambda a: np.linalg.norm(a, 2)],
-                         ids=["eigvalsh", "cholesky", "svdvals", "norm2"])
-def test_hermitian_linalg_on_complex(fn):
+                                lambda a: np.linalg.norm(a, 2), np.linalg.pinv],
+                         ids=["eigvalsh", "cholesky", "svdvals", "norm2", "pinv"])
+def test_complex_linalg_is_checked_or_refused(fn):
     try:
         check_complex2(fn, M3)
     except dfdx.UnsupportedOperation as e:

@@ -371,9 +371,6 @@ def test_eig_forward_mode_with_complex_eigenvalues_is_the_directional_derivative
     np.testing.assert_allclose(dv, (plus[1] - minus[1]) / (2 * h), atol=1e-7)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the complex convention in the engine and the "
-                   "elementwise rules (np.real / np.imag / np.abs of complex tangents), which "
-                   "another branch adds")
 def test_eig_with_complex_eigenvalues_forward_and_second_order():
     c = RNG.standard_normal((3, 3))
     f = lambda a: np.sum(np.real(np.linalg.eig(a).eigenvectors * (1.0 + 2.0j)) * c)
@@ -435,8 +432,6 @@ def test_complex_norm_in_both_modes():
     assert dfdx.jvp(f, (_Z,), (t,))[1] == pytest.approx(np.sum(g.real * t.real + g.imag * t.imag))
 
 
-@pytest.mark.xfail(strict=True, reason="np.vdot / np.vecdot conjugate their first argument; "
-                   "a traced complex one needs the np.conjugate rule another branch adds")
 def test_complex_vdot_and_vecdot():
     w = _Z[::-1]
     for f in (lambda z: np.real(np.vdot(z, w)), lambda z: np.sum(np.real(np.vecdot(z, w)))):

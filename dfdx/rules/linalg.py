@@ -9,7 +9,7 @@ multi_dot, ...) is composed from them.
 Conventions (every rule is the derivative of the function NumPy computes):
 
 * Complex input: products (matmul, einsum and what is composed of them), inv,
-  solve and det follow dfdx's convention (for real-valued f of z = x + iy the
+  solve, det and slogdet follow dfdx's convention (for real-valued f of z = x + iy the
   gradient is df/dx + i df/dy); the other numpy.linalg rules raise
   UnsupportedOperation for complex input.
 * eigh, eigvalsh and cholesky read one triangle of their argument (UPLO, upper):
@@ -74,7 +74,6 @@ def _refuse(fn, **kw):
 # --- matmul and dot ------------------------------------------------------
 
 def _matmul_vjp_x(g, ans, x, y):
-    y = _cj(y)
     xs, ys = shape_of(x), shape_of(y)
     if len(ys) == 1:                                   # (..., n, k) @ (k,) -> (..., n)
         return unbroadcast(np.expand_dims(g, -1) * y, x) if xs else g * y
@@ -84,7 +83,6 @@ def _matmul_vjp_x(g, ans, x, y):
 
 
 def _matmul_vjp_y(g, ans, x, y):
-    x = _cj(x)
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1:                                   # (k,) @ (..., k, m) -> (..., m)
         return unbroadcast(np.expand_dims(x, -1) * np.expand_dims(g, -2), y) if len(ys) > 1 \
@@ -104,7 +102,6 @@ matmul = defrule(
 
 
 def _matmul_bvjp_x(g, x, y):
-    y = _cj(y)
     # g: (k, *ans.shape). The unbatched rules broadcast over leading axes, except
     # where an operand is 1-D; there the batch axis needs room of its own.
     xs, ys = shape_of(x), shape_of(y)
@@ -116,7 +113,6 @@ def _matmul_bvjp_x(g, x, y):
 
 
 def _matmul_bvjp_y(g, x, y):
-    x = _cj(x)
     xs, ys = shape_of(x), shape_of(y)
     if len(xs) == 1:
         if len(ys) == 1:                          # (m,) @ (m,) -> (): g is (k,)
@@ -238,7 +234,7 @@ def _einsum_vjp(g, ans, subscripts, *xs, batched=False):
             extra_subs.append(c)
             extra_ops.append(np.ones(sizes[c] if c in sizes else 1, dtype=_eye(1, g).dtype))
             others.append(c)
-        ops = [_cj(y) for j, y in enumerate(xs) if j != i] + [g] + extra_ops
+        ops = [y for j, y in enumerate(xs) if j != i] + [g] + extra_ops
         ct = einsum_prim(",".join(others) + "->" + z + target, *ops)
         if batched:
             cts.append(unbroadcast_batched(ct, x) if shape_of(ct)[1:] != shape_of(x) else ct)
@@ -403,19 +399,19 @@ def _real_only(name, *xs):
 
 inv = defrule(
     np.linalg.inv,
-    vjp=lambda g, ans, a: -matmul(matmul(_H(ans), g), _H(ans)),
+    vjp=lambda g, ans, a: -matmul(matmul(_mT(ans), g), _mT(ans)),
     jvp=lambda t, ans, a: -matmul(matmul(ans, t), ans),
-    bvjp=lambda g, ans, a: -matmul(matmul(_H(ans), g), _H(ans)),
+    bvjp=lambda g, ans, a: -matmul(matmul(_mT(ans), g), _mT(ans)),
     bjvp=lambda t, ans, a: -matmul(matmul(ans, t), ans))
 
 
 def _solve_vjp(g, ans, a, b, unbroadcast=unbroadcast):
     # unbroadcast_batched for the batched rule (g with a leading batch axis)
     if len(shape_of(b)) == 1:        # a vector b (NumPy 2: only when b.ndim == 1)
-        gb = solve(_H(a), _col(g))[..., 0]
-        return unbroadcast(-_col(gb) * _row(_cj(ans)), a), unbroadcast(gb, b)
-    gb = solve(_H(a), g)
-    return unbroadcast(-matmul(gb, _H(ans)), a), unbroadcast(gb, b)
+        gb = solve(_mT(a), _col(g))[..., 0]
+        return unbroadcast(-_col(gb) * _row(ans), a), unbroadcast(gb, b)
+    gb = solve(_mT(a), g)
+    return unbroadcast(-matmul(gb, _mT(ans)), a), unbroadcast(gb, b)
 
 
 def _solve_jvp_a(t, ans, a, b):
@@ -508,7 +504,7 @@ def _cof(a):
 
 
 def _det_vjp(g, ans, a):
-    return _col(_col(g)) * _cj(_cof(a))
+    return _col(_col(g)) * _cof(a)
 
 
 def _det_jvp(t, ans, a):
@@ -524,7 +520,6 @@ def _slogdet(a):
 
 
 def _inv_nonsingular(ans, a):
-    _real_only("numpy.linalg.slogdet", a)
     if np.any(getval(ans[0]) == 0):
         raise NonDifferentiableError(
             "numpy.linalg.slogdet: the matrix is singular, so log|det| is -inf and has no "
@@ -533,12 +528,25 @@ def _inv_nonsingular(ans, a):
     return _mT(inv(a))
 
 
+# d log det = h = sum(inv(a).T * da). Real a: sign is constant, d logabsdet = h. Complex a:
+# d logabsdet = Re h and d sign = sign * i Im h; cotangents are transposes (rules.ufuncs),
+# so the VJP of both is inv(a).T * (Re g1 + i Im(sign g0)).
+
 def _slogdet_vjp(g, ans, a):
-    return None if g[1] is None else _col(_col(g[1])) * _inv_nonsingular(ans, a)
+    g0, g1 = g
+    if _kind(a) != "c":
+        return None if g1 is None else _col(_col(g1)) * _inv_nonsingular(ans, a)
+    c = 0.0 if g1 is None else np.real(g1)
+    if g0 is not None:
+        c = c + 1j * np.imag(ans[0] * g0)
+    return _col(_col(c)) * _inv_nonsingular(ans, a)
 
 
 def _slogdet_jvp(t, ans, a):
-    return None, sum_(_inv_nonsingular(ans, a) * t, axis=(-2, -1))
+    h = sum_(_inv_nonsingular(ans, a) * t, axis=(-2, -1))
+    if _kind(a) != "c" and _kind(t) != "c":
+        return None, h
+    return ans[0] * 1j * np.imag(h), np.real(h)
 
 
 _slogdet_prim = defrule(_slogdet, vjp=_slogdet_vjp, jvp=_slogdet_jvp, bvjp=_slogdet_vjp,
@@ -907,7 +915,9 @@ def _eig_jvp(t, ans, a):
 
 def _eig_vjp(g, ans, a):
     w, v = ans
-    gw, gv = g
+    # why: this rule is written for conjugate cotangents (the gradient itself); the engine's
+    # cotangents are transposes (rules.ufuncs), their conjugates. Its input is real.
+    gw, gv = (None if c is None else _cj(c) for c in g)
     close = _eig_check(a, w)
     n = shape_of(w)[-1]
     y = None
