@@ -443,7 +443,6 @@ def test_complex_vdot_and_vecdot():
     (lambda z: np.sum(np.real(np.linalg.cholesky(z + 10 * np.eye(3)))), "cholesky"),
     (lambda z: np.sum(np.linalg.svdvals(z)), "svd"),
     (lambda z: np.sum(np.real(np.linalg.pinv(z))), "pinv"),
-    (lambda z: np.linalg.slogdet(z)[1], "slogdet"),
     (lambda z: np.sum(np.real(np.linalg.eigvals(z))), "eig"),
 ])
 def test_complex_input_without_a_checked_rule_is_refused(f, name):
