@@ -148,6 +148,8 @@ for _n in (1, 2):
         # -- noisy (the noise level is known; truth is the smooth part's derivative) ----------------
         _D(f"sin_noise1e-10_n{_n}", "sin(x)", 0.7, _n, _noisy(np.sin, 1e-10), family="noise"),
         _D(f"exp_relnoise1e-8_n{_n}", "exp(x)", 1.3, _n, _noisy_rel(np.exp, 1e-8), family="noise"),
+        _D(f"exp_float32_n{_n}", "exp(x)", 0.3, _n,
+           lambda x: np.exp(np.asarray(x, dtype=np.float32)).astype(np.float64), family="noise"),
         _D(f"cubic_noise1e-6_n{_n}", "x**3 - x", 0.4, _n, _noisy(lambda x: x**3 - x, 1e-6),
            family="noise"),
         # -- NaN or raising nearby, domain edges ------------------------------------------------------

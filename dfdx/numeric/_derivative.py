@@ -267,14 +267,21 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
         # why: f's own rounding can far exceed the model (1/(x**2 - 4) near 2 loses digits to
         # cancellation inside f); past the best level the differences are that noise, so
         # their size over the rounding model is the factor by which the model is short.
-        k_b = pick()[0]
+        # Noise is a property of f, not of a level: where the differences stop shrinking
+        # (past the best level, or on the way down between aliasing and convergence: a
+        # float32 staircase is noisy there and exactly flat below), their size over the
+        # rounding model is measured on every level whose implied noise is believable.
         Ea, Ra = np.stack(E), np.stack(R)
-        with np.errstate(all="ignore"):
-            dh = np.abs(Ea[1:] - Ea[:-1]) / (Ra[1:] + Ra[:-1])
-            past = np.arange(1, len(E))[:, None, None] > k_b[None]
-            s_hist = np.nanmax(np.where(past & np.isfinite(dh), dh, 0.0), axis=0) if len(E) > 1 else 0 * s
-            believable = s_hist * NOISE_ULPS * EPS <= _MAX_NOISE_REL
-        s = np.where(believable & (2 * s_hist > s), 2 * s_hist, s)
+        if len(E) > 2:
+            with np.errstate(all="ignore"):
+                d = np.abs(Ea[1:] - Ea[:-1])
+                dh = d / (Ra[1:] + Ra[:-1])
+                grow = np.zeros(d.shape, dtype=bool)
+                grow[1:] = d[1:] >= d[:-1]
+                inv = np.stack(invalid)[1:]
+                use = grow & ~inv & np.isfinite(dh) & (dh * NOISE_ULPS * EPS <= _MAX_NOISE_REL)
+                s_hist = np.where(use, dh, 0.0).max(axis=0)
+            s = np.where(2 * s_hist > s, 2 * s_hist, s)
         # -- check the chosen level with an independent stencil -------------------------------
         k_b, v_b, e_b, p_b, r_b, _, slow = pick()
         todo = ~failed & (tries < len(_CHECKS)) & np.isfinite(e_b)
