@@ -598,13 +598,13 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     if n == 0:
         ev = Evaluator(f, executor, vectorized, elementwise=True)
         v = ev(xa.reshape(-1)).reshape(xa.shape)
-        return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {})
+        return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {"uncertain": False})
     if method == "complex-step":
         if n != 1:
             raise ValueError(f"method='complex-step' gives first derivatives only (n=1), got n={n}. "
                              "Use method='central'.")
         v, e = _complex_step(f, xa, "derivative")
-        return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20})
+        return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20, "uncertain": False})
     flat = xa.reshape(-1)
     D = flat.size
     ev = Evaluator(f, executor, vectorized, elementwise=True)
@@ -638,13 +638,15 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
 
     notes = sorted(set(s for s in res["notes"] if s))
     info = {"step": out(res["step"][:, 0]), "order": out(res["order"][:, 0]),
-            "converged": out(res["converged"][:, 0]), "notes": notes, "levels": res["levels"]}
+            "converged": out(res["converged"][:, 0]), "notes": notes, "levels": res["levels"],
+            "uncertain": out(res["uncertain"][:, 0])}
     if notes and D == 1:
         info["message"] = notes[0]
     if not np.all(np.isfinite(res["error"])):
         info["message"] = ((info.get("message", "") + "; ") if "message" in info else "") + (
-            "the estimates keep growing as the step shrinks: the derivative looks infinite "
-            "(or f is not differentiable) here, so no finite error bar is given")
+            "uncertain: no step gives consistent estimates (they keep growing as the step "
+            "shrinks, or independent stencils disagree): the derivative may be infinite, f may "
+            "not be differentiable or be too noisy here, so no finite error bar is given")
     return Estimate(out(res["value"][:, 0]), out(res["error"][:, 0]), int(res["nfev"].max()) + 1,
                     _method_name(res["side"]), info)
 
@@ -730,7 +732,8 @@ def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     return Estimate(res["value"][:, 0].reshape(xa.shape), res["error"][:, 0].reshape(xa.shape),
                     int(res["nfev"].sum()) + 1, _method_name(res["side"]),
                     {"step": res["step"][:, 0].reshape(xa.shape),
-                     "notes": sorted(set(s for s in res["notes"] if s))})
+                     "notes": sorted(set(s for s in res["notes"] if s)),
+                     "uncertain": res["uncertain"][:, 0].reshape(xa.shape)})
 
 
 def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
@@ -759,7 +762,7 @@ def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     v = np.moveaxis(res["value"], 0, -1).reshape(out_shape + xa.shape)
     e = np.moveaxis(res["error"], 0, -1).reshape(out_shape + xa.shape)
     return Estimate(v, e, int(res["nfev"].sum()) + 1, _method_name(res["side"]),
-                    {"notes": sorted(set(s for s in res["notes"] if s))})
+                    {"notes": sorted(set(s for s in res["notes"] if s)), "uncertain": ~np.isfinite(e)})
 
 
 def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
@@ -801,7 +804,8 @@ def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=Non
         H[i, j] = H[j, i] = 0.5 * (dv[m + k] - dv[i] - dv[j])
         E[i, j] = E[j, i] = 0.5 * (de[m + k] + de[i] + de[j])
     return Estimate(H.reshape(xa.shape * 2), E.reshape(xa.shape * 2), int(res["nfev"].sum()) + 1,
-                    _method_name(res["side"]), {"notes": sorted(set(s for s in res["notes"] if s))})
+                    _method_name(res["side"]), {"notes": sorted(set(s for s in res["notes"] if s)),
+                                                "uncertain": ~np.isfinite(E.reshape(xa.shape * 2))})
 
 
 def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
@@ -841,4 +845,4 @@ def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None
     hv = 0.5 * (dv[1 + m:] - dv[1:1 + m] - dv[0])
     he = 0.5 * (de[1 + m:] + de[1:1 + m] + de[0])
     return Estimate(hv.reshape(xa.shape), he.reshape(xa.shape), int(res["nfev"].sum()) + 1,
-                    _method_name(res["side"]), {})
+                    _method_name(res["side"]), {"uncertain": ~np.isfinite(he.reshape(xa.shape))})
