@@ -5,21 +5,35 @@ Every estimate comes from one engine (`_directional`): the n-th derivative of
 ``h_k = h0 * 2**-k``. Each level gives one high-order stencil estimate
 (Richardson extrapolation in closed form): for n = 1 a window of 4 levels with
 geometric offsets ``±h_k`` (2 new evaluations per level), for n >= 2 equispaced
-offsets ``±j h_k / m`` (far better conditioned). Successive estimates give the
-truncation error, the stencil weights the rounding error
-(``8 eps sum|c_i f_i| / h**n``); the error of a level is
+offsets ``±j h_k / m`` (far better conditioned).
 
-    max(|e_k - e_{k-1}|, |e_{k-1} - e_{k-2}| / 2**p) + rounding,
+Finding f's own scale. The sweep starts at the largest scale f can have at x
+(1/2 absolute for |x| <= 1, |x|/2 beyond: steps scale with |x|) and walks down as
+many decades as it takes (64 levels at most, ~19 decades). Far above f's scale
+(sin(100 x) at h = 1/2, 1/x at 1e-8 with h = 1e-3) the estimates are aliased; a
+level counts only once the sweep reaches the regime where they converge (its
+difference to the level before shrinks, or is rounding). The error of a level is
 
-inflated by ``2 rho / (1 - rho)`` when the differences shrink by a ratio rho
-slower than the order p predicts (f not smooth). The level with the smallest
-error is kept; the sweep stops once the error meets the target (relative
-sqrt(eps) by default, as scipy) or has not improved for two levels. The value
-returned combines that level's stencil with the previous one's (points already
-evaluated, two or more orders higher, no extra evaluations), with the error
-bound from the triangle inequality. Before the sweep, a probe at ``x ± h0``
-finds where f is defined: the step shrinks until both sides are, or the stencil
-turns one-sided.
+    max(|e_k - e_{k-1}|, |e_{k-j} - e_{k-j-1}| / 2**(j p) for j = 1..3) + s * rounding,
+
+inflated by ``2 rho / (1 - rho)`` when the differences shrink by a ratio rho slower
+than the order p predicts (f not smooth). The rounding of a level is
+``8 eps sum|c_i f_i| / h**n`` plus what rounding the points x + t themselves costs
+(``|g'| |(x + t) - x - t|``: it decides the error of sin at 1e10); s >= 1 is the
+noise factor, measured where the differences stop shrinking (f's own rounding, a
+float32 staircase, added noise). The sweep stops once the error meets the target
+(relative sqrt(eps) by default, as scipy) or rounding makes smaller steps useless.
+
+Checking it. The chosen level is then compared with an independent stencil (the
+same pattern at 0.7 times the step: no shared point). A disagreement of the size of
+f's own variation is aliasing: that level and all coarser ones are discarded and the
+sweep goes on; a smaller one is noise: s is raised to what it shows and the level
+chosen again. An estimate that fails three checks gets ``error = inf`` and
+``info["uncertain"] = True``: never a small error bar on a wrong value. The value
+returned may combine the chosen level's stencil with the previous one's (points
+already evaluated, two or more orders higher), with the error bound from the
+triangle inequality. Before the sweep, a probe at ``x ± h0`` finds where f is
+defined: the step shrinks until both sides are, or the stencil turns one-sided.
 """
 
 from __future__ import annotations
@@ -545,12 +559,15 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
 
     Central differences on a geometric sequence of steps ``h_k = h0 / 2**k``,
     Richardson extrapolation over windows of levels, and the level with the
-    smallest estimated error (truncation + rounding). Near a domain edge (f
+    smallest estimated error (truncation + rounding + measured noise), walking down
+    from a step scaled with |x| until it finds f's own scale, then checked by an
+    independent stencil. Near a domain edge (f
     NaN or raising on one side) it first shrinks the step, then switches to a
     one-sided stencil, and says so in ``info["notes"]``; points where f is
     undefined are never used. At a kink the central method returns the
     symmetric derivative, the mean of the one-sided slopes (0 for ``abs`` at 0);
-    where the estimates diverge (a jump, an infinite slope) the error is inf.
+    where the estimates diverge (a jump, an infinite slope) or no step gives
+    consistent estimates, the error is inf and ``info["uncertain"]`` is True.
 
     Args:
         f: callable, real scalar in, real scalar out; when it is elementwise
@@ -560,12 +577,13 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         method: ``"central"`` (falls back to one-sided at domain edges),
             ``"forward"``, ``"backward"``, or ``"complex-step"`` (n = 1 only;
             f must accept complex input).
-        step: first (largest) step h0; default 1/2 for |x| <= 2, growing like log|x| beyond.
+        step: first (largest) step h0; default 1/2 for |x| <= 1, |x|/2 beyond (the sweep
+            walks down from it to f's own scale).
         tol: absolute error target (default 0: as accurate as rounding allows).
         rtol: relative error target (default sqrt(eps) ~ 1.5e-8, as scipy; the
             estimate is conservative, so the actual error is then typically ~1e-14
             for n = 1; lower it for more digits at a few more evaluations).
-        max_levels: most step levels to try.
+        max_levels: most step levels to try (each halves the step).
         executor: a `concurrent.futures.Executor` to evaluate points in parallel;
             the result is identical to the serial one.
         vectorized: True if f maps arrays elementwise, False to call it per point,
@@ -574,7 +592,8 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     Returns:
         Estimate: ``value`` and ``error`` shaped like `x`, ``nfev`` (calls of f
         per point), ``method``, and ``info`` with ``step``, ``order``,
-        ``converged``, ``notes``.
+        ``converged``, ``notes`` and ``uncertain`` (True where no step gave consistent
+        estimates: then ``error`` is inf and ``info["message"]`` says why).
 
     Raises:
         TypeError: f is not callable, or `x` is not real.
@@ -589,6 +608,9 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         >>> r = derivative(np.sqrt, 0.0)       # sqrt is undefined left of 0
         >>> r.method
         'forward'
+        >>> r = derivative(lambda x: np.sin(100 * x), 1 / 3)   # f's scale is 1/100
+        >>> bool(abs(r.value - 100 * np.cos(100 / 3)) <= r.error < 1e-6)
+        True
     """
     _validate(f, method, "derivative", tol, rtol)
     _check_n(n)

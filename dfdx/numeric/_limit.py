@@ -4,6 +4,13 @@ A one-sided limit is read off the sequence ``s_k = f(a ± δ0 2**-k)`` (or
 ``f(±2**k)`` at infinity), plus a few far points (δ down to 1e-300, x up to
 1e300). The verdict, in this order:
 
+0. *trust*: each sample's rounding is measured — f in long double (where f
+   takes it, as plain NumPy code does) shows the digits float64 lost to
+   cancellation and the values only float64 overflowed; f 4 ulps to either side
+   shows noise even where float64 returns an exact, wrong 0. The first sample
+   whose rounding exceeds 1e-8 (times max(1, |f|)), that overflowed, or that is
+   an exact 0 right after a sizeable value, ends the usable sequence (closer to
+   the point cancellation only gets worse); the reason goes into the message.
 1. *undefined*: f is NaN, ±inf or raises at every sample on this side (the
    edge of its domain). NaN that appears only close to the point (0/0 from
    underflow or cancellation) is not the domain edge: only the values before
@@ -12,9 +19,13 @@ A one-sided limit is read off the sequence ``s_k = f(a ± δ0 2**-k)`` (or
    of δ or 1/x, the raw sequence included) is consistent over three successive
    levels to 1e-7, provided the values before it were approaching it; the
    error is the largest of those differences (scaled by rho / (1 - rho) for the
-   raw sequence, rho the observed convergence ratio), times 3.
+   raw sequence, rho the observed convergence ratio) and the measured rounding,
+   times 3; the next samples must stay that close (the trend has settled). A
+   sequence cut short by rounding may instead be extrapolated by polynomials
+   when three orders agree to 1e-7, the noise amplification included.
 3. *infinite*: a steady blow-up of one sign (>= 12 levels growing >= 1.2x each,
-   or the whole last half growing monotonically without settling).
+   confirmed by the far points, or the whole last half growing monotonically
+   without settling); never on a sequence cut short.
 4. *logarithmic*: slow monotone convergence (like 1/log x): polynomial
    extrapolation in 1/k (Neville) over the near and far points, checked
    against Levin's u-transform; trusted to 1e-3, otherwise *uncertain*.
