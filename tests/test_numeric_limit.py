@@ -265,3 +265,14 @@ def test_random_expressions_give_a_result_or_a_dfdx_error(text, at, d):
             return
     assert isinstance(r, LimitResult)
     assert r.exists in (True, False, None)
+
+
+@pytest.mark.parametrize("case", HARD_LIMITS, ids=lambda c: c.name)
+def test_hard_limit_text_through_the_numeric_route(case):
+    # the text is compiled for dfdx.numeric.limit; it must measure rounding as well
+    import dfdx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = dfdx.limit(case.expr, case.at, case.dir, method="numeric")
+    assert _verdict(r, case.value) != "wrong", r
