@@ -227,6 +227,7 @@ def test_issue_examples_are_right_or_uncertain_with_the_reason():
                    (lambda x: ((x**7 + x + 1) / (2.0**x + x**2))**(-1 / x), "overflow")]:
         r = limit(f, inf)
         assert r.exists is None and r.value is None and why in r.message, r
+        assert why in r.info["reason"]
 
 
 def test_rounding_dominated_samples_are_not_a_limit():

@@ -103,11 +103,13 @@ def _points(at: float, side: int):
 class _Side:
     """The verdict for one side: kind in {undefined, infinite, converged, oscillating, uncertain}."""
 
-    def __init__(self, kind, value=None, error=math.nan, message=""):
+    def __init__(self, kind, value=None, error=math.nan, message="", reason=None):
         self.kind = kind
         self.value = value
         self.error = error
         self.message = message
+        # why uncertain: rounding / overflow (samples cut short), slow, nan, unsettled, internal
+        self.reason = reason
 
 
 def _converged_candidate(s: np.ndarray, tol_rel: float, noise: np.ndarray | None = None):
@@ -243,9 +245,10 @@ def _one_side(f, at: float, side: int) -> tuple[_Side, int]:
     except (IndexError, KeyError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
         # why: an internal failure must not reach the user as an IndexError; it is a verdict
         # the samples could not support
-        where = "at infinity" if math.isinf(at) else f"{'right' if side > 0 else 'left'} of x={at!r}"
+        where = "way to infinity" if math.isinf(at) else f"{'right' if side > 0 else 'left'} of x={at!r}"
         return _Side("uncertain", None, math.nan,
-                     f"the samples on the {where} could not be analysed ({type(exc).__name__}: {exc})"), 0
+                     f"the samples on the {where} could not be analysed ({type(exc).__name__}: {exc})",
+                     "internal"), 0
 
 
 def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
@@ -257,7 +260,7 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
     s, sf = ys[:main.size], ys[main.size:]
     kf = np.log2(np.abs(t[0] / (1.0 / np.abs(far) if math.isinf(at) else np.abs(far - at)))) if far.size \
         else np.array([])
-    where = ("at infinity" if math.isinf(at) else
+    where = ("way to infinity" if math.isinf(at) else
              f"{'right' if side > 0 else 'left'} of x={at!r}")
     if not np.any(np.isfinite(s)) and not np.any(overflow_all[:main.size]):
         return _Side("undefined", message=f"f is undefined (NaN, ±inf or raising) on the {where}"), nfev
@@ -284,13 +287,13 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
     cut = None
     if bad.any():
         k = int(np.argmax(bad))
-        cut = (k, "overflow" if over_m[k] else "rounding", main[k])
+        cut = (k, "overflow" if over_m[k] else "rounding", float(main[k]))
         s = s[:k]
         noise_m = noise_m[:k]
         sf = sf[:0]
         kf = kf[:0]
         if s.size == 0 or not np.any(np.isfinite(s)):
-            return _Side("uncertain", None, math.nan, _cut_message(cut, where, "anywhere")), nfev
+            return _Side("uncertain", None, math.nan, _cut_message(cut, where, "anywhere"), cut[1]), nfev
     else:
         with np.errstate(invalid="ignore"):
             okf = ~(noise_all[main.size:] > _NOISE_REL * np.maximum(1.0, np.abs(sf))) & \
@@ -306,7 +309,7 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
         # underflow or cancellation (exp(-1/x**2)/(1 - cos x)), not the edge of the domain;
         # only the values before the breakdown can be used, and far points are unusable.
         last_ok = int(np.nonzero(defined)[0][-1])
-        breakdown = main[last_ok]
+        breakdown = float(main[last_ok])
         s = s[:last_ok + 1]
         noise_m = noise_m[:last_ok + 1]
         sf = sf[:0]
@@ -360,18 +363,19 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
         if ok:
             return _Side("converged", v, err, f"converged slowly (logarithmically) on the {where}"), nfev
         return _Side("uncertain", v, err, f"slow convergence on the {where}: the value is about {v:.6g} "
-                     f"but the sequence does not settle (error ~{err:.2g})"), nfev
+                     f"but the sequence does not settle (error ~{err:.2g})", "slow"), nfev
     # -- oscillating -------------------------------------------------------------------------
     if _oscillates(allv):
         return _Side("oscillating", None, math.nan, f"f oscillates without settling on the {where}"), nfev
     if cut is not None:
-        return _Side("uncertain", None, math.nan, _cut_message(cut, where, "before its values settle")), nfev
+        return _Side("uncertain", None, math.nan, _cut_message(cut, where, "before its values settle"),
+                     cut[1]), nfev
     if breakdown is not None:
         return _Side("uncertain", None, math.nan,
                      f"f returns NaN (0/0, overflow or underflow) on the {where} closer than "
-                     f"x={breakdown!r}, before its values settle"), nfev
+                     f"x={breakdown!r}, before its values settle", "nan"), nfev
     return _Side("uncertain", None, math.nan,
-                 f"the values on the {where} neither settle nor clearly diverge or oscillate"), nfev
+                 f"the values on the {where} neither settle nor clearly diverge or oscillate", "unsettled"), nfev
 
 
 def _far_confirms_growth(s: np.ndarray, sf: np.ndarray) -> bool:
@@ -572,7 +576,10 @@ def limit(f, at, dir="+-"):
         LimitResult: ``value`` (float, ±inf, or None), ``exists`` (True, False, or
         None when uncertain), ``left``/``right``, ``error``, ``message``, ``nfev``
         and ``info["kind"]`` (converged / infinite / jump / oscillating /
-        uncertain).
+        uncertain); when uncertain, ``info["reason"]`` says why: ``"rounding"`` (the
+        samples are dominated by cancellation before they settle), ``"overflow"``
+        (float64 over/underflow cuts them short), ``"slow"``, ``"nan"``,
+        ``"unsettled"``.
 
     Raises:
         TypeError: f is not callable or `at` is not a number.
@@ -646,6 +653,7 @@ def _result_from_sides(L, R, a, nfev, one=None, which=None):
             return LimitResult(None, False, None, None, math.nan, "numeric", message=one.message, nfev=nfev,
                                info=info)
         info["guess"] = one.value
+        info["reason"] = one.reason
         return LimitResult(None, None, None, None, one.error, "numeric", message="uncertain: " + one.message,
                            nfev=nfev, info=info)
     # two-sided
@@ -685,6 +693,7 @@ def _result_from_sides(L, R, a, nfev, one=None, which=None):
     info["kind"] = "uncertain"
     msg = "; ".join(s.message for s in (L, R) if s.kind == "uncertain")
     info["guess_left"], info["guess_right"] = L.value, R.value
+    info["reason"] = "; ".join(sorted({s.reason for s in (L, R) if s.kind == "uncertain" and s.reason}))
     return LimitResult(None, None, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
                        message="uncertain: " + msg)
 
