@@ -652,6 +652,24 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
 
     res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
                lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
+    # why: 64 halvings from 1/2 reach ~1e-20; a point far closer to 0 (log at 1e-300) whose
+    # scale is its own size gets a second sweep starting from |x|/2
+    redo = np.nonzero(res["uncertain"][:, 0] & (np.abs(flat) > 0) &
+                      (np.abs(flat) < 1e-3 * res["step"][:, 0]))[0] if step is None else []
+    if len(redo):
+        h1 = 2.0 ** np.round(np.log2(0.5 * np.abs(flat[redo])))
+        try:
+            sub = _run(lambda idx, t: point_fn(redo[idx], t), len(redo), n, h1, method, tol, rtol,
+                       max_levels, "derivative", lambda d: f"x={flat[redo[d]]!r}",
+                       lambda idx, t: arg_error(redo[idx], t), np.abs(flat[redo]))
+        except DomainError:      # e.g. the derivative overflows float64: keep the first answer
+            sub = None
+    if len(redo) and sub is not None:
+        better = ~sub["uncertain"][:, 0] & np.isfinite(sub["value"][:, 0])
+        for key in ("value", "error", "step", "order", "converged", "uncertain"):
+            res[key][redo[better]] = sub[key][better]
+        res["nfev"][redo] += sub["nfev"]
+        res["side"][redo[better]] = sub["side"][better]
     shape = xa.shape
 
     def out(a):

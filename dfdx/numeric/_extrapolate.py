@@ -59,15 +59,16 @@ def richardson_window(values: np.ndarray, offsets: np.ndarray, scale: np.ndarray
         # why: divide by the step n times, not by h**n: h**n under- or overflows long before
         # the estimate does (sqrt at 1e200 has h ~ 1e199 and f'' ~ 1e-301)
         sn = scale[rows]
-        e = v @ c
-        for _ in range(int(n)):
-            e = e / sn
-        est[rows] = e
-        r = NOISE_ULPS * EPS * (np.abs(v) @ np.abs(c))
-        if noise is not None:
-            r = r + noise[np.ix_(rows, np.nonzero(key)[0])] @ np.abs(c)
-        for _ in range(int(n)):
-            r = r / sn
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = v @ c
+            for _ in range(int(n)):
+                e = e / sn
+            est[rows] = e
+            r = NOISE_ULPS * EPS * (np.abs(v) @ np.abs(c))
+            if noise is not None:
+                r = r + noise[np.ix_(rows, np.nonzero(key)[0])] @ np.abs(c)
+            for _ in range(int(n)):
+                r = r / sn
         rnd[rows] = r
         order[rows] = p
     return est, rnd, order
