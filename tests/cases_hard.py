@@ -163,6 +163,12 @@ for _n in (1, 2):
            family="edge"),
     ]
 del _n
+# far closer to 0 than the sweep from 1/2 reaches (first derivatives: the second overflows)
+HARD_DERIVATIVES += [
+    _D("log_7e-300_n1", "log(x)", 7e-300, 1, family="tiny"),
+    _D("sqrt_1e-250_n1", "sqrt(x)", 1e-250, 1, family="tiny"),
+    _D("inv_x2_1e-100_n1", "1/x**2", 1e-100, 1, family="tiny"),
+]
 # x**(3/2) has no second derivative at 0 (it is infinite there)
 HARD_DERIVATIVES = [c for c in HARD_DERIVATIVES if c.name != "x15_at_0_n2"]
 

@@ -225,9 +225,20 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
         noise = slope[:, :, None] * dts[:, None, :]
         e, r, o = richardson_window(vals.reshape(D * K, -1), U, np.repeat(scale, K), n,
                                     noise=noise.reshape(D * K, -1))
+        # why: f(x) far outside the range of its neighbours (1/x**2 at 1e-100 with h = 1e-3:
+        # 1e200 against ~1e6) means f has a pole or spike closer than the smallest offset:
+        # this step does not resolve f at x, whatever its estimates say
+        side_vals = np.where((U != 0)[None, None, :], vals, np.nan)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # all-NaN rows: no neighbours, no verdict
+            lo, hi = np.nanmin(side_vals, axis=2), np.nanmax(side_vals, axis=2)
+            spike = np.isfinite(f0) & ((f0 - hi > 10 * (hi - lo) + 1e-300) |
+                                       (lo - f0 > 10 * (hi - lo) + 1e-300))
+        SPK.append(spike & rows[:, None])
         return e.reshape(D, K), r.reshape(D, K), o.reshape(D, K)
 
     E, R, P, S = [], [], [], []         # per level: estimate, rounding, order, scale (D,)
+    SPK = []                            # per stencil computed: where f(x) is a spike at that step
     s = np.ones((D, K))                 # noise factor over the rounding model
     invalid = []                        # per level: (D, K) levels discarded by a check
     done = np.zeros((D, K), dtype=bool)
@@ -240,7 +251,7 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
         scale = h0 * Q ** -k
         e, r, o = stencil(scale, rows)
         E.append(e), R.append(r), P.append(o), S.append(scale)
-        invalid.append(np.zeros((D, K), dtype=bool))
+        invalid.append(SPK.pop())
 
     def fill(rows):
         """Compute the levels that `rows` skipped while they were done."""
@@ -248,6 +259,7 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
             miss = rows & np.isnan(E[k]).all(axis=1)
             if miss.any():
                 e, r, o = stencil(S[k], miss)
+                invalid[k] = invalid[k] | SPK.pop()
                 E[k] = np.where(miss[:, None], e, E[k])
                 R[k] = np.where(miss[:, None], r, R[k])
                 P[k] = np.where(miss[:, None], o, P[k])
@@ -307,6 +319,7 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
             rows = here.any(axis=1)
             c = _CHECKS[min(int(tries[here].max()), len(_CHECKS) - 1)]
             ce, cr, _ = stencil(S[kb] * c, rows)
+            SPK.pop()
             with np.errstate(all="ignore"):
                 gap = np.abs(ce - v_b)
                 ok = gap <= e_b + s * cr
