@@ -173,6 +173,7 @@ def bench_limits():
     t0 = time.perf_counter()
     for c in LIMIT_CASES:
         r = numeric.limit(c.f, c.at, c.dir)
+        ours.setdefault("nfev", []).append(r.nfev)
         if r.exists is None:
             ours["uncertain"] += 1
         elif r.exists == c.exists and _right(r.value, c.value):
@@ -283,6 +284,121 @@ def bench_generated():
     return len(cases), ours, theirs
 
 
+def _tally(rows):
+    """rows of (true_error, error_bar, nfev): coverage %, confident-wrong, uncertain, median nfev."""
+    cov = sum(1 for e, b, _ in rows if e <= b)
+    wrong = sum(1 for e, b, _ in rows if math.isfinite(b) and e > 10 * b)
+    unc = sum(1 for e, b, _ in rows if not math.isfinite(b))
+    return 100.0 * cov / len(rows), wrong, unc, float(np.median([n for _, _, n in rows]))
+
+
+def bench_hard_derivatives():
+    """The hard list of tests/cases_hard.py: dfdx beside scipy.differentiate and numdifftools.
+
+    A peer's answer counts as uncertain when it says so (scipy: ``success`` False;
+    numdifftools: a non-finite error estimate); confidently wrong when off by more than
+    10x the error it reports.
+    """
+    from scipy.differentiate import derivative as sp_derivative
+
+    from tests.cases_hard import HARD_DERIVATIVES, derivative_truth
+    try:
+        import numdifftools as nd
+    except ImportError:
+        nd = None
+    res = {"dfdx": [], "scipy": [], "numdifftools": []}
+    for c in HARD_DERIVATIVES:
+        t = derivative_truth(c.expr, c.x, c.n)
+        f = c.callable()
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            r = numeric.derivative(f, c.x, n=c.n)
+            res["dfdx"].append((abs(r.value - t), float(r.error), r.nfev))
+            calls = [0]
+
+            def fc(z, _f=f, _c=calls):
+                _c[0] += np.size(z)
+                return np.vectorize(lambda v: _safe(_f, v))(z)
+
+            if c.n == 1:
+                try:
+                    sr = sp_derivative(fc, c.x)
+                    e = float(sr.error) if bool(sr.success) else math.inf
+                    v = float(sr.df)
+                    res["scipy"].append((abs(v - t) if math.isfinite(v) else math.inf, e, calls[0]))
+                except Exception:  # noqa: BLE001 - a crash is no answer
+                    res["scipy"].append((math.inf, math.inf, calls[0]))
+            if nd is not None:
+                cnt = [0]
+
+                def fn(z, _f=f, _c=cnt):
+                    _c[0] += np.size(z)
+                    return np.vectorize(lambda v: _safe(_f, v))(z)
+
+                try:
+                    out = nd.Derivative(fn, n=c.n, full_output=True)(c.x)
+                    d, ee = (out.estimate, out.error_estimate) if hasattr(out, "estimate") else \
+                        (out[0], out[1].error_estimate)
+                    d, ee = float(np.squeeze(d)), float(np.squeeze(ee))
+                    res["numdifftools"].append((abs(d - t) if math.isfinite(d) else math.inf,
+                                                ee if math.isfinite(ee) else math.inf, cnt[0]))
+                except Exception:  # noqa: BLE001
+                    res["numdifftools"].append((math.inf, math.inf, cnt[0]))
+    return len(HARD_DERIVATIVES), {k: _tally(v) for k, v in res.items() if v}, \
+        {k: len(v) for k, v in res.items() if v}
+
+
+def _safe(f, v):
+    try:
+        return float(f(v))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        return math.nan
+
+
+def bench_hard_limits():
+    """The hard limits of tests/cases_hard.py: dfdx.numeric.limit beside mpmath.limit.
+
+    mpmath is given the same expression at 15 digits through SymPy's lambdify (mpmath
+    functions), one call per side; it never says it is unsure.
+    """
+    import mpmath
+
+    from tests.cases_hard import HARD_LIMITS
+    ours = {"right": 0, "uncertain": 0, "wrong": [], "nfev": []}
+    theirs = {"right": 0, "no answer": 0, "wrong": []}
+    for c in HARD_LIMITS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = numeric.limit(c.f, c.at, c.dir)
+        ours["nfev"].append(r.nfev)
+        exists = c.value is not None
+        if r.exists is None:
+            ours["uncertain"] += 1
+        elif r.exists == exists and _right(r.value, c.value):
+            ours["right"] += 1
+        else:
+            ours["wrong"].append(c.name)
+        case = LimitCaseLike(c.expr, c.at, c.dir)
+        kind, v = _mp_claim(case)
+        if kind == "error":
+            theirs["no answer"] += 1
+        elif kind == "none":
+            (theirs.__setitem__("right", theirs["right"] + 1) if not exists else theirs["wrong"].append(c.name))
+        elif exists and _right(v, c.value):
+            theirs["right"] += 1
+        else:
+            theirs["wrong"].append(c.name)
+    del mpmath
+    return len(HARD_LIMITS), ours, theirs
+
+
+class LimitCaseLike:
+    """What `_mp_claim` reads from a case."""
+
+    def __init__(self, expr, at, dir):
+        self.expr, self.at, self.dir = expr, at, dir
+
+
 def main():
     t0 = time.perf_counter()
     der = bench_derivatives()
@@ -316,6 +432,9 @@ def main():
               f"| dfdx.numeric.limit | {ours['right']} | {ours['uncertain']} | {len(ours['wrong'])} | {t_ours:.1f} s |",
               f"| mpmath.limit | {theirs['right']} | {theirs['no answer']} | {len(theirs['wrong'])} | {t_mp:.1f} s |",
               ""]
+    lines.append(f"dfdx.numeric.limit median evaluations per limit: {np.median(ours['nfev']):.0f} "
+                 "(samples, plus their long-double and perturbed copies that measure rounding).")
+    lines.append("")
     if ours["wrong"]:
         lines.append("dfdx wrong on: " + ", ".join(ours["wrong"]))
     lines.append("mpmath.limit wrong on: " + ", ".join(theirs["wrong"]))
@@ -331,6 +450,32 @@ def main():
               "", "dfdx wrong on: " + "; ".join(g_ours["wrong"]) + ". (Poles accumulating at the point, "
               "like 1/sin(1/x), are invisible to sampling; for f/floor(x) at 0, f is undefined (division "
               "by zero) right of 0 and dfdx reports the limit within the domain, where SymPy says none.)"]
+    n_hd, hd, hd_n = bench_hard_derivatives()
+    lines += ["", f"Hard derivatives: the {n_hd} cases of `tests/cases_hard.py` (n = 1 and 2: fast "
+              "oscillation, essential singularities, near poles, huge and tiny arguments, noisy "
+              "functions, NaN or raising nearby, domain edges), truth from SymPy. *covered*: the error "
+              "bar is at least the true error (an uncertain answer, error = inf, covers); *confidently "
+              "wrong*: off by more than 10x the error bar it reports; scipy.differentiate gives first "
+              "derivatives only.", "",
+              "| method | cases | covered | confidently wrong | uncertain | median evaluations |",
+              "|---|---|---|---|---|---|"]
+    names = {"dfdx": "dfdx.numeric.derivative", "scipy": "scipy.differentiate.derivative",
+             "numdifftools": "numdifftools.Derivative"}
+    for k, (cov, wrong, unc, nmed) in hd.items():
+        lines.append(f"| {names[k]} | {hd_n[k]} | {cov:.1f}% | {wrong} | {unc} | {nmed:.0f} |")
+    n_hl, hl_ours, hl_theirs = bench_hard_limits()
+    lines += ["", f"Hard limits: the {n_hl} limits of `tests/cases_hard.py` (catastrophic cancellation, "
+              "overflow / underflow cutting the samples short, trends that settle late), truth from SymPy. "
+              "dfdx sees a float64 black box; mpmath.limit gets the same expression in mpmath functions.", "",
+              "| method | right | uncertain / no answer | confidently wrong | median evaluations |",
+              "|---|---|---|---|---|",
+              f"| dfdx.numeric.limit | {hl_ours['right']} | {hl_ours['uncertain']} | {len(hl_ours['wrong'])} | "
+              f"{np.median(hl_ours['nfev']):.0f} |",
+              f"| mpmath.limit | {hl_theirs['right']} | {hl_theirs['no answer']} | {len(hl_theirs['wrong'])} | - |"]
+    if hl_ours["wrong"]:
+        lines.append("")
+        lines.append("dfdx wrong on: " + ", ".join(hl_ours["wrong"]))
+    lines += ["", "mpmath.limit wrong on: " + ", ".join(hl_theirs["wrong"])]
     lines += ["", f"(total run {time.perf_counter() - t0:.0f} s; numpy {np.__version__}, "
               f"sympy {sp.__version__})", ""]
     text = "\n".join(lines)

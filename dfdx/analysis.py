@@ -100,7 +100,34 @@ def _numeric_function(f):
     fn = symbolic.compile(expr, free or None) if free else symbolic.compile(expr, [])
     if not free:
         return lambda x: fn() + 0.0 * np.asarray(x, dtype=float)
-    return fn
+    return _with_long_double(fn, expr, free)
+
+
+def _with_long_double(fn, expr, free):
+    """`fn`, which also answers long-double input in long double.
+
+    why: dfdx.numeric.limit measures how much of each sample is rounding by evaluating f
+    in long double too; the compiled function computes in float64 only, so the same
+    expression, lambdified, answers that call (anything it cannot do falls back to fn).
+    """
+    try:
+        import sympy
+        ld = sympy.lambdify(free, expr, modules="numpy")
+    except Exception:  # noqa: BLE001 - no second opinion then
+        return fn
+
+    def f(x):
+        if getattr(x, "dtype", None) == np.longdouble:
+            try:
+                with np.errstate(all="ignore"):
+                    y = ld(x)
+                if getattr(y, "dtype", None) == np.longdouble:
+                    return y
+            except Exception:  # noqa: BLE001 - the float64 route still answers
+                pass
+        return fn(x)
+
+    return f
 
 
 def _is_sympy(f):

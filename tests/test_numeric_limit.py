@@ -166,3 +166,114 @@ def test_bad_dir_and_point():
         continuity(np.sin, inf)
     with pytest.raises(ValueError, match="dfdx.limit"):
         limit(np.sin, "pi/2")
+
+
+# -- hard limits: cancellation, overflow, late trends --------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dfdx import DfdxError  # noqa: E402
+from dfdx.result import LimitResult  # noqa: E402
+from tests.cases_exact import EXTRA_LIMIT_CASES  # noqa: E402
+from tests.cases_hard import HARD_LIMITS  # noqa: E402
+
+
+def _verdict(r, value):
+    """'right', 'uncertain' or 'wrong' for a result against the truth (None: does not exist)."""
+    if r.exists is None:
+        return "uncertain"
+    if value is None:
+        return "right" if r.exists is False else "wrong"
+    return "right" if r.exists and _close(r.value, value) else "wrong"
+
+
+def test_hard_limit_list_size():
+    assert len(HARD_LIMITS) >= 30
+    assert {"cancellation", "overflow", "late"} <= {c.family for c in HARD_LIMITS}
+
+
+@pytest.mark.parametrize("case", HARD_LIMITS, ids=lambda c: c.name)
+def test_hard_limit_never_confidently_wrong(case):
+    r = limit(case.f, case.at, case.dir)
+    assert _verdict(r, case.value) != "wrong", r
+    if r.exists is None:
+        assert r.value is None and r.message.startswith("uncertain")
+    elif case.value is not None and math.isfinite(case.value):
+        assert abs(r.value - case.value) <= r.error + 1e-15, r
+
+
+def test_hard_limits_mostly_answered():
+    verdicts = [_verdict(limit(c.f, c.at, c.dir), c.value) for c in HARD_LIMITS]
+    assert verdicts.count("wrong") == 0
+    assert verdicts.count("right") >= 0.75 * len(HARD_LIMITS), verdicts
+
+
+@pytest.mark.parametrize("case", EXTRA_LIMIT_CASES, ids=lambda c: c.name)
+def test_exact_list_evaluated_numerically_is_never_confidently_wrong(case):
+    r = limit(case.f, case.at, case.dir)
+    assert _verdict(r, case.value if case.exists else None) != "wrong", r
+
+
+def test_issue_examples_are_right_or_uncertain_with_the_reason():
+    r = limit(lambda x: (np.cos(x) - 1 + x**2 / 2) / x**4, 0)
+    assert r.exists and abs(r.value - 1 / 24) <= r.error < 1e-6
+    r = limit(lambda x: (1 + 1 / x)**(x**2) / np.exp(x), inf)
+    assert r.exists and abs(r.value - math.exp(-0.5)) <= r.error < 1e-6
+    r = limit(lambda x: (np.exp(x) - np.exp(-x) - 2 * x) / (x - np.sin(x)), 0)   # was IndexError
+    assert r.exists is None or (r.exists and abs(r.value - 2) <= r.error)
+    for f, why in [(lambda x: np.exp(x) * (np.exp(1 / x - np.exp(-x)) - np.exp(1 / x)), "rounding"),
+                   (lambda x: np.exp(x) / x**100, "overflow"),
+                   (lambda x: ((x**7 + x + 1) / (2.0**x + x**2))**(-1 / x), "overflow")]:
+        r = limit(f, inf)
+        assert r.exists is None and r.value is None and why in r.message, r
+        assert why in r.info["reason"]
+
+
+def test_rounding_dominated_samples_are_not_a_limit():
+    # every sample below 1e-4 is noise or an exact (wrong) 0
+    r = limit(lambda x: (np.cos(x) - 1 + x**2 / 2) / x**4, 0, "+")
+    assert r.value != 0.0
+    r = limit(lambda x: (np.sin(np.tan(x)) - np.tan(np.sin(x))) / x**7, 0)
+    assert r.exists is None or abs(r.value + 1 / 30) <= r.error
+
+
+_ATOMS = ["x", "1.0", "2.0", "0.5"]
+_UNARY = ["np.sin", "np.cos", "np.exp", "np.log", "np.sqrt", "np.tan", "np.arctan", "np.abs"]
+
+
+def _expr(depth):
+    leaf = st.sampled_from(_ATOMS)
+    if depth == 0:
+        return leaf
+    sub = _expr(depth - 1)
+    return st.one_of(leaf,
+                     st.tuples(st.sampled_from(_UNARY), sub).map(lambda t: f"{t[0]}({t[1]})"),
+                     st.tuples(sub, st.sampled_from(["+", "-", "*", "/", "**"]), sub)
+                     .map(lambda t: f"({t[0]}) {t[1]} ({t[2]})"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_expr(3), st.sampled_from([0.0, 1.0, -1.0, 0.5, math.pi / 2, inf, -inf]),
+       st.sampled_from(["+-", "+", "-"]))
+def test_random_expressions_give_a_result_or_a_dfdx_error(text, at, d):
+    f = eval("lambda x: " + text, {"np": np})  # noqa: S307 - test-generated NumPy expressions
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            r = limit(f, at, d)
+        except DfdxError:
+            return
+    assert isinstance(r, LimitResult)
+    assert r.exists in (True, False, None)
+
+
+@pytest.mark.parametrize("case", HARD_LIMITS, ids=lambda c: c.name)
+def test_hard_limit_text_through_the_numeric_route(case):
+    # the text is compiled for dfdx.numeric.limit; it must measure rounding as well
+    import dfdx
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = dfdx.limit(case.expr, case.at, case.dir, method="numeric")
+    assert _verdict(r, case.value) != "wrong", r

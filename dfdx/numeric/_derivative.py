@@ -5,21 +5,35 @@ Every estimate comes from one engine (`_directional`): the n-th derivative of
 ``h_k = h0 * 2**-k``. Each level gives one high-order stencil estimate
 (Richardson extrapolation in closed form): for n = 1 a window of 4 levels with
 geometric offsets ``±h_k`` (2 new evaluations per level), for n >= 2 equispaced
-offsets ``±j h_k / m`` (far better conditioned). Successive estimates give the
-truncation error, the stencil weights the rounding error
-(``8 eps sum|c_i f_i| / h**n``); the error of a level is
+offsets ``±j h_k / m`` (far better conditioned).
 
-    max(|e_k - e_{k-1}|, |e_{k-1} - e_{k-2}| / 2**p) + rounding,
+Finding f's own scale. The sweep starts at the largest scale f can have at x
+(1/2 absolute for |x| <= 1, |x|/2 beyond: steps scale with |x|) and walks down as
+many decades as it takes (64 levels at most, ~19 decades). Far above f's scale
+(sin(100 x) at h = 1/2, 1/x at 1e-8 with h = 1e-3) the estimates are aliased; a
+level counts only once the sweep reaches the regime where they converge (its
+difference to the level before shrinks, or is rounding). The error of a level is
 
-inflated by ``2 rho / (1 - rho)`` when the differences shrink by a ratio rho
-slower than the order p predicts (f not smooth). The level with the smallest
-error is kept; the sweep stops once the error meets the target (relative
-sqrt(eps) by default, as scipy) or has not improved for two levels. The value
-returned combines that level's stencil with the previous one's (points already
-evaluated, two or more orders higher, no extra evaluations), with the error
-bound from the triangle inequality. Before the sweep, a probe at ``x ± h0``
-finds where f is defined: the step shrinks until both sides are, or the stencil
-turns one-sided.
+    max(|e_k - e_{k-1}|, |e_{k-j} - e_{k-j-1}| / 2**(j p) for j = 1..3) + s * rounding,
+
+inflated by ``2 rho / (1 - rho)`` when the differences shrink by a ratio rho slower
+than the order p predicts (f not smooth). The rounding of a level is
+``8 eps sum|c_i f_i| / h**n`` plus what rounding the points x + t themselves costs
+(``|g'| |(x + t) - x - t|``: it decides the error of sin at 1e10); s >= 1 is the
+noise factor, measured where the differences stop shrinking (f's own rounding, a
+float32 staircase, added noise). The sweep stops once the error meets the target
+(relative sqrt(eps) by default, as scipy) or rounding makes smaller steps useless.
+
+Checking it. The chosen level is then compared with an independent stencil (the
+same pattern at 0.7 times the step: no shared point). A disagreement of the size of
+f's own variation is aliasing: that level and all coarser ones are discarded and the
+sweep goes on; a smaller one is noise: s is raised to what it shows and the level
+chosen again. An estimate that fails three checks gets ``error = inf`` and
+``info["uncertain"] = True``: never a small error bar on a wrong value. The value
+returned may combine the chosen level's stencil with the previous one's (points
+already evaluated, two or more orders higher), with the error bound from the
+triangle inequality. Before the sweep, a probe at ``x ± h0`` finds where f is
+defined: the step shrinks until both sides are, or the stencil turns one-sided.
 """
 
 from __future__ import annotations
@@ -30,7 +44,7 @@ import numpy as np
 
 from dfdx._errors import DomainError
 from dfdx.numeric._evaluate import Evaluator, check_callable
-from dfdx.numeric._extrapolate import EPS, richardson_window
+from dfdx.numeric._extrapolate import EPS, NOISE_ULPS, richardson_window
 from dfdx.numeric._stencils import geometric_offsets
 from dfdx.result import Estimate
 
@@ -39,6 +53,11 @@ __all__ = ["derivative", "gradient", "jacobian", "hessian", "hvp"]
 Q = 2.0          # ratio between successive steps
 _RTOL = float(np.finfo(float).eps) ** 0.5   # default relative target, as scipy.differentiate
 MAX_N = 6
+# scales (times the chosen step) of the independent check stencils: not dyadic, so they share
+# no point with the sweep's levels
+_CHECKS = (0.7, 0.59, 0.83)
+# a disagreement implying noise above this share of |f| is f's own variation (aliasing)
+_MAX_NOISE_REL = 1e-5
 _METHODS = ("central", "forward", "backward", "complex-step")
 
 
@@ -61,10 +80,10 @@ def _pattern(n: int, side: int):
 
 
 def _default_step(x: np.ndarray) -> np.ndarray:
-    # why: an absolute first step of 1/2 suits |x| <= 2 (as in scipy); beyond that it grows
-    # slowly (log) so that x + h keeps enough digits of h, and it stays a power of two so
-    # that x + h is exact in binary.
-    s = 0.5 * np.maximum(1.0, np.log2(1.0 + np.abs(x)) / np.log2(3.0))
+    # why: the sweep walks down from the largest scale f can have at x: 1/2 absolute for
+    # |x| <= 1 (as in scipy), |x| / 2 beyond (x**2 at 1e20 needs steps ~1e19; sin at 1e10
+    # finds its scale ~1 further down). A power of two, so that x + h is exact in binary.
+    s = 0.5 * np.maximum(1.0, np.abs(x))
     return 2.0 ** np.round(np.log2(s))
 
 
@@ -91,12 +110,79 @@ def _check_n(n):
                          f"supports n <= {MAX_N}. Use AD (dfdx.derivative) or dfdx.symbolic.diff.")
 
 
+def _level_errors(E, R, P, s):
+    """Error of every level's estimate from the history of the sweep.
+
+    Args:
+        E, R: shape (L, D, K): the estimates and their rounding (noise model) per level.
+        P: shape (L, D, K): the stencil orders.
+        s: shape (D, K): the noise factor (1: rounding only; more where noise was measured).
+
+    Returns:
+        ``(err, slow)``: err shape (L, D, K) (inf where undefined), slow (D, K) True
+        where the differences shrank slower than the order predicts somewhere.
+
+    why: successive levels share most of their points, so one small difference can be
+    a coincidence (f aliased at steps far above its scale); the error of a level is
+    bounded below by each of the three differences before it, scaled by the order.
+    """
+    L = E.shape[0]
+    with np.errstate(all="ignore"):
+        d = np.full(E.shape, np.inf)
+        if L > 1:
+            d[1:] = np.abs(E[1:] - E[:-1])
+        d = np.where(np.isnan(d), np.inf, d)
+        q = Q ** (-P.astype(float))
+        guard = np.zeros(E.shape)
+        for j in (1, 2, 3):
+            if L > j + 1:
+                g = np.full(E.shape, 0.0)
+                g[j + 1:] = d[1:L - j] * q[j + 1:] ** j
+                guard = np.fmax(guard, g)
+        dd = d.copy()
+        slow_any = np.zeros(E.shape[1:], dtype=bool)
+        err_fix = np.zeros(E.shape)
+        if L > 2:
+            rho = d[2:] / d[1:-1]
+            slow = (rho > 0.4) & (rho < 1)
+            slow_any = np.any(slow & (E[2:] != 0), axis=0)
+            # why: convergence slower than the order predicts (f not smooth at x, e.g.
+            # x**1.5 at 0): bound the rest of the tail geometrically with the observed ratio
+            dd[2:] = np.where(slow, 2 * d[2:] * rho / (1 - rho), d[2:])
+            err_fix[1:-1] = np.where(slow, 2 * d[2:] / (1 - rho), 0.0)
+        err = np.fmax(np.fmax(dd, guard), err_fix) + s[None] * R
+        # why: a level counts only once the sweep has reached the regime where the estimates
+        # converge: its difference smaller than the one before, or explained by rounding.
+        # Far above f's scale the estimates are tiny (~ f / h**n) and so are their absolute
+        # differences, but they grow level by level (1/x at 1e-8 from h = 0.5).
+        noise_floor = 2 * s[None] * (R + np.concatenate([R[:1], R[:-1]]))
+        shrinking = np.zeros(E.shape, dtype=bool)
+        if L > 2:
+            shrinking[2:] = d[2:] < d[1:-1]
+        eligible = shrinking | (d <= noise_floor)
+        eligible[0] = False
+        err = np.where(eligible, err, np.inf)
+    err = np.where(np.isfinite(err), err, np.inf)
+    return err, slow_any
+
+
 def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
     """Estimate the n-th derivatives of g_d(t) = f(point_fn(d, t)) at t = 0.
+
+    The sweep walks down the step levels ``h0 2**-k`` until the error meets the
+    target, or rounding (or measured noise) makes smaller steps useless. Then an
+    independent stencil (the same pattern at 0.7 times the chosen step: no shared
+    point) checks the value. When the two disagree, either f was aliased at that step
+    (the implied noise is of the size of f itself: the level is discarded and the sweep
+    goes on to smaller steps) or f is noisy (the noise factor is raised to what the
+    disagreement shows and the level is chosen again). An estimate that fails three
+    checks gets ``error = inf``: uncertain, never a small error bar on a wrong value.
 
     Args:
         point_fn: ``point_fn(idx, t) -> values`` evaluates g at offsets ``t`` for the
             directions ``idx``; returns shape (len(idx), K), NaN where undefined.
+            ``point_fn.arg_error(idx, t)`` is the rounding of the offsets themselves
+            (``|(x + t) - x - t|``, in units of t).
         D: number of directions.
         n: derivative order (>= 1).
         h0: shape (D,), first (largest) step per direction.
@@ -104,8 +190,8 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
         f0: shape (D, K), g_d(0) (NaN where undefined).
 
     Returns:
-        dict with ``value``, ``error``, ``step``, ``order``, ``converged`` (each (D, K))
-        and ``levels``.
+        dict with ``value``, ``error``, ``step``, ``order``, ``converged``,
+        ``uncertain`` (each (D, K)) and ``levels``.
     """
     K = f0.shape[1]
     pats = {sd: _pattern(n, sd) for sd in (0, 1, -1)}
@@ -113,87 +199,182 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
     lag = pats[0][1]
     allowed = {sd: np.searchsorted(U, pats[sd][0]) for sd in pats}
     groups = {sd: np.nonzero(side == sd)[0] for sd in (0, 1, -1)}
-    best_v = np.full((D, K), np.nan)
-    best_e = np.full((D, K), np.inf)
-    best_h = np.full((D, K), np.nan)
-    best_k = np.full((D, K), -1)
-    best_p = np.zeros((D, K), dtype=int)
-    prev_est = prev_d = None
-    done = np.zeros((D, K), dtype=bool)
-    nlev = 0
-    history = []
-    rnd_history = []
-    ever_slow = np.zeros((D, K), dtype=bool)
-    for k in range(lag, max_levels + lag):
-        nlev = k + 1
-        scale = h0 * Q ** -(k - lag)
+    umin = np.min(np.abs(U[U != 0]))
+    xscale = getattr(point_fn, "xscale", np.zeros(D))
+
+    def stencil(scale, rows):
+        """(est, rnd, order), each (D, K), at per-direction `scale` for the directions `rows`."""
         vals = np.full((D, K, U.size), np.nan)
+        dts = np.zeros((D, U.size))
         for sd, idx in groups.items():
+            idx = idx[rows[idx]]
             if idx.size == 0:
                 continue
             cols = allowed[sd]
             t = (scale[idx][:, None] * U[cols][None, :]).reshape(-1)
-            v = point_fn(np.repeat(idx, cols.size), t).reshape(idx.size, cols.size, K)
+            ii = np.repeat(idx, cols.size)
+            v = point_fn(ii, t).reshape(idx.size, cols.size, K)
             vals[np.ix_(idx, np.arange(K), cols)] = np.moveaxis(v, 1, 2)
-        est, rnd, order = richardson_window(vals.reshape(D * K, -1), U, np.repeat(scale, K), n)
-        est, rnd, order = est.reshape(D, K), rnd.reshape(D, K), order.reshape(D, K)
-        history.append(est)
-        rnd_history.append(rnd)
-        if prev_est is not None:
-            with np.errstate(all="ignore"):
-                d = np.abs(est - prev_est)
-                raw_d = d
-                guard = prev_d * Q ** (-order.astype(float)) if prev_d is not None else 0.0
-                # why: when the differences shrink slower than the stencil order predicts
-                # (f not smooth at x, e.g. x**1.5 at 0), bound the rest of the tail
-                # geometrically with the observed ratio rho: d * rho / (1 - rho).
-                if prev_d is not None:
-                    rho = d / prev_d
-                    slow = (rho > 0.4) & (rho < 1)
-                    ever_slow |= slow & (est != 0)
-                    d = np.where(slow, 2 * d * rho / (1 - rho), d)
-                    # the previous best, chosen before rho was known, gets the same tail bound
-                    fix = slow & (best_k == k - 1)
-                    best_e = np.where(fix, np.fmax(best_e, 2 * raw_d / (1 - rho)), best_e)
-                err = np.fmax(d, guard) + rnd
-            err = np.where(np.isfinite(err), err, np.inf)
-            better = (err < best_e) & ~done
-            best_v = np.where(better, est, best_v)
-            best_e = np.where(better, err, best_e)
-            best_h = np.where(better, (scale * np.max(np.abs(U)))[:, None], best_h)
-            best_k = np.where(better, k, best_k)
-            best_p = np.where(better, order, best_p)
-            target = np.maximum(tol, rtol * np.abs(best_v))
-            stalled = (best_k >= 0) & (k - best_k >= 2)
-            done |= (best_e <= target) | stalled
-            prev_d = raw_d
-            if done.all():
+            dts[np.ix_(idx, cols)] = point_fn.arg_error(ii, t).reshape(idx.size, cols.size)
+        # why: x + t is rounded, so f is evaluated a little off the stencil; that costs
+        # |g'| |offset error| per value, with |g'| bounded by the slopes seen on this level.
+        tU = np.abs(scale[:, None] * U[None, :])
+        with np.errstate(all="ignore"):
+            sl = np.abs(vals - f0[:, :, None]) / np.where(tU > 0, tU, np.nan)[:, None, :]
+            slope = np.where(np.isfinite(sl), sl, 0.0).max(axis=2)
+        noise = slope[:, :, None] * dts[:, None, :]
+        e, r, o = richardson_window(vals.reshape(D * K, -1), U, np.repeat(scale, K), n,
+                                    noise=noise.reshape(D * K, -1))
+        # why: f(x) far outside the range of its neighbours (1/x**2 at 1e-100 with h = 1e-3:
+        # 1e200 against ~1e6) means f has a pole or spike closer than the smallest offset:
+        # this step does not resolve f at x, whatever its estimates say
+        side_vals = np.where((U != 0)[None, None, :], vals, np.nan)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # all-NaN rows: no neighbours, no verdict
+            lo, hi = np.nanmin(side_vals, axis=2), np.nanmax(side_vals, axis=2)
+            spike = np.isfinite(f0) & ((f0 - hi > 10 * (hi - lo) + 1e-300) |
+                                       (lo - f0 > 10 * (hi - lo) + 1e-300))
+        SPK.append(spike & rows[:, None])
+        return e.reshape(D, K), r.reshape(D, K), o.reshape(D, K)
+
+    E, R, P, S = [], [], [], []         # per level: estimate, rounding, order, scale (D,)
+    SPK = []                            # per stencil computed: where f(x) is a spike at that step
+    s = np.ones((D, K))                 # noise factor over the rounding model
+    invalid = []                        # per level: (D, K) levels discarded by a check
+    done = np.zeros((D, K), dtype=bool)
+    tries = np.zeros((D, K), dtype=int)
+    failed = np.zeros((D, K), dtype=bool)
+    gap_b = np.zeros((D, K))
+
+    def add_level(rows):
+        k = len(E)
+        scale = h0 * Q ** -k
+        e, r, o = stencil(scale, rows)
+        E.append(e), R.append(r), P.append(o), S.append(scale)
+        invalid.append(SPK.pop())
+
+    def fill(rows):
+        """Compute the levels that `rows` skipped while they were done."""
+        for k in range(len(E)):
+            miss = rows & np.isnan(E[k]).all(axis=1)
+            if miss.any():
+                e, r, o = stencil(S[k], miss)
+                invalid[k] = invalid[k] | SPK.pop()
+                E[k] = np.where(miss[:, None], e, E[k])
+                R[k] = np.where(miss[:, None], r, R[k])
+                P[k] = np.where(miss[:, None], o, P[k])
+
+    def pick():
+        Ea, Ra, Pa = np.stack(E), np.stack(R), np.stack(P)
+        err, slow = _level_errors(Ea, Ra, Pa, s)
+        err = np.where(np.stack(invalid), np.inf, err)
+        k = np.argmin(err, axis=0)
+        take = lambda A: np.take_along_axis(A, k[None], axis=0)[0]  # noqa: E731
+        return k, take(Ea), take(err), take(Pa), take(Ra), Ra[-1], slow
+
+    nlev = 0
+    for _ in range(3 * max_levels):
+        # -- sweep the open elements down the levels ------------------------------------------
+        while len(E) < max_levels:
+            rows = ~done.all(axis=1)
+            if not rows.any():
                 break
-        prev_est = est
+            add_level(rows)
+            nlev = max(nlev, len(E))
+            if len(E) < 2:
+                continue
+            k_b, v_b, e_b, p_b, r_b, r_last, slow = pick()
+            kcur = len(E) - 1
+            target = np.maximum(tol, rtol * np.abs(v_b))
+            floor = (kcur - k_b >= 2) & (s * r_last >= e_b)
+            tiny = (S[-1] * umin < 64 * EPS * xscale)[:, None]
+            done |= (e_b <= target) | floor | tiny
+        # -- the noise the levels past the chosen one show --------------------------------------
+        # why: f's own rounding can far exceed the model (1/(x**2 - 4) near 2 loses digits to
+        # cancellation inside f); past the best level the differences are that noise, so
+        # their size over the rounding model is the factor by which the model is short.
+        # Noise is a property of f, not of a level: where the differences stop shrinking
+        # (past the best level, or on the way down between aliasing and convergence: a
+        # float32 staircase is noisy there and exactly flat below), their size over the
+        # rounding model is measured on every level whose implied noise is believable.
+        Ea, Ra = np.stack(E), np.stack(R)
+        if len(E) > 2:
+            with np.errstate(all="ignore"):
+                d = np.abs(Ea[1:] - Ea[:-1])
+                dh = d / (Ra[1:] + Ra[:-1])
+                grow = np.zeros(d.shape, dtype=bool)
+                grow[1:] = d[1:] >= d[:-1]
+                inv = np.stack(invalid)[1:]
+                use = grow & ~inv & np.isfinite(dh) & (dh * NOISE_ULPS * EPS <= _MAX_NOISE_REL)
+                s_hist = np.where(use, dh, 0.0).max(axis=0)
+            s = np.where(2 * s_hist > s, 2 * s_hist, s)
+        # -- check the chosen level with an independent stencil -------------------------------
+        k_b, v_b, e_b, p_b, r_b, _, slow = pick()
+        todo = ~failed & (tries < len(_CHECKS)) & np.isfinite(e_b)
+        if not todo.any():
+            break
+        reopen = np.zeros((D, K), dtype=bool)
+        for kb in np.unique(k_b[todo]):
+            here = todo & (k_b == kb)
+            rows = here.any(axis=1)
+            c = _CHECKS[min(int(tries[here].max()), len(_CHECKS) - 1)]
+            ce, cr, _ = stencil(S[kb] * c, rows)
+            SPK.pop()
+            with np.errstate(all="ignore"):
+                gap = np.abs(ce - v_b)
+                ok = gap <= e_b + s * cr
+                s_new = gap / (r_b + cr)
+            bad = here & ~ok
+            tries = np.where(here, tries + 1, tries)
+            gap_b = np.where(here, gap, gap_b)
+            # even when they agree, two independent estimates differ by about their noise
+            s = np.where(here & ok & (s_new * NOISE_ULPS * EPS <= _MAX_NOISE_REL), np.fmax(s, s_new), s)
+            # aliasing: the disagreement is of the size of f's own variation, not noise
+            with np.errstate(invalid="ignore"):
+                alias = bad & ~((s_new * NOISE_ULPS * EPS <= _MAX_NOISE_REL) & (gap <= 0.1 * np.abs(v_b)))
+            noisy = bad & ~alias
+            # f is not resolved at this step, so at none of the larger ones either
+            for j in range(int(kb) + 1):
+                invalid[j] = invalid[j] | alias
+            tries = np.where(alias, tries - 1, tries)   # the sweep goes on: not a failed try
+            s = np.where(noisy, np.fmax(s, 4 * s_new), s)
+            failed |= bad & (tries >= len(_CHECKS))
+            reopen |= bad & ~failed
+            tries = np.where(here & ok, len(_CHECKS), tries)   # passed: no more checks
+        if not reopen.any():
+            break
+        rows = reopen.any(axis=1)
+        fill(rows)
+        done &= ~reopen
+    k_b, best_v, best_e, best_p, _, _, ever_slow = pick()
+    best_h = np.stack(S)[k_b, np.arange(D)[:, None]] * np.max(np.abs(U))
+    uncertain = failed | ~np.isfinite(best_e)
+    best_e = np.where(failed, np.inf, best_e)
     # why: the value returned may combine the best level's stencil with the previous
     # level's (points already evaluated): a higher order at no cost. By the triangle
     # inequality its error is at most the level value's own error, which in the regular
     # regime is its error bar scaled by the order gained per level (2**-p), plus what
     # separates the two values, plus its own rounding. Not where convergence was slow
-    # (f not smooth): there the orders mean nothing and the level's value is kept.
-    wv, wr = _wide_estimate(point_fn, D, K, n, h0, best_k, lag, pats, groups)
+    # (f not smooth) or noisy: there the orders mean nothing and the level's value is kept.
+    wv, wr = _wide_estimate(point_fn, D, K, n, h0, k_b + lag, lag, pats, groups)
     with np.errstate(invalid="ignore"):
-        ok = (np.isfinite(wv) & np.isfinite(best_e) & (np.abs(wv - best_v) <= best_e) & ~ever_slow)
-        tight = np.abs(wv - best_v) + best_e * Q ** -best_p.astype(float) + wr
+        ok = (np.isfinite(wv) & np.isfinite(best_e) & (np.abs(wv - best_v) <= best_e) & ~ever_slow
+              & (s <= 2))
+        tight = np.abs(wv - best_v) + best_e * Q ** -best_p.astype(float) + s * wr
     best_v = np.where(ok, wv, best_v)
-    best_e = np.where(ok, tight, best_e)
+    best_e = np.where(ok, np.fmax(tight, gap_b), best_e)
     # why: at an edge where the derivative is infinite (sqrt at 0) the estimates grow
     # steadily as h shrinks; no finite error bar is honest then.
-    if len(history) >= 4:
-        hs = np.abs(np.stack(history[-4:]))
-        rs = np.stack(rnd_history[-4:])
+    if len(E) >= 4:
+        hs = np.abs(np.stack(E[-4:]))
+        rs = np.stack(R[-4:])
         with np.errstate(all="ignore"):
             growing = (np.all(hs[1:] > 1.2 * hs[:-1], axis=0) & np.all(hs > 10 * rs, axis=0)
                        & (best_e > 1e-6 * np.abs(best_v)))
         best_e = np.where(growing, np.inf, best_e)
     converged = np.isfinite(best_e) & (best_e <= np.maximum(tol, rtol * np.abs(best_v)) * 1e3 + 1e-300)
-    return dict(value=best_v, error=best_e, step=best_h, order=best_p,
-                converged=converged, levels=nlev - lag)
+    return dict(value=best_v, error=best_e, step=best_h, order=best_p, converged=converged,
+                uncertain=uncertain | ~np.isfinite(best_e), levels=nlev, noise=s)
 
 
 def _wide_estimate(point_fn, D, K, n, h0, best_k, lag, pats, groups):
@@ -278,10 +459,18 @@ def _probe_sides(point_fn, D, h0, side, f0):
 class _Memo:
     """Evaluate g_d(t) once per (direction, offset) and count the evaluations."""
 
-    def __init__(self, point_fn, D):
+    def __init__(self, point_fn, D, arg_error=None, xscale=None):
         self.point_fn = point_fn
         self.cache = {}
         self.nfev = np.zeros(D, dtype=int)
+        self._arg_error = arg_error
+        self.xscale = np.zeros(D) if xscale is None else xscale
+
+    def arg_error(self, idx, t):
+        """How far the point really evaluated is from the nominal offset t (units of t)."""
+        if self._arg_error is None:
+            return np.zeros(np.shape(t))
+        return self._arg_error(np.asarray(idx), np.asarray(t, dtype=float))
 
     def __call__(self, idx, t):
         idx = np.asarray(idx)
@@ -298,9 +487,9 @@ class _Memo:
         return np.stack([self.cache[key] for key in keys]) if keys else np.zeros((0, 1))
 
 
-def _run(point_fn, D, n, h0, method, tol, rtol, max_levels, who, where):
+def _run(point_fn, D, n, h0, method, tol, rtol, max_levels, who, where, arg_error=None, xscale=None):
     """Shared driver: probe the domain, then run the engine; raise when f is undefined."""
-    memo = _Memo(point_fn, D)
+    memo = _Memo(point_fn, D, arg_error, xscale)
     f0 = memo(np.arange(D), np.zeros(D))
     side = np.zeros(D, dtype=int)
     notes = [""] * D
@@ -377,18 +566,21 @@ def _complex_step(f, xa, who):
     return d1, err
 
 
-def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, max_levels=24,
+def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
                executor=None, vectorized=None):
     """Estimate the n-th derivative of a scalar function, with an error estimate.
 
     Central differences on a geometric sequence of steps ``h_k = h0 / 2**k``,
     Richardson extrapolation over windows of levels, and the level with the
-    smallest estimated error (truncation + rounding). Near a domain edge (f
+    smallest estimated error (truncation + rounding + measured noise), walking down
+    from a step scaled with |x| until it finds f's own scale, then checked by an
+    independent stencil. Near a domain edge (f
     NaN or raising on one side) it first shrinks the step, then switches to a
     one-sided stencil, and says so in ``info["notes"]``; points where f is
     undefined are never used. At a kink the central method returns the
     symmetric derivative, the mean of the one-sided slopes (0 for ``abs`` at 0);
-    where the estimates diverge (a jump, an infinite slope) the error is inf.
+    where the estimates diverge (a jump, an infinite slope) or no step gives
+    consistent estimates, the error is inf and ``info["uncertain"]`` is True.
 
     Args:
         f: callable, real scalar in, real scalar out; when it is elementwise
@@ -398,12 +590,13 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         method: ``"central"`` (falls back to one-sided at domain edges),
             ``"forward"``, ``"backward"``, or ``"complex-step"`` (n = 1 only;
             f must accept complex input).
-        step: first (largest) step h0; default 1/2 for |x| <= 2, growing like log|x| beyond.
+        step: first (largest) step h0; default 1/2 for |x| <= 1, |x|/2 beyond (the sweep
+            walks down from it to f's own scale).
         tol: absolute error target (default 0: as accurate as rounding allows).
         rtol: relative error target (default sqrt(eps) ~ 1.5e-8, as scipy; the
             estimate is conservative, so the actual error is then typically ~1e-14
             for n = 1; lower it for more digits at a few more evaluations).
-        max_levels: most step levels to try.
+        max_levels: most step levels to try (each halves the step).
         executor: a `concurrent.futures.Executor` to evaluate points in parallel;
             the result is identical to the serial one.
         vectorized: True if f maps arrays elementwise, False to call it per point,
@@ -412,7 +605,8 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     Returns:
         Estimate: ``value`` and ``error`` shaped like `x`, ``nfev`` (calls of f
         per point), ``method``, and ``info`` with ``step``, ``order``,
-        ``converged``, ``notes``.
+        ``converged``, ``notes`` and ``uncertain`` (True where no step gave consistent
+        estimates: then ``error`` is inf and ``info["message"]`` says why).
 
     Raises:
         TypeError: f is not callable, or `x` is not real.
@@ -427,6 +621,9 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         >>> r = derivative(np.sqrt, 0.0)       # sqrt is undefined left of 0
         >>> r.method
         'forward'
+        >>> r = derivative(lambda x: np.sin(100 * x), 1 / 3)   # f's scale is 1/100
+        >>> bool(abs(r.value - 100 * np.cos(100 / 3)) <= r.error < 1e-6)
+        True
     """
     _validate(f, method, "derivative", tol, rtol)
     _check_n(n)
@@ -436,13 +633,13 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     if n == 0:
         ev = Evaluator(f, executor, vectorized, elementwise=True)
         v = ev(xa.reshape(-1)).reshape(xa.shape)
-        return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {})
+        return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {"uncertain": False})
     if method == "complex-step":
         if n != 1:
             raise ValueError(f"method='complex-step' gives first derivatives only (n=1), got n={n}. "
                              "Use method='central'.")
         v, e = _complex_step(f, xa, "derivative")
-        return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20})
+        return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20, "uncertain": False})
     flat = xa.reshape(-1)
     D = flat.size
     ev = Evaluator(f, executor, vectorized, elementwise=True)
@@ -462,8 +659,30 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         h0 = np.broadcast_to(np.asarray(step, dtype=float), xa.shape).reshape(-1).copy()
         if not np.all(h0 > 0):
             raise ValueError(f"step must be positive, got {step!r}.")
+    def arg_error(idx, t):
+        xs = flat[idx]
+        return np.abs(((xs + t) - xs) - t)
+
     res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
-               lambda d: f"x={flat[d]!r}")
+               lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
+    # why: 64 halvings from 1/2 reach ~1e-20; a point far closer to 0 (log at 1e-300) whose
+    # scale is its own size gets a second sweep starting from |x|/2
+    redo = np.nonzero(res["uncertain"][:, 0] & (np.abs(flat) > 0) &
+                      (np.abs(flat) < 1e-3 * res["step"][:, 0]))[0] if step is None else []
+    if len(redo):
+        h1 = 2.0 ** np.round(np.log2(0.5 * np.abs(flat[redo])))
+        try:
+            sub = _run(lambda idx, t: point_fn(redo[idx], t), len(redo), n, h1, method, tol, rtol,
+                       max_levels, "derivative", lambda d: f"x={flat[redo[d]]!r}",
+                       lambda idx, t: arg_error(redo[idx], t), np.abs(flat[redo]))
+        except DomainError:      # e.g. the derivative overflows float64: keep the first answer
+            sub = None
+    if len(redo) and sub is not None:
+        better = ~sub["uncertain"][:, 0] & np.isfinite(sub["value"][:, 0])
+        for key in ("value", "error", "step", "order", "converged", "uncertain"):
+            res[key][redo[better]] = sub[key][better]
+        res["nfev"][redo] += sub["nfev"]
+        res["side"][redo[better]] = sub["side"][better]
     shape = xa.shape
 
     def out(a):
@@ -472,13 +691,15 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
 
     notes = sorted(set(s for s in res["notes"] if s))
     info = {"step": out(res["step"][:, 0]), "order": out(res["order"][:, 0]),
-            "converged": out(res["converged"][:, 0]), "notes": notes, "levels": res["levels"]}
+            "converged": out(res["converged"][:, 0]), "notes": notes, "levels": res["levels"],
+            "uncertain": out(res["uncertain"][:, 0])}
     if notes and D == 1:
         info["message"] = notes[0]
     if not np.all(np.isfinite(res["error"])):
         info["message"] = ((info.get("message", "") + "; ") if "message" in info else "") + (
-            "the estimates keep growing as the step shrinks: the derivative looks infinite "
-            "(or f is not differentiable) here, so no finite error bar is given")
+            "uncertain: no step gives consistent estimates (they keep growing as the step "
+            "shrinks, or independent stencils disagree): the derivative may be infinite, f may "
+            "not be differentiable or be too noisy here, so no finite error bar is given")
     return Estimate(out(res["value"][:, 0]), out(res["error"][:, 0]), int(res["nfev"].max()) + 1,
                     _method_name(res["side"]), info)
 
@@ -507,9 +728,19 @@ def _multi(f, x, n, directions, who, executor, vectorized, tol, rtol, method, st
         y = ev(pts)
         return y.reshape(len(idx), -1)
 
+    xf = xa.reshape(-1)
+
+    def arg_error(idx, t):
+        u = dirs_flat[idx]
+        step = t[:, None] * u
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r = np.abs(((xf[None] + step) - xf[None]) - step) / np.abs(np.where(u != 0, u, np.nan))
+        return np.nan_to_num(np.nanmax(np.where(u != 0, r, 0.0), axis=1), nan=0.0)
+
+    xscale = np.array([np.abs(xf[np.nonzero(r)[0]]).max() if np.any(r) else 0.0 for r in dirs_flat])
     res = _run(point_fn, D, n, h0, method, 0.0 if tol is None else tol,
                _RTOL if rtol is None else rtol, max_levels, who,
-               lambda d: f"x={xa.tolist()!r:.80}, direction {d}")
+               lambda d: f"x={xa.tolist()!r:.80}, direction {d}", arg_error, xscale)
     return res, ev.out_shape
 
 
@@ -520,7 +751,7 @@ def _check_vector_x(x, who):
     return xa
 
 
-def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=24,
+def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
              executor=None, vectorized=None):
     """Estimate the gradient of a scalar function of an array, with error estimates.
 
@@ -554,10 +785,11 @@ def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     return Estimate(res["value"][:, 0].reshape(xa.shape), res["error"][:, 0].reshape(xa.shape),
                     int(res["nfev"].sum()) + 1, _method_name(res["side"]),
                     {"step": res["step"][:, 0].reshape(xa.shape),
-                     "notes": sorted(set(s for s in res["notes"] if s))})
+                     "notes": sorted(set(s for s in res["notes"] if s)),
+                     "uncertain": res["uncertain"][:, 0].reshape(xa.shape)})
 
 
-def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=24,
+def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
              executor=None, vectorized=None):
     """Estimate the Jacobian of an array function, shape ``(*out_shape, *x.shape)``.
 
@@ -583,10 +815,10 @@ def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     v = np.moveaxis(res["value"], 0, -1).reshape(out_shape + xa.shape)
     e = np.moveaxis(res["error"], 0, -1).reshape(out_shape + xa.shape)
     return Estimate(v, e, int(res["nfev"].sum()) + 1, _method_name(res["side"]),
-                    {"notes": sorted(set(s for s in res["notes"] if s))})
+                    {"notes": sorted(set(s for s in res["notes"] if s)), "uncertain": ~np.isfinite(e)})
 
 
-def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=24, executor=None, vectorized=None):
+def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
     """Estimate the Hessian of a scalar function (symmetric, with mixed partials).
 
     Diagonal entries are second derivatives along each axis; a mixed partial
@@ -625,10 +857,11 @@ def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=24, executor=Non
         H[i, j] = H[j, i] = 0.5 * (dv[m + k] - dv[i] - dv[j])
         E[i, j] = E[j, i] = 0.5 * (de[m + k] + de[i] + de[j])
     return Estimate(H.reshape(xa.shape * 2), E.reshape(xa.shape * 2), int(res["nfev"].sum()) + 1,
-                    _method_name(res["side"]), {"notes": sorted(set(s for s in res["notes"] if s))})
+                    _method_name(res["side"]), {"notes": sorted(set(s for s in res["notes"] if s)),
+                                                "uncertain": ~np.isfinite(E.reshape(xa.shape * 2))})
 
 
-def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=24, executor=None, vectorized=None):
+def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
     """Estimate the Hessian-vector product ``H(x) @ v`` without forming H.
 
     Uses ``(H v)_i = (D2(e_i + v) - D2(e_i) - D2(v)) / 2`` with second directional
@@ -665,4 +898,4 @@ def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=24, executor=None
     hv = 0.5 * (dv[1 + m:] - dv[1:1 + m] - dv[0])
     he = 0.5 * (de[1 + m:] + de[1:1 + m] + de[0])
     return Estimate(hv.reshape(xa.shape), he.reshape(xa.shape), int(res["nfev"].sum()) + 1,
-                    _method_name(res["side"]), {})
+                    _method_name(res["side"]), {"uncertain": ~np.isfinite(he.reshape(xa.shape))})

@@ -23,7 +23,8 @@ EPS = np.finfo(float).eps
 NOISE_ULPS = 8.0
 
 
-def richardson_window(values: np.ndarray, offsets: np.ndarray, scale: np.ndarray, n: int):
+def richardson_window(values: np.ndarray, offsets: np.ndarray, scale: np.ndarray, n: int,
+                      noise: np.ndarray | None = None):
     """Combine values on one window of offsets into an n-th derivative estimate.
 
     Args:
@@ -32,6 +33,8 @@ def richardson_window(values: np.ndarray, offsets: np.ndarray, scale: np.ndarray
         offsets: shape (P,), offsets in units of `scale`.
         scale: shape (E,), the step unit of each element.
         n: derivative order.
+        noise: shape (E, P), an absolute error of each value beyond its rounding
+            (e.g. from rounding the point it was evaluated at); None for none.
 
     Returns:
         ``(estimate, rounding, order)``, each shape (E,); the estimate is NaN where
@@ -53,9 +56,20 @@ def richardson_window(values: np.ndarray, offsets: np.ndarray, scale: np.ndarray
         c, p = _weights_cached(tuple(float(v) for v in offsets[key]), int(n))
         c = np.asarray(c)
         v = values[np.ix_(rows, np.nonzero(key)[0])]
-        sn = scale[rows] ** n
-        est[rows] = (v @ c) / sn
-        rnd[rows] = NOISE_ULPS * EPS * (np.abs(v) @ np.abs(c)) / sn
+        # why: divide by the step n times, not by h**n: h**n under- or overflows long before
+        # the estimate does (sqrt at 1e200 has h ~ 1e199 and f'' ~ 1e-301)
+        sn = scale[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = v @ c
+            for _ in range(int(n)):
+                e = e / sn
+            est[rows] = e
+            r = NOISE_ULPS * EPS * (np.abs(v) @ np.abs(c))
+            if noise is not None:
+                r = r + noise[np.ix_(rows, np.nonzero(key)[0])] @ np.abs(c)
+            for _ in range(int(n)):
+                r = r / sn
+        rnd[rows] = r
         order[rows] = p
     return est, rnd, order
 

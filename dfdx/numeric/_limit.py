@@ -4,6 +4,13 @@ A one-sided limit is read off the sequence ``s_k = f(a ± δ0 2**-k)`` (or
 ``f(±2**k)`` at infinity), plus a few far points (δ down to 1e-300, x up to
 1e300). The verdict, in this order:
 
+0. *trust*: each sample's rounding is measured — f in long double (where f
+   takes it, as plain NumPy code does) shows the digits float64 lost to
+   cancellation and the values only float64 overflowed; f 4 ulps to either side
+   shows noise even where float64 returns an exact, wrong 0. The first sample
+   whose rounding exceeds 1e-8 (times max(1, |f|)), that overflowed, or that is
+   an exact 0 right after a sizeable value, ends the usable sequence (closer to
+   the point cancellation only gets worse); the reason goes into the message.
 1. *undefined*: f is NaN, ±inf or raises at every sample on this side (the
    edge of its domain). NaN that appears only close to the point (0/0 from
    underflow or cancellation) is not the domain edge: only the values before
@@ -12,9 +19,13 @@ A one-sided limit is read off the sequence ``s_k = f(a ± δ0 2**-k)`` (or
    of δ or 1/x, the raw sequence included) is consistent over three successive
    levels to 1e-7, provided the values before it were approaching it; the
    error is the largest of those differences (scaled by rho / (1 - rho) for the
-   raw sequence, rho the observed convergence ratio), times 3.
+   raw sequence, rho the observed convergence ratio) and the measured rounding,
+   times 3; the next samples must stay that close (the trend has settled). A
+   sequence cut short by rounding may instead be extrapolated by polynomials
+   when three orders agree to 1e-7, the noise amplification included.
 3. *infinite*: a steady blow-up of one sign (>= 12 levels growing >= 1.2x each,
-   or the whole last half growing monotonically without settling).
+   confirmed by the far points, or the whole last half growing monotonically
+   without settling); never on a sequence cut short.
 4. *logarithmic*: slow monotone convergence (like 1/log x): polynomial
    extrapolation in 1/k (Neville) over the near and far points, checked
    against Levin's u-transform; trusted to 1e-3, otherwise *uncertain*.
@@ -26,6 +37,7 @@ A one-sided limit is read off the sequence ``s_k = f(a ± δ0 2**-k)`` (or
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -38,6 +50,8 @@ __all__ = ["limit", "continuity"]
 
 _CONVERGED_RTOL = 1e-7   # consistency needed to call a limit converged
 _LOG_RTOL = 1e-3         # consistency needed for logarithmic convergence
+# a sample whose measured rounding exceeds this (times max(1, |f|)) ends the usable sequence
+_NOISE_REL = 1e-8
 
 
 def _eval_many(f, xs: np.ndarray) -> np.ndarray:
@@ -89,14 +103,16 @@ def _points(at: float, side: int):
 class _Side:
     """The verdict for one side: kind in {undefined, infinite, converged, oscillating, uncertain}."""
 
-    def __init__(self, kind, value=None, error=math.nan, message=""):
+    def __init__(self, kind, value=None, error=math.nan, message="", reason=None):
         self.kind = kind
         self.value = value
         self.error = error
         self.message = message
+        # why uncertain: rounding / overflow (samples cut short), slow, nan, unsettled, internal
+        self.reason = reason
 
 
-def _converged_candidate(s: np.ndarray, tol_rel: float):
+def _converged_candidate(s: np.ndarray, tol_rel: float, noise: np.ndarray | None = None):
     """First extrapolant (largest steps) that is consistent to `tol_rel`; (value, error) or None.
 
     Columns of the Richardson table eliminate t, t**2, ... (t halves each level);
@@ -139,8 +155,12 @@ def _converged_candidate(s: np.ndarray, tol_rel: float):
                 prev_col = cols[c_i - 1]
                 gap = abs(v - prev_col[j + 1 + 1])  # same end level in the previous column
                 e = max(trip.max(), gap)
-            noise = 8 * EPS * abs(v) * 2.0 ** (c_i + 1)
-            err[c_i, j + 1 + off] = max(e, noise)
+            rnd = 8 * EPS * abs(v) * 2.0 ** (c_i + 1)
+            if noise is not None:
+                # the measured rounding of the samples this entry combines, amplified
+                lo = max(0, j + off - 2 - c_i)
+                rnd = max(rnd, float(np.max(noise[lo:j + 2 + off])) * 2.0 ** (c_i + 1))
+            err[c_i, j + 1 + off] = max(e, rnd)
     best_per_level = err.min(axis=0)
     ok = np.nonzero(best_per_level <= tol_rel * np.maximum(1.0, np.abs(s)))[0]
     if ok.size == 0:
@@ -160,23 +180,127 @@ def _converged_candidate(s: np.ndarray, tol_rel: float):
     c = int(np.argmin(err[:, lvl]))
     col = cols[c]
     v = col[lvl - (n - col.size)]
+    # why: the trend must have settled: the next samples closer to the point stay as close to
+    # the value as the samples around the chosen level were (relative to their own size
+    # when the value is 0): exp(x)/x**100 at oo is within 1e-7 of 0 for x < 512 and then
+    # grows by 80 orders of magnitude.
+    e_here = 3.0 * float(err[c, lvl])
+    ref = float(np.max(np.abs(s[max(0, lvl - 3):lvl + 1] - v)))
+    later = np.abs(s[lvl + 1:lvl + 7] - v)
+    if later.size and np.any(later > 2 * ref + e_here + 1e-300):
+        return None
     # why: the level was picked for its small error, which biases that error low;
     # a factor of 3 restores coverage on the textbook suite (cancellation-prone cases).
     return float(v), 3.0 * float(err[c, lvl])
 
 
+def _sample_noise(f, xs: np.ndarray, ys: np.ndarray):
+    """How much of each sample is rounding, and where float64 over/underflow cut it off.
+
+    Two measurements, each cheap: f evaluated in long double (where f accepts it: plain
+    NumPy code does) shows the digits float64 lost to cancellation and the values that
+    overflowed in float64 only; f at the points 4 ulps to either side (a second
+    difference, so the true change of f cancels) shows rounding noise even where the
+    float64 value is an exact, and wrong, 0 ((cos x - 1 + x**2/2) / x**4 for x < 1e-4).
+
+    Returns:
+        ``(noise, overflow, nfev)``: noise (absolute, per sample; 0 where unmeasured),
+        overflow (True where float64 gave ±inf / NaN but long double a finite value).
+    """
+    noise = np.zeros(xs.size)
+    overflow = np.zeros(xs.size, dtype=bool)
+    nfev = 0
+    if np.finfo(np.longdouble).eps < EPS:
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yl = np.asarray(f(xs.astype(np.longdouble)))
+            nfev += xs.size
+            if yl.shape != xs.shape or yl.dtype != np.longdouble:
+                yl = None
+        except Exception:  # noqa: BLE001 - f takes float64 only (math.*): no second opinion
+            yl = None
+        if yl is not None:
+            with np.errstate(all="ignore"):
+                dl = np.abs(ys.astype(np.longdouble) - yl).astype(float)
+                fin_l = np.isfinite(yl) & (np.abs(yl) < np.finfo(float).max)
+            both = np.isfinite(ys) & fin_l
+            noise = np.where(both, np.where(np.isfinite(dl), dl, np.inf), noise)
+            overflow = ~np.isfinite(ys) & fin_l
+    u = 4 * np.spacing(np.abs(xs))
+    yp = _eval_many(f, xs + u)
+    ym = _eval_many(f, xs - u)
+    nfev += 2 * xs.size
+    with np.errstate(all="ignore"):
+        # why: the smallest of the three: a second difference cancels f's true change; a
+        # jump exactly at the sample (floor at an integer) leaves one side unchanged
+        sd = np.fmin(np.abs(yp + ym - 2 * ys), np.fmin(np.abs(yp - ys), np.abs(ym - ys)))
+    noise = np.fmax(noise, np.where(np.isfinite(sd) & np.isfinite(ys), sd, 0.0))
+    return noise, overflow, nfev
+
+
 def _one_side(f, at: float, side: int) -> tuple[_Side, int]:
+    try:
+        return _one_side_checked(f, at, side)
+    except (IndexError, KeyError, ZeroDivisionError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        # why: an internal failure must not reach the user as an IndexError; it is a verdict
+        # the samples could not support
+        where = "way to infinity" if math.isinf(at) else f"{'right' if side > 0 else 'left'} of x={at!r}"
+        return _Side("uncertain", None, math.nan,
+                     f"the samples on the {where} could not be analysed ({type(exc).__name__}: {exc})",
+                     "internal"), 0
+
+
+def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
     main, far, t = _points(at, side)
     xs = np.concatenate([main, far])
     ys = _eval_many(f, xs)
-    nfev = xs.size
+    noise_all, overflow_all, nf = _sample_noise(f, xs, ys)
+    nfev = xs.size + nf
     s, sf = ys[:main.size], ys[main.size:]
     kf = np.log2(np.abs(t[0] / (1.0 / np.abs(far) if math.isinf(at) else np.abs(far - at)))) if far.size \
         else np.array([])
-    where = ("at infinity" if math.isinf(at) else
+    where = ("way to infinity" if math.isinf(at) else
              f"{'right' if side > 0 else 'left'} of x={at!r}")
-    if not np.any(np.isfinite(s)):
+    if not np.any(np.isfinite(s)) and not np.any(overflow_all[:main.size]):
         return _Side("undefined", message=f"f is undefined (NaN, ±inf or raising) on the {where}"), nfev
+    # -- which samples can be trusted --------------------------------------------------------
+    # why: closer to the point, cancellation only gets worse, so the first sample dominated
+    # by rounding (or cut off by overflow) ends the usable sequence; everything after it,
+    # and the far points, would be read as a limit that is only rounding.
+    noise_m, over_m = noise_all[:main.size], overflow_all[:main.size]
+    with np.errstate(invalid="ignore"):
+        noisy = np.isfinite(s) & (noise_m > _NOISE_REL * np.maximum(1.0, np.abs(s)))
+    # why: an exact 0 right after a sample of size > 1e-6 is a total cancellation (1 - cos x
+    # is exactly 0 for x < 1e-8), even where no perturbation shows it
+    zero_after = np.zeros(s.size, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        zero_after[1:] = (s[1:] == 0) & np.isfinite(s[:-1]) & (np.abs(s[:-1]) > 1e-6)
+    bad = noisy | over_m | zero_after
+    # samples far from the point that are noisy (x = 1 in x**(1/log x), a 0 * inf there)
+    # are dropped like a stretch where f is undefined; the cut is the first bad sample after
+    good = np.nonzero(~bad & np.isfinite(s))[0]
+    lead = int(good[0]) if good.size else 0
+    if lead:
+        s = np.where(np.arange(s.size) < lead, np.nan, s)
+        bad[:lead] = False
+    cut = None
+    if bad.any():
+        k = int(np.argmax(bad))
+        cut = (k, "overflow" if over_m[k] else "rounding", float(main[k]))
+        s = s[:k]
+        noise_m = noise_m[:k]
+        sf = sf[:0]
+        kf = kf[:0]
+        if s.size == 0 or not np.any(np.isfinite(s)):
+            return _Side("uncertain", None, math.nan, _cut_message(cut, where, "anywhere"), cut[1]), nfev
+    else:
+        with np.errstate(invalid="ignore"):
+            okf = ~(noise_all[main.size:] > _NOISE_REL * np.maximum(1.0, np.abs(sf))) & \
+                ~overflow_all[main.size:]
+        if not okf.all():
+            first = int(np.argmax(~okf))
+            sf, kf = sf[:first], kf[:first]
     # keep the stretch where f is defined, closest to the point
     defined = ~np.isnan(s)
     breakdown = None
@@ -185,34 +309,47 @@ def _one_side(f, at: float, side: int) -> tuple[_Side, int]:
         # underflow or cancellation (exp(-1/x**2)/(1 - cos x)), not the edge of the domain;
         # only the values before the breakdown can be used, and far points are unusable.
         last_ok = int(np.nonzero(defined)[0][-1])
-        breakdown = main[last_ok]
+        breakdown = float(main[last_ok])
         s = s[:last_ok + 1]
+        noise_m = noise_m[:last_ok + 1]
         sf = sf[:0]
         kf = kf[:0]
     gaps = np.nonzero(np.isnan(s))[0]
     if gaps.size:
         s = s[gaps[-1] + 1:]
+        noise_m = noise_m[gaps[-1] + 1:]
     allv = np.concatenate([s, sf[~np.isnan(sf)]])
     # -- converged ---------------------------------------------------------------------------
     fin = np.isfinite(s)
-    sfin = s[: int(np.nonzero(fin)[0][-1]) + 1]
-    sfin = sfin[np.argmax(np.isfinite(sfin)):]
     cand = None
-    if sfin.size >= 5 and np.all(np.isfinite(sfin)):
-        cand = _converged_candidate(sfin, _CONVERGED_RTOL)
+    sfin = s[:0]
+    if fin.any():
+        last = int(np.nonzero(fin)[0][-1]) + 1
+        first = int(np.argmax(np.isfinite(s[:last])))
+        sfin = s[first:last]
+        nfin = noise_m[first:last]
+        if sfin.size >= 5 and np.all(np.isfinite(sfin)):
+            cand = _converged_candidate(sfin, _CONVERGED_RTOL, nfin)
+            if cand is None and cut is not None and cut[1] == "rounding":
+                cand = _short_extrapolation(sfin, nfin)
     if cand is not None:
         v, err = cand
         v, err = _refine_with_far(v, err, sf)
-        return _Side("converged", v, err, f"converged on the {where}"), nfev
+        msg = f"converged on the {where}"
+        if cut is not None:
+            msg += f" (from the samples before x={cut[2]!r}; closer ones are {cut[1]}-dominated)"
+        return _Side("converged", v, err, msg), nfev
     # -- infinite ----------------------------------------------------------------------------
     run = _growth_run(s)
+    if run is not None and not _far_confirms_growth(s, sf):
+        run = None
     if run is not None:
         return _Side("infinite", run * math.inf, 0.0,
                      f"f grows without bound on the {where}"), nfev
     # why: look at the whole last half, so that a blow-up created by rounding at the very
     # end (x*log|x| / (sqrt(1 + x) - 1) is ±inf once sqrt(1 + x) == 1) cannot pass alone.
     tail = allv[-max(12, s.size // 2 + sf.size):]
-    if tail.size >= 6 and (np.all(tail > 0) or np.all(tail < 0)):
+    if cut is None and tail.size >= 6 and (np.all(tail > 0) or np.all(tail < 0)):
         a = np.abs(tail)
         mono = np.all(a[1:] >= a[:-1] * (1 - 1e-12))
         if mono and (np.isinf(a[-1]) or a[-1] > 1e12 * max(1.0, a[0]) or
@@ -220,22 +357,70 @@ def _one_side(f, at: float, side: int) -> tuple[_Side, int]:
             sign = 1.0 if tail[-1] > 0 else -1.0
             return _Side("infinite", sign * math.inf, 0.0, f"f grows without bound on the {where}"), nfev
     # -- logarithmic -------------------------------------------------------------------------
-    res = _logarithmic(sfin, sf, kf) if breakdown is None else None
+    res = _logarithmic(sfin, sf, kf) if (breakdown is None and cut is None) else None
     if res is not None:
         v, err, ok = res
         if ok:
             return _Side("converged", v, err, f"converged slowly (logarithmically) on the {where}"), nfev
         return _Side("uncertain", v, err, f"slow convergence on the {where}: the value is about {v:.6g} "
-                     f"but the sequence does not settle (error ~{err:.2g})"), nfev
+                     f"but the sequence does not settle (error ~{err:.2g})", "slow"), nfev
     # -- oscillating -------------------------------------------------------------------------
     if _oscillates(allv):
         return _Side("oscillating", None, math.nan, f"f oscillates without settling on the {where}"), nfev
+    if cut is not None:
+        return _Side("uncertain", None, math.nan, _cut_message(cut, where, "before its values settle"),
+                     cut[1]), nfev
     if breakdown is not None:
         return _Side("uncertain", None, math.nan,
                      f"f returns NaN (0/0, overflow or underflow) on the {where} closer than "
-                     f"x={breakdown!r}, before its values settle"), nfev
+                     f"x={breakdown!r}, before its values settle", "nan"), nfev
     return _Side("uncertain", None, math.nan,
-                 f"the values on the {where} neither settle nor clearly diverge or oscillate"), nfev
+                 f"the values on the {where} neither settle nor clearly diverge or oscillate", "unsettled"), nfev
+
+
+def _far_confirms_growth(s: np.ndarray, sf: np.ndarray) -> bool:
+    """The far points (x up to 1e300, or δ down to 1e-300) keep growing in size, or are absent.
+
+    why: log(x)**100 / x grows for every x < 2**64 and only turns near x = e**100.
+    """
+    fin = s[np.isfinite(s)]
+    if sf.size == 0 or fin.size == 0:
+        return True
+    seq = np.abs(np.concatenate([fin[-1:], sf]))
+    seq = seq[~np.isnan(seq)]
+    return bool(np.all(seq[1:] >= seq[:-1]))
+
+
+def _cut_message(cut, where, tail):
+    k, why, x = cut
+    if why == "overflow":
+        return (f"float64 overflows or underflows in f on the {where} from x={x!r} on (in long "
+                f"double it does not), so the samples stop there, {tail}")
+    return (f"the samples on the {where} are dominated by rounding from x={x!r} on (f loses "
+            f"its digits to cancellation there), {tail}")
+
+
+def _short_extrapolation(s: np.ndarray, noise: np.ndarray):
+    """Extrapolate a short sequence (cut short by rounding) to t = 0 by polynomials (Neville).
+
+    Accepted only when the last three orders agree to 1e-7 and the noise, amplified by the
+    extrapolation, stays below that too; (value, 3 x error) or None.
+    """
+    m = min(s.size, 8)
+    y = s[-m:]
+    u = 2.0 ** -np.arange(s.size)[-m:]
+    diag = _neville0(u, y)
+    if len(diag) < 4:
+        return None
+    v = diag[-1]
+    err = max(abs(diag[-1] - diag[-2]), abs(diag[-2] - diag[-3]))
+    # the extrapolated value is sum_i l_i(0) y_i (Lagrange basis at 0): each sample's
+    # measured noise enters with weight |l_i(0)|
+    lag = np.array([np.prod([u[j] / (u[j] - u[i]) for j in range(m) if j != i]) for i in range(m)])
+    err = err + float(np.abs(lag) @ (noise[-m:] + 8 * EPS * np.abs(y)))
+    if not (np.isfinite(v) and err <= _CONVERGED_RTOL * max(1.0, abs(v))):
+        return None
+    return float(v), 3.0 * float(err)
 
 
 def _refine_with_far(v: float, err: float, sf: np.ndarray):
@@ -391,7 +576,10 @@ def limit(f, at, dir="+-"):
         LimitResult: ``value`` (float, ±inf, or None), ``exists`` (True, False, or
         None when uncertain), ``left``/``right``, ``error``, ``message``, ``nfev``
         and ``info["kind"]`` (converged / infinite / jump / oscillating /
-        uncertain).
+        uncertain); when uncertain, ``info["reason"]`` says why: ``"rounding"`` (the
+        samples are dominated by cancellation before they settle), ``"overflow"``
+        (float64 over/underflow cuts them short), ``"slow"``, ``"nan"``,
+        ``"unsettled"``.
 
     Raises:
         TypeError: f is not callable or `at` is not a number.
@@ -465,6 +653,7 @@ def _result_from_sides(L, R, a, nfev, one=None, which=None):
             return LimitResult(None, False, None, None, math.nan, "numeric", message=one.message, nfev=nfev,
                                info=info)
         info["guess"] = one.value
+        info["reason"] = one.reason
         return LimitResult(None, None, None, None, one.error, "numeric", message="uncertain: " + one.message,
                            nfev=nfev, info=info)
     # two-sided
@@ -504,6 +693,7 @@ def _result_from_sides(L, R, a, nfev, one=None, which=None):
     info["kind"] = "uncertain"
     msg = "; ".join(s.message for s in (L, R) if s.kind == "uncertain")
     info["guess_left"], info["guess_right"] = L.value, R.value
+    info["reason"] = "; ".join(sorted({s.reason for s in (L, R) if s.kind == "uncertain" and s.reason}))
     return LimitResult(None, None, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
                        message="uncertain: " + msg)
 
