@@ -347,3 +347,37 @@ EXTRA = [
     Sample(special.softmax, (normal(3),), "softmax all"),
     Sample(lambda x: special.log_softmax(x, axis=0), (normal(2, 3),), "log_softmax"),
 ]
+
+
+# --- values as NumPy computes them (keywords, modes, q-derivatives) ----------
+# Drawn from their own generator, so that these rows never shift the ones above.
+
+_vrng = np.random.default_rng(20261202)
+
+
+def _vnormal(*shape):
+    return _vrng.standard_normal(shape)
+
+
+add(reductions._std_sqrt, lambda x: np.std(x, axis=0), _vnormal(3, 2), label="via np.std")
+add(reductions._std_sqrt, lambda x: np.std(x[:1]), _vnormal(3), label="one element (std 0)")
+add(np.std, lambda x: np.std(x, where=np.array([True, False, True])), _vnormal(3),
+    label="where=")
+add(np.var, lambda x: np.var(x, axis=1, correction=1), _vnormal(2, 3), label="correction=1")
+add(np.sum, lambda x: np.sum(x, axis=0, where=np.array([True, False, True]), initial=1.5),
+    _vnormal(2, 3), label="where= initial=")
+add(np.mean, lambda x: np.mean(x, axis=1, where=np.array([[True, False, True]])),
+    _vnormal(2, 3), label="where=")
+add(np.max, lambda x: np.max(x, axis=1, where=np.array([True, False, True]), initial=-5.0),
+    _vnormal(2, 3), label="where= initial=")
+add(np.quantile, lambda x, q: np.quantile(x, q), _vnormal(5), np.array([0.1, 0.65]),
+    label="derivative in q")
+add(np.percentile, lambda x, q: np.percentile(x, q, axis=0, method="midpoint"),
+    _vnormal(4, 2), np.array([30.0, 60.0]), label="midpoint")
+add(np.take, lambda x: np.take(x, [-1, 4, 1], mode="clip"), _vnormal(3), label="mode=clip")
+add(np.take, lambda x: np.take(x, [-4, 5], axis=0, mode="wrap"), _vnormal(3, 2),
+    label="mode=wrap")
+add(np.unique, lambda x: np.unique(np.concatenate([x, x[:1]])), _vnormal(4),
+    label="values (a repeated one)")
+add(np.histogram, lambda x, w: np.histogram(x, bins=3, weights=w, density=True),
+    np.array([0.3, 1.2, 2.5, 0.7, 2.0]), _vrng.uniform(0.5, 2, 5), label="edges and density")

@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import _astype, _getitem, getval
 from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast,
                                   unbroadcast_batched)
@@ -40,28 +41,52 @@ def _shift_axes(axis, ndim):
     return axis % ndim + 1
 
 
+def _is_advanced(k):
+    return not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)))
+
+
+def _split_advanced(keys):
+    """Whether NumPy moves the advanced-index axes of `keys` to the front, and their rank."""
+    arrays = [k for k in keys if _is_advanced(k)]
+    if not arrays:
+        return False, 0
+    # why: next to an array, an integer is an advanced index too (X[0, :, [0, 1]]).
+    pos = [i for i, k in enumerate(keys) if _is_advanced(k) or isinstance(k, (int, np.integer))]
+    shapes = []
+    for k in arrays:
+        k = np.asarray(getval(k))
+        shapes.append((int(np.count_nonzero(k)),) if k.dtype == bool else k.shape)
+    separated = pos[-1] - pos[0] + 1 != len(pos)
+    return separated, len(np.broadcast_shapes(*shapes))
+
+
 def _batched_key(key):
-    """Index for a batched tangent (None if NumPy would move the batch axis)."""
+    """Index for a batched value: the batch axis first, then `key`; and, when NumPy moves
+    the advanced-index axes of `key` to the front, their rank (else 0)."""
     keys = key if isinstance(key, tuple) else (key,)
-    fancy = [i for i, k in enumerate(keys)
-             if not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)))]
-    if fancy and fancy[-1] - fancy[0] + 1 != len(fancy):
-        return None   # separated advanced indices: NumPy puts their axes first
-    return (slice(None),) + keys
+    separated, rank = _split_advanced(keys)
+    return (slice(None),) + keys, (rank if separated else 0)
 
 
 def _getitem_bjvp(t, ans, x, key):
-    bkey = _batched_key(key)
-    if bkey is None:
-        return np.stack([getitem(t[j], key) for j in range(shape_of(t)[0])])
-    return getitem(t, bkey)
+    bkey, moved = _batched_key(key)
+    r = getitem(t, bkey)
+    # why: with separated advanced indices NumPy puts their axes first, before the batch axis.
+    return moveaxis(r, moved, 0) if moved else r
 
 
 def _untake_bjvp(t, ans, x, key, shape):
-    bkey = _batched_key(key)
-    if bkey is None:
-        return np.stack([untake(t[j], key, shape) for j in range(shape_of(t)[0])])
-    return untake(t, bkey, _batched_shape(t, tuple(shape)))
+    bkey, moved = _batched_key(key)
+    if moved:
+        t = moveaxis(t, 0, moved)
+    return untake(t, bkey, _batched_shape(t if not moved else _BatchLead(t, moved), tuple(shape)))
+
+
+class _BatchLead:
+    """The batch size of a tangent whose batch axis sits at position `i`."""
+
+    def __init__(self, t, i):
+        self.shape = (shape_of(t)[i],)
 
 
 def _reshape(x, shape, order="C"):
@@ -414,10 +439,34 @@ def repeat(a, repeats, axis=None):
     return getitem(a, (slice(None),) * axis + (index,))
 
 
+def _mode_indices(indices, n, mode):
+    """Indices as np.take reads them under `mode` (``raise``, ``wrap`` or ``clip``)."""
+    idx = np.asarray(getval(indices))
+    if idx.dtype.kind not in "iu":
+        if idx.size == 0:
+            idx = idx.astype(np.intp)
+        else:
+            raise IndexError("arrays used as indices must be of integer type")
+    if mode == "wrap":
+        return np.mod(idx, n) if n else idx
+    if mode == "clip":
+        return np.clip(idx, 0, n - 1) if n else idx   # why: NumPy clips -1 to 0, no wrap
+    if mode != "raise":
+        raise ValueError(f"mode must be one of 'raise', 'wrap' or 'clip', not {mode!r}")
+    return idx
+
+
 def take(a, indices, axis=None, out=None, mode="raise"):
+    if out is not None:
+        raise UnsupportedOperation("numpy.take(..., out=...) is not supported on a traced "
+                                   "value: use the returned value instead of out=.")
     if axis is None:
-        return getitem(ravel(a), indices)
-    return getitem(a, (slice(None),) * (axis % len(shape_of(a))) + (indices,))
+        a, axis = ravel(a), 0
+    axis %= max(len(shape_of(a)), 1)
+    idx = _mode_indices(indices, shape_of(a)[axis], mode)
+    if idx.ndim == 0:
+        idx = int(idx)
+    return getitem(a, (slice(None),) * axis + (idx,))
 
 
 def take_along_axis(arr, indices, axis):
@@ -496,7 +545,6 @@ for _np_fn, _impl in {
 
 defzero(np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax, np.argmin,
         np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isclose, np.allclose,
-        np.array_equal, np.all, np.any, np.unique, np.searchsorted, np.digitize,
-        np.histogram, np.argwhere)
+        np.array_equal, np.all, np.any, np.searchsorted, np.digitize, np.argwhere)
 
 assert np.reshape in FUNCTIONS
