@@ -86,10 +86,7 @@ class ArrayBox(Box):
             if len(inputs) == 1 and not kwargs:
                 return self._trace.process(_uf(ufunc), inputs, _NOKW)
             if kwargs:
-                raise UnsupportedOperation(
-                    f"dfdx differentiates {callable_name(ufunc)} without keyword arguments, but "
-                    f"got {sorted(kwargs)}. Call it plainly (cast with .astype, select with "
-                    "np.where).")
+                return _ufunc_with_keywords(ufunc, inputs, kwargs)
             return _uf(ufunc)(*inputs)
         if method == "reduce" and ufunc in _REDUCE:
             return _fn(_REDUCE[ufunc])(*inputs, **kwargs)
@@ -446,6 +443,41 @@ def _no_out(call):
 
 
 _NOKW = {}
+
+#: ufunc keywords that change only the memory layout or NumPy's checks, never the value
+_LAYOUT_KW = ("order", "subok", "casting")
+
+
+def _ufunc_with_keywords(ufunc, inputs, kwargs):
+    """A ufunc call with NumPy keywords: honoured (dtype, casting, order, subok) or refused."""
+    prim = _uf(ufunc)
+    if kwargs.get("where", True) is not True:
+        # why: without out=, NumPy leaves the unselected elements uninitialised.
+        raise UnsupportedOperation(
+            f"{callable_name(ufunc)}(..., where=mask) leaves the masked-out elements "
+            "undefined. Write np.where(mask, f(x), fallback) instead.")
+    want = ufunc(*(getval(x) for x in inputs), **kwargs)   # NumPy's own checks and dtype
+    if prim.zero_derivative:
+        return want
+    kw = dict(kwargs)
+    for k in _LAYOUT_KW:
+        kw.pop(k, None)
+    if kw.get("where", True) is True:
+        kw.pop("where", None)
+    if kw.get("signature") is None:
+        kw.pop("signature", None)
+    dtype = kw.pop("dtype", None)
+    if kw:
+        raise UnsupportedOperation(
+            f"dfdx differentiates {callable_name(ufunc)} without the keyword arguments "
+            f"{sorted(kw)}. Call it plainly (cast with .astype, select with np.where).")
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if dt.kind not in "fc":
+            return want   # computed in integers or booleans: a step function, derivative 0
+        inputs = [x.astype(dt) if isinstance(x, Box) else np.asarray(x, dtype=dt)
+                  for x in inputs]
+    return prim(*inputs)
 
 
 def _binary(ufunc):

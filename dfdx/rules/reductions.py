@@ -296,9 +296,8 @@ def _mean_api(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
     if not _given(where) or np.all(getval(where)):
         return _reduce(mean, np.mean, a, axis, keepdims)
     m = _mask(where, a)
-    n = np.sum(m, axis=axis, keepdims=keepdims)
-    with np.errstate(divide="ignore", invalid="ignore"):   # NumPy warns and gives NaN
-        return _sum_api(np.where(m, a, 0), axis=axis, keepdims=keepdims) / n
+    return _divide(_sum_api(np.where(m, a, 0), axis=axis, keepdims=keepdims),
+                   np.sum(m, axis=axis, keepdims=keepdims))
 
 
 def _extreme_api(prim, name, fill, combine):
@@ -319,6 +318,13 @@ def _extreme_api(prim, name, fill, combine):
     return call
 
 
+def _divide(num, n):
+    """num / n in the dtype of num (NumPy divides its reductions by counts in place)."""
+    dt = np.result_type(getval(num))
+    with np.errstate(divide="ignore", invalid="ignore"):   # NumPy warns and gives inf/NaN
+        return num / np.asarray(n).astype(dt if dt.kind in "fc" else np.float64)
+
+
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO, mean=_NO,
         correction=_NO):
     _no_out("numpy.var", out)
@@ -330,17 +336,17 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO
     if _int_dtype(dtype):
         raise _refuse("numpy.var / numpy.std", f"dtype={np.dtype(dtype)}",
                       "Use a float dtype (NumPy sums the mean in the integer type).")
-    a = _cast(a, dtype, "numpy.var")
+    if dtype is not None:
+        _cast(a, dtype, "numpy.var")   # refuses what is not a float or complex dtype
     masked = _given(where) and not np.all(getval(where))
     m = _mask(where, a) if masked else None
     n = np.sum(m, axis=axis, keepdims=True) if masked else _count(a, axis)
+    # as NumPy does: the mean and the final sum in `dtype`, the squares in a's own dtype
     if _given(mean):
         mu = mean
-    elif masked:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mu = _sum_api(np.where(m, a, 0), axis=axis, keepdims=True) / n
     else:
-        mu = _mean_api(a, axis=axis, keepdims=True)
+        mu = _divide(_sum_api(np.where(m, a, 0) if masked else a, axis=axis, dtype=dtype,
+                              keepdims=True), n)
     c = a - mu
     if np.iscomplexobj(getval(c)):
         sq = np.real(c * np.conjugate(c))
@@ -348,9 +354,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO
         sq = c * c
     if masked:
         sq = np.where(m, sq, 0)
-        n = n if keepdims else np.sum(m, axis=axis, keepdims=False)
-    with np.errstate(divide="ignore", invalid="ignore"):   # NumPy warns and gives inf/NaN
-        return _sum_api(sq, axis=axis, keepdims=keepdims) / np.maximum(n - ddof, 0)
+        n = np.sum(m, axis=axis, keepdims=keepdims)
+    return _divide(_sum_api(sq, axis=axis, dtype=dtype, keepdims=keepdims), np.maximum(n - ddof, 0))
 
 
 def _sqrt_share(ans):

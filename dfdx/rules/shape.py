@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from dfdx._core import Box
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import _astype, _getitem, getval
 from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast,
@@ -246,7 +247,33 @@ concatenate_prim = defrule(_concatenate, vjp_all=_concatenate_vjp, jvp_all=_conc
                            name="numpy.concatenate")
 
 
-def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
+def _join_dtype(name, arrays, out, dtype, casting):
+    """NumPy's dtype=/casting= for joining: None (no cast), a float dtype, or 'plain'."""
+    if out is not None:
+        raise UnsupportedOperation(f"{name}(..., out=...) is not supported on a traced value: "
+                                   "use the returned value instead of out=.")
+    if dtype is None and casting in (None, "same_kind", "unsafe", "same_value"):
+        return None
+    # NumPy's casting check, on empty arrays of the same dtypes
+    np.concatenate([np.empty((0,), np.result_type(getval(a))) for a in arrays], dtype=dtype,
+                   casting="same_kind" if casting is None else casting)
+    if dtype is None:
+        return None
+    return "plain" if np.dtype(dtype).kind not in "fc" else np.dtype(dtype)
+
+
+def _cast_all(arrays, dt):
+    return [a.astype(dt) if isinstance(a, Box) else np.asarray(a, dtype=dt) for a in arrays]
+
+
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    arrays = list(arrays)
+    dt = _join_dtype("numpy.concatenate", arrays, out, dtype, casting)
+    if dt == "plain":   # a cast to integers or booleans: a step function, derivative 0
+        return np.concatenate([getval(a) for a in arrays], axis=axis, dtype=dtype,
+                              casting=casting)
+    if dt is not None:
+        arrays = _cast_all(arrays, dt)
     if axis is None:
         return concatenate_prim(0, *(ravel(a) for a in arrays))
     return concatenate_prim(axis, *arrays)
@@ -269,10 +296,7 @@ roll = defrule(
         reshape(roll(reshape(t, (shape_of(t)[0], -1)), shift, 1), shape_of(t))), None))
 
 
-def _pad(x, pad_width, mode="constant", constant_values=0):
-    if mode != "constant":
-        raise NotImplementedError(f"dfdx differentiates np.pad with mode='constant' only, "
-                                  f"not mode={mode!r}.")
+def _pad(x, pad_width, constant_values=0):
     return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 
@@ -281,16 +305,41 @@ def _unpad(g, x, pad_width):
     return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape_of(x))))
 
 
-pad = defrule(
-    np.pad,
-    vjp=(lambda g, ans, x, pad_width, mode="constant", constant_values=0: _unpad(g, x, pad_width),
-         None),
-    jvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(t, pad_width),
-         None),
-    bjvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(
+pad_prim = defrule(
+    _pad,
+    vjp=(lambda g, ans, x, pad_width, constant_values=0: _unpad(g, x, pad_width), None),
+    jvp=(lambda t, ans, x, pad_width, constant_values=0: pad_prim(t, pad_width), None),
+    bjvp=(lambda t, ans, x, pad_width, constant_values=0: pad_prim(
         t, [(0, 0)] + np.broadcast_to(np.asarray(pad_width), (len(shape_of(x)), 2)).tolist()),
         None),
-    impl=_pad)
+    name="numpy.pad")
+
+#: np.pad modes whose output only repeats input elements: an index map, so a gather.
+_INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    shape = shape_of(array)
+    # NumPy's own checks of the widths, the mode and its keywords, on an index array
+    index = np.pad(np.arange(math.prod(shape)).reshape(shape), pad_width, mode=mode,
+                   **{k: getval(v) for k, v in kwargs.items()}) if not callable(mode) else None
+    if mode == "constant":
+        cv = kwargs.get("constant_values", 0)
+        if np.ndim(getval(cv)) or isinstance(cv, Box):
+            raise UnsupportedOperation(
+                "dfdx differentiates numpy.pad with one constant constant_values= (not traced, "
+                "not per axis). Pad with 0 and add the constant: np.pad(x, w) + c * mask.")
+        return pad_prim(array, pad_width, constant_values=cv)
+    if mode in _INDEX_MODES and kwargs.get("reflect_type", "even") == "even":
+        return getitem(ravel(array), index)
+    what = f"reflect_type={kwargs['reflect_type']!r}" if mode in _INDEX_MODES else f"mode={mode!r}"
+    raise UnsupportedOperation(
+        f"dfdx differentiates numpy.pad with mode= 'constant', {', '.join(_INDEX_MODES)} "
+        f"(reflect_type='even'), not {what}. Build the padding from slices and "
+        "np.concatenate instead.")
+
+
+defcomposite(np.pad, pad)
 
 astype = defrule(
     _astype,
@@ -364,19 +413,24 @@ def atleast_3d(*arys):
     return out[0] if len(out) == 1 else out
 
 
-def stack(arrays, axis=0, out=None, dtype=None, casting=None):
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     arrays = list(arrays)
+    shapes = {tuple(shape_of(a)) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError("all input arrays must have the same shape")
     nd = len(shape_of(arrays[0])) + 1
-    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis=axis % nd)
+    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis=axis % nd, out=out,
+                       dtype=dtype, casting=casting)
 
 
-def hstack(tup, dtype=None, casting=None):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     arrs = [atleast_1d(a) for a in tup]
-    return concatenate(arrs, axis=0 if len(shape_of(arrs[0])) == 1 else 1)
+    return concatenate(arrs, axis=0 if len(shape_of(arrs[0])) == 1 else 1, dtype=dtype,
+                       casting=casting)
 
 
-def vstack(tup, dtype=None, casting=None):
-    return concatenate([atleast_2d(a) for a in tup], axis=0)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return concatenate([atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 def dstack(tup):
@@ -469,7 +523,7 @@ def take(a, indices, axis=None, out=None, mode="raise"):
     return getitem(a, (slice(None),) * axis + (idx,))
 
 
-def take_along_axis(arr, indices, axis):
+def take_along_axis(arr, indices, axis=-1):
     if axis is None:
         return getitem(ravel(arr), indices)
     shape = shape_of(arr)
@@ -503,7 +557,7 @@ def diag(v, k=0):
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return np.sum(diagonal(a, offset, axis1, axis2), axis=-1)
+    return np.sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
 def _tri_mask(shape, k, upper):

@@ -59,7 +59,9 @@ sort_prim = defrule(_sort, vjp=_sort_vjp, jvp=_sort_jvp, name="numpy.sort")
 
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if order is not None:
-        raise NotImplementedError("dfdx differentiates np.sort of plain arrays, not order=.")
+        raise UnsupportedOperation("dfdx differentiates numpy.sort of plain arrays, not with "
+                                   "order= (structured arrays). Sort the field you need: "
+                                   "np.sort(x[name]).")
     if axis is None:
         return sort_prim(ravel(a), axis=0)
     return sort_prim(a, axis=axis % len(shape_of(a)))
@@ -139,7 +141,8 @@ def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear"
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if out is not None:
-        raise TypeError("out= is not supported on traced values; use the returned value.")
+        raise UnsupportedOperation("numpy.median(..., out=...) is not supported on a traced "
+                                   "value: use the returned value instead of out=.")
     nd = len(shape_of(a))
     if axis is None:
         s, ax = sort(ravel(a), axis=0), 0
