@@ -502,3 +502,394 @@ def test_ufunc_keywords(uf, kw, value):
         got = _modes(call, args)
     for mode, g in got.items():
         _same(g, want, f"{what} ({mode} mode)")
+
+
+# --- ndarray methods ------------------------------------------------------
+
+def _method_kw(fn, drop=("out",)):
+    return [(kw, v) for kw, vs in TABLE[fn].keywords.items() if kw not in drop
+            for v in vs if not isinstance(v, (Refuse, Lazy))]
+
+
+#: name -> list of (positional args, keywords) to call ``x.name(...)`` with
+METHOD_CALLS: dict = {
+    **{name: [((), {})] + [((), {kw: v}) for kw, v in _method_kw(fn)]
+       for name, fn in {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max,
+                        "min": np.min, "var": np.var, "std": np.std, "cumsum": np.cumsum,
+                        "cumprod": np.cumprod}.items()},
+    "round": [((), {}), ((1,), {}), ((), {"decimals": 2})],
+    "clip": [((-0.5, 0.5), {}), ((), {"min": -0.2}), ((), {"max": 0.3})],
+    "take": [(([2, -1, 0],), {}), (([2, -1, 5],), {"mode": "clip"}),
+             (([1, 4],), {"axis": 1, "mode": "wrap"})],
+    "trace": [((), {}), ((1,), {}), ((), {"dtype": np.float32})],
+    "repeat": [((2,), {}), ((2,), {"axis": 1})],
+    "diagonal": [((), {}), ((1,), {})],
+    "reshape": [((3, 2), {}), (((3, 2),), {"order": "F"}), ((-1,), {"copy": True})],
+    "transpose": [((), {}), ((1, 0), {}), (((1, 0),), {})],
+    "swapaxes": [((0, 1), {})],
+    "ravel": [((), {}), ((), {"order": "F"})],
+    "flatten": [((), {}), ((), {"order": "F"})],
+    "squeeze": [((), {})],
+    "dot": [((B.T,), {})],
+    "astype": [((np.float32,), {}), ((int,), {}), ((bool,), {}), ((np.complex128,), {}),
+               ((np.float32,), {"copy": False, "order": "C"}), ((int,), {"casting": "unsafe"})],
+    "copy": [((), {})],
+    "conj": [((), {})],
+    "conjugate": [((), {})],
+    "argmax": [((), {}), ((1,), {"keepdims": True})],
+    "argmin": [((), {}), ((0,), {})],
+    "argsort": [((), {}), ((0,), {"kind": "stable"})],
+    "argpartition": [((1,), {})],
+    "compress": [(([True, False, True],), {"axis": 1}), (([False, True],), {})],
+    "nonzero": [((), {})],
+    "all": [((), {}), ((0,), {"keepdims": True})],
+    "any": [((), {"where": MASK})],
+    "to_device": [(("cpu",), {})],
+}
+TABLE_METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
+                 "var": np.var, "std": np.std}
+#: methods that change the array in place: refused, naming the functional form
+IN_PLACE = {"sort": ((), "np.sort"), "fill": ((0.0,), "np.full_like"),
+            "partition": ((1,), "np.sort"), "put": (([0], [1.0]), "np.where"),
+            "resize": (((6,),), "reshape"), "setfield": ((1.0, np.float64), "new array"),
+            "setflags": ((), "read-only")}
+#: conversions that would drop the derivative
+CONVERSIONS = {"item", "tolist"}
+#: attributes whose value is plain metadata, the same as NumPy's
+METADATA = {"shape", "ndim", "size", "dtype", "itemsize", "nbytes", "device"}
+#: attributes whose value is traced
+TRACED_ATTRS = {"T", "mT", "real", "imag", "flat"}
+#: refused with a dfdx error naming the way out (memory, bytes, views of the bits)
+REFUSED = {"base", "byteswap", "choose", "ctypes", "data", "dump", "dumps", "flags",
+           "getfield", "strides", "tobytes", "tofile", "view"}
+
+
+def test_every_ndarray_method_is_decided():
+    names = {n for n in dir(np.ndarray) if not n.startswith("_")}
+    decided = set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | CONVERSIONS | METADATA | TRACED_ATTRS | REFUSED
+    assert not names - decided, f"ndarray methods not decided here: {sorted(names - decided)}"
+
+
+def _in_trace(f, x=None):
+    """f(box) under forward and under reverse tracing (whatever it returns or raises)."""
+    x = A if x is None else x
+    out = {}
+    out["forward"] = dfdx.jvp(f, (x,), (np.ones_like(x),))[0]
+    out["reverse"] = dfdx.vjp(f, x)[0]
+    return out
+
+
+def _method_cases():
+    return [pytest.param(name, args, kw, id=f"x.{name}{args}{kw}")
+            for name, calls in METHOD_CALLS.items() for args, kw in calls]
+
+
+@pytest.mark.parametrize("name, args, kw", _method_cases())
+def test_method_value_is_numpys(name, args, kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = getattr(A.copy(), name)(*args, **kw)
+        except (TypeError, ValueError) as e:
+            if name not in TABLE_METHODS:
+                raise
+            try:   # NumPy's methods lag behind its functions (x.var has no correction=)
+                want = TABLE_METHODS[name](A, *args, **kw)
+            except (TypeError, ValueError):   # NumPy refuses it: so must dfdx
+                with pytest.raises((type(e), DfdxError)):
+                    _in_trace(lambda x: getattr(x, name)(*args, **kw))
+                return
+        got = _in_trace(lambda x: getattr(x, name)(*args, **kw))
+    for mode, g in got.items():
+        _same(g, want, f"x.{name}(*{args}, **{kw}) ({mode} mode)")
+
+
+def test_searchsorted_method_is_plain():
+    v = np.sort(V)
+    got = _in_trace(lambda x: x.searchsorted([0.1, -0.2], side="right"), v)
+    for g in got.values():
+        _same(g, v.searchsorted([0.1, -0.2], side="right"), "x.searchsorted")
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_methods_name_the_functional_form(name):
+    args, fix = IN_PLACE[name]
+    with pytest.raises(dfdx.UnsupportedOperation, match="in place") as e:
+        dfdx.grad(lambda x: (getattr(x, name)(*args), np.sum(x))[1])(A)
+    assert fix in str(e.value)
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSIONS))
+def test_conversions_raise(name):
+    with pytest.raises(dfdx.TracerConversionError):
+        dfdx.grad(lambda x: getattr(x, name)())(1.0)
+
+
+@pytest.mark.parametrize("name", sorted(METADATA))
+def test_metadata_is_numpys(name):
+    seen = []
+    _in_trace(lambda x: (seen.append(getattr(x, name)), x)[1])
+    assert seen == [getattr(A, name)] * 2
+
+
+@pytest.mark.parametrize("name", sorted(TRACED_ATTRS))
+def test_traced_attributes(name):
+    want = getattr(A, name)
+    got = _in_trace(lambda x: getattr(x, name)[...] if name == "flat" else getattr(x, name))
+    for g in got.values():
+        _same(g, want[...] if name == "flat" else want, f"x.{name}")
+    dfdx.check_grad(lambda x: getattr(x, name)[...] * 1.0, A, order=1)
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_attributes_raise_a_dfdx_error(name):
+    with pytest.raises(DfdxError, match=name):
+        dfdx.grad(lambda x: (getattr(x, name), np.sum(x))[1])(A)
+
+
+def test_an_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError):
+        dfdx.grad(lambda x: x.no_such_thing)(1.0)
+
+
+@pytest.mark.parametrize("args", [(), (2,), (0,)])
+def test_builtin_round_is_numpys_with_derivative_zero(args):
+    x = 2.5678
+    want = round(np.float64(x), *args)
+    got = dfdx.vjp(lambda x: round(x, *args) * x, x)[0]
+    np.testing.assert_allclose(got, want * x)
+    assert dfdx.grad(lambda x: round(x, *args) * x)(x) == pytest.approx(want)
+    assert dfdx.derivative(lambda x: round(x, *args) * x)(x) == pytest.approx(want)
+    assert round(np.float64(2.5)) == 2   # half to even, as NumPy's scalars round
+    assert dfdx.vjp(lambda x: round(x) + 0 * x, 2.5)[0] == 2.0
+
+
+def test_round_of_an_array_names_np_round():
+    with pytest.raises(dfdx.UnsupportedOperation, match="np.round"):
+        dfdx.grad(lambda x: np.sum(round(x)))(A)
+
+
+# --- integer and boolean casts: a jump, derivative 0, a plain result --------
+
+@pytest.mark.parametrize("cast", [
+    lambda x: x.astype(int), lambda x: x.astype(bool), lambda x: x.astype(np.int8),
+    lambda x: np.asarray(x, dtype=int), lambda x: np.array(x, dtype=bool),
+    lambda x: np.sum(x, dtype=int), lambda x: np.cumsum(x, dtype=int),
+    lambda x: np.mean(x, dtype=int), lambda x: np.trace(x[:, :2], dtype=int),
+    lambda x: np.concatenate([x, x], dtype=int, casting="unsafe"),
+    lambda x: np.add(x, x, dtype=int, casting="unsafe"),
+], ids=["astype(int)", "astype(bool)", "astype(int8)", "asarray(int)", "array(bool)",
+        "sum(int)", "cumsum(int)", "mean(int)", "trace(int)", "concatenate(int)", "add(int)"])
+def test_integer_casts_are_plain_with_derivative_zero(cast):
+    x = np.array([[1.5, -2.7, 0.2], [3.9, 0.0, -0.6]])
+    seen = []
+
+    def f(x):
+        c = cast(x)
+        seen.append(isinstance(c, Box))
+        return np.sum(c) * np.sum(x)
+    want = cast(x)
+    assert dfdx.vjp(f, x)[0] == pytest.approx(np.sum(want) * np.sum(x))
+    expected = np.full(x.shape, float(np.sum(want)))   # the cast contributes nothing
+    np.testing.assert_allclose(dfdx.grad(f)(x), expected)
+    np.testing.assert_allclose(dfdx.jacfwd(f)(x), expected)
+    assert not any(seen), "an integer cast returned a traced value"
+
+
+def test_int_of_a_traced_scalar_is_a_plain_int():
+    assert dfdx.grad(lambda x: int(x) * x)(2.7) == 2.0
+    assert dfdx.derivative(lambda x: int(x) * x)(-2.7) == -2.0
+
+
+# --- take modes --------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["clip", "wrap"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_take_modes(mode, axis):
+    X = np.arange(6.0).reshape(2, 3) / 7 + 0.3
+    idx = [-1, 0, 5, 2, -7, 1]
+    f = lambda x: np.take(x, idx, axis=axis, mode=mode)   # noqa: E731
+    np.testing.assert_array_equal(dfdx.vjp(f, X)[0], f(X))
+    np.testing.assert_array_equal(dfdx.jvp(f, (X,), (np.ones_like(X),))[0], f(X))
+    numeric = dfdx.numeric.jacobian(f, X).value
+    np.testing.assert_allclose(dfdx.jacfwd(f)(X), numeric, atol=1e-8)
+    np.testing.assert_allclose(dfdx.jacrev(f)(X), numeric, atol=1e-8)
+    dfdx.check_grad(lambda x: f(x) ** 3, X, order=2)
+
+
+def test_take_clip_of_minus_one_is_the_first_element():
+    v = np.array([1.0, 2.0, 3.0])
+    assert dfdx.vjp(lambda v: np.take(v, [-1], mode="clip"), v)[0].tolist() == [1.0]
+    np.testing.assert_array_equal(dfdx.grad(lambda v: np.take(v, -1, mode="clip"))(v), [1, 0, 0])
+    np.testing.assert_array_equal(dfdx.grad(lambda v: np.take(v, 4, mode="wrap"))(v), [0, 1, 0])
+
+
+def test_take_out_of_range_in_raise_mode_is_numpys_index_error():
+    with pytest.raises(IndexError):
+        dfdx.grad(lambda v: np.sum(np.take(v, [3])))(np.ones(3))
+
+
+# --- mixed advanced indexing -------------------------------------------------
+
+X3 = np.random.default_rng(3).standard_normal((2, 3, 4))
+_INDEXES = {
+    "int, slice, list": lambda x: x[0, :, [0, 1]],
+    "list, slice, list": lambda x: x[[0, 1], :, [1, 2]],
+    "list, int, list": lambda x: x[[1, 0], 2, [3, 3]],
+    "mask with slice": lambda x: x[X3[:, :, 0] > 0, 1:3],
+    "slice, mask": lambda x: x[:, X3[0, :, 0] > -0.5],
+    "None, ellipsis, list": lambda x: x[None, ..., [1, 3]],
+    "int, None, slice, list": lambda x: x[1, None, :, [0, 2, 3]],
+    "slice, list, None, list": lambda x: x[:, [0, 2], None, [1, 1]],
+    "broadcast lists": lambda x: x[[[0], [1]], 1:, [[1, 2]]],
+    "ellipsis, int, list": lambda x: x[..., 1, [0, 3]],
+    "repeated": lambda x: x[[0, 0], :, [1, 1]],
+}
+
+
+@pytest.mark.parametrize("index", list(_INDEXES), ids=list(_INDEXES))
+def test_mixed_advanced_indexing(index):
+    f = _INDEXES[index]
+    want = f(X3)
+    np.testing.assert_array_equal(dfdx.vjp(f, X3)[0], want)
+    numeric = dfdx.numeric.jacobian(f, X3).value
+    np.testing.assert_allclose(dfdx.jacfwd(f)(X3), numeric, atol=1e-8)
+    np.testing.assert_allclose(dfdx.jacrev(f)(X3), numeric, atol=1e-8)
+    g = lambda x: np.sum(np.sin(f(x)) * f(x))   # noqa: E731
+    h = dfdx.hessian(g)(X3)
+    np.testing.assert_allclose(h, dfdx.numeric.hessian(g, X3).value, atol=1e-6)
+    np.testing.assert_allclose(dfdx.jacrev(dfdx.grad(g))(X3), h, atol=1e-10)
+    dfdx.check_grad(lambda x: np.sin(f(x)), X3, order=2)
+
+
+# --- quantiles: the derivative in q is the slope ------------------------------
+
+_DATA = np.array([3.0, 1.0, 4.0, 1.5, 9.0])
+
+
+@pytest.mark.parametrize("q, slope", [
+    (0.3, 4 * (3.0 - 1.5)),            # between the 2nd and 3rd order statistics
+    (0.5, 4 * ((4.0 - 1.5) / 2)),      # at a knot: the mean of the two one-sided slopes
+    (0.0, 4 * (1.5 - 1.0)),            # at an end: the one slope there
+    (1.0, 4 * (9.0 - 4.0)),
+])
+def test_quantile_slope_in_q(q, slope):
+    for d in (dfdx.grad, dfdx.derivative):
+        assert d(lambda q: np.quantile(_DATA, q))(q) == pytest.approx(slope)
+        assert d(lambda p: np.percentile(_DATA, p))(100 * q) == pytest.approx(slope / 100)
+    assert dfdx.derivative(lambda q: np.quantile(_DATA, q), n=2)(q) == 0.0
+
+
+def test_quantile_in_both_arguments():
+    X = np.random.default_rng(4).standard_normal((4, 3))
+    q = np.array([0.15, 0.6, 0.9])
+    for method in ["linear", "lower", "higher", "nearest", "midpoint"]:
+        f = lambda x, q: np.quantile(x, q, axis=0, method=method)   # noqa: E731
+        np.testing.assert_allclose(dfdx.vjp(f, X, q)[0], f(X, q), rtol=1e-13)
+        dfdx.check_grad(f, X, q, order=2)
+
+
+# --- unique and histogram keep the derivatives that exist ----------------------
+
+def test_unique_values_keep_their_derivative():
+    x = np.array([3.0, 1.0, 3.0, 2.0])
+    J = dfdx.jacrev(lambda x: np.unique(x))(x)
+    np.testing.assert_allclose(J, [[0, 1, 0, 0], [0, 0, 0, 1], [0.5, 0, 0.5, 0]])
+    np.testing.assert_allclose(dfdx.jacfwd(lambda x: np.unique(x))(x), J)
+    vals, idx, inv, cnt = dfdx.vjp(lambda x: np.unique(x, return_index=True,
+                                                       return_inverse=True,
+                                                       return_counts=True), x)[0]
+    for got, want in zip((vals, idx, inv, cnt), np.unique(x, True, True, True)):
+        np.testing.assert_array_equal(got, want)
+    dfdx.check_grad(lambda x: np.unique(x) ** 2, np.array([0.3, -1.0, 2.0]), order=2)
+    R = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(dfdx.vjp(lambda r: np.unique(r, axis=0), R)[0],
+                                  np.unique(R, axis=0))
+
+
+def test_histogram_edges_follow_min_and_max():
+    a = np.array([0.3, 1.2, 2.5, 0.7, 2.0])
+    # edges = min + (max - min) * k / bins: d edge_k / d a_min = 1 - k/bins, / d a_max = k/bins
+    J = dfdx.jacrev(lambda a: np.histogram(a, bins=4)[1])(a)
+    k = np.arange(5) / 4
+    want = np.zeros((5, 5))
+    want[:, 0], want[:, 2] = 1 - k, k
+    np.testing.assert_allclose(J, want, atol=1e-15)
+    np.testing.assert_allclose(dfdx.jacfwd(lambda a: np.histogram(a, bins=4)[1])(a), want,
+                               atol=1e-15)
+    # given edges or a range: the edges are constants
+    assert not np.any(dfdx.jacrev(lambda a: np.histogram(a, bins=3, range=(0, 3))[1])(a))
+    w = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    h, e = dfdx.vjp(lambda a, w: np.histogram(a, bins=3, weights=w, density=True), a, w)[0]
+    H, E = np.histogram(a, bins=3, weights=w, density=True)
+    np.testing.assert_allclose(h, H, rtol=1e-13)
+    np.testing.assert_allclose(e, E, rtol=1e-13)
+    dfdx.check_grad(lambda a, w: np.histogram(a, bins=3, weights=w, density=True), a, w,
+                    order=2)
+
+
+# --- zero spread: std / var at a single element, in every mode and order ------
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.std(x), lambda x: np.std(x, axis=0), lambda x: np.std(x, ddof=0) ** 2,
+    lambda x: np.std(x[:1]) + x[0], lambda x: np.var(x[:1]),
+    lambda x: x.std(), lambda x: np.std(x, where=np.array([True, False])[:x.shape[0]]),
+], ids=["std", "std axis", "std**2", "std of one + x", "var of one", "x.std", "std where"])
+def test_std_of_one_element_has_derivative_zero(f):
+    x = np.array([1.7])
+    want = dfdx.numeric.gradient(f, x).value
+    for g in (dfdx.grad(f)(x), dfdx.jacfwd(f)(x), dfdx.jacrev(f)(x)):
+        np.testing.assert_allclose(g, want, atol=1e-8)
+    H = dfdx.hessian(f)(x)
+    assert np.all(np.isfinite(H))
+    np.testing.assert_allclose(H, 0.0, atol=1e-12)
+    np.testing.assert_allclose(dfdx.jacrev(dfdx.grad(f))(x), 0.0, atol=1e-12)
+    np.testing.assert_allclose(dfdx.jacfwd(dfdx.jacfwd(f))(x), 0.0, atol=1e-12)
+
+
+def test_std_at_zero_spread_is_finite_and_zero():
+    x = np.full(3, 2.0)
+    for d in (dfdx.grad(np.std)(x), dfdx.jacfwd(np.std)(x), dfdx.hessian(np.std)(x)):
+        assert np.all(d == 0.0)
+    assert dfdx.derivative(lambda t: np.std(np.stack([t, t])))(1.0) == 0.0
+
+
+def test_std_is_unchanged_away_from_zero_spread():
+    x = np.array([0.5, 1.5, -2.0])
+    dfdx.check_grad(np.std, x, order=3)
+    dfdx.check_grad(lambda x: np.std(x, axis=1, ddof=1), np.stack([x, x ** 2]), order=2)
+
+
+# --- the keywords named in the issue, with their true values -------------------
+
+def test_issue_examples_keywords():
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    m = np.array([True, False, True, True])
+    cases = {
+        "sum where": (lambda x: np.sum(x, where=m), 8.0, [1, 0, 1, 1]),
+        "x.sum where": (lambda x: x.sum(where=m), 8.0, [1, 0, 1, 1]),
+        "mean where": (lambda x: np.mean(x, where=m), 8 / 3, [1 / 3, 0, 1 / 3, 1 / 3]),
+        "sum initial": (lambda x: np.sum(x, initial=10.0), 20.0, [1, 1, 1, 1]),
+        "max initial": (lambda x: np.max(x, initial=10.0), 10.0, [0, 0, 0, 0]),
+        "max initial below": (lambda x: np.max(x, initial=-1.0), 4.0, [0, 0, 0, 1]),
+        "min where initial": (lambda x: x.min(where=m, initial=9.0), 1.0, [1, 0, 0, 0]),
+        "var correction": (lambda x: np.var(x, correction=1), 5 / 3, (x - 2.5) * 2 / 3),
+        "std correction": (lambda x: np.std(x, correction=1), np.sqrt(5 / 3),
+                           (x - 2.5) / 3 / np.sqrt(5 / 3)),
+        "var where": (lambda x: np.var(x, where=m), np.var(x[m]),
+                      np.where(m, 2 * (x - np.mean(x[m])) / 3, 0)),
+    }
+    for name, (f, value, grad) in cases.items():
+        assert dfdx.vjp(f, x)[0] == pytest.approx(value), name
+        np.testing.assert_allclose(dfdx.grad(f)(x), grad, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(dfdx.jacfwd(f)(x), grad, atol=1e-12, err_msg=name)
+    assert dfdx.vjp(lambda x: np.sum(x, dtype=int), np.array([1.5, 2.7]))[0] == 3
+    assert dfdx.vjp(lambda x: np.cumsum(x, dtype=int), np.array([1.5, 2.7]))[0].tolist() == [1, 3]
+    c = dfdx.vjp(lambda x: np.concatenate([x, x], dtype=np.float32), x)[0]
+    assert c.dtype == np.float32
+    with pytest.raises(TypeError):
+        dfdx.grad(lambda x: np.sum(np.concatenate([x, x], dtype=int)))(x)
+    with pytest.raises(ValueError, match="initial"):
+        dfdx.grad(lambda x: np.max(x, where=m))(x)
+    with pytest.raises(dfdx.UnsupportedOperation, match="out="):
+        dfdx.grad(lambda x: np.sum(x, out=np.empty(())))(x)

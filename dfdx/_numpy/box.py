@@ -192,6 +192,15 @@ class ArrayBox(Box):
         return _fn(np.ravel)(self)   # indexing and iteration as on x.flat; never written
 
     @property
+    def device(self):
+        return "cpu"
+
+    def to_device(self, device, /, *, stream=None):
+        if device != "cpu":
+            raise ValueError(f"unsupported device {device!r}")
+        return self
+
+    @property
     def itemsize(self):
         return np.asarray(getval(self)).itemsize
 
