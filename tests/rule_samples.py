@@ -381,3 +381,17 @@ add(np.unique, lambda x: np.unique(np.concatenate([x, x[:1]])), _vnormal(4),
     label="values (a repeated one)")
 add(np.histogram, lambda x, w: np.histogram(x, bins=3, weights=w, density=True),
     np.array([0.3, 1.2, 2.5, 0.7, 2.0]), _vrng.uniform(0.5, 2, 5), label="edges and density")
+_NAN_AT = np.array([[False, True, False], [False, False, False]])
+add(np.nanquantile, lambda x, q: np.nanquantile(np.where(_NAN_AT, np.nan, x), q, axis=1),
+    _vnormal(2, 3), np.array([0.3, 0.8]), label="a NaN in one row")
+add(np.nanpercentile, lambda x: np.nanpercentile(np.where(_NAN_AT, np.nan, x), 40.0),
+    _vnormal(2, 3), label="a NaN")
+add(np.nanmedian, lambda x: np.nanmedian(np.where(_NAN_AT, np.nan, x), axis=0),
+    _vnormal(2, 3), label="a NaN")
+add(shape._pad, lambda x: np.pad(x, ((0, 1), (2, 0)), constant_values=1.5), _vnormal(2, 3),
+    label="constant")
+add(np.pad, lambda x: np.pad(x, ((1, 2), (2, 1)), mode="reflect"), _vnormal(3, 3),
+    label="reflect")
+add(np.pad, lambda x: np.pad(x, 2, mode="edge"), _vnormal(2, 2), label="edge")
+add(np.pad, lambda x: np.pad(x, (1, 3), mode="wrap"), _vnormal(3), label="wrap")
+add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmetric")

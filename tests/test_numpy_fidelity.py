@@ -35,6 +35,7 @@ M = _rng.standard_normal((3, 3))
 SPD = M @ M.T + 3 * np.eye(3)
 MASK = np.array([True, False, True])
 MASK2 = np.array([[True, False, True], [False, True, True]])
+_NANS = np.array([[False, True, False], [False, False, False]])
 
 
 class Refuse(NamedTuple):
@@ -106,6 +107,19 @@ TABLE: dict = {
         "axis": [0, 1, None], "out": [Refuse(_out((2,)))], "overwrite_input": [True],
         "method": ["linear", "lower", "higher", "nearest", "midpoint", Refuse("hazen")],
         "keepdims": [True], "weights": [Refuse(np.ones((2, 3)))]}),
+    np.nanquantile: Entry(lambda x, **kw: np.nanquantile(np.where(_NANS, np.nan, x), [0.2, 0.5],
+                                                         **kw), (A,), ("a", "q"), {
+        "axis": [0, 1, None], "out": [Refuse(_out((2,)))], "overwrite_input": [True],
+        "method": ["linear", "lower", "higher", "nearest", "midpoint", Refuse("hazen")],
+        "keepdims": [True], "weights": [Refuse(np.ones((2, 3)))]}),
+    np.nanpercentile: Entry(lambda x, **kw: np.nanpercentile(np.where(_NANS, np.nan, x), 30.0,
+                                                             **kw), (A,), ("a", "q"), {
+        "axis": [0, 1, None], "out": [Refuse(_out(()))], "overwrite_input": [True],
+        "method": ["linear", "nearest"], "keepdims": [True],
+        "weights": [Refuse(np.ones((2, 3)))]}),
+    np.nanmedian: Entry(lambda x, **kw: np.nanmedian(np.where(_NANS, np.nan, x), **kw), (A,),
+                        ("a",), {"axis": [0, 1, None], "out": [Refuse(_out(()))],
+                                 "overwrite_input": [True], "keepdims": [True]}),
     np.sort: Entry(_f(np.sort), (A,), ("a",), {
         "axis": [0, -1, None], "kind": ["stable", "quicksort", "heapsort"],
         "order": [Refuse("x")], "stable": [True]}),
@@ -566,7 +580,8 @@ REFUSED = {"base", "byteswap", "choose", "ctypes", "data", "dump", "dumps", "fla
 
 def test_every_ndarray_method_is_decided():
     names = {n for n in dir(np.ndarray) if not n.startswith("_")}
-    decided = set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | CONVERSIONS | METADATA | TRACED_ATTRS | REFUSED
+    decided = (set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | CONVERSIONS | METADATA
+               | TRACED_ATTRS | REFUSED)
     assert not names - decided, f"ndarray methods not decided here: {sorted(names - decided)}"
 
 
@@ -778,6 +793,21 @@ def test_quantile_slope_in_q(q, slope):
         assert d(lambda q: np.quantile(_DATA, q))(q) == pytest.approx(slope)
         assert d(lambda p: np.percentile(_DATA, p))(100 * q) == pytest.approx(slope / 100)
     assert dfdx.derivative(lambda q: np.quantile(_DATA, q), n=2)(q) == 0.0
+
+
+def test_nanquantile_slope_in_q_and_values():
+    x = np.array([3.0, np.nan, 1.0, 4.0, 1.5, np.nan, 9.0])
+    assert dfdx.grad(lambda q: np.nanquantile(x, q))(0.3) == pytest.approx(4 * (3.0 - 1.5))
+    assert dfdx.derivative(lambda p: np.nanpercentile(x, p))(50.0) == pytest.approx(
+        4 * (4.0 - 1.5) / 2 / 100)
+    X = np.random.default_rng(5).standard_normal((3, 5))
+    nans = np.zeros((3, 5), bool)
+    nans[0, 1] = nans[2, 0] = nans[2, 3] = True
+    for axis in (None, 0, 1):
+        f = lambda x, q: np.nanquantile(np.where(nans, np.nan, x), q, axis=axis)  # noqa: E731
+        q = np.array([0.2, 0.7])
+        np.testing.assert_allclose(dfdx.vjp(f, X, q)[0], f(X, q), rtol=1e-13)
+        dfdx.check_grad(f, X, q, order=2)
 
 
 def test_quantile_in_both_arguments():

@@ -426,11 +426,16 @@ class ArrayBox(Box):
         # why: a NumPy array method or attribute dfdx does not mirror would otherwise
         # surface as a bare AttributeError about "ArrayBox".
         if not name.startswith("_") and hasattr(np.ndarray, name):
-            raise UnsupportedOperation(
-                f"x.{name} is not supported on a traced value (dfdx cannot differentiate "
-                f"through it). Use a NumPy function on x instead (np.{name}(x, ...) when it "
-                "has a rule), or dfdx.stop_gradient(x).{name} for a constant.")
+            raise _UnsupportedAttribute(
+                f"x.{name} is not supported on a traced value: dfdx cannot differentiate "
+                f"through it. Compute with NumPy functions that have rules instead, or use "
+                f"dfdx.stop_gradient(x).{name} where a constant is what you want.")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class _UnsupportedAttribute(UnsupportedOperation, AttributeError):
+    """An ndarray attribute a traced value does not offer (an AttributeError too, so that
+    hasattr() keeps answering False)."""
 
 
 def _scalar(box, what):

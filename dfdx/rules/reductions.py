@@ -1,7 +1,14 @@
 """Reductions along axes: sum, mean, prod, max/min, var/std, cumsum/cumprod, average.
 
 Convention at ties: max and min split the derivative evenly between the tied
-elements (the mean of the one-sided derivatives).
+elements (the mean of the one-sided derivatives). At zero spread np.std has
+derivative 0 (identically 0 for one element; the mean of the one-sided
+derivatives of a cone otherwise), at every order.
+
+Every keyword NumPy takes for these functions (where=, initial=, dtype=,
+correction=, mean=, ...) is honoured as NumPy computes it, or refused with
+`UnsupportedOperation` naming it: an integer dtype= gives NumPy's own plain
+result (a step function has derivative 0); out= is refused.
 """
 
 import numpy as np

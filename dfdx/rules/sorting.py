@@ -1,10 +1,17 @@
-"""Sorting and order statistics: np.sort (values), np.median, np.quantile, np.percentile.
+"""Sorting and order statistics: np.sort, np.median, np.quantile, np.percentile (and
+their nan- forms), np.unique and np.histogram.
 
 Sorting permutes its input, so its derivative is the permutation. Convention
 at ties (the mean of the one-sided derivatives): tied elements share evenly,
 i.e. each output among a run of equal values gets the mean of the tangents of
 the tied inputs, and each tied input gets the mean of their cotangents.
 np.argsort has derivative zero (it is registered with the shape rules).
+
+A quantile is piecewise linear in q: its derivative in q is the slope between
+the two order statistics it interpolates, and at a knot the mean of the two
+one-sided slopes. np.unique's values are the values of their groups (the mean
+of the group's derivatives at ties); np.histogram's edges follow min and max of
+the data when ``bins`` is a count and no range is given.
 """
 
 import numpy as np
@@ -158,8 +165,53 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return reshape(out, tuple(v for i, v in enumerate(shape_of(out)) if i != ax))
 
 
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None, interpolation=None):
+    if out is not None:
+        raise UnsupportedOperation("numpy.nanquantile(..., out=...) is not supported on a "
+                                   "traced value: use the returned value instead of out=.")
+    kw = {"method": method, "weights": weights, "interpolation": interpolation}
+    nd = len(shape_of(a))
+    if axis is None:
+        flat = ravel(a)
+        keep = ~np.isnan(getval(flat))
+        r = quantile(getitem(flat, np.flatnonzero(keep)), q, **kw) if keep.any() else \
+            np.full(np.shape(getval(q)), np.nan)
+        return reshape(r, np.shape(getval(q)) + (1,) * nd) if keepdims else r
+    if isinstance(axis, (tuple, list)):
+        raise UnsupportedOperation("dfdx differentiates numpy.nanquantile along one axis or "
+                                   "all, not a tuple of axes. Move the axes together and reshape.")
+    axis %= nd
+    moved = moveaxis(a, axis, -1)
+    rest = tuple(shape_of(moved)[:-1])
+    rows = reshape(moved, (-1, shape_of(moved)[-1]))
+    qshape = np.shape(getval(q))
+    outs = []
+    # why: each slice keeps a different number of values, so each is its own quantile
+    for j in range(shape_of(rows)[0]):
+        keep = np.flatnonzero(~np.isnan(getval(rows)[j]))
+        outs.append(quantile(getitem(rows, (j, keep)), q, **kw) if keep.size else
+                    np.full(qshape, np.nan))
+    r = moveaxis(reshape(np.stack(outs), rest + qshape), tuple(range(len(rest))),
+                 tuple(range(len(qshape), len(qshape) + len(rest))))
+    if keepdims:
+        r = expand_dims(r, len(qshape) + axis)
+    return r
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None, interpolation=None):
+    return nanquantile(a, np.true_divide(q, 100), axis=axis, out=out, method=method,
+                       keepdims=keepdims, weights=weights, interpolation=interpolation)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+
+
 for _np_fn, _impl in {np.sort: sort, np.median: median, np.quantile: quantile,
-                      np.percentile: percentile}.items():
+                      np.percentile: percentile, np.nanquantile: nanquantile,
+                      np.nanpercentile: nanpercentile, np.nanmedian: nanmedian}.items():
     defcomposite(_np_fn, _impl)
 
 
