@@ -345,6 +345,16 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO
                       "Use a float dtype (NumPy sums the mean in the integer type).")
     if dtype is not None:
         _cast(a, dtype, "numpy.var")   # refuses what is not a float or complex dtype
+    elif not _given(where) and not _given(mean) and isinstance(a, Box) and \
+            not np.iscomplexobj(getval(a)):
+        # the common case, kept short: it is on many a training loop's path
+        c = a - _reduce(globals()["mean"], np.mean, a, axis, True)
+        n = _count(a, axis) - ddof
+        r = _reduce(sum_, np.sum, c * c, axis, keepdims)
+        if n > 0:
+            return r / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return r / np.asarray(max(n, 0), dtype=np.result_type(getval(r)))
     masked = _given(where) and not np.all(getval(where))
     m = _mask(where, a) if masked else None
     n = np.sum(m, axis=axis, keepdims=True) if masked else _count(a, axis)
