@@ -500,6 +500,13 @@ def test_ufunc_keywords(uf, kw, value):
 
     def call(*xs):
         return uf(*xs, **_kw(kw, value))
+    if kw == "where":
+        # why: NumPy leaves the masked-out output uninitialised without out=, and calling
+        # NumPy's and SciPy's ufuncs that way in one process corrupted the heap (NumPy 2.4,
+        # SciPy 1.17): there is no value to compare, only the refusal.
+        with pytest.raises(DfdxError, match="where"):
+            _modes(call, args)
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
