@@ -416,3 +416,50 @@ for _key, _f in [
         (np.fft.fftshift, np.fft.fftshift),
         (np.fft.ifftshift, lambda x: np.fft.ifftshift(x, axes=(0,)))]:
     add(_key, _f, normal(2, 3), label="fft")
+
+# --- values as NumPy computes them (keywords, modes, q-derivatives) ----------
+# Drawn from their own generator, so that these rows never shift the ones above.
+
+_vrng = np.random.default_rng(20261202)
+
+
+def _vnormal(*shape):
+    return _vrng.standard_normal(shape)
+
+
+add(reductions._std_sqrt, lambda x: np.std(x, axis=0), _vnormal(3, 2), label="via np.std")
+add(reductions._std_sqrt, lambda x: np.std(x[:1]), _vnormal(3), label="one element (std 0)")
+add(np.std, lambda x: np.std(x, where=np.array([True, False, True])), _vnormal(3),
+    label="where=")
+add(np.var, lambda x: np.var(x, axis=1, correction=1), _vnormal(2, 3), label="correction=1")
+add(np.sum, lambda x: np.sum(x, axis=0, where=np.array([True, False, True]), initial=1.5),
+    _vnormal(2, 3), label="where= initial=")
+add(np.mean, lambda x: np.mean(x, axis=1, where=np.array([[True, False, True]])),
+    _vnormal(2, 3), label="where=")
+add(np.max, lambda x: np.max(x, axis=1, where=np.array([True, False, True]), initial=-5.0),
+    _vnormal(2, 3), label="where= initial=")
+add(np.quantile, lambda x, q: np.quantile(x, q), _vnormal(5), np.array([0.1, 0.65]),
+    label="derivative in q")
+add(np.percentile, lambda x, q: np.percentile(x, q, axis=0, method="midpoint"),
+    _vnormal(4, 2), np.array([30.0, 60.0]), label="midpoint")
+add(np.take, lambda x: np.take(x, [-1, 4, 1], mode="clip"), _vnormal(3), label="mode=clip")
+add(np.take, lambda x: np.take(x, [-4, 5], axis=0, mode="wrap"), _vnormal(3, 2),
+    label="mode=wrap")
+add(np.unique, lambda x: np.unique(np.concatenate([x, x[:1]])), _vnormal(4),
+    label="values (a repeated one)")
+add(np.histogram, lambda x, w: np.histogram(x, bins=3, weights=w, density=True),
+    np.array([0.3, 1.2, 2.5, 0.7, 2.0]), _vrng.uniform(0.5, 2, 5), label="edges and density")
+_NAN_AT = np.array([[False, True, False], [False, False, False]])
+add(np.nanquantile, lambda x, q: np.nanquantile(np.where(_NAN_AT, np.nan, x), q, axis=1),
+    _vnormal(2, 3), np.array([0.3, 0.8]), label="a NaN in one row")
+add(np.nanpercentile, lambda x: np.nanpercentile(np.where(_NAN_AT, np.nan, x), 40.0),
+    _vnormal(2, 3), label="a NaN")
+add(np.nanmedian, lambda x: np.nanmedian(np.where(_NAN_AT, np.nan, x), axis=0),
+    _vnormal(2, 3), label="a NaN")
+add(shape._pad, lambda x: np.pad(x, ((0, 1), (2, 0)), constant_values=1.5), _vnormal(2, 3),
+    label="constant")
+add(np.pad, lambda x: np.pad(x, ((1, 2), (2, 1)), mode="reflect"), _vnormal(3, 3),
+    label="reflect")
+add(np.pad, lambda x: np.pad(x, 2, mode="edge"), _vnormal(2, 2), label="edge")
+add(np.pad, lambda x: np.pad(x, (1, 3), mode="wrap"), _vnormal(3), label="wrap")
+add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmetric")

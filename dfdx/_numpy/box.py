@@ -56,6 +56,8 @@ def _conversion_error(what):
         "If you do want a constant, use dfdx.stop_gradient(x).")
 
 
+_NO = np._NoValue   # NumPy's "keyword not given" marker
+
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min,
            np.fmax: np.max, np.fmin: np.min}
 _ACCUMULATE = {np.add: np.cumsum, np.multiply: np.cumprod}
@@ -84,10 +86,7 @@ class ArrayBox(Box):
             if len(inputs) == 1 and not kwargs:
                 return self._trace.process(_uf(ufunc), inputs, _NOKW)
             if kwargs:
-                raise UnsupportedOperation(
-                    f"dfdx differentiates {callable_name(ufunc)} without keyword arguments, but "
-                    f"got {sorted(kwargs)}. Call it plainly (cast with .astype, select with "
-                    "np.where).")
+                return _ufunc_with_keywords(ufunc, inputs, kwargs)
             return _uf(ufunc)(*inputs)
         if method == "reduce" and ufunc in _REDUCE:
             return _fn(_REDUCE[ufunc])(*inputs, **kwargs)
@@ -105,7 +104,8 @@ class ArrayBox(Box):
         return impl(*args, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
-        if _finished(self):
+        if _finished(self) or (dtype is not None and np.dtype(dtype).kind in "biu"):
+            # why: a cast to integers or booleans is a step function (derivative 0).
             return np.asarray(getval(self), dtype=dtype)
         raise _conversion_error("np.asarray() (or np.array)")
 
@@ -116,9 +116,8 @@ class ArrayBox(Box):
         raise _conversion_error("float() (or math.* on a number)")
 
     def __int__(self):
-        if _finished(self):
-            return int(getval(self))
-        raise _conversion_error("int()")
+        # why: int() truncates: a step function, derivative 0, so the plain int is exact.
+        return int(_scalar(self, "int()"))
 
     def __complex__(self):
         raise _conversion_error("complex()")
@@ -194,7 +193,30 @@ class ArrayBox(Box):
 
     @property
     def imag(self):
-        return _fn(np.imag)(self)
+        if np.iscomplexobj(getval(self)):
+            return np.imag(self)
+        return np.zeros_like(getval(self))   # why: a real value's imaginary part is constant
+
+    @property
+    def flat(self):
+        return _fn(np.ravel)(self)   # indexing and iteration as on x.flat; never written
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def to_device(self, device, /, *, stream=None):
+        if device != "cpu":
+            raise ValueError(f"unsupported device {device!r}")
+        return self
+
+    @property
+    def itemsize(self):
+        return np.asarray(getval(self)).itemsize
+
+    @property
+    def nbytes(self):
+        return np.asarray(getval(self)).nbytes
 
     # --- arithmetic (see _binary below) ---------------------------------
     def __neg__(self): return self._trace.process(_uf(np.negative), (self,), _NOKW)
@@ -221,34 +243,45 @@ class ArrayBox(Box):
         return _fn(_getitem)(self, key)
 
     # --- methods ---------------------------------------------------------
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return _fn(np.sum)(self, axis=axis, keepdims=keepdims, **kw)
+    # Each takes NumPy's own keywords and hands them to the function of the same name,
+    # whose rule honours them or refuses them by name.
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        return _fn(np.sum)(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                           initial=initial, where=where)
 
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        return _fn(np.mean)(self, axis=axis, keepdims=keepdims, **kw)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
+        return _fn(np.mean)(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                            where=where)
 
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
-        return _fn(np.prod)(self, axis=axis, keepdims=keepdims)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        return _fn(np.prod)(self, axis=axis, dtype=dtype, out=out, keepdims=keepdims,
+                            initial=initial, where=where)
 
-    def max(self, axis=None, out=None, keepdims=False):
-        return _fn(np.max)(self, axis=axis, keepdims=keepdims)
+    def max(self, axis=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        return _fn(np.max)(self, axis=axis, out=out, keepdims=keepdims, initial=initial,
+                           where=where)
 
-    def min(self, axis=None, out=None, keepdims=False):
-        return _fn(np.min)(self, axis=axis, keepdims=keepdims)
+    def min(self, axis=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        return _fn(np.min)(self, axis=axis, out=out, keepdims=keepdims, initial=initial,
+                           where=where)
 
-    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return _fn(np.var)(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO,
+            mean=_NO, correction=_NO):
+        return _fn(np.var)(self, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                           where=where, mean=mean, correction=correction)
 
-    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-        return _fn(np.std)(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO,
+            mean=_NO, correction=_NO):
+        return _fn(np.std)(self, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims,
+                           where=where, mean=mean, correction=correction)
 
-    def cumsum(self, axis=None):
-        return _fn(np.cumsum)(self, axis=axis)
+    def cumsum(self, axis=None, dtype=None, out=None):
+        return _fn(np.cumsum)(self, axis=axis, dtype=dtype, out=out)
 
-    def cumprod(self, axis=None):
-        return _fn(np.cumprod)(self, axis=axis)
+    def cumprod(self, axis=None, dtype=None, out=None):
+        return _fn(np.cumprod)(self, axis=axis, dtype=dtype, out=out)
 
-    def reshape(self, *shape, order="C"):
+    def reshape(self, *shape, order="C", copy=None):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return _fn(np.reshape)(self, shape, order=order)
@@ -258,8 +291,8 @@ class ArrayBox(Box):
             axes = tuple(axes[0])
         return _fn(np.transpose)(self, axes or None)
 
-    def swapaxes(self, a, b):
-        return _fn(np.swapaxes)(self, a, b)
+    def swapaxes(self, axis1, axis2):
+        return _fn(np.swapaxes)(self, axis1, axis2)
 
     def ravel(self, order="C"):
         return _fn(np.ravel)(self, order=order)
@@ -270,14 +303,19 @@ class ArrayBox(Box):
     def squeeze(self, axis=None):
         return _fn(np.squeeze)(self, axis=axis)
 
-    def dot(self, other):
-        return _fn(np.dot)(self, other)
+    def dot(self, b, out=None):
+        if out is not None:
+            raise _no_out("x.dot")
+        return _fn(np.dot)(self, b)
 
-    def clip(self, min=None, max=None):
-        return _fn(np.clip)(self, min, max)
+    def clip(self, min=None, max=None, out=None, **kwargs):
+        return _fn(np.clip)(self, min, max, out=out, **kwargs)
 
-    def trace(self, offset=0, axis1=0, axis2=1):
-        return _fn(np.trace)(self, offset, axis1, axis2)
+    def round(self, decimals=0, out=None):
+        return _fn(np.round)(self, decimals=decimals, out=out)
+
+    def trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+        return _fn(np.trace)(self, offset, axis1, axis2, dtype=dtype, out=out)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
         return _fn(np.diagonal)(self, offset, axis1, axis2)
@@ -285,37 +323,185 @@ class ArrayBox(Box):
     def repeat(self, repeats, axis=None):
         return _fn(np.repeat)(self, repeats, axis)
 
-    def astype(self, dtype, copy=True):
+    def take(self, indices, axis=None, out=None, mode="raise"):
+        return _fn(np.take)(self, indices, axis=axis, out=out, mode=mode)
+
+    def compress(self, condition, axis=None, out=None):
+        if out is not None:
+            raise _no_out("x.compress")
+        cond = np.asarray(getval(condition), dtype=bool).ravel()
+        n = self.size if axis is None else self.shape[axis]
+        if cond.size > n:
+            raise IndexError(f"index {cond.size - 1} is out of bounds for axis "
+                             f"{0 if axis is None else axis} with size {n}")
+        return _fn(np.take)(self, np.flatnonzero(cond), axis=axis)
+
+    def astype(self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+        v = getval(self)
+        np.empty(0, v.dtype if hasattr(v, "dtype") else np.result_type(v)).astype(
+            dtype, casting=casting)   # NumPy's casting check, on no data
+        if np.dtype(dtype).kind not in "fc":
+            # why: a cast to integers or booleans is a step function: derivative 0, so
+            # the result is a plain array.
+            return np.asarray(v).astype(dtype)[()] if np.ndim(v) == 0 else v.astype(dtype)
         return _fn(_astype)(self, dtype)
 
-    def copy(self):
-        return self
+    def copy(self, order="K"):
+        return self   # why: traced values are never written in place, so sharing is safe
 
     def conj(self):
-        return _uf(np.conjugate)(self)
+        if np.iscomplexobj(getval(self)):
+            return np.conjugate(self)
+        return self
 
     conjugate = conj
 
-    def argmax(self, axis=None, **kw):
-        return np.argmax(getval(self), axis=axis, **kw)
+    def argmax(self, axis=None, out=None, *, keepdims=False):
+        return np.argmax(getval(self), axis=axis, keepdims=keepdims)
 
-    def argmin(self, axis=None, **kw):
-        return np.argmin(getval(self), axis=axis, **kw)
+    def argmin(self, axis=None, out=None, *, keepdims=False):
+        return np.argmin(getval(self), axis=axis, keepdims=keepdims)
 
-    def argsort(self, axis=-1, **kw):
-        return np.argsort(getval(self), axis=axis, **kw)
+    def argsort(self, axis=-1, kind=None, order=None, *, stable=None):
+        return np.argsort(getval(self), axis=axis, kind=kind, order=order, stable=stable)
+
+    def argpartition(self, kth, axis=-1, kind="introselect", order=None):
+        return np.argpartition(getval(self), kth, axis=axis, kind=kind, order=order)
+
+    def searchsorted(self, v, side="left", sorter=None):
+        return np.searchsorted(getval(self), getval(v), side=side, sorter=sorter)
 
     def nonzero(self):
         return np.nonzero(getval(self))
 
-    def all(self, axis=None, **kw):
-        return np.all(getval(self), axis=axis, **kw)
+    def all(self, axis=None, out=None, keepdims=False, *, where=True):
+        return np.all(getval(self), axis=axis, keepdims=keepdims, where=getval(where))
 
-    def any(self, axis=None, **kw):
-        return np.any(getval(self), axis=axis, **kw)
+    def any(self, axis=None, out=None, keepdims=False, *, where=True):
+        return np.any(getval(self), axis=axis, keepdims=keepdims, where=getval(where))
+
+    # In-place methods: a traced value is never changed in place (that would rewrite
+    # the recorded computation), so each names the functional form to write instead.
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        raise _in_place("x.sort()", "x = np.sort(x)")
+
+    def fill(self, value):
+        raise _in_place("x.fill(v)", "x = np.full_like(x, v) (derivative 0), or "
+                        "np.where(mask, v, x) / np.broadcast_to(v, x.shape)")
+
+    def partition(self, kth, axis=-1, kind="introselect", order=None):
+        raise _in_place("x.partition(k)", "x = np.sort(x)")
+
+    def put(self, indices, values, mode="raise"):
+        raise _in_place("x.put(i, v)", "np.where(mask, v, x), or build the array with "
+                        "np.concatenate / np.stack")
+
+    def resize(self, *new_shape, refcheck=True):
+        raise _in_place("x.resize(shape)", "x = x.reshape(shape), or np.pad / np.tile")
+
+    def itemset(self, *args):
+        raise _in_place("x.itemset(i, v)", "np.where(mask, v, x)")
+
+    def setfield(self, val, dtype, offset=0):
+        raise _in_place("x.setfield(...)", "build a new array")
+
+    def setflags(self, write=None, align=None, uic=None):
+        raise _in_place("x.setflags(...)", "leave the flags alone: traced values are "
+                        "read-only already")
+
+    def __round__(self, ndigits=None):
+        # why: rounding is a step function (derivative 0): the result is plain, with the
+        # semantics NumPy gives round() on its scalars.
+        v = getval(self)
+        if np.ndim(v):
+            raise UnsupportedOperation(
+                f"round() of a traced array of shape {np.shape(v)}: Python's round applies "
+                "to scalars only (NumPy arrays refuse it too). Use np.round(x, decimals).")
+        v = np.asarray(v)[()]
+        return round(v) if ndigits is None else round(v, ndigits)
+
+    def __floor__(self):
+        import math
+        return math.floor(_scalar(self, "math.floor"))
+
+    def __ceil__(self):
+        import math
+        return math.ceil(_scalar(self, "math.ceil"))
+
+    def __trunc__(self):
+        import math
+        return math.trunc(_scalar(self, "math.trunc"))
+
+    def __getattr__(self, name):
+        # why: a NumPy array method or attribute dfdx does not mirror would otherwise
+        # surface as a bare AttributeError about "ArrayBox".
+        if not name.startswith("_") and hasattr(np.ndarray, name):
+            raise _UnsupportedAttribute(
+                f"x.{name} is not supported on a traced value: dfdx cannot differentiate "
+                f"through it. Compute with NumPy functions that have rules instead, or use "
+                f"dfdx.stop_gradient(x).{name} where a constant is what you want.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+class _UnsupportedAttribute(UnsupportedOperation, AttributeError):
+    """An ndarray attribute a traced value does not offer (an AttributeError too, so that
+    hasattr() keeps answering False)."""
+
+
+def _scalar(box, what):
+    v = getval(box)
+    if np.ndim(v):
+        raise TypeError(f"{what} needs a scalar, but got a traced array of shape {np.shape(v)}.")
+    return np.asarray(v)[()]
+
+
+def _in_place(call, fix):
+    return UnsupportedOperation(
+        f"{call} changes the array in place, which dfdx cannot record on a traced value. "
+        f"Write it functionally: {fix}.")
+
+
+def _no_out(call):
+    return UnsupportedOperation(f"{call}(..., out=...) is not supported on a traced value: "
+                                "use the returned value instead of out=.")
 
 
 _NOKW = {}
+
+#: ufunc keywords that change only the memory layout or NumPy's checks, never the value
+_LAYOUT_KW = ("order", "subok", "casting")
+
+
+def _ufunc_with_keywords(ufunc, inputs, kwargs):
+    """A ufunc call with NumPy keywords: honoured (dtype, casting, order, subok) or refused."""
+    prim = _uf(ufunc)
+    if kwargs.get("where", True) is not True:
+        # why: without out=, NumPy leaves the unselected elements uninitialised.
+        raise UnsupportedOperation(
+            f"{callable_name(ufunc)}(..., where=mask) leaves the masked-out elements "
+            "undefined. Write np.where(mask, f(x), fallback) instead.")
+    want = ufunc(*(getval(x) for x in inputs), **kwargs)   # NumPy's own checks and dtype
+    if prim.zero_derivative:
+        return want
+    kw = dict(kwargs)
+    for k in _LAYOUT_KW:
+        kw.pop(k, None)
+    if kw.get("where", True) is True:
+        kw.pop("where", None)
+    if kw.get("signature") is None:
+        kw.pop("signature", None)
+    dtype = kw.pop("dtype", None)
+    if kw:
+        raise UnsupportedOperation(
+            f"dfdx differentiates {callable_name(ufunc)} without the keyword arguments "
+            f"{sorted(kw)}. Call it plainly (cast with .astype, select with np.where).")
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if dt.kind not in "fc":
+            return want   # computed in integers or booleans: a step function, derivative 0
+        inputs = [x.astype(dt) if isinstance(x, Box) else np.asarray(x, dtype=dt)
+                  for x in inputs]
+    return prim(*inputs)
 
 
 def _binary(ufunc):

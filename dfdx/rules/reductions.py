@@ -1,12 +1,20 @@
 """Reductions along axes: sum, mean, prod, max/min, var/std, cumsum/cumprod, average.
 
 Convention at ties: max and min split the derivative evenly between the tied
-elements (the mean of the one-sided derivatives).
+elements (the mean of the one-sided derivatives). At zero spread np.std has
+derivative 0 (identically 0 for one element; the mean of the one-sided
+derivatives of a cone otherwise), at every order.
+
+Every keyword NumPy takes for these functions (where=, initial=, dtype=,
+correction=, mean=, ...) is honoured as NumPy computes it, or refused with
+`UnsupportedOperation` naming it: an integer dtype= gives NumPy's own plain
+result (a step function has derivative 0); out= is refused.
 """
 
 import numpy as np
 
 from dfdx._core import Box
+from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
 from dfdx.rules.shape import _norm_axis as _axes
@@ -211,51 +219,237 @@ cumprod = defrule(_cumprod, vjp=_cumprod_vjp, jvp=_cumprod_jvp, name="numpy.cump
 
 # --- composed ------------------------------------------------------------
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    centred = a - mean(a, axis=axis, keepdims=True)
-    n = _count(a, axis)
-    # why: NumPy's var of complex values is the mean of |x - mean|^2 (real)
-    sq = (centred * centred if np.result_type(getattr(a, "dtype", float)).kind != "c"
-          else np.real(centred * np.conjugate(centred)))
-    return sum_(sq, axis=axis, keepdims=keepdims) / (n - ddof)
+_NO = np._NoValue   # NumPy's "keyword not given" marker
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **kw):
-    return np.sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+def _given(v):
+    return v is not _NO and v is not None
 
 
-def average(a, axis=None, weights=None, returned=False, keepdims=False):
-    if weights is None:
-        avg = mean(a, axis=axis, keepdims=keepdims)
-        scl = _count(a, axis)
-    else:
-        w = weights
-        if len(shape_of(w)) == 1 and len(shape_of(a)) > 1 and axis is not None:
-            w = reshape(w, tuple(-1 if i == axis % len(shape_of(a)) else 1
-                                 for i in range(len(shape_of(a)))))
-        w = broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a)))
-        scl = sum_(w, axis=axis, keepdims=keepdims)
-        avg = sum_(a * w, axis=axis, keepdims=keepdims) / scl
-    return (avg, scl) if returned else avg
+def _refuse(name, keyword, fix):
+    return UnsupportedOperation(
+        f"dfdx does not differentiate {name} with {keyword}. {fix}")
 
 
-def _reduction(prim):
-    def call(a, axis=None, dtype=None, out=None, keepdims=False, **kw):
-        if out is not None:
-            raise TypeError("out= is not supported on traced values; use the returned value.")
-        if isinstance(a, Box):   # the only traced argument: its trace is the innermost
-            return a._trace.process(prim, (a,), {"axis": axis, "keepdims": bool(keepdims)})
-        return prim(a, axis=axis, keepdims=bool(keepdims))
+def _no_out(name, out):
+    if out is not None:
+        raise _refuse(name, "out=", f"Use the returned value instead: y = {name}(...).")
+
+
+def _int_dtype(dtype):
+    """Whether a dtype= argument asks for an integer or boolean result (a jump: no derivative)."""
+    return dtype is not None and np.dtype(dtype).kind in "biu"
+
+
+def _cast(a, dtype, name):
+    if dtype is None:
+        return a
+    kind = np.dtype(dtype).kind
+    if kind not in "fc":
+        raise _refuse(name, f"dtype={np.dtype(dtype)}", "Use a float or complex dtype.")
+    if np.result_type(getval(a)) == np.dtype(dtype):
+        return a
+    return np.asarray(a, dtype=dtype) if not isinstance(a, Box) else a.astype(dtype)
+
+
+def _mask(where, a):
+    """The where= mask broadcast to the shape of `a` (NumPy's broadcasting rule), plain."""
+    return np.broadcast_to(np.asarray(getval(where), dtype=bool), shape_of(a))
+
+
+def _reduce(prim, np_fn, a, axis, keepdims):
+    if isinstance(a, Box):   # the only traced argument: its trace is the innermost
+        return a._trace.process(prim, (a,), {"axis": axis, "keepdims": keepdims})
+    return np_fn(a, axis=axis, keepdims=keepdims)
+
+
+def _plain_kw(**kw):
+    return {k: v for k, v in kw.items() if v is not _NO}
+
+
+def _sum_api(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+    _no_out("numpy.sum", out)
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    if _int_dtype(dtype):   # the sum of values cast to integers: a step function of a
+        return np.sum(getval(a), axis=axis, dtype=dtype, keepdims=keepdims,
+                      **_plain_kw(initial=getval(initial), where=getval(where)))
+    a = _cast(a, dtype, "numpy.sum")
+    if _given(where) and not np.all(getval(where)):
+        a = np.where(_mask(where, a), a, 0)
+    r = _reduce(sum_, np.sum, a, axis, keepdims)
+    return r + initial if _given(initial) else r
+
+
+def _prod_api(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=_NO):
+    _no_out("numpy.prod", out)
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    if _int_dtype(dtype):
+        return np.prod(getval(a), axis=axis, dtype=dtype, keepdims=keepdims,
+                       **_plain_kw(initial=getval(initial), where=getval(where)))
+    a = _cast(a, dtype, "numpy.prod")
+    if _given(where) and not np.all(getval(where)):
+        a = np.where(_mask(where, a), a, 1)
+    r = _reduce(prod, np.prod, a, axis, keepdims)
+    return r * initial if _given(initial) else r
+
+
+def _mean_api(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
+    _no_out("numpy.mean", out)
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    if _int_dtype(dtype):
+        return np.mean(getval(a), axis=axis, dtype=dtype, keepdims=keepdims,
+                       **_plain_kw(where=getval(where)))
+    a = _cast(a, dtype, "numpy.mean")
+    if not _given(where) or np.all(getval(where)):
+        return _reduce(mean, np.mean, a, axis, keepdims)
+    m = _mask(where, a)
+    return _divide(_sum_api(np.where(m, a, 0), axis=axis, keepdims=keepdims),
+                   np.sum(m, axis=axis, keepdims=keepdims))
+
+
+def _extreme_api(prim, name, fill, combine):
+    def call(a, axis=None, out=None, keepdims=False, initial=_NO, where=_NO):
+        _no_out(name, out)
+        keepdims = bool(keepdims) if keepdims is not _NO else False
+        masked = _given(where) and not np.all(getval(where))
+        if masked and not _given(initial):
+            raise ValueError(f"reduction operation '{name[6:]}imum' does not have an identity, "
+                             "so to use a where mask one has to specify 'initial'")
+        if masked:
+            # why: the masked-out elements get -inf (+inf), not `initial`, so that a tie
+            # between an element and `initial` is one tie (shared once), not two.
+            f = fill if np.result_type(getval(a)).kind in "fc" else initial
+            a = np.where(_mask(where, a), a, f)
+        r = _reduce(prim, getattr(np, name[6:]), a, axis, keepdims)
+        return combine(r, initial) if _given(initial) else r
     return call
 
 
-for _np_fn, _prim in {np.sum: sum_, np.mean: mean, np.prod: prod}.items():
-    defcomposite(_np_fn, _reduction(_prim))
-for _np_fn, _prim in {np.max: amax, np.amax: amax, np.min: amin, np.amin: amin}.items():
-    defcomposite(_np_fn, lambda a, axis=None, out=None, keepdims=False, _p=_prim, **kw:
-                 _p(a, axis=axis, keepdims=bool(keepdims)))
-defcomposite(np.cumsum, lambda a, axis=None, dtype=None, out=None: cumsum(a, axis))
-defcomposite(np.cumprod, lambda a, axis=None, dtype=None, out=None: cumprod(a, axis))
+def _divide(num, n):
+    """num / n in the dtype of num (NumPy divides its reductions by counts in place)."""
+    dt = np.result_type(getval(num))
+    with np.errstate(divide="ignore", invalid="ignore"):   # NumPy warns and gives inf/NaN
+        return num / np.asarray(n).astype(dt if dt.kind in "fc" else np.float64)
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO, mean=_NO,
+        correction=_NO):
+    _no_out("numpy.var", out)
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    if correction is not _NO:
+        if ddof != 0:
+            raise ValueError("ddof and correction can't be provided simultaneously.")
+        ddof = correction
+    if _int_dtype(dtype):
+        raise _refuse("numpy.var / numpy.std", f"dtype={np.dtype(dtype)}",
+                      "Use a float dtype (NumPy sums the mean in the integer type).")
+    if dtype is not None:
+        _cast(a, dtype, "numpy.var")   # refuses what is not a float or complex dtype
+    elif not _given(where) and not _given(mean) and isinstance(a, Box) and \
+            not np.iscomplexobj(getval(a)):
+        # the common case, kept short: it is on many a training loop's path
+        c = a - _reduce(globals()["mean"], np.mean, a, axis, True)
+        n = _count(a, axis) - ddof
+        r = _reduce(sum_, np.sum, c * c, axis, keepdims)
+        if n > 0:
+            return r / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return r / np.asarray(max(n, 0), dtype=np.result_type(getval(r)))
+    masked = _given(where) and not np.all(getval(where))
+    m = _mask(where, a) if masked else None
+    n = np.sum(m, axis=axis, keepdims=True) if masked else _count(a, axis)
+    # as NumPy does: the mean and the final sum in `dtype`, the squares in a's own dtype
+    if _given(mean):
+        mu = mean
+    else:
+        mu = _divide(_sum_api(np.where(m, a, 0) if masked else a, axis=axis, dtype=dtype,
+                              keepdims=True), n)
+    c = a - mu
+    if np.iscomplexobj(getval(c)):
+        sq = np.real(c * np.conjugate(c))
+    else:
+        sq = c * c
+    if masked:
+        sq = np.where(m, sq, 0)
+        n = np.sum(m, axis=axis, keepdims=keepdims)
+    return _divide(_sum_api(sq, axis=axis, dtype=dtype, keepdims=keepdims), np.maximum(n - ddof, 0))
+
+
+def _sqrt_share(ans):
+    # why: at zero spread std = sqrt(0) has an infinite partial; the function is
+    # identically 0 for a single element (derivative 0) and a cone otherwise (the mean
+    # of the one-sided derivatives is 0), so 0 is the derivative there, at every order.
+    pos = ans > 0
+    if np.all(pos):
+        return 0.5 / ans
+    return np.where(pos, 0.5 / np.where(pos, ans, 1), 0)
+
+
+def _std_sqrt(v):
+    return np.sqrt(v)
+
+
+std_sqrt = defrule(
+    _std_sqrt,
+    vjp=lambda g, ans, v: g * _sqrt_share(ans),
+    jvp=lambda t, ans, v: t * _sqrt_share(ans),
+    bjvp=lambda t, ans, v: t * _sqrt_share(ans),
+    bvjp=lambda g, ans, v: g * _sqrt_share(ans),
+    name="numpy.sqrt (in numpy.std)")
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=_NO, mean=_NO,
+        correction=_NO):
+    _no_out("numpy.std", out)
+    v = var(a, axis=axis, dtype=dtype, ddof=ddof, keepdims=keepdims, where=where, mean=mean,
+            correction=correction)
+    return std_sqrt(v) if isinstance(v, Box) else np.sqrt(v)
+
+
+def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    if weights is None:
+        avg = _mean_api(a, axis=axis, keepdims=keepdims)
+        scl = np.asarray(_count(a, axis), dtype=np.result_type(getval(avg)))
+        if returned:
+            scl = np.broadcast_to(scl, shape_of(avg)).copy()
+    else:
+        w = weights
+        if len(shape_of(w)) != len(shape_of(a)):
+            if axis is None:
+                raise TypeError("Axis must be specified when shapes of a and weights differ.")
+            if len(shape_of(w)) != 1:
+                raise TypeError("1D weights expected when shapes of a and weights differ.")
+            w = reshape(w, tuple(-1 if i == axis % len(shape_of(a)) else 1
+                                 for i in range(len(shape_of(a)))))
+        w = broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a)))
+        scl = _sum_api(w, axis=axis, keepdims=keepdims)
+        avg = _sum_api(a * w, axis=axis, keepdims=keepdims) / scl
+        if returned and shape_of(scl) != shape_of(avg):
+            scl = broadcast_to(scl, shape_of(avg))
+    return (avg, scl) if returned else avg
+
+
+def _cum_api(prim, np_fn, name):
+    def call(a, axis=None, dtype=None, out=None):
+        _no_out(name, out)
+        if _int_dtype(dtype):
+            return np_fn(getval(a), axis=axis, dtype=dtype)
+        a = _cast(a, dtype, name)
+        return prim(a, axis) if isinstance(a, Box) else np_fn(a, axis=axis)
+    return call
+
+
+defcomposite(np.sum, _sum_api)
+defcomposite(np.prod, _prod_api)
+defcomposite(np.mean, _mean_api)
+_max_api = _extreme_api(amax, "numpy.max", -np.inf, np.maximum)
+_min_api = _extreme_api(amin, "numpy.min", np.inf, np.minimum)
+for _np_fn, _impl in {np.max: _max_api, np.amax: _max_api, np.min: _min_api,
+                      np.amin: _min_api}.items():
+    defcomposite(_np_fn, _impl)
+defcomposite(np.cumsum, _cum_api(cumsum, np.cumsum, "numpy.cumsum"))
+defcomposite(np.cumprod, _cum_api(cumprod, np.cumprod, "numpy.cumprod"))
 defcomposite(np.var, var)
 defcomposite(np.std, std)
 defcomposite(np.average, average)

@@ -9,6 +9,8 @@ import math
 
 import numpy as np
 
+from dfdx._core import Box
+from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import _astype, _getitem, getval
 from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast,
                                   unbroadcast_batched)
@@ -40,28 +42,52 @@ def _shift_axes(axis, ndim):
     return axis % ndim + 1
 
 
+def _is_advanced(k):
+    return not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)))
+
+
+def _split_advanced(keys):
+    """Whether NumPy moves the advanced-index axes of `keys` to the front, and their rank."""
+    arrays = [k for k in keys if _is_advanced(k)]
+    if not arrays:
+        return False, 0
+    # why: next to an array, an integer is an advanced index too (X[0, :, [0, 1]]).
+    pos = [i for i, k in enumerate(keys) if _is_advanced(k) or isinstance(k, (int, np.integer))]
+    shapes = []
+    for k in arrays:
+        k = np.asarray(getval(k))
+        shapes.append((int(np.count_nonzero(k)),) if k.dtype == bool else k.shape)
+    separated = pos[-1] - pos[0] + 1 != len(pos)
+    return separated, len(np.broadcast_shapes(*shapes))
+
+
 def _batched_key(key):
-    """Index for a batched tangent (None if NumPy would move the batch axis)."""
+    """Index for a batched value: the batch axis first, then `key`; and, when NumPy moves
+    the advanced-index axes of `key` to the front, their rank (else 0)."""
     keys = key if isinstance(key, tuple) else (key,)
-    fancy = [i for i, k in enumerate(keys)
-             if not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)))]
-    if fancy and fancy[-1] - fancy[0] + 1 != len(fancy):
-        return None   # separated advanced indices: NumPy puts their axes first
-    return (slice(None),) + keys
+    separated, rank = _split_advanced(keys)
+    return (slice(None),) + keys, (rank if separated else 0)
 
 
 def _getitem_bjvp(t, ans, x, key):
-    bkey = _batched_key(key)
-    if bkey is None:
-        return np.stack([getitem(t[j], key) for j in range(shape_of(t)[0])])
-    return getitem(t, bkey)
+    bkey, moved = _batched_key(key)
+    r = getitem(t, bkey)
+    # why: with separated advanced indices NumPy puts their axes first, before the batch axis.
+    return moveaxis(r, moved, 0) if moved else r
 
 
 def _untake_bjvp(t, ans, x, key, shape):
-    bkey = _batched_key(key)
-    if bkey is None:
-        return np.stack([untake(t[j], key, shape) for j in range(shape_of(t)[0])])
-    return untake(t, bkey, _batched_shape(t, tuple(shape)))
+    bkey, moved = _batched_key(key)
+    if moved:
+        t = moveaxis(t, 0, moved)
+    return untake(t, bkey, _batched_shape(t if not moved else _BatchLead(t, moved), tuple(shape)))
+
+
+class _BatchLead:
+    """The batch size of a tangent whose batch axis sits at position `i`."""
+
+    def __init__(self, t, i):
+        self.shape = (shape_of(t)[i],)
 
 
 def _reshape(x, shape, order="C"):
@@ -221,7 +247,33 @@ concatenate_prim = defrule(_concatenate, vjp_all=_concatenate_vjp, jvp_all=_conc
                            name="numpy.concatenate")
 
 
-def concatenate(arrays, axis=0, out=None, dtype=None, casting=None):
+def _join_dtype(name, arrays, out, dtype, casting):
+    """NumPy's dtype=/casting= for joining: None (no cast), a float dtype, or 'plain'."""
+    if out is not None:
+        raise UnsupportedOperation(f"{name}(..., out=...) is not supported on a traced value: "
+                                   "use the returned value instead of out=.")
+    if dtype is None and casting in (None, "same_kind", "unsafe", "same_value"):
+        return None
+    # NumPy's casting check, on empty arrays of the same dtypes
+    np.concatenate([np.empty((0,), np.result_type(getval(a))) for a in arrays], dtype=dtype,
+                   casting="same_kind" if casting is None else casting)
+    if dtype is None:
+        return None
+    return "plain" if np.dtype(dtype).kind not in "fc" else np.dtype(dtype)
+
+
+def _cast_all(arrays, dt):
+    return [a.astype(dt) if isinstance(a, Box) else np.asarray(a, dtype=dt) for a in arrays]
+
+
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    arrays = list(arrays)
+    dt = _join_dtype("numpy.concatenate", arrays, out, dtype, casting)
+    if dt == "plain":   # a cast to integers or booleans: a step function, derivative 0
+        return np.concatenate([getval(a) for a in arrays], axis=axis, dtype=dtype,
+                              casting=casting)
+    if dt is not None:
+        arrays = _cast_all(arrays, dt)
     if axis is None:
         return concatenate_prim(0, *(ravel(a) for a in arrays))
     return concatenate_prim(axis, *arrays)
@@ -244,10 +296,7 @@ roll = defrule(
         reshape(roll(reshape(t, (shape_of(t)[0], -1)), shift, 1), shape_of(t))), None))
 
 
-def _pad(x, pad_width, mode="constant", constant_values=0):
-    if mode != "constant":
-        raise NotImplementedError(f"dfdx differentiates np.pad with mode='constant' only, "
-                                  f"not mode={mode!r}.")
+def _pad(x, pad_width, constant_values=0):
     return np.pad(x, pad_width, mode="constant", constant_values=constant_values)
 
 
@@ -256,16 +305,41 @@ def _unpad(g, x, pad_width):
     return getitem(g, tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, shape_of(x))))
 
 
-pad = defrule(
-    np.pad,
-    vjp=(lambda g, ans, x, pad_width, mode="constant", constant_values=0: _unpad(g, x, pad_width),
-         None),
-    jvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(t, pad_width),
-         None),
-    bjvp=(lambda t, ans, x, pad_width, mode="constant", constant_values=0: pad(
+pad_prim = defrule(
+    _pad,
+    vjp=(lambda g, ans, x, pad_width, constant_values=0: _unpad(g, x, pad_width), None),
+    jvp=(lambda t, ans, x, pad_width, constant_values=0: pad_prim(t, pad_width), None),
+    bjvp=(lambda t, ans, x, pad_width, constant_values=0: pad_prim(
         t, [(0, 0)] + np.broadcast_to(np.asarray(pad_width), (len(shape_of(x)), 2)).tolist()),
         None),
-    impl=_pad)
+    name="numpy.pad")
+
+#: np.pad modes whose output only repeats input elements: an index map, so a gather.
+_INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def pad(array, pad_width, mode="constant", **kwargs):
+    shape = shape_of(array)
+    # NumPy's own checks of the widths, the mode and its keywords, on an index array
+    index = np.pad(np.arange(math.prod(shape)).reshape(shape), pad_width, mode=mode,
+                   **{k: getval(v) for k, v in kwargs.items()}) if not callable(mode) else None
+    if mode == "constant":
+        cv = kwargs.get("constant_values", 0)
+        if np.ndim(getval(cv)) or isinstance(cv, Box):
+            raise UnsupportedOperation(
+                "dfdx differentiates numpy.pad with one constant constant_values= (not traced, "
+                "not per axis). Pad with 0 and add the constant: np.pad(x, w) + c * mask.")
+        return pad_prim(array, pad_width, constant_values=cv)
+    if mode in _INDEX_MODES and kwargs.get("reflect_type", "even") == "even":
+        return getitem(ravel(array), index)
+    what = f"reflect_type={kwargs['reflect_type']!r}" if mode in _INDEX_MODES else f"mode={mode!r}"
+    raise UnsupportedOperation(
+        f"dfdx differentiates numpy.pad with mode= 'constant', {', '.join(_INDEX_MODES)} "
+        f"(reflect_type='even'), not {what}. Build the padding from slices and "
+        "np.concatenate instead.")
+
+
+defcomposite(np.pad, pad)
 
 astype = defrule(
     _astype,
@@ -346,19 +420,24 @@ def atleast_3d(*arys):
     return out[0] if len(out) == 1 else out
 
 
-def stack(arrays, axis=0, out=None, dtype=None, casting=None):
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     arrays = list(arrays)
+    shapes = {tuple(shape_of(a)) for a in arrays}
+    if len(shapes) != 1:
+        raise ValueError("all input arrays must have the same shape")
     nd = len(shape_of(arrays[0])) + 1
-    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis=axis % nd)
+    return concatenate([expand_dims(a, axis % nd) for a in arrays], axis=axis % nd, out=out,
+                       dtype=dtype, casting=casting)
 
 
-def hstack(tup, dtype=None, casting=None):
+def hstack(tup, *, dtype=None, casting="same_kind"):
     arrs = [atleast_1d(a) for a in tup]
-    return concatenate(arrs, axis=0 if len(shape_of(arrs[0])) == 1 else 1)
+    return concatenate(arrs, axis=0 if len(shape_of(arrs[0])) == 1 else 1, dtype=dtype,
+                       casting=casting)
 
 
-def vstack(tup, dtype=None, casting=None):
-    return concatenate([atleast_2d(a) for a in tup], axis=0)
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return concatenate([atleast_2d(a) for a in tup], axis=0, dtype=dtype, casting=casting)
 
 
 def dstack(tup):
@@ -421,13 +500,37 @@ def repeat(a, repeats, axis=None):
     return getitem(a, (slice(None),) * axis + (index,))
 
 
+def _mode_indices(indices, n, mode):
+    """Indices as np.take reads them under `mode` (``raise``, ``wrap`` or ``clip``)."""
+    idx = np.asarray(getval(indices))
+    if idx.dtype.kind not in "iu":
+        if idx.size == 0:
+            idx = idx.astype(np.intp)
+        else:
+            raise IndexError("arrays used as indices must be of integer type")
+    if mode == "wrap":
+        return np.mod(idx, n) if n else idx
+    if mode == "clip":
+        return np.clip(idx, 0, n - 1) if n else idx   # why: NumPy clips -1 to 0, no wrap
+    if mode != "raise":
+        raise ValueError(f"mode must be one of 'raise', 'wrap' or 'clip', not {mode!r}")
+    return idx
+
+
 def take(a, indices, axis=None, out=None, mode="raise"):
+    if out is not None:
+        raise UnsupportedOperation("numpy.take(..., out=...) is not supported on a traced "
+                                   "value: use the returned value instead of out=.")
     if axis is None:
-        return getitem(ravel(a), indices)
-    return getitem(a, (slice(None),) * (axis % len(shape_of(a))) + (indices,))
+        a, axis = ravel(a), 0
+    axis %= max(len(shape_of(a)), 1)
+    idx = _mode_indices(indices, shape_of(a)[axis], mode)
+    if idx.ndim == 0:
+        idx = int(idx)
+    return getitem(a, (slice(None),) * axis + (idx,))
 
 
-def take_along_axis(arr, indices, axis):
+def take_along_axis(arr, indices, axis=-1):
     if axis is None:
         return getitem(ravel(arr), indices)
     shape = shape_of(arr)
@@ -461,7 +564,7 @@ def diag(v, k=0):
 
 
 def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
-    return np.sum(diagonal(a, offset, axis1, axis2), axis=-1)
+    return np.sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype, out=out)
 
 
 def _tri_mask(shape, k, upper):
@@ -503,7 +606,6 @@ for _np_fn, _impl in {
 
 defzero(np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax, np.argmin,
         np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isclose, np.allclose,
-        np.array_equal, np.all, np.any, np.unique, np.searchsorted, np.digitize,
-        np.histogram, np.argwhere)
+        np.array_equal, np.all, np.any, np.searchsorted, np.digitize, np.argwhere)
 
 assert np.reshape in FUNCTIONS

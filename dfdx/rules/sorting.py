@@ -1,19 +1,28 @@
-"""Sorting and order statistics: np.sort (values), np.median, np.quantile, np.percentile.
+"""Sorting and order statistics: np.sort, np.median, np.quantile, np.percentile (and
+their nan- forms), np.unique and np.histogram.
 
 Sorting permutes its input, so its derivative is the permutation. Convention
 at ties (the mean of the one-sided derivatives): tied elements share evenly,
 i.e. each output among a run of equal values gets the mean of the tangents of
 the tied inputs, and each tied input gets the mean of their cotangents.
 np.argsort has derivative zero (it is registered with the shape rules).
+
+A quantile is piecewise linear in q: its derivative in q is the slope between
+the two order statistics it interpolates, and at a knot the mean of the two
+one-sided slopes. np.unique's values are the values of their groups (the mean
+of the group's derivatives at ties); np.histogram's edges follow min and max of
+the data when ``bins`` is a count and no range is given.
 """
 
 import numpy as np
 
+from dfdx._core import Box
+from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
 from dfdx.rules.linalg import matmul
 from dfdx.rules.reductions import mean
-from dfdx.rules.shape import expand_dims, getitem, moveaxis, ravel, reshape
+from dfdx.rules.shape import expand_dims, getitem, moveaxis, ravel, reshape, untake
 
 
 def _sort(x, axis=-1):
@@ -57,53 +66,90 @@ sort_prim = defrule(_sort, vjp=_sort_vjp, jvp=_sort_jvp, name="numpy.sort")
 
 def sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if order is not None:
-        raise NotImplementedError("dfdx differentiates np.sort of plain arrays, not order=.")
+        raise UnsupportedOperation("dfdx differentiates numpy.sort of plain arrays, not with "
+                                   "order= (structured arrays). Sort the field you need: "
+                                   "np.sort(x[name]).")
     if axis is None:
         return sort_prim(ravel(a), axis=0)
     return sort_prim(a, axis=axis % len(shape_of(a)))
 
 
+_METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
+
+
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None, interpolation=None):
-    if method != "linear" or weights is not None or interpolation is not None:
-        raise NotImplementedError("dfdx differentiates np.quantile / np.percentile with "
-                                  "method='linear' and no weights only.")
+    # overwrite_input only lets NumPy scramble its input; a traced input is never changed.
+    if interpolation is not None:
+        method = interpolation   # NumPy's deprecated name for method=
+    if method not in _METHODS or weights is not None:
+        what = "weights=" if weights is not None else f"method={method!r}"
+        raise UnsupportedOperation(
+            f"dfdx differentiates numpy.quantile / numpy.percentile with method= one of "
+            f"{', '.join(_METHODS)} and no weights, not {what}. Use method='linear'.")
     if out is not None:
-        raise TypeError("out= is not supported on traced values; use the returned value.")
+        raise UnsupportedOperation("numpy.quantile(..., out=...) is not supported on a traced "
+                                   "value: use the returned value instead of out=.")
     nd = len(shape_of(a))
     if axis is None:
         s = sort(ravel(a), axis=0)
+    elif isinstance(axis, (tuple, list)):
+        raise UnsupportedOperation("dfdx differentiates numpy.quantile along one axis or all, "
+                                   "not a tuple of axes. Move the axes together and reshape.")
     else:
         axis %= nd
         s = moveaxis(sort(a, axis=axis), axis, 0)
     n = shape_of(s)[0]
-    q = np.asarray(getval(q), dtype=np.float64)
-    if np.any((q < 0) | (q > 1)):
+    qv = np.asarray(getval(q))
+    if np.any((qv < 0) | (qv > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    pos = q * (n - 1)
-    lo = np.floor(pos).astype(np.intp)
+    pos_v = qv * (n - 1)
+    lo = np.floor(pos_v).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
-    w = (pos - lo).reshape(q.shape + (1,) * (len(shape_of(s)) - 1))
-    out = getitem(s, lo) * (1 - w) + getitem(s, hi) * w
-    if keepdims:
-        rest = shape_of(out)[q.ndim:]
-        if axis is None:
-            out = reshape(out, q.shape + (1,) * nd)
+    bshape = qv.shape + (1,) * (len(shape_of(s)) - 1)
+    if method == "linear":
+        # why: the value is piecewise linear in q, with slope (n - 1) (s[lo + 1] - s[lo]);
+        # at a knot (q (n - 1) an integer) the slope is the mean of the two one-sided ones.
+        knot = pos_v == lo
+        left = np.maximum(lo - 1, 0)
+        right = np.minimum(lo + 1, n - 1)
+        sides = np.maximum((lo > 0).astype(np.intp) + (lo < n - 1), 1)   # 2 inside, 1 at an end
+        step = np.where(knot.reshape(bshape),
+                        (getitem(s, right) - getitem(s, left)) / sides.reshape(bshape),
+                        getitem(s, hi) - getitem(s, lo))
+        w = (reshape(q * (n - 1) - lo, bshape) if isinstance(q, Box) else
+             (pos_v - lo).reshape(bshape))
+        out = getitem(s, lo) + w * step
+    else:
+        if method == "lower":
+            k = lo
+        elif method == "higher":
+            k = np.ceil(pos_v).astype(np.intp)
+        elif method == "nearest":
+            k = np.around(pos_v).astype(np.intp)
+        if method == "midpoint":
+            out = (getitem(s, lo) + getitem(s, np.ceil(pos_v).astype(np.intp))) / 2
         else:
-            out = reshape(out, q.shape + rest[:axis] + (1,) + rest[axis:])
+            out = getitem(s, k)
+    if keepdims:
+        rest = shape_of(out)[qv.ndim:]
+        if axis is None:
+            out = reshape(out, qv.shape + (1,) * nd)
+        else:
+            out = reshape(out, qv.shape + rest[:axis] + (1,) + rest[axis:])
     return out
 
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None, interpolation=None):
-    return quantile(a, np.asarray(getval(q), dtype=np.float64) / 100, axis=axis, out=out,
-                    method=method, keepdims=keepdims, weights=weights,
-                    interpolation=interpolation)
+    return quantile(a, np.true_divide(q, 100), axis=axis, out=out, method=method, keepdims=keepdims,
+                    weights=weights, interpolation=interpolation)
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if out is not None:
-        raise TypeError("out= is not supported on traced values; use the returned value.")
+        raise UnsupportedOperation("numpy.median(..., out=...) is not supported on a traced "
+                                   "value: use the returned value instead of out=.")
     nd = len(shape_of(a))
     if axis is None:
         s, ax = sort(ravel(a), axis=0), 0
@@ -119,6 +165,110 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return reshape(out, tuple(v for i, v in enumerate(shape_of(out)) if i != ax))
 
 
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None, interpolation=None):
+    if out is not None:
+        raise UnsupportedOperation("numpy.nanquantile(..., out=...) is not supported on a "
+                                   "traced value: use the returned value instead of out=.")
+    kw = {"method": method, "weights": weights, "interpolation": interpolation}
+    nd = len(shape_of(a))
+    if axis is None:
+        flat = ravel(a)
+        keep = ~np.isnan(getval(flat))
+        r = quantile(getitem(flat, np.flatnonzero(keep)), q, **kw) if keep.any() else \
+            np.full(np.shape(getval(q)), np.nan)
+        return reshape(r, np.shape(getval(q)) + (1,) * nd) if keepdims else r
+    if isinstance(axis, (tuple, list)):
+        raise UnsupportedOperation("dfdx differentiates numpy.nanquantile along one axis or "
+                                   "all, not a tuple of axes. Move the axes together and reshape.")
+    axis %= nd
+    moved = moveaxis(a, axis, -1)
+    rest = tuple(shape_of(moved)[:-1])
+    rows = reshape(moved, (-1, shape_of(moved)[-1]))
+    qshape = np.shape(getval(q))
+    outs = []
+    # why: each slice keeps a different number of values, so each is its own quantile
+    for j in range(shape_of(rows)[0]):
+        keep = np.flatnonzero(~np.isnan(getval(rows)[j]))
+        outs.append(quantile(getitem(rows, (j, keep)), q, **kw) if keep.size else
+                    np.full(qshape, np.nan))
+    r = moveaxis(reshape(np.stack(outs), rest + qshape), tuple(range(len(rest))),
+                 tuple(range(len(qshape), len(qshape) + len(rest))))
+    if keepdims:
+        r = expand_dims(r, len(qshape) + axis)
+    return r
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None, interpolation=None):
+    return nanquantile(a, np.true_divide(q, 100), axis=axis, out=out, method=method,
+                       keepdims=keepdims, weights=weights, interpolation=interpolation)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+
+
 for _np_fn, _impl in {np.sort: sort, np.median: median, np.quantile: quantile,
-                      np.percentile: percentile}.items():
+                      np.percentile: percentile, np.nanquantile: nanquantile,
+                      np.nanpercentile: nanpercentile, np.nanmedian: nanmedian}.items():
+    defcomposite(_np_fn, _impl)
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *,
+           equal_nan=True, sorted=True):
+    """np.unique: the unique values keep their derivative (each is the value of its group,
+    the mean of the group's derivatives at ties); indices and counts are plain."""
+    v = getval(ar)
+    res = np.unique(v, return_index=True, return_inverse=True, return_counts=True, axis=axis,
+                    equal_nan=equal_nan, sorted=sorted)
+    values, index, inverse, counts = res
+    if axis is None:
+        flat = ravel(ar)
+        group = np.ravel(inverse)
+        vals = untake(flat, group, (len(counts),)) / counts
+    else:
+        ax = axis % len(shape_of(ar))
+        moved = moveaxis(ar, ax, 0)
+        rest = shape_of(moved)[1:]
+        group = np.ravel(inverse)
+        summed = untake(moved, group, (len(counts),) + tuple(rest))
+        vals = moveaxis(summed / counts.reshape((-1,) + (1,) * len(rest)), 0, ax)
+    extra = [r for r, want in zip((index, inverse, counts),
+                                  (return_index, return_inverse, return_counts)) if want]
+    return (vals, *extra) if extra else vals
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """np.histogram: counts are plain (a step function of `a`); weighted counts keep their
+    derivative in the weights; with ``bins`` an int and no range, the edges depend on
+    min(a) and max(a) and keep that derivative (so do densities, through the widths)."""
+    va, vw = getval(a), (None if weights is None else getval(weights))
+    counts, edges_v = np.histogram(va, bins=bins, range=range, weights=vw)
+    traced_edges = isinstance(a, Box) and range is None and np.ndim(bins) == 0 \
+        and not isinstance(bins, str)
+    if traced_edges and np.size(va):
+        lo, hi = np.min(ravel(a)), np.max(ravel(a))
+        if getval(lo) == getval(hi):   # NumPy widens an empty range by 1/2 on each side
+            lo, hi = lo - 0.5, hi + 0.5
+        frac = np.linspace(0.0, 1.0, int(bins) + 1)
+        edges = lo + (hi - lo) * frac
+    else:
+        edges = edges_v
+    hist = counts
+    if isinstance(weights, Box):
+        # which bin each element falls in, as NumPy decides it (last edge inclusive)
+        flat = np.ravel(va)
+        idx = np.searchsorted(edges_v, flat, side="right") - 1
+        idx[flat == edges_v[-1]] = len(edges_v) - 2
+        keep = (idx >= 0) & (idx < len(edges_v) - 1)
+        hist = untake(getitem(ravel(weights), np.flatnonzero(keep)), idx[keep],
+                      (len(edges_v) - 1,))
+    if density:
+        widths = edges[1:] - edges[:-1]
+        hist = hist / widths / np.sum(hist)
+    return hist, edges
+
+
+for _np_fn, _impl in {np.unique: unique, np.histogram: histogram}.items():
     defcomposite(_np_fn, _impl)
