@@ -46,6 +46,7 @@ import numpy as np
 
 from dfdx._core import Box, ForwardTrace, Primitive
 from dfdx._errors import UnsupportedOperation
+from dfdx._numpy import box as _box
 from dfdx._numpy.box import ArrayBox, getval
 from dfdx.api import _as_input, _check_callable, _float_dtype, _zeros_like
 from dfdx.result import DifferentiabilityResult
@@ -190,6 +191,13 @@ class DirectionalBox(ArrayBox):
         if _STATE.point:
             return bool(getval(self))
         return bool(np.not_equal(self, 0))
+
+    def astype(self, dtype, *args, **kwargs):
+        # why: ArrayBox.astype returns a plain array for an integer or boolean cast (a jump,
+        # derivative 0); here the cast's branch follows the approach, so it goes to the rule.
+        if not _STATE.point and np.dtype(dtype).kind in "biu":
+            return _box._fn(_box._astype)(self, dtype)
+        return super().astype(dtype, *args, **kwargs)
 
     def argmax(self, axis=None, **kw):
         return np.argmax(self, axis=axis, **kw)
