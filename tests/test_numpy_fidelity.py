@@ -341,11 +341,7 @@ PUBLIC = sorted((f for f in FUNCTIONS if _public(f)), key=callable_name)
 
 #: keywords of a callable dfdx's rules for it leave out today (reported): a failing
 #: test (xfail, strict) each, so that the fix shows.
-_IGNORES_OUT = ("out= is ignored: the result is right but the out array is never written "
-                "(dfdx/rules/{} is another helper's; reported)")
-KNOWN_WRONG: dict = {
-    (np.clip, "out"): _IGNORES_OUT.format("ufuncs.py"),
-}
+KNOWN_WRONG: dict = {}
 
 
 def test_every_registered_function_declares_its_numpy_keywords():

@@ -387,6 +387,11 @@ _clip = defelementwise(_clip_impl, (_clip_x, _clip_lo, _clip_hi), name="numpy.cl
 
 
 def clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kw):
+    given = sorted(k for k, v in {"out": out, **kw}.items() if v is not None)
+    if given:
+        raise UnsupportedOperation(
+            f"dfdx differentiates numpy.clip without {', '.join(given)}= on traced values. "
+            "Use the returned value instead: y = np.clip(x, lo, hi).")
     lo = a_min if min is None else min
     hi = a_max if max is None else max
     return _clip(a, lo, hi)
