@@ -183,7 +183,7 @@ def _numeric(f, args, x64, u64, vs, outs, step):
     return (value, error), ""
 
 
-def _attempt(f, args, rng, modes, rtol, atol, step, label, first):
+def _attempt(f, args, rng, modes, rtol, atol, step, label, first, low):
     """One try; returns None when checked, or a reason string when the numeric side failed."""
     leaves = [_as_inexact(x) for x in _leaves(args)]
     args = _rebuild(args, iter(leaves))
@@ -194,7 +194,9 @@ def _attempt(f, args, rng, modes, rtol, atol, step, label, first):
         raise GradCheckError(f"check_grad cannot check {label}: f has no floating-point output "
                              f"(its outputs have dtypes {[str(_dtype(o)) for o in out_leaves]}).")
     vs = [_random_like(rng, o) for o in out_leaves]
-    low = any(_low_precision(o) for o in out_leaves)
+    # Low precision: a float32 / complex64 output here, or at a lower order (the
+    # derivatives of a float32 computation carry its rounding whatever their dtype).
+    low = low or any(_low_precision(o) for o in out_leaves)
     rtol = (2e-3 if low else 1e-6) if rtol is None else rtol
     atol = (1e-4 if low else 1e-8) if atol is None else atol
 
@@ -246,10 +248,10 @@ def _attempt(f, args, rng, modes, rtol, atol, step, label, first):
     return None
 
 
-def _check_once(f, args, rng, modes, rtol, atol, step, label, move):
+def _check_once(f, args, rng, modes, rtol, atol, step, label, move, low):
     reasons = []
     for k, factor in enumerate(_STEP_FACTORS):
-        why = _attempt(f, args, rng, modes, rtol, atol, step * factor, label, k == 0)
+        why = _attempt(f, args, rng, modes, rtol, atol, step * factor, label, k == 0, low)
         if why is None:
             return
         reasons.append(f"step {step * factor:g}: {why}")
@@ -259,7 +261,7 @@ def _check_once(f, args, rng, modes, rtol, atol, step, label, move):
             moved = [x + (dist * (1 + np.abs(x)) * _random_like(rng, x)).astype(_dtype(x))
                      for x in leaves]
             why = _attempt(f, _rebuild(args, iter(moved)), rng, modes, rtol, atol, step,
-                           f"{label} at a point moved by {dist:g} (relative)", True)
+                           f"{label} at a point moved by {dist:g} (relative)", True, low)
             if why is None:
                 return
             reasons.append(f"moved by {dist:g}: {why}")
@@ -339,25 +341,26 @@ def check_grad(f, *args, order=1, modes=("fwd", "rev"), rtol=None, atol=None, rn
         raise ValueError(f"check_grad: modes must be 'fwd', 'rev' or both, not {modes!r}.")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
         0 if rng is None else rng)
-    _check_order(f, args, int(order), modes, rtol, atol, rng, step, _name(f), 1, move)
+    _check_order(f, args, int(order), modes, rtol, atol, rng, step, _name(f), 1, move, False)
 
 
-def _check_order(f, args, order, modes, rtol, atol, rng, step, name, k, move):
-    _check_once(f, args, rng, modes, rtol, atol, step, f"{name} (order {k})", move)
+def _check_order(f, args, order, modes, rtol, atol, rng, step, name, k, move, low):
+    _check_once(f, args, rng, modes, rtol, atol, step, f"{name} (order {k})", move, low)
     if order == 1:
         return
     leaves = [_as_inexact(x) for x in _leaves(args)]
     args = _rebuild(args, iter(leaves))
     us = _rebuild(args, iter(_random_like(rng, x) for x in leaves))
     out = f(*args)
+    low = low or any(_low_precision(o) for o in _leaves(out))
     vs = _rebuild(out, iter(_random_like(rng, o) for o in _leaves(out)))
     if "rev" in modes:
         def reverse(*xs):
             return dfdx.vjp(f, *xs)[1](vs)
         _check_order(reverse, args, order - 1, modes, rtol, atol, rng, step,
-                     f"{name}: reverse-mode derivative", k + 1, move)
+                     f"{name}: reverse-mode derivative", k + 1, move, low)
     if "fwd" in modes:
         def forward(*xs):
             return dfdx.jvp(f, xs, tuple(us))[1]
         _check_order(forward, args, order - 1, modes, rtol, atol, rng, step,
-                     f"{name}: forward-mode derivative", k + 1, move)
+                     f"{name}: forward-mode derivative", k + 1, move, low)

@@ -285,12 +285,12 @@ def _close(got, want, tol, what):
     assert err <= tol * scale, f"{what}: off by {err:.3g} (scale {scale:.3g})"
 
 
-def _batched(f, x, y):
+def _batched(f, x, y, low=False):
     """jacfwd, jacrev and hessian (batched rules) against the verified jvp / vjp."""
     if np.iscomplexobj(f(x, y)):
         return
     rng = np.random.default_rng(1)
-    tol = 1e-3 if np.result_type(x) == np.float32 else 1e-7
+    tol = 1e-3 if low or np.result_type(x) == np.float32 else 1e-7
     g = lambda x: f(x, y)                                         # noqa: E731
     u = rng.standard_normal(np.shape(x)).astype(np.result_type(x))
     _, ju = dfdx.jvp(g, (x,), (u,))
@@ -314,11 +314,25 @@ def check_program(source, x, y):
     f.__qualname__ = "program"
     # Third order for scalar x; not in float32, where it is mostly rounding error.
     order = 3 if np.size(x) <= 1 and np.result_type(x) == np.float64 else 2
+    # A float32 step anywhere in the program: its derivatives carry float32 rounding.
+    low = "float32" in source or np.result_type(x) == np.float32
+    tol = dict(rtol=2e-3, atol=1e-4) if low else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            dfdx.check_grad(f, x, y, order=order, step=0.01)
-            _batched(f, x, y)
+            try:
+                dfdx.check_grad(f, x, y, order=order, step=0.01, **tol)
+            except GradCheckError as e:
+                if "could not check" in str(e) or "rule is wrong" not in str(e):
+                    raise
+                # A kink within the step (maximum, where, sort) makes central differences
+                # jump; a wrong rule stays wrong at a step 30 times smaller, a kink does not.
+                try:
+                    dfdx.check_grad(f, x, y, order=order, step=3e-4, rng=7, move=False, **tol)
+                except GradCheckError:
+                    raise e from None
+                assume(False)
+            _batched(f, x, y, low)
         except GradCheckError as e:
             if "could not check" in str(e):
                 assume(False)       # numeric side unusable here (near a kink): not a verdict
