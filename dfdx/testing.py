@@ -138,7 +138,7 @@ def _check_values(label, mode, want, got):
                 f"{np.shape(w)} and dtype {_dtype(w)}. The rule must compute what NumPy computes.")
         w, g = np.asarray(w), np.asarray(g)
         if _inexact(w):
-            rtol = 1e-4 if _low_precision(w) else 1e-9
+            rtol = 1e-4 if _low_precision(w) else 1e-7
             finite = np.isfinite(w)
             size = float(np.max(np.abs(w[finite]), initial=0.0))
             ok = np.isclose(g, w, rtol=rtol, atol=rtol * size, equal_nan=True)

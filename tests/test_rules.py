@@ -15,7 +15,7 @@ import pytest
 import dfdx
 from dfdx._core import Box
 from dfdx._numpy.registry import FUNCTIONS, UFUNCS, callable_name
-from rule_samples import EXTRA, QUERIES, SAMPLES
+from rule_samples import EXTRA, FLOAT32_UPCAST, QUERIES, SAMPLES
 
 
 def _entry(key):
@@ -145,3 +145,23 @@ def test_samples_cover_shapes_broadcasting_0d_and_float32():
     assert np.dtype(np.float32) in dtypes
     for fn in (np.add, np.multiply, np.power, np.arctan2):
         assert any({np.shape(a) for a in s.args} == {(2, 3), (3,)} for s in SAMPLES[fn])
+
+
+def _float32_params():
+    out = []
+    for key, samples in SAMPLES.items():
+        if _is_zero(key):
+            continue
+        for i, s in enumerate(samples):
+            if s.kind == "generic" and not s.xfail and all(
+                    np.asarray(a).dtype == np.float64 for a in s.args):
+                id = f"{callable_name(key)}[{s.label or i}]"
+                out.append(_param(s._replace(xfail=FLOAT32_UPCAST.get(id, "")), id))
+    return out
+
+
+@pytest.mark.parametrize("sample", _float32_params())
+def test_rule_keeps_float32(sample):
+    """float32 in, float32 out (where NumPy keeps it): values, derivatives, Hessians."""
+    args = tuple(np.asarray(a, dtype=np.float32) for a in sample.args)
+    dfdx.check_grad(sample.fn, *args, order=2, step=0.01)
