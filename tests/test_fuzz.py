@@ -83,9 +83,11 @@ KNOWN = [
     Known("NaN from the unselected branch of np.where in forward mode (issue 10)",
           ("np.sqrt(a), 0.0)", "np.log(a), a)", "np.sin(a) / a"),
           "return np.where(x > 0, np.sqrt(x), 0.0)", ((3,), "float64")),
-    Known("std / var over one element: reverse-mode NaN, the truth is 0 (issue 10)",
-          ("a[..., :1]", lambda src, a: ("np.std" in src or "np.var" in src)
-           and 1 in (np.size(a), *np.shape(a))),
+    Known("std / var of zero variance (one element, repeated values): reverse-mode NaN, "
+          "the truth is 0 along every direction that keeps them equal (issue 10)",
+          ("a[..., :1]", lambda src, a: ("np.std" in src or "np.var" in src) and (
+              1 in (np.size(a), *np.shape(a))
+              or any(np.any(np.ptp(a, axis=k) == 0) for k in range(np.ndim(a))))),
           "return np.std(x[..., :1], axis=-1)", ((2, 3), "float64")),
     Known("matmul with both operands traced: the batched rules crash in hessian / jacfwd "
           "(issue 10)", ("a @ np.swapaxes", "np.swapaxes(a, -1, -2) @ a"), "return x @ x.T",
@@ -98,6 +100,24 @@ KNOWN = [
           ((2, 2), "float64")),
     Known("eigh / eigvalsh / cholesky read one triangle; the rules symmetrise (issue 10)",
           ("(a[..., :",), "return np.linalg.eigvalsh(x + 3 * np.eye(3))", ((3, 3), "float64")),
+    Known("eigh / eigvalsh / svd at repeated eigenvalues: NaN derivatives instead of the "
+          "finite value or NonDifferentiableError (issue 10)",
+          (lambda src, a: ("np.linalg.eig" in src or "svd" in src or "'nuc'" in src)
+           and (np.unique(a).size < np.size(a) or np.shape(a)[-1] < np.shape(a)[-2]
+                or np.any(np.linalg.matrix_rank(a) < min(np.shape(a)[-2:]))),),
+          "a = np.cumsum(x[[0, 0, 0], :1] + y[0:1], axis=-2)\n"
+          "a = np.linalg.inv(np.einsum('...ij,...kj->...ik', a, a) + 3 * np.eye(3))\n"
+          "return np.linalg.eigvalsh(np.einsum('...ij,...kj->...ik', a, a) + 3 * np.eye(3))",
+          ((2, 3), "float64")),
+    Known("float32 upcast inside (astype(np.float64)): under tracing (Hessians) the "
+          "cotangent of a float32 input comes back float64, untraced float32 (issue 10)",
+          ("astype(np.float64)",), "a = x.astype(np.float64)\nreturn a * y[:3]",
+          ((3,), "float32"),
+          ("float32",)),
+    Known("astype(np.float32) inside a float64 program: a second-order forward tangent "
+          "stays float32 where the value is float64 (issue 10)", ("astype(np.float32)",),
+          "a = np.sin(x + y[0:1].reshape(())).astype(np.float32)\nreturn a + y[0:1].reshape(())",
+          ((3,), "float64")),
     Known("float32 upcast to float64 by rules: linalg (norm, pinv, eigh, svd, cholesky, ...), "
           "scipy.special.erf, np.quantile (issue 10)",
           ("np.linalg.", "np.trace(", "sp.erf", "np.quantile", "np.median"),
@@ -350,7 +370,7 @@ SETTINGS = dict(deadline=None, database=None, print_blob=True,
 if FUZZ:
     FUZZ_SETTINGS = settings(max_examples=10 ** 9, derandomize=False, **SETTINGS)
 else:
-    FUZZ_SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "300")),
+    FUZZ_SETTINGS = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "500")),
                              derandomize=True, **SETTINGS)
 
 
