@@ -6,14 +6,22 @@ or the private function a primitive is registered under) to a list of
 generic checker in test_rules.py runs `dfdx.check_grad` on each; the meta-test
 there fails when a registered callable has no entry here.
 
-Arguments are small and lie inside each function's domain, away from kinks
-and jumps (kinks and ties are tested in test_engine.py). `QUERIES` lists
-the registered callables that return no array at all (shapes, dtypes).
-`ZERO_RULE_BUG` says whether the engine bug reported to the lead is present.
+Generic rows are small random arguments inside each function's domain, away
+from kinks and jumps; every row draws them from its own seeded generator (see
+`Draw`), so adding a row never changes another. Rows of kind "special" sit at
+special points where the function is smooth (0, +-1, repeated values, domain
+edges where it is defined) and are checked exactly there; rows of kind "kink"
+sit on a kink or a tie and are checked against the documented convention (the
+mean of the one-sided derivatives) at first order. `QUERIES` lists the
+registered callables that return no array at all (shapes, dtypes).
+
+To add rows for a new rule, append ``add(key, fn, *args, label=...)`` calls at
+the end of the file, in a block of your own.
 """
 
 from __future__ import annotations
 
+import zlib
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -21,6 +29,7 @@ import scipy.special as sp
 
 import dfdx
 from dfdx._numpy.box import _astype, _getitem
+from dfdx._numpy.registry import callable_name
 from dfdx.rules import linalg, reductions, shape, sorting, special, ufuncs
 
 
@@ -28,18 +37,72 @@ class Sample(NamedTuple):
     fn: Callable
     args: tuple
     label: str = ""
+    #: "generic" (a random point: order 2, the checker may move nearby), "special"
+    #: (a special point where f is smooth: order 2, exactly there), or "kink" (a point
+    #: where f has a kink: order 1, exactly there; AD must give the documented
+    #: convention, the mean of the one-sided derivatives, which is also what central
+    #: differences converge to).
+    kind: str = "generic"
+    #: Non-empty: a known wrong result, checked as xfail(strict=True) with this reason.
+    xfail: str = ""
 
 
-_rng = np.random.default_rng(20261126)
+class Draw:
+    """A random argument, drawn when its row is added, from that row's own generator.
+
+    `normal`, `uniform` and `draw` return these; arithmetic on them (``+ - * / @``)
+    stays lazy. `add` draws every argument of a row from a generator seeded by the
+    callable's name and the row's label, so adding a row never changes another.
+    The same Draw passed twice to one row is drawn once (a repeated argument).
+    """
+
+    __array_ufunc__ = None      # so ndarray + Draw defers to Draw.__radd__
+
+    def __init__(self, make):
+        self.make = make
+
+    def resolve(self, rng, memo):
+        if id(self) not in memo:
+            memo[id(self)] = (self, self.make(rng, memo))
+        return memo[id(self)][1]
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError("a rule_samples Draw is drawn by add(); transform it with Draw "
+                        "arithmetic, inside the sample's function, or with draw(lambda rng: ...).")
+
+
+def _resolve(x, rng, memo):
+    return x.resolve(rng, memo) if isinstance(x, Draw) else x
+
+
+def _lazy_op(op, swap=False):
+    def method(self, other):
+        def make(rng, memo):
+            a, b = self.resolve(rng, memo), _resolve(other, rng, memo)
+            return op(b, a) if swap else op(a, b)
+        return Draw(make)
+    return method
+
+
+for _name, _op in [("add", np.add), ("sub", np.subtract), ("mul", np.multiply),
+                   ("truediv", np.true_divide), ("matmul", np.matmul)]:
+    setattr(Draw, f"__{_name}__", _lazy_op(_op))
+    setattr(Draw, f"__r{_name}__", _lazy_op(_op, swap=True))
+Draw.__neg__ = lambda self: Draw(lambda rng, memo: -self.resolve(rng, memo))
+
+
+def draw(make):
+    """A custom random argument: ``make(rng)`` returns the array."""
+    return Draw(lambda rng, memo: make(rng))
 
 
 def normal(*shape, dtype=np.float64):
-    return _rng.standard_normal(shape).astype(dtype)[()] if shape else \
-        np.asarray(_rng.standard_normal(), dtype=dtype)
+    return draw(lambda rng: rng.standard_normal(shape).astype(dtype)[()] if shape else
+                np.asarray(rng.standard_normal(), dtype=dtype))
 
 
 def uniform(lo, hi, *shape):
-    return np.asarray(_rng.uniform(lo, hi, shape))
+    return draw(lambda rng: np.asarray(rng.uniform(lo, hi, shape)))
 
 
 def spd_input(n=3):
@@ -57,28 +120,31 @@ def _fix_signs(u, *others):
     return (u * s, *(o * np.swapaxes(s, -1, -2) for o in others))
 
 
-def _engine_zero_rule_bug():
-    # The engine bug reported to the lead: a zero-derivative primitive (np.sign,
-    # np.isfinite, np.ones_like, ...) called on a reverse-traced value raises
-    # instead of returning a plain value. It breaks the second derivatives of
-    # abs, sqrt, log, power, ... (their rules call those functions).
-    try:
-        dfdx.grad(lambda x: np.sum(np.sign(x) * x))(np.ones(2))
-    except dfdx.UnsupportedOperation:
-        return True
-    return False
-
-
-ZERO_RULE_BUG = _engine_zero_rule_bug()
-
-
 SAMPLES: dict = {}
 #: Registered callables that return shapes / dtypes / flags, never arrays.
 QUERIES = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj}
 
 
-def add(key, fn, *args, label=""):
-    SAMPLES.setdefault(key, []).append(Sample(fn, tuple(args), label))
+def _row_rng(name, label, k):
+    return np.random.default_rng(zlib.crc32(f"{name}|{label}|{k}".encode()))
+
+
+def sample(fn, *args, label="", kind="generic", xfail="", key=None):
+    """A Sample whose Draw arguments are drawn from the row's own generator."""
+    name = callable_name(key) if key is not None else (label or getattr(fn, "__name__", ""))
+    seen = _ROWS.setdefault((name, label), [0])
+    seen[0] += 1
+    rng, memo = _row_rng(name, label, seen[0]), {}
+    return Sample(fn, tuple(_resolve(a, rng, memo) for a in args), label, kind, xfail)
+
+
+_ROWS: dict = {}
+
+
+def add(key, fn, *args, label="", kind="generic", xfail=""):
+    """Add a sample row for the registered callable `key` (see `Sample` for kind and xfail)."""
+    SAMPLES.setdefault(key, []).append(sample(fn, *args, label=label, kind=kind, xfail=xfail,
+                                              key=key))
 
 
 # --- elementwise ------------------------------------------------------------
@@ -145,7 +211,6 @@ add(ufuncs._clip_impl, lambda x, lo, hi: np.clip(x, lo, hi), uniform(-2, 2, 2, 3
 
 # --- reductions -------------------------------------------------------------
 
-_x23 = normal(2, 3)
 for _fn, _key in [(np.sum, reductions._sum), (np.mean, reductions._mean),
                   (np.prod, reductions._prod), (np.max, reductions._max),
                   (np.min, reductions._min)]:
@@ -235,9 +300,9 @@ for _fn, _call in {
     np.flatnonzero: np.flatnonzero, np.count_nonzero: np.count_nonzero,
     np.isclose: lambda x: np.isclose(x, 0.0), np.allclose: lambda x: np.allclose(x, 0.0),
     np.array_equal: lambda x: np.array_equal(x, x), np.all: lambda x: np.all(x > 0),
-    np.any: lambda x: np.any(x > 0), np.unique: np.unique,
+    np.any: lambda x: np.any(x > 0),
     np.searchsorted: lambda x: np.searchsorted(np.sort(np.ravel(x)), 0.0),
-    np.digitize: lambda x: np.digitize(x, [0.0]), np.histogram: lambda x: np.histogram(x)[0],
+    np.digitize: lambda x: np.digitize(x, [0.0]),
     np.argwhere: np.argwhere, np.round: lambda x: np.round(x, 1), np.around: np.around,
 }.items():
     add(_fn, _call, normal(2, 3))
@@ -275,7 +340,7 @@ add(np.linalg.matrix_transpose, np.linalg.matrix_transpose, normal(3, 4))
 add(np.linalg.matrix_power, lambda x: np.linalg.matrix_power(x, 3), normal(3, 3))
 add(np.linalg.matrix_power, lambda x: np.linalg.matrix_power(x, -2), normal(3, 3) + 3 * np.eye(3),
     label="negative power")
-add(np.linalg.matrix_power, lambda x: np.linalg.matrix_power(x, 0), normal(2, 2), label="0")
+add(np.linalg.matrix_power, lambda x: np.linalg.matrix_power(x, 0), normal(2, 2), label="power 0")
 add(np.linalg.multi_dot, lambda x, y, z: np.linalg.multi_dot([x, y, z]), normal(3), normal(3, 2),
     normal(2, 2))
 add(np.linalg.inv, np.linalg.inv, normal(3, 3) + 3 * np.eye(3))
@@ -334,18 +399,123 @@ add(np.percentile, lambda x: np.percentile(x, 30, keepdims=True), normal(5))
 add(special._polygamma, lambda x: special.polygamma(1, x), uniform(0.5, 3, 3))
 add(special._polygamma, lambda x: special.polygamma(0, x), uniform(0.5, 3), label="0-d")
 
+# --- special points and kinks -----------------------------------------------
+# Where each rule is defined: 0, +-1, ties, repeated values. "special" rows are
+# smooth there and are checked exactly there; "kink" rows sit on a kink or a
+# tie (the mean of the one-sided derivatives is the convention).
+
+_KINK_AT_0 = {np.absolute, np.fabs}
+_POINTS = (0.0, 1.0, -1.0)
+# Jumps or undefined at these points, or written by hand below:
+_NO_SPECIAL = {np.remainder, np.fmod, np.arctan2, np.copysign, np.hypot, sp.xlogy, sp.xlog1py}
+
+
+def _inside(p, lo, hi):
+    return lo < p < hi
+
+
+def _special_rows(fn, nin):
+    if nin == 1:
+        lo, hi = _DOMAIN.get(fn, (-2, 2))
+        pts = [p for p in _POINTS if _inside(p, lo, hi)]
+        if pts:
+            kind = "kink" if fn in _KINK_AT_0 and 0.0 in pts else "special"
+            add(fn, fn, np.array(pts), label="0, 1, -1" if kind == "special" else "kink at 0",
+                kind=kind)
+        return
+    if fn in _NO_SPECIAL:
+        return
+    (a, b), (c, d) = _BINARY_DOMAIN.get(fn, ((-2, 2), (-2, 2)))
+    pairs = [(x, y) for x in _POINTS for y in _POINTS if _inside(x, a, b) and _inside(y, c, d)]
+    ties = fn in (np.maximum, np.minimum, np.fmax, np.fmin)
+    smooth = [(x, y) for x, y in pairs if not (ties and x == y)]
+    if smooth:
+        add(fn, fn, np.array([x for x, _ in smooth]), np.array([y for _, y in smooth]),
+            label="0, 1, -1 pairs", kind="special")
+    if ties:
+        add(fn, fn, np.array([0.0, 1.0, -1.0]), np.array([0.0, 1.0, -1.0]), label="ties",
+            kind="kink")
+
+
+for _fn in [*ufuncs.ELEMENTWISE, *ufuncs.GUARDED, *special.SPECIAL, *special.SPECIAL_GUARDED]:
+    _special_rows(_fn, getattr(_fn, "nin", 1))
+
+add(np.copysign, np.copysign, np.array([0.0, 1.0]), np.array([1.0, -1.0]), label="x = 0",
+    kind="kink")
+add(np.power, lambda x: x ** 2, np.array([0.0, -1.0]), label="x**2 at 0", kind="special")
+add(np.multiply, np.multiply, np.zeros(3), np.zeros(3), label="zeros", kind="special")
+add(np.var, np.var, np.array([1.5]), label="one element", kind="special")
+add(np.std, np.std, np.array([1.0, 1.0, 2.0]), label="repeated values", kind="special")
+add(np.max, np.max, np.array([1.0, 2.0, 2.0]), label="tie", kind="kink")
+add(np.min, np.min, np.array([-1.0, -1.0, 0.5]), label="tie", kind="kink")
+add(np.sort, np.sort, np.array([0.5, 2.0, 0.5]), label="tie", kind="kink")
+add(np.median, np.median, np.array([1.0, 1.0, 3.0, 0.0]), label="tie", kind="kink")
+add(np.prod, np.prod, np.array([0.0, 0.0, 2.0]), label="two zeros", kind="special")
+add(np.prod, np.prod, np.array([0.0, 1.0, -1.0]), label="0, 1, -1", kind="special")
+add(np.cumsum, np.cumsum, np.zeros(3), label="zeros", kind="special")
+add(np.linalg.inv, np.linalg.inv, np.eye(3), label="identity", kind="special")
+add(np.linalg.det, np.linalg.det, np.eye(3), label="identity", kind="special")
+add(np.linalg.matrix_power, lambda x: np.linalg.matrix_power(x, 3), np.eye(2), label="identity",
+    kind="special")
+add(np.linalg.norm, np.linalg.norm, np.array([1.0, 0.0, 0.0]), label="unit vector",
+    kind="special")
+add(np.clip, lambda x: np.clip(x, -1.0, 1.0), np.array([-1.0, 0.0, 1.0]), label="at the bounds",
+    kind="kink")
+
+# Known wrong at special points (issue 10, "Special values" / "Linear algebra").
+_SV = "issue 10 (special values): "
+add(np.power, lambda x: x ** 0, np.array([0.0, 1.0]), label="x**0 at 0", kind="special")
+add(np.power, lambda x: x ** 1, np.array([0.0, -1.0]), label="x**1 at 0", kind="special")
+add(sp.xlogy, sp.xlogy, np.array([0.0, 0.0, 1.0]), np.array([1.0, 1.5, 1.0]), label="x = 0",
+    kind="special", xfail=_SV + "d2/dxdy xlogy at x = 0 is wrong (the truth is 1/y)")
+add(sp.xlog1py, sp.xlog1py, np.array([0.0, 0.0, 1.0]), np.array([1.0, 0.5, 1.0]), label="x = 0",
+    kind="special", xfail=_SV + "d2/dxdy xlog1py at x = 0 is wrong (the truth is 1/(1+y))")
+add(np.std, np.std, np.array([1.5]), label="one element", kind="special")
+add(np.std, lambda x: np.std(x, axis=0), np.array([[1.0, 2.0]]), label="axis of length 1",
+    kind="special")
+add(np.linalg.det, np.linalg.det, np.array([[1.0, 2.0], [2.0, 4.0]]), label="singular",
+    kind="special")
+add(np.linalg.det, np.linalg.det, np.zeros((3, 3)), label="zero", kind="special")
+
+# --- complex arguments (grad f = df/dx + i df/dy; forward mode R-linear) --------
+
+
+def cnormal(*shape):
+    return draw(lambda rng: np.asarray(rng.standard_normal(shape)
+                                       + 1j * rng.standard_normal(shape))[()])
+
+
+add(np.add, np.add, cnormal(2, 3), cnormal(3), label="complex")
+add(np.subtract, np.subtract, cnormal(2, 3), normal(3), label="complex and real")
+add(np.negative, np.negative, cnormal(3), label="complex")
+add(np.sum, np.sum, cnormal(2, 3), label="complex")
+add(np.mean, lambda x: np.mean(x, axis=0), cnormal(2, 3), label="complex")
+add(np.reshape, lambda x: np.reshape(x, (3, 2)), cnormal(2, 3), label="complex")
+add(np.transpose, np.transpose, cnormal(2, 3), label="complex")
+add(_getitem, lambda x: x[1:, ::2], cnormal(3, 4), label="complex")
+for _fn in (np.multiply, np.divide):
+    add(_fn, _fn, cnormal(2, 3), cnormal(3) + 3, label="complex")
+for _fn in (np.square, np.exp, np.sin, np.cos, np.tanh, np.abs, np.real):
+    add(_fn, _fn, cnormal(3), label="complex")
+for _fn in (np.sqrt, np.log):
+    add(_fn, _fn, cnormal(3) + 3, label="complex")
+add(np.matmul, np.matmul, cnormal(2, 3), cnormal(3, 2), label="complex")
+add(np.abs, lambda z: np.abs(z) ** 2, cnormal(3), label="complex |z|**2")
+add(np.multiply, lambda x: x * (1 + 2j), normal(3), label="real in, complex out")
+
+
 #: The traceable stand-ins for SciPy's non-ufunc functions (not in the tables:
 #: SciPy converts its arguments before NumPy's protocols could dispatch them).
 EXTRA = [
-    Sample(special.logsumexp, (normal(2, 3),), "logsumexp"),
-    Sample(lambda x: special.logsumexp(x, axis=1, keepdims=True), (normal(2, 3),),
-           "logsumexp axis keepdims"),
-    Sample(lambda x, b: special.logsumexp(x, axis=0, b=b), (normal(2, 3), uniform(0.5, 2, 3)),
-           "logsumexp b"),
-    Sample(special.logsumexp, (normal(),), "logsumexp 0-d"),
-    Sample(lambda x: special.softmax(x, axis=1), (normal(2, 3),), "softmax"),
-    Sample(special.softmax, (normal(3),), "softmax all"),
-    Sample(lambda x: special.log_softmax(x, axis=0), (normal(2, 3),), "log_softmax"),
+    sample(special.logsumexp, normal(2, 3), label="logsumexp"),
+    sample(lambda x: special.logsumexp(x, axis=1, keepdims=True), normal(2, 3),
+           label="logsumexp axis keepdims"),
+    sample(lambda x, b: special.logsumexp(x, axis=0, b=b), normal(2, 3), uniform(0.5, 2, 3),
+           label="logsumexp b"),
+    sample(special.logsumexp, normal(), label="logsumexp 0-d"),
+    sample(lambda x: special.softmax(x, axis=1), normal(2, 3), label="softmax"),
+    sample(special.softmax, normal(3), label="softmax all"),
+    sample(lambda x: special.log_softmax(x, axis=0), normal(2, 3), label="log_softmax"),
 ]
 
 # --- linear algebra: eig and the cofactor matrix of det ---------------------------
@@ -364,9 +534,13 @@ add(linalg._cofactor_value, lambda x: dfdx.grad(np.linalg.det)(x),
 
 def _lower_spd(n=3, lower=True):
     """An SPD matrix in the triangle eigh / cholesky read, noise in the other one."""
-    a = _sym(normal(n, n)) + n * np.eye(n)
-    junk = np.triu(normal(n, n), 1)
-    return a * np.tril(np.ones((n, n))) + junk if lower else a * np.triu(np.ones((n, n))) + junk.T
+    def make(rng):
+        m = rng.standard_normal((n, n))
+        a = m @ m.T + (n + 1) * np.eye(n)
+        junk = np.triu(rng.standard_normal((n, n)), 1)
+        return (a * np.tril(np.ones((n, n))) + junk if lower
+                else a * np.triu(np.ones((n, n))) + junk.T)
+    return draw(make)
 
 
 add(linalg._eigh, lambda x: (lambda r: (r.eigenvalues, *_fix(r.eigenvectors)))(
@@ -463,3 +637,62 @@ add(np.pad, lambda x: np.pad(x, ((1, 2), (2, 1)), mode="reflect"), _vnormal(3, 3
 add(np.pad, lambda x: np.pad(x, 2, mode="edge"), _vnormal(2, 2), label="edge")
 add(np.pad, lambda x: np.pad(x, (1, 3), mode="wrap"), _vnormal(3), label="wrap")
 add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmetric")
+#: Rows (test ids) whose rules upcast float32 to float64 today (issue 10, "float32
+#: in -> float32 out": a value, a tangent, or a cotangent under tracing);
+#: test_rules checks every generic row in float32, xfail for these.
+FLOAT32_UPCAST = {_id: "issue 10 (float32 in -> float32 out): the rule upcasts float32 to "
+                  "float64 (a value, a tangent or a traced cotangent)" for _id in [
+    "numpy.exp2[(2,3)]",
+    "numpy.exp2[0-d]",
+    "numpy.logaddexp2[(2,3) with (3,)]",
+    "numpy.logaddexp2[0-d with (2,)]",
+    "numpy.fmax[(2,3) with (3,)]",
+    "numpy.fmax[0-d with (2,)]",
+    "numpy.fmin[(2,3) with (3,)]",
+    "numpy.fmin[0-d with (2,)]",
+    "numpy.log2[(2,3)]",
+    "numpy.log2[0-d]",
+    "numpy.log10[(2,3)]",
+    "numpy.log10[0-d]",
+    "numpy.power[constant base]",
+    "numpy.float_power[(2,3) with (3,)]",
+    "numpy.float_power[0-d with (2,)]",
+    "numpy.float_power[negative base]",
+    "scipy.special.erf[(2,3)]",
+    "scipy.special.erf[0-d]",
+    "scipy.special.erfc[(2,3)]",
+    "scipy.special.erfc[0-d]",
+    "scipy.special.ndtr[(2,3)]",
+    "scipy.special.ndtr[0-d]",
+    "scipy.special.log_ndtr[(2,3)]",
+    "scipy.special.log_ndtr[0-d]",
+    "scipy.special.gamma[(2,3)]",
+    "scipy.special.gamma[0-d]",
+    "scipy.special.gammaln[(2,3)]",
+    "scipy.special.gammaln[0-d]",
+    "scipy.special.psi[(2,3)]",
+    "scipy.special.psi[0-d]",
+    "scipy.special.erfinv[(2,3)]",
+    "scipy.special.erfinv[0-d]",
+    "scipy.special.erfcinv[(2,3)]",
+    "scipy.special.erfcinv[0-d]",
+    "scipy.special.ndtri[(2,3)]",
+    "scipy.special.ndtri[0-d]",
+    "dfdx.rules.ufuncs._clip_impl[0]",
+    "numpy.prod[with zeros]",
+    "numpy.cumprod[with zeros]",
+    "numpy.linalg.cholesky[0]",
+    "dfdx.rules.linalg._cholesky[upper]",
+    "numpy.linalg.eigh[0]",
+    "dfdx.rules.linalg._eigh[values only]",
+    "numpy.linalg.eigvalsh[0]",
+    "numpy.percentile[0]",
+    "numpy.unique[values (a repeated one)]",
+    "numpy.histogram[edges and density]",
+    "numpy.quantile[derivative in q]",
+    "numpy.nanquantile[a NaN in one row]",
+    "numpy.nanpercentile[a NaN]",
+    "numpy.nanmedian[a NaN]",
+    "dfdx.rules.special._polygamma[0]",
+    "dfdx.rules.special._polygamma[0-d]",
+]}

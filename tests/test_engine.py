@@ -10,12 +10,6 @@ import scipy.special as sp
 
 import dfdx
 from dfdx.rules import special
-from rule_samples import ZERO_RULE_BUG
-
-zero_rule_bug = pytest.mark.xfail(
-    ZERO_RULE_BUG, strict=True, raises=dfdx.UnsupportedOperation,
-    reason="engine bug (reported): a zero-derivative primitive (np.sign, np.isfinite) on a "
-           "reverse-traced value raises")
 
 
 # --- nesting -----------------------------------------------------------------
@@ -164,9 +158,9 @@ def test_norm_at_zero_has_subgradient_zero():
     (lambda x: np.fmax(x, 0.0), 0.0, 0.5),
     (lambda x: np.clip(x, 0.0, 1.0), 0.0, 0.5),
     (lambda x: np.clip(x, 0.0, 1.0), 1.0, 0.5),
-    pytest.param(np.sign, 0.0, 0.0, marks=zero_rule_bug),
-    pytest.param(np.floor, 2.0, 0.0, marks=zero_rule_bug),
-    pytest.param(np.round, 1.5, 0.0, marks=zero_rule_bug),
+    pytest.param(np.sign, 0.0, 0.0),
+    pytest.param(np.floor, 2.0, 0.0),
+    pytest.param(np.round, 1.5, 0.0),
     (lambda x: (x > 0) * 1.0, 0.0, 0.0),
 ])
 def test_kink_convention_is_the_mean_of_one_sided_derivatives(f, x, expected):
@@ -344,7 +338,6 @@ def test_check_grad_options():
         dfdx.check_grad(np.sin, 1.0, modes=("sideways",))
 
 
-@zero_rule_bug
 def test_second_derivatives_through_functions_with_guarded_partials():
     assert dfdx.grad(dfdx.grad(np.log))(2.0) == -0.25
     assert dfdx.grad(dfdx.grad(np.abs))(-2.0) == 0.0
@@ -354,7 +347,7 @@ def test_second_derivatives_through_functions_with_guarded_partials():
     lambda x: np.linalg.slogdet(np.outer(x, x) + np.eye(3))[1] + np.sum(np.sort(x) * x),
     lambda x: np.einsum("i,ij,j->", x, np.arange(9.0).reshape(3, 3), np.sin(x)),
     pytest.param(lambda x: np.sum(np.linalg.solve(np.diag(x * x + 1), x) ** 2)
-                 + special.logsumexp(x), marks=zero_rule_bug),
+                 + special.logsumexp(x)),
     lambda x: np.sum(np.linalg.eigh(np.outer(x, x) + np.diag([1.0, 2.0, 3.0]))[0] ** 2),
 ], ids=["slogdet-sort", "einsum", "solve-logsumexp", "eigh"])
 def test_hessian_batched_forward_agrees_with_reverse_over_reverse(f):

@@ -92,6 +92,9 @@ def _batched_reverse_cases():
         if getattr(entry, "zero_derivative", False):
             continue
         for i, s in enumerate(samples):
+            # Known-wrong rows are xfail in test_rules; complex rows are not float64 here.
+            if s.xfail or any(np.iscomplexobj(a) for a in s.args):
+                continue
             if all(isinstance(a, (float, np.ndarray)) for a in s.args):
                 cases.append(pytest.param(s, id=f"{callable_name(key)}[{s.label or i}]"))
     return cases

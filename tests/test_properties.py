@@ -15,7 +15,6 @@ from hypothesis.extra import numpy as hnp
 
 import dfdx
 from dfdx.rules import special
-from rule_samples import ZERO_RULE_BUG
 
 # Smooth functions with bounded growth, so that random compositions stay well scaled.
 UNARY = {
@@ -74,12 +73,6 @@ def _expressions(unary=tuple(sorted(UNARY))):
 
 
 expressions = _expressions()
-# Until the engine bug reported to the lead is fixed (a zero-derivative primitive
-# on a reverse-traced value raises), second order avoids functions whose
-# derivative rules call np.isfinite / np.sign (sqrt, log, ...).
-_GUARDED = {"sqrt1p", "log1p_sq", "softmax", "std1"}
-expressions_order2 = _expressions(tuple(sorted(set(UNARY) - _GUARDED))) if ZERO_RULE_BUG \
-    else expressions
 
 points = st.sampled_from([(), (3,), (2, 3)]).flatmap(
     lambda shape: st.tuples(*[hnp.arrays(np.float64, shape,
@@ -103,7 +96,7 @@ def test_reverse_equals_forward_equals_numeric(tree, xy):
 
 
 @settings(max_examples=30, **SETTINGS)
-@given(expressions_order2, points)
+@given(expressions, points)
 def test_second_order_reverse_equals_forward_equals_numeric(tree, xy):
     _check(tree, xy, order=2)
 

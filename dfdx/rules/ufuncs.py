@@ -36,11 +36,13 @@ def _pow_base(ans, x, y):
             # why: d/dx x**0 = 0 everywhere; 0 * 0**-1 would be NaN at x = 0.
             return np.zeros_like(ans)
         return y * x ** (y - 1)
-    zero = y == 0
-    if not np.any(zero):
+    # why: only 0 * 0**-1 (y = 0 at x = 0) is NaN; elsewhere y * x**(y - 1) stays as it is,
+    # so its derivative in y (x**(y - 1) at y = 0) is kept.
+    bad = (y == 0) & (x == 0)
+    if not np.any(bad):
         return y * x ** (y - 1)
-    safe_y = np.where(zero, np.ones_like(y), y)
-    return np.where(zero, np.zeros_like(ans), safe_y * x ** (safe_y - 1))
+    safe_x = np.where(bad, np.ones_like(x), x)
+    return np.where(bad, np.zeros_like(ans), y * safe_x ** (y - 1))
 
 
 def _pow_exponent(ans, x, y):
