@@ -180,33 +180,37 @@ def _square(vjp):
     return _prim(lambda z: z * z, lambda t, ans, z: 2 * z * t, vjp, "square")
 
 
+# A rule's cotangents are transposes, as in JAX (README, "Complex numbers"): the VJP of a
+# holomorphic f is g * f'(z); grad and vjp conjugate once at the boundary.
+
 def test_complex_right_rule_passes():
-    dfdx.check_grad(_square(lambda g, ans, z: g * np.conj(2 * z)), Z)
+    dfdx.check_grad(_square(lambda g, ans, z: g * 2 * z), Z)
 
 
 def test_wrong_only_in_the_imaginary_direction():
     # Right for real directions u, wrong for imaginary ones.
-    f = _square(lambda g, ans, z: np.real(g * np.conj(2 * z)) + 0j)
+    f = _square(lambda g, ans, z: np.real(g * 2 * z) + 0j)
     with pytest.raises(GradCheckError, match="reverse-mode derivative rule is wrong"):
         dfdx.check_grad(f, Z)
 
 
 def test_complex_conjugation_convention_is_checked():
     # The other convention (the conjugate of the right cotangent) is caught.
-    f = _square(lambda g, ans, z: g * 2 * z)
+    f = _square(lambda g, ans, z: g * np.conj(2 * z))
     with pytest.raises(GradCheckError, match="reverse-mode derivative rule is wrong"):
         dfdx.check_grad(f, Z)
 
 
 def test_real_valued_function_of_complex_input():
-    # |z|^2: grad = 2x + 2iy = 2z; the forward tangent is real.
+    # |z|^2: grad = 2x + 2iy = 2z (the conjugate of the rule's 2 g conj(z)); the forward
+    # tangent is real.
     f = _prim(lambda z: np.real(z * np.conj(z)),
               lambda t, ans, z: np.real(np.conj(z) * t + z * np.conj(t)),
-              lambda g, ans, z: 2 * g * z, "abs2")
+              lambda g, ans, z: 2 * g * np.conj(z), "abs2")
     dfdx.check_grad(f, Z)
     wrong = _prim(lambda z: np.real(z * np.conj(z)),
                   lambda t, ans, z: np.real(np.conj(z) * t + z * np.conj(t)),
-                  lambda g, ans, z: 2 * g * np.conj(z), "abs2_conj")
+                  lambda g, ans, z: 2 * g * z, "abs2_conj")
     with pytest.raises(GradCheckError, match="reverse-mode"):
         dfdx.check_grad(wrong, Z)
 
