@@ -13,7 +13,7 @@ import numpy as np
 
 from dfdx._core import Box, register_box_class
 from dfdx._errors import TracerConversionError, UnsupportedOperation
-from dfdx._numpy.registry import FUNCTIONS, UFUNCS, callable_name, no_rule_error
+from dfdx._numpy.registry import FUNCTIONS, UFUNCS, callable_name, load_lazy_rules, no_rule_error
 
 __all__ = ["ArrayBox", "getval"]
 
@@ -36,6 +36,8 @@ def _finished(x):
 
 def _fn(func):
     impl = FUNCTIONS.get(func)
+    if impl is None and load_lazy_rules():
+        impl = FUNCTIONS.get(func)
     if impl is None:
         raise no_rule_error(func)
     return impl
@@ -43,6 +45,8 @@ def _fn(func):
 
 def _uf(ufunc):
     prim = UFUNCS.get(ufunc)
+    if prim is None and load_lazy_rules():
+        prim = UFUNCS.get(ufunc)
     if prim is None:
         raise no_rule_error(ufunc)
     return prim

@@ -29,6 +29,7 @@ from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
            "unbroadcast", "unbroadcast_batched", "shape_of", "primitive", "SAMPLES",
+           "add_lazy_rules", "load_lazy_rules",
            "callable_name"]
 
 #: numpy ufunc -> Primitive
@@ -51,6 +52,30 @@ def callable_name(fn) -> str:
     if mod and mod.startswith("numpy") and not mod.startswith(("numpy.linalg", "numpy.fft")):
         mod = "numpy"
     return f"{mod}.{name}" if mod else name
+
+
+#: Loaders of rule tables registered on first need (see `add_lazy_rules`).
+_LAZY: list = []
+
+
+def add_lazy_rules(load) -> None:
+    """Run `load()` (which registers more rules) the first time a callable has no rule.
+
+    why: scipy.special costs ~0.4 s to import; code that never calls it (and the
+    `dfdx` command's start-up) should not pay for its rules.
+    """
+    _LAZY.append(load)
+
+
+def load_lazy_rules() -> bool:
+    """Run the pending loaders; True when any ran (look the callable up again then)."""
+    if not _LAZY:
+        return False
+    loaders = _LAZY[:]
+    _LAZY.clear()
+    for load in loaders:
+        load()
+    return True
 
 
 def no_rule_error(fn, what="derivative rule") -> UnsupportedOperation:

@@ -1,4 +1,14 @@
-"""Derivative tables, one module per family; importing this package registers them all."""
+"""Derivative tables, one module per family; importing this package registers them all.
+
+scipy.special's table (`dfdx.rules.special`) is registered on first need: the first
+traced call of a function without a rule loads it (why: importing scipy.special
+costs ~0.4 s, paid only by code that uses it).
+"""
+
+import importlib as _importlib
 
 # (order: shape first users)
-from dfdx.rules import ufuncs, shape, reductions, linalg, special, sorting, fft  # noqa: F401
+from dfdx.rules import ufuncs, shape, reductions, linalg, sorting, fft  # noqa: F401
+from dfdx._numpy.registry import add_lazy_rules as _add_lazy_rules
+
+_add_lazy_rules(lambda: _importlib.import_module("dfdx.rules.special"))
