@@ -177,39 +177,28 @@ def _make_vjp(partial, i, n, guard):
             return (lambda g, ans, x: g) if sign == 1 else (lambda g, ans, x: -g)
         return ((lambda g, ans, *args: unbroadcast(g, args[i])) if sign == 1 else
                 (lambda g, ans, *args: unbroadcast(-g, args[i])))
-    if guard == "overflow":
-        # why: these partials are finite wherever the value is (exp, 1/y): no warnings to
-        # silence, so no errstate (it costs more than the rule) -- only the finiteness check.
-        if n == 1:
-            def vjp(g, ans, x):
-                return _safe_mul(g, partial(ans, x))
-        elif n == 2 and i == 0:
-            def vjp(g, ans, x, y):
-                return unbroadcast(_safe_mul(g, partial(ans, x, y)), x)
-        elif n == 2:
-            def vjp(g, ans, x, y):
-                return unbroadcast(_safe_mul(g, partial(ans, x, y)), y)
-        else:
-            def vjp(g, ans, *args):
-                return unbroadcast(_safe_mul(g, partial(ans, *args)), args[i])
-    elif guard:
+    if guard and guard != "overflow":
         def vjp(g, ans, *args):
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 p = partial(ans, *args)
             return unbroadcast(_safe_mul(g, p), args[i])
-    elif n == 1:
+        return vjp
+    # why: "overflow" partials are finite wherever the value is (exp, 1/y): no warnings to
+    # silence, so no errstate (it costs more than the rule) -- only the finiteness check.
+    mul = _safe_mul if guard == "overflow" else _mul
+    if n == 1:
         # why: a unary elementwise function cannot broadcast; skip the shape check.
         def vjp(g, ans, x):
-            return _mul(g, partial(ans, x))
+            return mul(g, partial(ans, x))
     elif n == 2 and i == 0:
         def vjp(g, ans, x, y):
-            return unbroadcast(_mul(g, partial(ans, x, y)), x)
+            return unbroadcast(mul(g, partial(ans, x, y)), x)
     elif n == 2:
         def vjp(g, ans, x, y):
-            return unbroadcast(_mul(g, partial(ans, x, y)), y)
+            return unbroadcast(mul(g, partial(ans, x, y)), y)
     else:
         def vjp(g, ans, *args):
-            return unbroadcast(_mul(g, partial(ans, *args)), args[i])
+            return unbroadcast(mul(g, partial(ans, *args)), args[i])
     return vjp
 
 
