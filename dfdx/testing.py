@@ -162,7 +162,7 @@ def _check_dtypes(label, what, want, got):
                 "stays float32).")
 
 
-def _numeric(f, args, x64, u64, vs, outs, step):
+def _numeric(f, args, x64, u64, vs, outs, step, method="central"):
     """d/dt <v, f(x + t u)> at 0 in double precision, or (None, why) when it cannot say."""
     from dfdx.numeric import derivative
 
@@ -174,7 +174,7 @@ def _numeric(f, args, x64, u64, vs, outs, step):
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            est = derivative(phi, 0.0, step=step, vectorized=False)
+            est = derivative(phi, 0.0, step=step, vectorized=False, method=method)
     except Exception as e:      # noqa: BLE001 - any failure means "cannot check here"
         return None, f"the numeric derivative raised {type(e).__name__}: {e}"
     value, error = float(np.real(est.value)), float(est.error)
@@ -292,6 +292,12 @@ def check_grad(f, *args, order=1, modes=("fwd", "rev"), rtol=None, atol=None, rn
     (unless ``move=False``); if none works, the check fails: it never passes
     without comparing.
 
+    At a kink of f (some branch -- abs, max, sort, a comparison -- depends on
+    the side from which ``x + t u`` approaches x) the exact one-sided
+    derivatives along u (the directional rule of ``dfdx.derivative(f,
+    side=...)``) are checked against one-sided differences too, and a failure
+    there reports them instead of the convention of the default transforms.
+
     Args:
         f: a function of NumPy values; every positional argument (an array,
             a scalar or a pytree of them; real or complex) is differentiated.
@@ -341,7 +347,78 @@ def check_grad(f, *args, order=1, modes=("fwd", "rev"), rtol=None, atol=None, rn
         raise ValueError(f"check_grad: modes must be 'fwd', 'rev' or both, not {modes!r}.")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
         0 if rng is None else rng)
-    _check_order(f, args, int(order), modes, rtol, atol, rng, step, _name(f), 1, move, False)
+    try:
+        _check_order(f, args, int(order), modes, rtol, atol, rng, step, _name(f), 1, move, False)
+    except GradCheckError as e:
+        kink = _kink(f, args, rng, rtol, atol, step, _name(f), check=True)
+        if kink:
+            raise GradCheckError(f"{e} {kink}") from None
+        raise
+    _kink(f, args, rng, rtol, atol, step, _name(f), check=True)
+
+
+def _kink(f, args, rng, rtol, atol, step, name, check=True):
+    """At a kink of f along a random direction u: the one-sided picture, checked.
+
+    ``phi(t) = <v, f(x + t u)>`` is traced with the directional rule of
+    `dfdx.derivative(side=...)`; where some branch of f depends on the side of
+    approach (`at_kink`), its exact one-sided derivatives must match one-sided
+    differences (with ``check``: else GradCheckError, the directional rule is wrong).
+    Returns a sentence describing the kink for a failure message, or "" at a point
+    where f has no kink along u (or the directional rule cannot trace f: complex
+    values, a primitive it does not know -- the normal check still ran).
+    """
+    from dfdx._onesided import at_kink
+
+    leaves = [_as_inexact(x) for x in _leaves(args)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outs = _leaves(f(*_rebuild(args, iter(leaves))))
+    if any(_dtype(x).kind == "c" for x in leaves + outs) or not leaves:
+        return ""
+    us = [_random_like(rng, x) for x in leaves]
+    vs = [_random_like(rng, o) for o in outs]
+
+    def phi(t):
+        shifted = _rebuild(args, iter(x + t * u for x, u in zip(leaves, us)))
+        y = _leaves(f(*shifted))
+        return sum(np.sum(v * o) for v, o, o0 in zip(vs, y, outs) if _inexact(o0))
+
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = at_kink(phi, 0.0)
+    except dfdx.DfdxError:
+        return ""
+    if r is None:
+        return ""
+    left, right = float(r.left), float(r.right)
+    if check:
+        low = any(_low_precision(o) for o in outs)
+        rt = (2e-3 if low else 1e-6) if rtol is None else rtol
+        at = (1e-4 if low else 1e-8) if atol is None else atol
+        x64, u64 = [_wide(x) for x in leaves], [_wide(u) for u in us]
+        for side, method, exact in (("right", "forward", right), ("left", "backward", left)):
+            num, _ = _numeric(f, args, x64, u64, vs, outs, step, method=method)
+            if num is None or not np.isfinite(exact):
+                continue        # one side undefined or not measurable: nothing to compare
+            est, err = num
+            tol = at + rt * max(abs(est), abs(exact)) + 2 * err
+            if not abs(exact - est) <= tol:
+                raise GradCheckError(
+                    f"check_grad failed for {name} (order 1, at a kink): along a random "
+                    f"direction the exact {side}-sided derivative (the directional rule of "
+                    f"dfdx.derivative(side=...)) is {exact!r}, but one-sided differences "
+                    f"give {est!r} (error estimate {err:.2g}); tolerance {tol:.2g}. The "
+                    "one-sided rule of a kink in f is wrong.")
+    verdict = ("f is differentiable there nevertheless" if r.differentiable
+               else "f is not differentiable there")
+    checked = " (both match one-sided differences)" if check else ""
+    return (f"Note: this point is a kink of f: along a random direction the exact one-sided "
+            f"derivatives are left {left!r} and right {right!r}{checked}: {verdict}; the default "
+            "transforms give the convention at each kink (the mean of its one-sided "
+            "derivatives), which does not survive composition. Check at a smooth point, or "
+            "use dfdx.derivative(f, side='+'/'-') and dfdx.differentiable(f, x).")
 
 
 def _check_order(f, args, order, modes, rtol, atol, rng, step, name, k, move, low):

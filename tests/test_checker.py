@@ -227,3 +227,41 @@ def test_options_are_validated():
         dfdx.check_grad(np.sin, 1.0, modes=("sideways",))
     with pytest.raises(TypeError, match="function"):
         dfdx.check_grad(3.0, 1.0)
+
+
+# --- at kinks: the exact one-sided derivatives are checked too ---------------------
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def test_kink_where_the_convention_holds_passes_and_checks_both_sides():
+    # abs at 0: the convention (0) is the central difference; both sides (-1, 1) are
+    # checked against one-sided differences.
+    dfdx.check_grad(np.abs, np.array([0.0, 1.5]), move=False)
+    dfdx.check_grad(lambda x: np.sort(x), np.array([1.0, 1.0, 2.0]), move=False)
+
+
+def test_composed_kink_names_the_exact_one_sided_derivatives():
+    # relu(relu(x)) - relu(x) is identically 0; the convention gives -1/4 at 0.
+    with pytest.raises(GradCheckError) as e:
+        dfdx.check_grad(lambda x: _relu(_relu(x)) - _relu(x), 0.0, move=False)
+    msg = str(e.value)
+    assert "kink" in msg and "left 0.0 and right 0.0" in msg
+    assert "differentiable there nevertheless" in msg and "side=" in msg
+
+
+def test_wrong_one_sided_rule_is_caught(monkeypatch):
+    # A directional rule for abs that takes the right branch from both sides.
+    from dfdx import _onesided
+
+    def wrong(trace, prim, args, kwargs):
+        (x,) = args
+        _onesided._side_of_zero(trace, prim, x, kwargs, jump=False)
+        return x * 1.0
+
+    monkeypatch.setitem(_onesided.KINKS, "numpy.absolute", wrong)
+    with pytest.raises(GradCheckError, match="sided derivative .* The one-sided rule of a kink in f is wrong"):
+        dfdx.check_grad(np.abs, np.array([0.0, 1.5]), move=False)
+    monkeypatch.undo()
+    dfdx.check_grad(np.abs, np.array([0.0, 1.5]), move=False)     # the control
