@@ -682,15 +682,6 @@ WORKLOADS = {
 
 
 # ------------------------------------------------------------ verification --
-def _leaves(x):
-    if isinstance(x, (tuple, list)):
-        out = []
-        for item in x:
-            out += _leaves(item)
-        return out
-    return [x]
-
-
 def verify(row: Row, case: Case) -> float:
     """Compare a case's result with the row's float64 reference; return the relative error.
 
@@ -698,8 +689,9 @@ def verify(row: Row, case: Case) -> float:
         VerificationError: a result is missing, has the wrong dtype, or differs
             by more than the row's tolerance (norm-wise relative error).
     """
-    got = _leaves((case.check or case.fn)())
-    want = _leaves(row.reference)
+    from dfdx import tree_leaves
+    got = tree_leaves((case.check or case.fn)())
+    want = tree_leaves(row.reference)
     who = f"{case.backend} on {row.key}"
     if len(got) != len(want):
         raise VerificationError(f"{who}: returned {len(got)} arrays, the reference has "

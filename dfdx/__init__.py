@@ -30,7 +30,8 @@ def _load():
     from dfdx.api import (derivative, grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, stop_gradient,
                           value_and_grad, vjp)
     from dfdx.tape import GradientTape, Variable
-    from dfdx._tree import tree_flatten, tree_leaves, tree_map, tree_unflatten
+    from dfdx._tree import (tree_flatten, tree_flatten_with_path, tree_leaves, tree_map,
+                            tree_unflatten)
     from dfdx._numpy.registry import primitive
     from dfdx.testing import check_grad
     from dfdx.analysis import continuity, diff, limit
@@ -52,7 +53,7 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
     "derivative", "stop_gradient", "GradientTape", "Variable", "primitive", "check_grad",
     # pytrees (nested dict / list / tuple / namedtuple of arrays)
-    "tree_map", "tree_leaves", "tree_flatten", "tree_unflatten",
+    "tree_map", "tree_leaves", "tree_flatten", "tree_flatten_with_path", "tree_unflatten",
     # analysis (exact first, numeric as fallback)
     "limit", "continuity", "diff", "differentiable",
     # results and errors

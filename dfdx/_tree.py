@@ -7,7 +7,8 @@ flattened in sorted key order, so two dicts with the same keys always line up.
 
 from __future__ import annotations
 
-__all__ = ["tree_flatten", "tree_unflatten", "tree_map", "tree_leaves", "TreeDef"]
+__all__ = ["tree_flatten", "tree_flatten_with_path", "tree_unflatten", "tree_map", "tree_leaves",
+           "TreeDef"]
 
 
 class TreeDef:
@@ -82,6 +83,37 @@ def tree_flatten(tree):
         return LEAF
 
     return leaves, build(tree)
+
+
+def tree_flatten_with_path(tree):
+    """Return ``([(path, leaf), ...], treedef)``: each leaf with the keys that reach it.
+
+    A path is a tuple of keys, one per level: the dict key, the list / tuple
+    index, or the namedtuple field name; the leaves and their order are those of
+    `tree_flatten`.
+
+    Example:
+        >>> import dfdx
+        >>> pairs, _ = dfdx.tree_flatten_with_path({"layers": [{"W": 1.0, "b": 2.0}]})
+        >>> pairs
+        [(('layers', 0, 'W'), 1.0), (('layers', 0, 'b'), 2.0)]
+        >>> "".join(f"[{k!r}]" for k in pairs[0][0])
+        "['layers'][0]['W']"
+    """
+    leaves, treedef = tree_flatten(tree)
+    paths = []
+
+    def walk(td, path):
+        if td.kind == "leaf":
+            paths.append(path)
+            return
+        keys = (td.meta if td.kind == "dict" else td.meta._fields if td.kind == "namedtuple"
+                else range(len(td.children)))
+        for key, child in zip(keys, td.children):
+            walk(child, path + (key,))
+
+    walk(treedef, ())
+    return list(zip(paths, leaves)), treedef
 
 
 def tree_unflatten(treedef, leaves):

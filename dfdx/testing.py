@@ -35,38 +35,26 @@ import warnings
 
 import numpy as np
 
-import dfdx
+from dfdx._errors import DfdxError
+from dfdx._onesided import differentiable
+from dfdx._tree import tree_flatten, tree_leaves, tree_unflatten
+from dfdx.api import jvp, vjp
 
 __all__ = ["check_grad", "GradCheckError"]
 
 
-class GradCheckError(dfdx.DfdxError, AssertionError):
+class GradCheckError(DfdxError, AssertionError):
     """AD and numeric differentiation disagree, or the check could not run (`check_grad`)."""
 
 
-# --- small pytree helpers (dict / list / tuple / namedtuple) -------------
+# --- pytrees (nested dict / list / tuple / namedtuple), as the transforms see them ---
 
-def _leaves(tree):
-    if isinstance(tree, dict):
-        return [x for k in sorted(tree) for x in _leaves(tree[k])]
-    if isinstance(tree, (list, tuple)):
-        return [x for item in tree for x in _leaves(item)]
-    if tree is None:
-        return []
-    return [tree]
+_leaves = tree_leaves
 
 
 def _rebuild(tree, leaves):
-    """A tree shaped like `tree` whose leaves are taken in order from the iterator `leaves`."""
-    if isinstance(tree, dict):
-        return {k: _rebuild(tree[k], leaves) for k in sorted(tree)}
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return type(tree)(*(_rebuild(x, leaves) for x in tree))
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_rebuild(x, leaves) for x in tree)
-    if tree is None:
-        return None
-    return next(leaves)
+    """A tree shaped like `tree` whose leaves are taken in order from the iterable `leaves`."""
+    return tree_unflatten(tree_flatten(tree)[1], leaves)
 
 
 # --- numbers -------------------------------------------------------------
@@ -211,7 +199,7 @@ def _attempt(f, args, rng, modes, rtol, atol, step, label, first, low):
     u_norm = np.sqrt(sum(_dot(u, u) for u in us))
     v_norm = np.sqrt(sum(_dot(v, v) for v, o in zip(vs, out_leaves) if _inexact(o)))
     if "fwd" in modes:
-        tout_primal, tout = dfdx.jvp(f, tuple(args), tuple(_rebuild(args, iter(us))))
+        tout_primal, tout = jvp(f, tuple(args), tuple(_rebuild(args, iter(us))))
         if first:
             _check_values(label, "forward", out, tout_primal)
             _check_dtypes(label, "forward-mode tangent", out, tout)
@@ -221,7 +209,7 @@ def _attempt(f, args, rng, modes, rtol, atol, step, label, first, low):
         norms.append(v_norm * np.sqrt(sum(_dot(t, t) for t, o in zip(touts, out_leaves)
                                           if _inexact(o))))
     if "rev" in modes:
-        vout, vjp_fn = dfdx.vjp(f, *args)
+        vout, vjp_fn = vjp(f, *args)
         if first:
             _check_values(label, "reverse", out, vout)
         cts = vjp_fn(_rebuild(out, iter(vs)))
@@ -368,8 +356,6 @@ def _kink(f, args, rng, rtol, atol, step, name, check=True):
     where f has no kink along u (or the directional rule cannot trace f: complex
     values, a primitive it does not know -- the normal check still ran).
     """
-    from dfdx._onesided import at_kink
-
     leaves = [_as_inexact(x) for x in _leaves(args)]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -387,10 +373,10 @@ def _kink(f, args, rng, rtol, atol, step, name, check=True):
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = at_kink(phi, 0.0)
-    except dfdx.DfdxError:
+            r = differentiable(phi, 0.0)
+    except DfdxError:
         return ""
-    if r is None:
+    if not r.kink:
         return ""
     left, right = float(r.left), float(r.right)
     if check:
@@ -433,11 +419,11 @@ def _check_order(f, args, order, modes, rtol, atol, rng, step, name, k, move, lo
     vs = _rebuild(out, iter(_random_like(rng, o) for o in _leaves(out)))
     if "rev" in modes:
         def reverse(*xs):
-            return dfdx.vjp(f, *xs)[1](vs)
+            return vjp(f, *xs)[1](vs)
         _check_order(reverse, args, order - 1, modes, rtol, atol, rng, step,
                      f"{name}: reverse-mode derivative", k + 1, move, low)
     if "fwd" in modes:
         def forward(*xs):
-            return dfdx.jvp(f, xs, tuple(us))[1]
+            return jvp(f, xs, tuple(us))[1]
         _check_order(forward, args, order - 1, modes, rtol, atol, rng, step,
                      f"{name}: forward-mode derivative", k + 1, move, low)

@@ -9,33 +9,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from dfdx import tree_leaves, tree_map
+from dfdx import tree_flatten_with_path, tree_leaves, tree_map
 
 __all__ = ["tree_map", "tree_leaves", "tree_paths", "global_norm", "ravel", "Raveled"]
 
 
-def _children(tree):
-    if isinstance(tree, dict):
-        return [(f"[{k!r}]", tree[k]) for k in sorted(tree)]
-    if isinstance(tree, (list, tuple)):
-        return [(f"[{i}]", x) for i, x in enumerate(tree)]
-    return None
-
-
 def tree_paths(tree, prefix="params"):
     """Return ``[(path, leaf), ...]`` with paths such as ``params[0]['W']``."""
-    out = []
-    stack = [(prefix, tree)]
-    while stack:
-        path, node = stack.pop()
-        if node is None:
-            continue
-        kids = _children(node)
-        if kids is None:
-            out.append((path, node))
-        else:
-            stack.extend((path + k, c) for k, c in reversed(kids))
-    return out
+    pairs, _ = tree_flatten_with_path(tree)
+    return [(prefix + "".join(f"[{k!r}]" for k in path), leaf) for path, leaf in pairs]
 
 
 def global_norm(tree):
