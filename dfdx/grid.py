@@ -30,6 +30,8 @@ import math
 
 import numpy as np
 
+from dfdx.numeric._stencils import batched_weights
+
 __all__ = ["derivative", "partial", "gradient"]
 
 
@@ -74,20 +76,6 @@ def _coords(c, npts, axis, who):
     return ca, uniform
 
 
-def _batched_weights(offsets: np.ndarray, n: int) -> np.ndarray:
-    """Weights of the n-th derivative for each row of offsets (shape (N, m))."""
-    N, m = offsets.shape
-    scale = np.max(np.abs(offsets), axis=1, keepdims=True)
-    o = offsets / scale
-    k = np.arange(m)
-    fact = np.array([math.factorial(int(i)) for i in k], dtype=float)
-    V = o[:, None, :] ** k[None, :, None] / fact[None, :, None]        # (N, m, m)
-    rhs = np.zeros((N, m, 1))
-    rhs[:, n, 0] = 1.0
-    w = np.linalg.solve(V, rhs)[..., 0]
-    return w / scale ** n
-
-
 def _stencil_plan(x: np.ndarray, uniform: bool, n: int, accuracy: int):
     """Window start and weights for every sample: (starts (N,), weights (N, m) padded)."""
     N = x.size
@@ -118,12 +106,12 @@ def _stencil_plan(x: np.ndarray, uniform: bool, n: int, accuracy: int):
             keys, inv = np.unique(rel, axis=0, return_inverse=True)
             inv = np.asarray(inv).reshape(-1)
             h = x[1] - x[0]
-            wk = _batched_weights(keys.astype(float) * h, n)
+            wk = batched_weights(keys.astype(float) * h, n)
             W[rows, :size] = wk[inv]
         else:
             # chunks bound the (rows, size, size) systems solved at once
             for c in range(0, rows.size, 65536):
-                W[rows[c:c + 65536], :size] = _batched_weights(offs[c:c + 65536], n)
+                W[rows[c:c + 65536], :size] = batched_weights(offs[c:c + 65536], n)
     return starts, W
 
 

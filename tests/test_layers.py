@@ -35,7 +35,7 @@ RULES = [
     ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
-    ("grid.py", ORACLE | {"scipy"}),
+    ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
     ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy"}),
     ("analysis.py", ORACLE | {"dfdx.symbolic", "dfdx.numeric", "sympy"}),
     # the checker: the transforms against the numeric oracle, imported from their modules

@@ -14,19 +14,33 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["weights", "accuracy_order", "geometric_offsets"]
+__all__ = ["weights", "batched_weights", "accuracy_order", "geometric_offsets"]
+
+
+def batched_weights(offsets: np.ndarray, n: int) -> np.ndarray:
+    """Weights of the n-th derivative for each row of `offsets` (shape (N, m)), solved at once.
+
+    The rows are scaled to unit size first (the moment matrix of tiny or huge offsets
+    is badly conditioned otherwise), so offsets may be in any unit: in step units the
+    weights are those of `weights`; in coordinates they include the 1/h**n.
+    """
+    o = np.asarray(offsets, dtype=float)
+    N, m = o.shape
+    scale = np.max(np.abs(o), axis=1, keepdims=True)
+    o = o / scale
+    k = np.arange(m)
+    fact = np.array([math.factorial(int(i)) for i in k], dtype=float)
+    V = o[:, None, :] ** k[None, :, None] / fact[None, :, None]        # (N, m, m)
+    rhs = np.zeros((N, m, 1))
+    rhs[:, n, 0] = 1.0
+    return np.linalg.solve(V, rhs)[..., 0] / scale ** n
 
 
 @lru_cache(maxsize=4096)
 def _weights_cached(offsets: tuple, n: int) -> tuple:
     o = np.asarray(offsets, dtype=float)
     m = o.size
-    k = np.arange(m)
-    fact = np.array([math.factorial(int(i)) for i in k], dtype=float)
-    V = o[None, :] ** k[:, None] / fact[:, None]
-    rhs = np.zeros(m)
-    rhs[n] = 1.0
-    c = np.linalg.solve(V, rhs)
+    c = batched_weights(o[None, :], n)[0]
     # why: on a symmetric set of offsets the exact weights are (anti)symmetric; imposing it
     # removes the solver's rounding, so e.g. |x| at 0 gives exactly 0 (the symmetric derivative).
     order_idx = np.argsort(o)
