@@ -193,24 +193,57 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
         dict with ``value``, ``error``, ``step``, ``order``, ``converged``,
         ``uncertain`` (each (D, K)) and ``levels``.
     """
-    K = f0.shape[1]
-    pats = {sd: _pattern(n, sd) for sd in (0, 1, -1)}
-    U = np.unique(np.concatenate([p[0] for p in pats.values()]))
-    lag = pats[0][1]
-    allowed = {sd: np.searchsorted(U, pats[sd][0]) for sd in pats}
-    groups = {sd: np.nonzero(side == sd)[0] for sd in (0, 1, -1)}
-    umin = np.min(np.abs(U[U != 0]))
-    xscale = getattr(point_fn, "xscale", np.zeros(D))
+    sweep = _Sweep(point_fn, D, n, h0, side, f0, tol=tol, rtol=rtol, max_levels=max_levels)
+    for _ in range(3 * max_levels):
+        sweep.descend()
+        sweep.measure_noise()
+        if not sweep.check():
+            break
+    return sweep.result()
 
-    def stencil(scale, rows):
-        """(est, rnd, order), each (D, K), at per-direction `scale` for the directions `rows`."""
+
+class _Sweep:
+    """The state of `_directional`'s sweep over step levels, one step per method.
+
+    Per level k (step ``h0 Q**-k``) it keeps the estimate E, its rounding R, its
+    order P and the scale S, and which levels a check discarded (``invalid``); per
+    element (D, K) the noise factor ``s`` over the rounding model, whether the
+    element is ``done`` descending, its checks ``tries`` and whether it ``failed``.
+    """
+
+    def __init__(self, point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
+        self.point_fn, self.D, self.n, self.h0, self.f0 = point_fn, D, n, h0, f0
+        self.tol, self.rtol, self.max_levels = tol, rtol, max_levels
+        self.K = K = f0.shape[1]
+        self.pats = {sd: _pattern(n, sd) for sd in (0, 1, -1)}
+        self.U = U = np.unique(np.concatenate([p[0] for p in self.pats.values()]))
+        self.lag = self.pats[0][1]
+        self.allowed = {sd: np.searchsorted(U, self.pats[sd][0]) for sd in self.pats}
+        self.groups = {sd: np.nonzero(side == sd)[0] for sd in (0, 1, -1)}
+        self.umin = np.min(np.abs(U[U != 0]))
+        self.xscale = getattr(point_fn, "xscale", np.zeros(D))
+        self.E, self.R, self.P, self.S = [], [], [], []   # per level: estimate, rounding, order, scale (D,)
+        self.invalid = []                   # per level: (D, K) levels discarded by a check
+        self.s = np.ones((D, K))            # noise factor over the rounding model
+        self.done = np.zeros((D, K), dtype=bool)
+        self.tries = np.zeros((D, K), dtype=int)
+        self.failed = np.zeros((D, K), dtype=bool)
+        self.gap_b = np.zeros((D, K))
+        self.nlev = 0
+
+    def stencil(self, scale, rows):
+        """(est, rnd, order, spike), each (D, K), at per-direction `scale` for the directions `rows`.
+
+        ``spike`` marks where f(x) is a spike at that step (see below).
+        """
+        D, K, U, f0, point_fn = self.D, self.K, self.U, self.f0, self.point_fn
         vals = np.full((D, K, U.size), np.nan)
         dts = np.zeros((D, U.size))
-        for sd, idx in groups.items():
+        for sd, idx in self.groups.items():
             idx = idx[rows[idx]]
             if idx.size == 0:
                 continue
-            cols = allowed[sd]
+            cols = self.allowed[sd]
             t = (scale[idx][:, None] * U[cols][None, :]).reshape(-1)
             ii = np.repeat(idx, cols.size)
             v = point_fn(ii, t).reshape(idx.size, cols.size, K)
@@ -223,7 +256,7 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
             sl = np.abs(vals - f0[:, :, None]) / np.where(tU > 0, tU, np.nan)[:, None, :]
             slope = np.where(np.isfinite(sl), sl, 0.0).max(axis=2)
         noise = slope[:, :, None] * dts[:, None, :]
-        e, r, o = richardson_window(vals.reshape(D * K, -1), U, np.repeat(scale, K), n,
+        e, r, o = richardson_window(vals.reshape(D * K, -1), U, np.repeat(scale, K), self.n,
                                     noise=noise.reshape(D * K, -1))
         # why: f(x) far outside the range of its neighbours (1/x**2 at 1e-100 with h = 1e-3:
         # 1e200 against ~1e6) means f has a pole or spike closer than the smallest offset:
@@ -234,62 +267,53 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
             lo, hi = np.nanmin(side_vals, axis=2), np.nanmax(side_vals, axis=2)
             spike = np.isfinite(f0) & ((f0 - hi > 10 * (hi - lo) + 1e-300) |
                                        (lo - f0 > 10 * (hi - lo) + 1e-300))
-        SPK.append(spike & rows[:, None])
-        return e.reshape(D, K), r.reshape(D, K), o.reshape(D, K)
+        return e.reshape(D, K), r.reshape(D, K), o.reshape(D, K), spike & rows[:, None]
 
-    E, R, P, S = [], [], [], []         # per level: estimate, rounding, order, scale (D,)
-    SPK = []                            # per stencil computed: where f(x) is a spike at that step
-    s = np.ones((D, K))                 # noise factor over the rounding model
-    invalid = []                        # per level: (D, K) levels discarded by a check
-    done = np.zeros((D, K), dtype=bool)
-    tries = np.zeros((D, K), dtype=int)
-    failed = np.zeros((D, K), dtype=bool)
-    gap_b = np.zeros((D, K))
+    def add_level(self, rows):
+        scale = self.h0 * Q ** -len(self.E)
+        e, r, o, spike = self.stencil(scale, rows)
+        self.E.append(e), self.R.append(r), self.P.append(o), self.S.append(scale)
+        self.invalid.append(spike)
 
-    def add_level(rows):
-        k = len(E)
-        scale = h0 * Q ** -k
-        e, r, o = stencil(scale, rows)
-        E.append(e), R.append(r), P.append(o), S.append(scale)
-        invalid.append(SPK.pop())
-
-    def fill(rows):
+    def fill(self, rows):
         """Compute the levels that `rows` skipped while they were done."""
-        for k in range(len(E)):
-            miss = rows & np.isnan(E[k]).all(axis=1)
+        for k in range(len(self.E)):
+            miss = rows & np.isnan(self.E[k]).all(axis=1)
             if miss.any():
-                e, r, o = stencil(S[k], miss)
-                invalid[k] = invalid[k] | SPK.pop()
-                E[k] = np.where(miss[:, None], e, E[k])
-                R[k] = np.where(miss[:, None], r, R[k])
-                P[k] = np.where(miss[:, None], o, P[k])
+                e, r, o, spike = self.stencil(self.S[k], miss)
+                self.invalid[k] = self.invalid[k] | spike
+                self.E[k] = np.where(miss[:, None], e, self.E[k])
+                self.R[k] = np.where(miss[:, None], r, self.R[k])
+                self.P[k] = np.where(miss[:, None], o, self.P[k])
 
-    def pick():
-        Ea, Ra, Pa = np.stack(E), np.stack(R), np.stack(P)
-        err, slow = _level_errors(Ea, Ra, Pa, s)
-        err = np.where(np.stack(invalid), np.inf, err)
+    def pick(self):
+        """The best level per element: (k, value, error, order, rounding, last rounding, slow)."""
+        Ea, Ra, Pa = np.stack(self.E), np.stack(self.R), np.stack(self.P)
+        err, slow = _level_errors(Ea, Ra, Pa, self.s)
+        err = np.where(np.stack(self.invalid), np.inf, err)
         k = np.argmin(err, axis=0)
         take = lambda A: np.take_along_axis(A, k[None], axis=0)[0]  # noqa: E731
         return k, take(Ea), take(err), take(Pa), take(Ra), Ra[-1], slow
 
-    nlev = 0
-    for _ in range(3 * max_levels):
-        # -- sweep the open elements down the levels ------------------------------------------
-        while len(E) < max_levels:
-            rows = ~done.all(axis=1)
+    def descend(self):
+        """Sweep the open elements down the levels until each meets its target or a floor."""
+        while len(self.E) < self.max_levels:
+            rows = ~self.done.all(axis=1)
             if not rows.any():
                 break
-            add_level(rows)
-            nlev = max(nlev, len(E))
-            if len(E) < 2:
+            self.add_level(rows)
+            self.nlev = max(self.nlev, len(self.E))
+            if len(self.E) < 2:
                 continue
-            k_b, v_b, e_b, p_b, r_b, r_last, slow = pick()
-            kcur = len(E) - 1
-            target = np.maximum(tol, rtol * np.abs(v_b))
-            floor = (kcur - k_b >= 2) & (s * r_last >= e_b)
-            tiny = (S[-1] * umin < 64 * EPS * xscale)[:, None]
-            done |= (e_b <= target) | floor | tiny
-        # -- the noise the levels past the chosen one show --------------------------------------
+            k_b, v_b, e_b, p_b, r_b, r_last, slow = self.pick()
+            kcur = len(self.E) - 1
+            target = np.maximum(self.tol, self.rtol * np.abs(v_b))
+            floor = (kcur - k_b >= 2) & (self.s * r_last >= e_b)
+            tiny = (self.S[-1] * self.umin < 64 * EPS * self.xscale)[:, None]
+            self.done |= (e_b <= target) | floor | tiny
+
+    def measure_noise(self):
+        """Raise the noise factor to what the levels past the chosen one show."""
         # why: f's own rounding can far exceed the model (1/(x**2 - 4) near 2 loses digits to
         # cancellation inside f); past the best level the differences are that noise, so
         # their size over the rounding model is the factor by which the model is short.
@@ -297,36 +321,39 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
         # (past the best level, or on the way down between aliasing and convergence: a
         # float32 staircase is noisy there and exactly flat below), their size over the
         # rounding model is measured on every level whose implied noise is believable.
-        Ea, Ra = np.stack(E), np.stack(R)
-        if len(E) > 2:
-            with np.errstate(all="ignore"):
-                d = np.abs(Ea[1:] - Ea[:-1])
-                dh = d / (Ra[1:] + Ra[:-1])
-                grow = np.zeros(d.shape, dtype=bool)
-                grow[1:] = d[1:] >= d[:-1]
-                inv = np.stack(invalid)[1:]
-                use = grow & ~inv & np.isfinite(dh) & (dh * NOISE_ULPS * EPS <= _MAX_NOISE_REL)
-                s_hist = np.where(use, dh, 0.0).max(axis=0)
-            s = np.where(2 * s_hist > s, 2 * s_hist, s)
-        # -- check the chosen level with an independent stencil -------------------------------
-        k_b, v_b, e_b, p_b, r_b, _, slow = pick()
-        todo = ~failed & (tries < len(_CHECKS)) & np.isfinite(e_b)
+        if len(self.E) <= 2:
+            return
+        Ea, Ra = np.stack(self.E), np.stack(self.R)
+        with np.errstate(all="ignore"):
+            d = np.abs(Ea[1:] - Ea[:-1])
+            dh = d / (Ra[1:] + Ra[:-1])
+            grow = np.zeros(d.shape, dtype=bool)
+            grow[1:] = d[1:] >= d[:-1]
+            inv = np.stack(self.invalid)[1:]
+            use = grow & ~inv & np.isfinite(dh) & (dh * NOISE_ULPS * EPS <= _MAX_NOISE_REL)
+            s_hist = np.where(use, dh, 0.0).max(axis=0)
+        self.s = np.where(2 * s_hist > self.s, 2 * s_hist, self.s)
+
+    def check(self):
+        """Check each chosen level with an independent stencil; True if some must sweep on."""
+        k_b, v_b, e_b, p_b, r_b, _, slow = self.pick()
+        todo = ~self.failed & (self.tries < len(_CHECKS)) & np.isfinite(e_b)
         if not todo.any():
-            break
-        reopen = np.zeros((D, K), dtype=bool)
+            return False
+        s, tries = self.s, self.tries
+        reopen = np.zeros((self.D, self.K), dtype=bool)
         for kb in np.unique(k_b[todo]):
             here = todo & (k_b == kb)
             rows = here.any(axis=1)
             c = _CHECKS[min(int(tries[here].max()), len(_CHECKS) - 1)]
-            ce, cr, _ = stencil(S[kb] * c, rows)
-            SPK.pop()
+            ce, cr, _, _ = self.stencil(self.S[kb] * c, rows)
             with np.errstate(all="ignore"):
                 gap = np.abs(ce - v_b)
                 ok = gap <= e_b + s * cr
                 s_new = gap / (r_b + cr)
             bad = here & ~ok
             tries = np.where(here, tries + 1, tries)
-            gap_b = np.where(here, gap, gap_b)
+            self.gap_b = np.where(here, gap, self.gap_b)
             # even when they agree, two independent estimates differ by about their noise
             s = np.where(here & ok & (s_new * NOISE_ULPS * EPS <= _MAX_NOISE_REL), np.fmax(s, s_new), s)
             # aliasing: the disagreement is of the size of f's own variation, not noise
@@ -335,46 +362,53 @@ def _directional(point_fn, D, n, h0, side, f0, *, tol, rtol, max_levels):
             noisy = bad & ~alias
             # f is not resolved at this step, so at none of the larger ones either
             for j in range(int(kb) + 1):
-                invalid[j] = invalid[j] | alias
+                self.invalid[j] = self.invalid[j] | alias
             tries = np.where(alias, tries - 1, tries)   # the sweep goes on: not a failed try
             s = np.where(noisy, np.fmax(s, 4 * s_new), s)
-            failed |= bad & (tries >= len(_CHECKS))
-            reopen |= bad & ~failed
+            self.failed |= bad & (tries >= len(_CHECKS))
+            reopen |= bad & ~self.failed
             tries = np.where(here & ok, len(_CHECKS), tries)   # passed: no more checks
+        self.s, self.tries = s, tries
         if not reopen.any():
-            break
-        rows = reopen.any(axis=1)
-        fill(rows)
-        done &= ~reopen
-    k_b, best_v, best_e, best_p, _, _, ever_slow = pick()
-    best_h = np.stack(S)[k_b, np.arange(D)[:, None]] * np.max(np.abs(U))
-    uncertain = failed | ~np.isfinite(best_e)
-    best_e = np.where(failed, np.inf, best_e)
-    # why: the value returned may combine the best level's stencil with the previous
-    # level's (points already evaluated): a higher order at no cost. By the triangle
-    # inequality its error is at most the level value's own error, which in the regular
-    # regime is its error bar scaled by the order gained per level (2**-p), plus what
-    # separates the two values, plus its own rounding. Not where convergence was slow
-    # (f not smooth) or noisy: there the orders mean nothing and the level's value is kept.
-    wv, wr = _wide_estimate(point_fn, D, K, n, h0, k_b + lag, lag, pats, groups)
-    with np.errstate(invalid="ignore"):
-        ok = (np.isfinite(wv) & np.isfinite(best_e) & (np.abs(wv - best_v) <= best_e) & ~ever_slow
-              & (s <= 2))
-        tight = np.abs(wv - best_v) + best_e * Q ** -best_p.astype(float) + s * wr
-    best_v = np.where(ok, wv, best_v)
-    best_e = np.where(ok, np.fmax(tight, gap_b), best_e)
-    # why: at an edge where the derivative is infinite (sqrt at 0) the estimates grow
-    # steadily as h shrinks; no finite error bar is honest then.
-    if len(E) >= 4:
-        hs = np.abs(np.stack(E[-4:]))
-        rs = np.stack(R[-4:])
-        with np.errstate(all="ignore"):
-            growing = (np.all(hs[1:] > 1.2 * hs[:-1], axis=0) & np.all(hs > 10 * rs, axis=0)
-                       & (best_e > 1e-6 * np.abs(best_v)))
-        best_e = np.where(growing, np.inf, best_e)
-    converged = np.isfinite(best_e) & (best_e <= np.maximum(tol, rtol * np.abs(best_v)) * 1e3 + 1e-300)
-    return dict(value=best_v, error=best_e, step=best_h, order=best_p, converged=converged,
-                uncertain=uncertain | ~np.isfinite(best_e), levels=nlev, noise=s)
+            return False
+        self.fill(reopen.any(axis=1))
+        self.done &= ~reopen
+        return True
+
+    def result(self):
+        """The estimate per element, with its error, step, order and verdicts."""
+        D, K = self.D, self.K
+        k_b, best_v, best_e, best_p, _, _, ever_slow = self.pick()
+        best_h = np.stack(self.S)[k_b, np.arange(D)[:, None]] * np.max(np.abs(self.U))
+        uncertain = self.failed | ~np.isfinite(best_e)
+        best_e = np.where(self.failed, np.inf, best_e)
+        # why: the value returned may combine the best level's stencil with the previous
+        # level's (points already evaluated): a higher order at no cost. By the triangle
+        # inequality its error is at most the level value's own error, which in the regular
+        # regime is its error bar scaled by the order gained per level (2**-p), plus what
+        # separates the two values, plus its own rounding. Not where convergence was slow
+        # (f not smooth) or noisy: there the orders mean nothing and the level's value is kept.
+        wv, wr = _wide_estimate(self.point_fn, D, K, self.n, self.h0, k_b + self.lag, self.lag,
+                                self.pats, self.groups)
+        with np.errstate(invalid="ignore"):
+            ok = (np.isfinite(wv) & np.isfinite(best_e) & (np.abs(wv - best_v) <= best_e) & ~ever_slow
+                  & (self.s <= 2))
+            tight = np.abs(wv - best_v) + best_e * Q ** -best_p.astype(float) + self.s * wr
+        best_v = np.where(ok, wv, best_v)
+        best_e = np.where(ok, np.fmax(tight, self.gap_b), best_e)
+        # why: at an edge where the derivative is infinite (sqrt at 0) the estimates grow
+        # steadily as h shrinks; no finite error bar is honest then.
+        if len(self.E) >= 4:
+            hs = np.abs(np.stack(self.E[-4:]))
+            rs = np.stack(self.R[-4:])
+            with np.errstate(all="ignore"):
+                growing = (np.all(hs[1:] > 1.2 * hs[:-1], axis=0) & np.all(hs > 10 * rs, axis=0)
+                           & (best_e > 1e-6 * np.abs(best_v)))
+            best_e = np.where(growing, np.inf, best_e)
+        converged = np.isfinite(best_e) & (best_e <= np.maximum(self.tol, self.rtol * np.abs(best_v))
+                                           * 1e3 + 1e-300)
+        return dict(value=best_v, error=best_e, step=best_h, order=best_p, converged=converged,
+                    uncertain=uncertain | ~np.isfinite(best_e), levels=self.nlev, noise=self.s)
 
 
 def _wide_estimate(point_fn, D, K, n, h0, best_k, lag, pats, groups):
