@@ -699,26 +699,35 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
 
     res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
                lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
+    if step is None:
+        _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels)
+    return _scalar_estimate(res, xa.shape)
+
+
+def _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels):
+    """Give the uncertain points far closer to 0 than the sweep reached a sweep of their own."""
     # why: 64 halvings from 1/2 reach ~1e-20; a point far closer to 0 (log at 1e-300) whose
     # scale is its own size gets a second sweep starting from |x|/2
     redo = np.nonzero(res["uncertain"][:, 0] & (np.abs(flat) > 0) &
-                      (np.abs(flat) < 1e-3 * res["step"][:, 0]))[0] if step is None else []
-    if len(redo):
-        h1 = 2.0 ** np.round(np.log2(0.5 * np.abs(flat[redo])))
-        try:
-            sub = _run(lambda idx, t: point_fn(redo[idx], t), len(redo), n, h1, method, tol, rtol,
-                       max_levels, "derivative", lambda d: f"x={flat[redo[d]]!r}",
-                       lambda idx, t: arg_error(redo[idx], t), np.abs(flat[redo]))
-        except DomainError:      # e.g. the derivative overflows float64: keep the first answer
-            sub = None
-    if len(redo) and sub is not None:
-        better = ~sub["uncertain"][:, 0] & np.isfinite(sub["value"][:, 0])
-        for key in ("value", "error", "step", "order", "converged", "uncertain"):
-            res[key][redo[better]] = sub[key][better]
-        res["nfev"][redo] += sub["nfev"]
-        res["side"][redo[better]] = sub["side"][better]
-    shape = xa.shape
+                      (np.abs(flat) < 1e-3 * res["step"][:, 0]))[0]
+    if not len(redo):
+        return
+    h1 = 2.0 ** np.round(np.log2(0.5 * np.abs(flat[redo])))
+    try:
+        sub = _run(lambda idx, t: point_fn(redo[idx], t), len(redo), n, h1, method, tol, rtol,
+                   max_levels, "derivative", lambda d: f"x={flat[redo[d]]!r}",
+                   lambda idx, t: arg_error(redo[idx], t), np.abs(flat[redo]))
+    except DomainError:      # e.g. the derivative overflows float64: keep the first answer
+        return
+    better = ~sub["uncertain"][:, 0] & np.isfinite(sub["value"][:, 0])
+    for key in ("value", "error", "step", "order", "converged", "uncertain"):
+        res[key][redo[better]] = sub[key][better]
+    res["nfev"][redo] += sub["nfev"]
+    res["side"][redo[better]] = sub["side"][better]
 
+
+def _scalar_estimate(res, shape):
+    """The `Estimate` of `derivative` from the sweep's per-point arrays."""
     def out(a):
         a = a.reshape(shape)
         return a[()] if a.ndim == 0 else a
@@ -727,7 +736,7 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     info = {"step": out(res["step"][:, 0]), "order": out(res["order"][:, 0]),
             "converged": out(res["converged"][:, 0]), "notes": notes, "levels": res["levels"],
             "uncertain": out(res["uncertain"][:, 0])}
-    if notes and D == 1:
+    if notes and res["value"].shape[0] == 1:
         info["message"] = notes[0]
     if not np.all(np.isfinite(res["error"])):
         info["message"] = ((info.get("message", "") + "; ") if "message" in info else "") + (
