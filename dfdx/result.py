@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Estimate", "LimitResult", "ContinuityResult", "CONTINUITY_KINDS",
-           "ROUNDING_RTOL", "rounding", "agree", "agreement", "combine_sides"]
+           "ROUNDING_RTOL", "rounding", "agree", "agreement", "combine_sides", "limit_verdict"]
 
 #: The kinds of point a continuity check reports, from best to worst.
 CONTINUITY_KINDS = ("continuous", "removable", "jump", "oscillating", "infinite")
@@ -218,6 +218,49 @@ def combine_sides(left, right, error_left=0.0, error_right=0.0, *, scale: float 
     if verdict:
         return True, right
     return verdict, None
+
+
+def limit_verdict(left_kind: str, right_kind: str, same) -> tuple[str, bool | None]:
+    """The two-sided verdict on a limit from what each one-sided limit is: one rule for both routes.
+
+    Each side is one of ``"converged"``, ``"infinite"``, ``"oscillating"``,
+    ``"undefined"`` (f is not defined on that side) or ``"uncertain"``. The order of
+    the rules: a side where f is undefined leaves the other as the limit (within
+    f's domain); an oscillating side means no limit; an uncertain side, no verdict;
+    otherwise the limit exists when the two values are the same.
+
+    Args:
+        left_kind, right_kind: the kinds of the one-sided limits.
+        same: a callable, called only when both sides have a value (converged or
+            infinite), that says whether the two values are the same (each route
+            compares in its own arithmetic: exactly, or within the errors).
+
+    Returns:
+        ``(kind, exists)``: ``("left" | "right", None)`` when only that side is
+        defined (the caller answers with that side; ``("undefined", None)`` when
+        neither is), ``("oscillating", False)``, ``("uncertain", None)``,
+        ``("converged" | "infinite", True)`` when the sides agree, and
+        ``("infinite" | "jump", False)`` when they differ.
+
+    Example:
+        >>> from dfdx.result import limit_verdict
+        >>> limit_verdict("converged", "converged", lambda: False)
+        ('jump', False)
+        >>> limit_verdict("undefined", "infinite", lambda: True)
+        ('right', None)
+    """
+    kinds = {left_kind, right_kind}
+    if "undefined" in kinds:
+        if kinds == {"undefined"}:
+            return "undefined", None
+        return ("right" if left_kind == "undefined" else "left"), None
+    if "oscillating" in kinds:
+        return "oscillating", False
+    if "uncertain" in kinds:
+        return "uncertain", None
+    if same():
+        return ("infinite" if "infinite" in kinds else "converged"), True
+    return ("infinite" if "infinite" in kinds else "jump"), False
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ import numpy as np
 from dfdx._errors import DomainError
 from dfdx.numeric._evaluate import UNDEFINED, call_scalar, check_callable
 from dfdx.numeric._extrapolate import EPS, levin_u
-from dfdx.result import ContinuityResult, LimitResult
+from dfdx.result import ContinuityResult, LimitResult, limit_verdict
 
 __all__ = ["limit", "continuity"]
 
@@ -657,8 +657,9 @@ def _result_from_sides(L, R, a, nfev, one=None, which=None):
         return LimitResult(None, None, None, None, one.error, "numeric", message="uncertain: " + one.message,
                            nfev=nfev, info=info)
     # two-sided
-    if L.kind == "undefined" or R.kind == "undefined":
-        present = R if L.kind == "undefined" else L
+    verdict, exists = limit_verdict(L.kind, R.kind, lambda: _sides_same(L, R))
+    if verdict in ("left", "right"):
+        present = L if verdict == "left" else R
         res = _result_from_sides(None, None, a, nfev, one=present, which="+" if present is R else "-")
         msg = (f"f is undefined on the {'left' if present is R else 'right'} of x={a!r}; "
                f"this is the one-sided limit from the {'right' if present is R else 'left'} "
@@ -666,36 +667,37 @@ def _result_from_sides(L, R, a, nfev, one=None, which=None):
         return LimitResult(res.value, res.exists, res.left, res.right, res.error, "numeric", message=msg,
                            nfev=nfev, info=dict(res.info, one_sided=True))
     lv, rv = _side_value(L), _side_value(R)
-    kinds = {L.kind, R.kind}
     info["left_kind"], info["right_kind"] = L.kind, R.kind
-    if "oscillating" in kinds:
-        info["kind"] = "oscillating"
+    info["kind"] = verdict
+    if verdict == "oscillating":
         side = "both sides" if L.kind == R.kind else ("the left" if L.kind == "oscillating" else "the right")
         return LimitResult(None, False, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
                            message=f"the limit does not exist: f oscillates on {side} of x={a!r}")
-    if kinds <= {"converged", "infinite"}:
-        if L.kind == R.kind == "infinite" and L.value == R.value:
-            info["kind"] = "infinite"
-            return LimitResult(L.value, True, L.value, R.value, 0.0, "numeric", nfev=nfev, info=info,
-                               message=f"f tends to {L.value} on both sides")
-        if L.kind == R.kind == "converged":
-            tol = L.error + R.error + 1e-9 * max(1.0, abs(L.value), abs(R.value))
-            if abs(L.value - R.value) <= tol:
-                v = L.value if L.error <= R.error else R.value
-                err = max(L.error, R.error, abs(L.value - R.value))
-                info["kind"] = "converged"
-                return LimitResult(_snap(v, err), True, lv, rv, err, "numeric", nfev=nfev, info=info,
-                                   message="both one-sided limits agree")
-        info["kind"] = "infinite" if "infinite" in kinds else "jump"
-        return LimitResult(None, False, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
-                           message=f"the one-sided limits differ (left {lv}, right {rv}): the limit does not exist")
-    # at least one side uncertain
-    info["kind"] = "uncertain"
-    msg = "; ".join(s.message for s in (L, R) if s.kind == "uncertain")
-    info["guess_left"], info["guess_right"] = L.value, R.value
-    info["reason"] = "; ".join(sorted({s.reason for s in (L, R) if s.kind == "uncertain" and s.reason}))
-    return LimitResult(None, None, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
-                       message="uncertain: " + msg)
+    if verdict == "uncertain":
+        msg = "; ".join(s.message for s in (L, R) if s.kind == "uncertain")
+        info["guess_left"], info["guess_right"] = L.value, R.value
+        info["reason"] = "; ".join(sorted({s.reason for s in (L, R) if s.kind == "uncertain" and s.reason}))
+        return LimitResult(None, None, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
+                           message="uncertain: " + msg)
+    if exists and verdict == "infinite":
+        return LimitResult(L.value, True, L.value, R.value, 0.0, "numeric", nfev=nfev, info=info,
+                           message=f"f tends to {L.value} on both sides")
+    if exists:
+        v = L.value if L.error <= R.error else R.value
+        err = max(L.error, R.error, abs(L.value - R.value))
+        return LimitResult(_snap(v, err), True, lv, rv, err, "numeric", nfev=nfev, info=info,
+                           message="both one-sided limits agree")
+    return LimitResult(None, False, lv, rv, math.nan, "numeric", nfev=nfev, info=info,
+                       message=f"the one-sided limits differ (left {lv}, right {rv}): the limit does not exist")
+
+
+def _sides_same(L, R) -> bool:
+    """The two one-sided values are the same: equal infinities, or finite within their errors."""
+    if L.kind != R.kind:
+        return False
+    if L.kind == "infinite":
+        return L.value == R.value
+    return abs(L.value - R.value) <= L.error + R.error + 1e-9 * max(1.0, abs(L.value), abs(R.value))
 
 
 _KIND_RANK = {"continuous": 0, "removable": 1, "jump": 2, "oscillating": 3, "infinite": 4}

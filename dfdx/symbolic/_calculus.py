@@ -20,7 +20,7 @@ import sympy
 from sympy.calculus.accumulationbounds import AccumBounds
 
 from dfdx._errors import DomainError
-from dfdx.result import ContinuityResult, LimitResult
+from dfdx.result import ContinuityResult, LimitResult, limit_verdict
 from dfdx.symbolic._parse import parse
 from dfdx.symbolic._trace import exact_number, parameter_names, trace
 
@@ -376,12 +376,12 @@ def _limit_expr(expr, x, p, dir: str) -> LimitResult:
     common = dict(left=_to_float(le), right=_to_float(re), left_exact=le, right_exact=re,
                   error=0.0, method="exact")
     sides = f"left: {_side_text(lft)}; right: {_side_text(rgt)}"
-    kinds = {lft.kind, rgt.kind}
-    if "undefined" in kinds:
-        if kinds == {"undefined"}:
-            raise DomainError(f"f is not real-valued on either side of {x} = {p}, so it has no "
-                              "real limit there; check the point and the formula")
-        one = rgt if lft.kind == "undefined" else lft
+    verdict, exists = limit_verdict(lft.kind, rgt.kind, lambda: _same(le, re))
+    if verdict == "undefined":
+        raise DomainError(f"f is not real-valued on either side of {x} = {p}, so it has no "
+                          "real limit there; check the point and the formula")
+    if verdict in ("left", "right"):
+        one = lft if verdict == "left" else rgt
         side = "right" if one is rgt else "left"
         other = "left" if side == "right" else "right"
         info["kind"] = one.kind
@@ -391,24 +391,24 @@ def _limit_expr(expr, x, p, dir: str) -> LimitResult:
                            message=f"f is not defined to the {other} of {p}, so the limit is the "
                                    f"one-sided limit from the {side}. " + r.message,
                            info=info, **common)
-    if "oscillating" in kinds:
+    if verdict == "oscillating":
         info["kind"] = "oscillating"
         return LimitResult(value=None, exists=False, exact=None,
                            message=f"the limit does not exist: f oscillates ({sides})",
                            info=info, **common)
-    if "uncertain" in kinds:
+    if verdict == "uncertain":
         info["kind"] = "uncertain"
         notes = "; ".join(n for n in (lft.note, rgt.note) if n)
         return LimitResult(value=None, exists=None, exact=None,
                            message=f"SymPy could not decide ({sides})"
                                    + (f": {notes}" if notes else ""),
                            info=info, **common)
-    if _same(le, re):
+    if exists:
         info["kind"] = lft.kind
         return LimitResult(value=_to_float(le), exists=True, exact=le,
                            message=("both one-sided limits are " + str(le)),
                            info=info, **common)
-    info["kind"] = "infinite" if "infinite" in kinds else "jump"
+    info["kind"] = verdict
     return LimitResult(value=None, exists=False, exact=None,
                        message=f"the one-sided limits differ ({sides}): the two-sided limit "
                                "does not exist", info=info, **common)
