@@ -265,7 +265,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     pin_threads()
     import dfdx
-    from benchmarks import ad
+    from benchmarks import ad_workloads as ad
     x = np.random.default_rng(1).uniform(-2, 2, 10)
     f = ad.w1_fun(np)
     vg = dfdx.value_and_grad(f)
