@@ -192,7 +192,7 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
         raise ValueError(f"minimize: f(x0) = {fx} is not finite. Start from a point where f "
                          "is defined.")
     history = {"fun": [fx], "grad_norm": [float(np.linalg.norm(g))], "step": [0.0]}
-    s_list, y_list = [], []
+    pairs = _Pairs(history_size)
     message, success, nit = f"reached maxiter={maxiter}", False, 0
     for nit in range(1, maxiter + 1):
         gnorm = float(np.linalg.norm(g))
@@ -200,43 +200,22 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
             nit -= 1
             message, success = f"gradient norm {gnorm:.3g} <= tol={tol:g}", True
             break
-        if method == "newton":
-            p, _ = _newton_direction(prob.hessian(x), g)
-        elif method == "newton-cg":
-            forcing = min(0.5, np.sqrt(gnorm)) * gnorm
-            p, _ = _cg(lambda d: prob.hvp(x, d), g, forcing, cg_maxiter or min(n, 200) or 1)
-        elif method == "lbfgs":
-            p = -_two_loop(g, s_list, y_list)
-        else:
-            p = -g
+        p = _direction(method, prob, x, g, gnorm, pairs, cg_maxiter or min(n, 200) or 1)
         if float(g @ p) >= 0:             # not a descent direction: restart with -g
-            p, s_list, y_list = -g, [], []
-        if method == "gd" and lr is not None:
-            t, x_new = lr, x - lr * g
-            f_new = prob.value(x_new)
-        else:
-            t0 = 1.0
-            if method == "lbfgs" and not s_list:
-                t0 = min(1.0, 1.0 / gnorm)
-            t, f_new = _armijo(prob, x, fx, g, p, t0=t0)
-            if t == 0.0:
-                message = "line search found no decrease (at the limit of precision)"
-                success = gnorm <= max(tol, 1e-6 * max(1.0, abs(fx)))
-                nit -= 1
-                break
-            x_new = x + t * p
+            p = -g
+            pairs.clear()
+        t, x_new, f_new = _line_step(method, prob, x, fx, g, p, gnorm, lr, pairs)
+        if t == 0.0 and not (method == "gd" and lr is not None):
+            message = "line search found no decrease (at the limit of precision)"
+            success = gnorm <= max(tol, 1e-6 * max(1.0, abs(fx)))
+            nit -= 1
+            break
         if not np.isfinite(f_new):
             message = f"f became {f_new} at iteration {nit}; try a smaller lr"
             break
         f_new, g_new = prob.value_and_grad(x_new)
         if method == "lbfgs":
-            s, y = x_new - x, g_new - g
-            if float(s @ y) > 1e-10 * float(np.linalg.norm(s) * np.linalg.norm(y)):
-                s_list.append(s)
-                y_list.append(y)
-                if len(s_list) > history_size:
-                    s_list.pop(0)
-                    y_list.pop(0)
+            pairs.add(x_new - x, g_new - g)
         x, fx, g = x_new, f_new, g_new
         history["fun"].append(fx)
         history["grad_norm"].append(float(np.linalg.norm(g)))
@@ -249,6 +228,48 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
             message, success = f"gradient norm {gnorm:.3g} <= tol={tol:g}", True
     return OptimizeResult(x=_out(prob, x), fun=fx, grad=_out(prob, g), nit=nit, nfev=prob.nfev,
                           success=success, message=message, history=history, method=method)
+
+
+class _Pairs:
+    """L-BFGS's memory: the last `size` step and gradient-change pairs (s, y) with s·y > 0."""
+
+    def __init__(self, size):
+        self.size, self.s, self.y = size, [], []
+
+    def clear(self):
+        self.s, self.y = [], []
+
+    def add(self, s, y):
+        # why: a pair with s·y <= 0 (relative to its size) would make the inverse-Hessian
+        # estimate indefinite: it is skipped.
+        if float(s @ y) > 1e-10 * float(np.linalg.norm(s) * np.linalg.norm(y)):
+            self.s.append(s)
+            self.y.append(y)
+            if len(self.s) > self.size:
+                self.s.pop(0)
+                self.y.pop(0)
+
+
+def _direction(method, prob, x, g, gnorm, pairs, cg_maxiter):
+    """The search direction of one iteration of `method` at x (gradient g)."""
+    if method == "newton":
+        return _newton_direction(prob.hessian(x), g)[0]
+    if method == "newton-cg":
+        forcing = min(0.5, np.sqrt(gnorm)) * gnorm
+        return _cg(lambda d: prob.hvp(x, d), g, forcing, cg_maxiter)[0]
+    if method == "lbfgs":
+        return -_two_loop(g, pairs.s, pairs.y)
+    return -g
+
+
+def _line_step(method, prob, x, fx, g, p, gnorm, lr, pairs):
+    """(t, x_new, f_new) along p: gd's fixed step `lr`, else Armijo backtracking (t = 0: no decrease)."""
+    if method == "gd" and lr is not None:
+        x_new = x - lr * g
+        return lr, x_new, prob.value(x_new)
+    t0 = min(1.0, 1.0 / gnorm) if method == "lbfgs" and not pairs.s else 1.0
+    t, f_new = _armijo(prob, x, fx, g, p, t0=t0)
+    return t, x + t * p, f_new
 
 
 def _out(prob, v):
