@@ -257,14 +257,35 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
     ys = _eval_many(f, xs)
     noise_all, overflow_all, nf = _sample_noise(f, xs, ys)
     nfev = xs.size + nf
-    s, sf = ys[:main.size], ys[main.size:]
-    kf = np.log2(np.abs(t[0] / (1.0 / np.abs(far) if math.isinf(at) else np.abs(far - at)))) if far.size \
-        else np.array([])
     where = ("way to infinity" if math.isinf(at) else
              f"{'right' if side > 0 else 'left'} of x={at!r}")
-    if not np.any(np.isfinite(s)) and not np.any(overflow_all[:main.size]):
+    if not np.any(np.isfinite(ys[:main.size])) and not np.any(overflow_all[:main.size]):
         return _Side("undefined", message=f"f is undefined (NaN, ±inf or raising) on the {where}"), nfev
-    # -- which samples can be trusted --------------------------------------------------------
+    kf = np.log2(np.abs(t[0] / (1.0 / np.abs(far) if math.isinf(at) else np.abs(far - at)))) if far.size \
+        else np.array([])
+    smp = _usable_samples(main, ys, kf, noise_all, overflow_all)
+    if smp.cut is not None and (smp.s.size == 0 or not np.any(np.isfinite(smp.s))):
+        return _Side("uncertain", None, math.nan, _cut_message(smp.cut, where, "anywhere"), smp.cut[1]), nfev
+    return _classify_side(smp, where), nfev
+
+
+class _Samples:
+    """The samples of one side that can be trusted, closest to the point last.
+
+    ``s``/``noise``: the main sequence (one per step level) and its measured noise;
+    ``sf``/``kf``: the far points (δ down to 1e-300, or x up to 1e300) and their levels;
+    ``cut``: ``(k, "overflow" | "rounding", x)`` where rounding or overflow ended the
+    usable sequence, or None; ``breakdown``: the last x before f turned NaN close to
+    the point, or None.
+    """
+
+    def __init__(self, s, noise, sf, kf, cut, breakdown):
+        self.s, self.noise, self.sf, self.kf, self.cut, self.breakdown = s, noise, sf, kf, cut, breakdown
+
+
+def _usable_samples(main, ys, kf, noise_all, overflow_all) -> _Samples:
+    """Cut the samples of one side to those that rounding, overflow and NaN leave usable."""
+    s, sf = ys[:main.size], ys[main.size:]
     # why: closer to the point, cancellation only gets worse, so the first sample dominated
     # by rounding (or cut off by overflow) ends the usable sequence; everything after it,
     # and the far points, would be read as a limit that is only rounding.
@@ -288,12 +309,9 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
     if bad.any():
         k = int(np.argmax(bad))
         cut = (k, "overflow" if over_m[k] else "rounding", float(main[k]))
-        s = s[:k]
-        noise_m = noise_m[:k]
-        sf = sf[:0]
-        kf = kf[:0]
+        s, noise_m, sf, kf = s[:k], noise_m[:k], sf[:0], kf[:0]
         if s.size == 0 or not np.any(np.isfinite(s)):
-            return _Side("uncertain", None, math.nan, _cut_message(cut, where, "anywhere"), cut[1]), nfev
+            return _Samples(s, noise_m, sf, kf, cut, None)
     else:
         with np.errstate(invalid="ignore"):
             okf = ~(noise_all[main.size:] > _NOISE_REL * np.maximum(1.0, np.abs(sf))) & \
@@ -310,14 +328,16 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
         # only the values before the breakdown can be used, and far points are unusable.
         last_ok = int(np.nonzero(defined)[0][-1])
         breakdown = float(main[last_ok])
-        s = s[:last_ok + 1]
-        noise_m = noise_m[:last_ok + 1]
-        sf = sf[:0]
-        kf = kf[:0]
+        s, noise_m, sf, kf = s[:last_ok + 1], noise_m[:last_ok + 1], sf[:0], kf[:0]
     gaps = np.nonzero(np.isnan(s))[0]
     if gaps.size:
-        s = s[gaps[-1] + 1:]
-        noise_m = noise_m[gaps[-1] + 1:]
+        s, noise_m = s[gaps[-1] + 1:], noise_m[gaps[-1] + 1:]
+    return _Samples(s, noise_m, sf, kf, cut, breakdown)
+
+
+def _classify_side(smp: _Samples, where: str) -> _Side:
+    """What the usable samples of one side show: converged, infinite, oscillating or uncertain."""
+    s, sf, kf, cut, breakdown = smp.s, smp.sf, smp.kf, smp.cut, smp.breakdown
     allv = np.concatenate([s, sf[~np.isnan(sf)]])
     # -- converged ---------------------------------------------------------------------------
     fin = np.isfinite(s)
@@ -327,25 +347,21 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
         last = int(np.nonzero(fin)[0][-1]) + 1
         first = int(np.argmax(np.isfinite(s[:last])))
         sfin = s[first:last]
-        nfin = noise_m[first:last]
+        nfin = smp.noise[first:last]
         if sfin.size >= 5 and np.all(np.isfinite(sfin)):
             cand = _converged_candidate(sfin, _CONVERGED_RTOL, nfin)
             if cand is None and cut is not None and cut[1] == "rounding":
                 cand = _short_extrapolation(sfin, nfin)
     if cand is not None:
-        v, err = cand
-        v, err = _refine_with_far(v, err, sf)
+        v, err = _refine_with_far(*cand, sf)
         msg = f"converged on the {where}"
         if cut is not None:
             msg += f" (from the samples before x={cut[2]!r}; closer ones are {cut[1]}-dominated)"
-        return _Side("converged", v, err, msg), nfev
+        return _Side("converged", v, err, msg)
     # -- infinite ----------------------------------------------------------------------------
     run = _growth_run(s)
-    if run is not None and not _far_confirms_growth(s, sf):
-        run = None
-    if run is not None:
-        return _Side("infinite", run * math.inf, 0.0,
-                     f"f grows without bound on the {where}"), nfev
+    if run is not None and _far_confirms_growth(s, sf):
+        return _Side("infinite", run * math.inf, 0.0, f"f grows without bound on the {where}")
     # why: look at the whole last half, so that a blow-up created by rounding at the very
     # end (x*log|x| / (sqrt(1 + x) - 1) is ±inf once sqrt(1 + x) == 1) cannot pass alone.
     tail = allv[-max(12, s.size // 2 + sf.size):]
@@ -355,27 +371,27 @@ def _one_side_checked(f, at: float, side: int) -> tuple[_Side, int]:
         if mono and (np.isinf(a[-1]) or a[-1] > 1e12 * max(1.0, a[0]) or
                      (a[-1] > 8 * a[0] and _not_decaying(a))):
             sign = 1.0 if tail[-1] > 0 else -1.0
-            return _Side("infinite", sign * math.inf, 0.0, f"f grows without bound on the {where}"), nfev
+            return _Side("infinite", sign * math.inf, 0.0, f"f grows without bound on the {where}")
     # -- logarithmic -------------------------------------------------------------------------
     res = _logarithmic(sfin, sf, kf) if (breakdown is None and cut is None) else None
     if res is not None:
         v, err, ok = res
         if ok:
-            return _Side("converged", v, err, f"converged slowly (logarithmically) on the {where}"), nfev
+            return _Side("converged", v, err, f"converged slowly (logarithmically) on the {where}")
         return _Side("uncertain", v, err, f"slow convergence on the {where}: the value is about {v:.6g} "
-                     f"but the sequence does not settle (error ~{err:.2g})", "slow"), nfev
+                     f"but the sequence does not settle (error ~{err:.2g})", "slow")
     # -- oscillating -------------------------------------------------------------------------
     if _oscillates(allv):
-        return _Side("oscillating", None, math.nan, f"f oscillates without settling on the {where}"), nfev
+        return _Side("oscillating", None, math.nan, f"f oscillates without settling on the {where}")
     if cut is not None:
         return _Side("uncertain", None, math.nan, _cut_message(cut, where, "before its values settle"),
-                     cut[1]), nfev
+                     cut[1])
     if breakdown is not None:
         return _Side("uncertain", None, math.nan,
                      f"f returns NaN (0/0, overflow or underflow) on the {where} closer than "
-                     f"x={breakdown!r}, before its values settle", "nan"), nfev
+                     f"x={breakdown!r}, before its values settle", "nan")
     return _Side("uncertain", None, math.nan,
-                 f"the values on the {where} neither settle nor clearly diverge or oscillate", "unsettled"), nfev
+                 f"the values on the {where} neither settle nor clearly diverge or oscillate", "unsettled")
 
 
 def _far_confirms_growth(s: np.ndarray, sf: np.ndarray) -> bool:
