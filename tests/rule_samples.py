@@ -111,7 +111,8 @@ def spd_input(n=3):
 
 
 def _sym(a):
-    return a @ np.swapaxes(a, -1, -2) + np.eye(np.shape(a)[-1])
+    # the identity in a's dtype, so a float32 row stays float32
+    return a @ np.swapaxes(a, -1, -2) + np.eye(np.shape(a)[-1], dtype=a.dtype)
 
 
 def _fix_signs(u, *others):
@@ -637,62 +638,3 @@ add(np.pad, lambda x: np.pad(x, ((1, 2), (2, 1)), mode="reflect"), _vnormal(3, 3
 add(np.pad, lambda x: np.pad(x, 2, mode="edge"), _vnormal(2, 2), label="edge")
 add(np.pad, lambda x: np.pad(x, (1, 3), mode="wrap"), _vnormal(3), label="wrap")
 add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmetric")
-#: Rows (test ids) whose rules upcast float32 to float64 today (issue 10, "float32
-#: in -> float32 out": a value, a tangent, or a cotangent under tracing);
-#: test_rules checks every generic row in float32, xfail for these.
-FLOAT32_UPCAST = {_id: "issue 10 (float32 in -> float32 out): the rule upcasts float32 to "
-                  "float64 (a value, a tangent or a traced cotangent)" for _id in [
-    "numpy.exp2[(2,3)]",
-    "numpy.exp2[0-d]",
-    "numpy.logaddexp2[(2,3) with (3,)]",
-    "numpy.logaddexp2[0-d with (2,)]",
-    "numpy.fmax[(2,3) with (3,)]",
-    "numpy.fmax[0-d with (2,)]",
-    "numpy.fmin[(2,3) with (3,)]",
-    "numpy.fmin[0-d with (2,)]",
-    "numpy.log2[(2,3)]",
-    "numpy.log2[0-d]",
-    "numpy.log10[(2,3)]",
-    "numpy.log10[0-d]",
-    "numpy.power[constant base]",
-    "numpy.float_power[(2,3) with (3,)]",
-    "numpy.float_power[0-d with (2,)]",
-    "numpy.float_power[negative base]",
-    "scipy.special.erf[(2,3)]",
-    "scipy.special.erf[0-d]",
-    "scipy.special.erfc[(2,3)]",
-    "scipy.special.erfc[0-d]",
-    "scipy.special.ndtr[(2,3)]",
-    "scipy.special.ndtr[0-d]",
-    "scipy.special.log_ndtr[(2,3)]",
-    "scipy.special.log_ndtr[0-d]",
-    "scipy.special.gamma[(2,3)]",
-    "scipy.special.gamma[0-d]",
-    "scipy.special.gammaln[(2,3)]",
-    "scipy.special.gammaln[0-d]",
-    "scipy.special.psi[(2,3)]",
-    "scipy.special.psi[0-d]",
-    "scipy.special.erfinv[(2,3)]",
-    "scipy.special.erfinv[0-d]",
-    "scipy.special.erfcinv[(2,3)]",
-    "scipy.special.erfcinv[0-d]",
-    "scipy.special.ndtri[(2,3)]",
-    "scipy.special.ndtri[0-d]",
-    "dfdx.rules.ufuncs._clip_impl[0]",
-    "numpy.prod[with zeros]",
-    "numpy.cumprod[with zeros]",
-    "numpy.linalg.cholesky[0]",
-    "dfdx.rules.linalg._cholesky[upper]",
-    "numpy.linalg.eigh[0]",
-    "dfdx.rules.linalg._eigh[values only]",
-    "numpy.linalg.eigvalsh[0]",
-    "numpy.percentile[0]",
-    "numpy.unique[values (a repeated one)]",
-    "numpy.histogram[edges and density]",
-    "numpy.quantile[derivative in q]",
-    "numpy.nanquantile[a NaN in one row]",
-    "numpy.nanpercentile[a NaN]",
-    "numpy.nanmedian[a NaN]",
-    "dfdx.rules.special._polygamma[0]",
-    "dfdx.rules.special._polygamma[0-d]",
-]}

@@ -76,18 +76,6 @@ KNOWN = [
           ("np.sqrt(a), 0.0)", "np.log(a), a)", "np.sin(a) / a"),
           "a = x * y[0:1].reshape((1, 1))\nreturn np.where(a > 0, np.sqrt(a), 0.0)",
           ((2, 3), "float64")),
-    Known("float32 upcast by cumprod / prod of zeros (the forward tangent comes back float64) "
-          "(issue 10)", ("np.cumprod", "np.prod"),
-          "return np.cumprod(x * 0.0, axis=-1)", ((2, 3), "float32"), ("float32",)),
-    Known("eigh / eigvalsh / svd at repeated eigenvalues: NaN derivatives instead of the "
-          "finite value or NonDifferentiableError (issue 10)",
-          (lambda src, a: ("np.linalg.eig" in src or "svd" in src or "'nuc'" in src)
-           and (np.unique(a).size < np.size(a) or np.shape(a)[-1] < np.shape(a)[-2]
-                or np.any(np.linalg.matrix_rank(a) < min(np.shape(a)[-2:]))),),
-          "a = np.cumsum(x[[0, 0, 0], :1] + y[0:1], axis=-2)\n"
-          "a = np.linalg.inv(np.einsum('...ij,...kj->...ik', a, a) + 3 * np.eye(3))\n"
-          "return np.linalg.eigvalsh(np.einsum('...ij,...kj->...ik', a, a) + 3 * np.eye(3))",
-          ((2, 3), "float64")),
     Known("float32 upcast inside (astype(np.float64)): under tracing (Hessians) the "
           "cotangent of a float32 input comes back float64, untraced float32 (issue 10)",
           ("astype(np.float64)", "dtype=np.float64)"), "a = x.astype(np.float64)\nreturn a * y[:3]",
@@ -97,10 +85,6 @@ KNOWN = [
           "stays float32 where the value is float64 (issue 10)", ("astype(np.float32)",),
           "a = np.sin(x + y[0:1].reshape(())).astype(np.float32)\nreturn a + y[0:1].reshape(())",
           ((3,), "float64")),
-    Known("float32 upcast to float64 by rules: linalg (norm, pinv, eigh, svd, cholesky, ...), "
-          "scipy.special.erf, np.quantile (issue 10)",
-          ("np.linalg.", "np.trace(", "sp.erf", "np.quantile", "np.median"),
-          "return sp.erf(x)", ((2, 3), "float32"), ("float32",)),
 ]
 
 

@@ -380,6 +380,18 @@ def test_eig_with_complex_eigenvalues_forward_and_second_order():
     dfdx.check_grad(f, _COMPLEX_SPECTRUM, order=2)
 
 
+def test_eig_with_complex_eigenvalues_keeps_float32():
+    # complex eigenvectors of a float32 matrix are complex64; their derivatives too
+    a = _COMPLEX_SPECTRUM.astype(np.float32)
+    c = RNG.standard_normal((3, 3)).astype(np.float32)
+    f = lambda a: np.sum(np.real(np.linalg.eig(a).eigenvectors) * c)
+    assert np.linalg.eig(a).eigenvectors.dtype == np.complex64
+    assert dfdx.grad(f)(a).dtype == np.float32
+    _, (dw, dv) = dfdx.jvp(lambda a: tuple(np.linalg.eig(a)), (a,), (c,))
+    assert (dw.dtype, dv.dtype) == (np.complex64, np.complex64)
+    dfdx.check_grad(f, a, order=2)
+
+
 def test_eig_at_repeated_eigenvalues_raises():
     with pytest.raises(dfdx.NonDifferentiableError, match="repeated"):
         dfdx.grad(lambda a: np.sum(np.linalg.eigvals(a)))(np.eye(2))

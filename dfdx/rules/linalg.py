@@ -890,7 +890,8 @@ def _eig_pivot(v):
     """One-hot (..., n, n) at the largest component of each eigenvector, which LAPACK makes real."""
     v0 = np.abs(np.asarray(getval(v)))
     n = v0.shape[-2]
-    return (np.arange(n)[:, None] == np.argmax(v0, axis=-2)[..., None, :]).astype(float)
+    # a boolean mask keeps the dtype of what it multiplies (complex64 stays complex64)
+    return np.arange(n)[:, None] == np.argmax(v0, axis=-2)[..., None, :]
 
 
 def _eig_jvp(t, ans, a):

@@ -194,7 +194,8 @@ def _cumprod_vjp(g, ans, x, axis=None):
     n = shape_of(xm)[-1]
     eye = np.eye(n, dtype=bool)
     xk = np.where(eye, 1.0, np.expand_dims(xm, -2))          # [..., k, j]: x with x_k -> 1
-    partial = np.cumprod(xk, axis=-1) * np.triu(np.ones((n, n)))  # [..., k, i], i >= k
+    # [..., k, i], i >= k; a boolean mask keeps the dtype of x (float32 stays float32)
+    partial = np.cumprod(xk, axis=-1) * np.triu(np.ones((n, n), dtype=bool))
     out = np.sum(partial * np.expand_dims(gm, -2), axis=-1)
     return moveaxis(out, -1, axis)
 
@@ -209,7 +210,7 @@ def _cumprod_jvp(t, ans, x, axis=None):
     n = shape_of(xm)[-1]
     eye = np.eye(n, dtype=bool)
     xk = np.where(eye, 1.0, np.expand_dims(xm, -2))
-    partial = np.cumprod(xk, axis=-1) * np.triu(np.ones((n, n)))
+    partial = np.cumprod(xk, axis=-1) * np.triu(np.ones((n, n), dtype=bool))
     out = np.sum(partial * np.expand_dims(tm, -1), axis=-2)
     return moveaxis(out, -1, axis)
 

@@ -77,8 +77,32 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
 _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
 
+def _dtype_of(a):
+    v = getval(a)
+    return v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
+
+
+def _result_dtype(a, q, method, weak):
+    """The dtype NumPy's quantile returns: that of `a` where it takes an order statistic;
+    where it interpolates, `a`'s promoted with q's (a Python q is weak: float32 stays)."""
+    adt = _dtype_of(a)
+    qdt = _dtype_of(q)
+    if method in ("lower", "higher", "nearest") or (method == "linear" and qdt.kind in "biu"):
+        return adt
+    return np.result_type(adt, 0.0) if weak else np.result_type(adt, qdt)
+
+
+def _as_dtype(v, dt):
+    return v if _dtype_of(v) == dt else v.astype(dt)
+
+
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
              keepdims=False, *, weights=None, interpolation=None):
+    return _quantile(a, q, axis, out, method, keepdims, weights, interpolation,
+                     weak=type(q) in (int, float))
+
+
+def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
     # overwrite_input only lets NumPy scramble its input; a traced input is never changed.
     if interpolation is not None:
         method = interpolation   # NumPy's deprecated name for method=
@@ -103,22 +127,25 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
     qv = np.asarray(getval(q))
     if np.any((qv < 0) | (qv > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
+    dt = _result_dtype(a, q, method, weak)
     pos_v = qv * (n - 1)
-    lo = np.floor(pos_v).astype(np.intp)
+    floor = np.floor(pos_v)
+    lo = floor.astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
     bshape = qv.shape + (1,) * (len(shape_of(s)) - 1)
     if method == "linear":
         # why: the value is piecewise linear in q, with slope (n - 1) (s[lo + 1] - s[lo]);
         # at a knot (q (n - 1) an integer) the slope is the mean of the two one-sided ones.
-        knot = pos_v == lo
+        knot = pos_v == floor
         left = np.maximum(lo - 1, 0)
         right = np.minimum(lo + 1, n - 1)
         sides = np.maximum((lo > 0).astype(np.intp) + (lo < n - 1), 1)   # 2 inside, 1 at an end
         step = np.where(knot.reshape(bshape),
-                        (getitem(s, right) - getitem(s, left)) / sides.reshape(bshape),
+                        (getitem(s, right) - getitem(s, left)) / sides.astype(dt).reshape(bshape),
                         getitem(s, hi) - getitem(s, lo))
-        w = (reshape(q * (n - 1) - lo, bshape) if isinstance(q, Box) else
-             (pos_v - lo).reshape(bshape))
+        # the weight in q's dtype (a Python q: in the result's), as NumPy computes it
+        w = (reshape(q * (n - 1) - floor, bshape) if isinstance(q, Box) else
+             (pos_v - floor).astype(dt).reshape(bshape))
         out = getitem(s, lo) + w * step
     else:
         if method == "lower":
@@ -131,6 +158,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
             out = (getitem(s, lo) + getitem(s, np.ceil(pos_v).astype(np.intp))) / 2
         else:
             out = getitem(s, k)
+    out = _as_dtype(out, dt)
     if keepdims:
         rest = shape_of(out)[qv.ndim:]
         if axis is None:
@@ -142,8 +170,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
 
 def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                keepdims=False, *, weights=None, interpolation=None):
-    return quantile(a, np.true_divide(q, 100), axis=axis, out=out, method=method, keepdims=keepdims,
-                    weights=weights, interpolation=interpolation)
+    return _quantile(a, np.true_divide(q, 100), axis, out, method, keepdims, weights,
+                     interpolation, weak=type(q) in (int, float))
 
 
 def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -167,16 +195,26 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                 keepdims=False, *, weights=None, interpolation=None):
+    return _nanquantile(a, q, axis, out, method, keepdims, weights, interpolation,
+                        weak=type(q) in (int, float))
+
+
+def _nanquantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
     if out is not None:
         raise UnsupportedOperation("numpy.nanquantile(..., out=...) is not supported on a "
                                    "traced value: use the returned value instead of out=.")
-    kw = {"method": method, "weights": weights, "interpolation": interpolation}
+    def quantile(a, q):
+        return _quantile(a, q, None, None, method, False, weights, interpolation, weak)
+
+    def all_nan(shape):
+        return np.full(shape, np.nan, dtype=_result_dtype(a, q, method, weak))
+
     nd = len(shape_of(a))
     if axis is None:
         flat = ravel(a)
         keep = ~np.isnan(getval(flat))
-        r = quantile(getitem(flat, np.flatnonzero(keep)), q, **kw) if keep.any() else \
-            np.full(np.shape(getval(q)), np.nan)
+        r = quantile(getitem(flat, np.flatnonzero(keep)), q) if keep.any() else \
+            all_nan(np.shape(getval(q)))
         return reshape(r, np.shape(getval(q)) + (1,) * nd) if keepdims else r
     if isinstance(axis, (tuple, list)):
         raise UnsupportedOperation("dfdx differentiates numpy.nanquantile along one axis or "
@@ -190,8 +228,7 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     # why: each slice keeps a different number of values, so each is its own quantile
     for j in range(shape_of(rows)[0]):
         keep = np.flatnonzero(~np.isnan(getval(rows)[j]))
-        outs.append(quantile(getitem(rows, (j, keep)), q, **kw) if keep.size else
-                    np.full(qshape, np.nan))
+        outs.append(quantile(getitem(rows, (j, keep)), q) if keep.size else all_nan(qshape))
     r = moveaxis(reshape(np.stack(outs), rest + qshape), tuple(range(len(rest))),
                  tuple(range(len(qshape), len(qshape) + len(rest))))
     if keepdims:
@@ -201,8 +238,8 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
 
 def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
                   keepdims=False, *, weights=None, interpolation=None):
-    return nanquantile(a, np.true_divide(q, 100), axis=axis, out=out, method=method,
-                       keepdims=keepdims, weights=weights, interpolation=interpolation)
+    return _nanquantile(a, np.true_divide(q, 100), axis, out, method, keepdims, weights,
+                        interpolation, weak=type(q) in (int, float))
 
 
 def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
@@ -226,14 +263,16 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     if axis is None:
         flat = ravel(ar)
         group = np.ravel(inverse)
-        vals = untake(flat, group, (len(counts),)) / counts
+        counts_f = counts.astype(_dtype_of(ar))   # why: int64 counts would upcast float32
+        vals = untake(flat, group, (len(counts),)) / counts_f
     else:
         ax = axis % len(shape_of(ar))
         moved = moveaxis(ar, ax, 0)
         rest = shape_of(moved)[1:]
         group = np.ravel(inverse)
         summed = untake(moved, group, (len(counts),) + tuple(rest))
-        vals = moveaxis(summed / counts.reshape((-1,) + (1,) * len(rest)), 0, ax)
+        counts_f = counts.astype(_dtype_of(ar)).reshape((-1,) + (1,) * len(rest))
+        vals = moveaxis(summed / counts_f, 0, ax)
     extra = [r for r, want in zip((index, inverse, counts),
                                   (return_index, return_inverse, return_counts)) if want]
     return (vals, *extra) if extra else vals
@@ -251,7 +290,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
         lo, hi = np.min(ravel(a)), np.max(ravel(a))
         if getval(lo) == getval(hi):   # NumPy widens an empty range by 1/2 on each side
             lo, hi = lo - 0.5, hi + 0.5
-        frac = np.linspace(0.0, 1.0, int(bins) + 1)
+        frac = np.linspace(0.0, 1.0, int(bins) + 1, dtype=edges_v.dtype)   # NumPy's edge dtype
         edges = lo + (hi - lo) * frac
     else:
         edges = edges_v
@@ -265,7 +304,10 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
         hist = untake(getitem(ravel(weights), np.flatnonzero(keep)), idx[keep],
                       (len(edges_v) - 1,))
     if density:
-        widths = edges[1:] - edges[:-1]
+        # NumPy computes a density in float64 (for float32 data too); why astype: its
+        # cotangent goes back to float32, which a mixed float32 / float64 divide's does not.
+        widths = _as_dtype(edges[1:] - edges[:-1], np.result_type(edges_v.dtype, np.float64))
+        hist = _as_dtype(hist, np.result_type(_dtype_of(hist), np.float64))
         hist = hist / widths / np.sum(hist)
     return hist, edges
 

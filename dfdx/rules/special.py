@@ -15,6 +15,8 @@ Conventions: ``xlogy(0, y)`` and ``xlog1py(0, y)`` have partial derivative 0
 with respect to ``y`` (even at ``y = 0``), matching their value 0.
 """
 
+import math
+
 import numpy as np
 import scipy.special as sp
 
@@ -23,20 +25,24 @@ from dfdx._numpy.registry import defelementwise, defrule, shape_of
 from dfdx.rules.reductions import sum_
 from dfdx.rules.shape import reshape
 from dfdx.rules.shape import _norm_axis as _axes
+from dfdx.rules.ufuncs import cast_like
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma"]
 
-_SQRT_PI = np.sqrt(np.pi)
-_SQRT_2PI = np.sqrt(2 * np.pi)
+# why: Python floats: a NumPy float64 scalar would upcast a float32 argument.
+_SQRT_PI = math.sqrt(math.pi)
+_SQRT_2PI = math.sqrt(2 * math.pi)
 
 
 def _polygamma(n, x):
     return sp.polygamma(n, x)
 
 
+# SciPy's polygamma computes in float64 whatever the dtype of x: its cotangent goes back
+# to the dtype of x.
 polygamma = defrule(
     _polygamma,
-    vjp=(None, lambda g, ans, n, x: g * polygamma(n + 1, x)),
+    vjp=(None, lambda g, ans, n, x: cast_like(g * polygamma(n + 1, x), x)),
     jvp=(None, lambda t, ans, n, x: t * polygamma(n + 1, x)),
     name="scipy.special.polygamma")
 polygamma.__doc__ = """Return the n-th derivative of the digamma function at x (traceable).
@@ -70,7 +76,7 @@ SPECIAL = {
     sp.log_ndtr:  (lambda ans, x: np.exp(-x**2 / 2 - ans) / _SQRT_2PI,),
     sp.gamma:     (lambda ans, x: ans * sp.digamma(x),),
     sp.gammaln:   (lambda ans, x: sp.digamma(x),),
-    sp.digamma:   (lambda ans, x: polygamma(1, x),),
+    sp.digamma:   (lambda ans, x: cast_like(polygamma(1, x), ans),),   # digamma keeps float32
 }
 
 # Partials that are infinite at a domain edge: a zero cotangent must stay zero.

@@ -7,6 +7,7 @@ clip at a bound 1/2); functions with a jump (sign, floor, comparisons) have
 derivative 0 wherever it exists.
 """
 
+import math
 import operator
 
 import numpy as np
@@ -46,10 +47,20 @@ def _pow_base(ans, x, y):
 
 
 def _pow_exponent(ans, x, y):
+    if type(x) in (int, float):
+        # why: a Python base stays a Python float (np.log would give a float64 scalar,
+        # which upcasts a float32 exponent); 0**y has derivative 0 in y, as below.
+        return ans * (math.log(x) if x > 0 else 0.0 if x == 0 else math.nan)
     # why: d/dy 0**y = 0 for y > 0; log(0) = -inf would turn it into NaN.
     zero = x == 0
     safe_x = np.where(zero, np.ones_like(x), x)
     return np.where(zero, np.zeros_like(ans), ans * np.log(safe_x))
+
+
+def _widen(ans, *args):
+    """The arguments in the dtype of `ans` (float_power computes in float64)."""
+    return tuple(v.astype(ans.dtype) if getattr(v, "dtype", ans.dtype) != ans.dtype else v
+                 for v in args)
 
 
 def is_complex(x):
@@ -80,25 +91,25 @@ def _min_partial(ans, x, y):
     return _half_where(x < y, x == y, ans)
 
 
+# fmax / fmin ignore NaN: the non-NaN argument gets the whole derivative (a NaN never ties).
 def _fmax_partial_x(ans, x, y):
     refuse_complex("numpy.fmax", ans)
-    # fmax ignores NaN: the non-NaN argument gets the whole derivative
-    return np.where(np.isnan(y), 1.0, _half_where(x > y, x == y))
+    return _half_where((x > y) | np.isnan(y), x == y, ans)
 
 
 def _fmax_partial_y(ans, x, y):
     refuse_complex("numpy.fmax", ans)
-    return np.where(np.isnan(x), 1.0, _half_where(y > x, x == y))
+    return _half_where((y > x) | np.isnan(x), x == y, ans)
 
 
 def _fmin_partial_x(ans, x, y):
     refuse_complex("numpy.fmin", ans)
-    return np.where(np.isnan(y), 1.0, _half_where(x < y, x == y))
+    return _half_where((x < y) | np.isnan(y), x == y, ans)
 
 
 def _fmin_partial_y(ans, x, y):
     refuse_complex("numpy.fmin", ans)
-    return np.where(np.isnan(x), 1.0, _half_where(y < x, x == y))
+    return _half_where((y < x) | np.isnan(x), x == y, ans)
 
 
 def _hypot_partial(ans, x, y):
@@ -106,8 +117,9 @@ def _hypot_partial(ans, x, y):
     return np.where(ans == 0, np.zeros_like(ans), x / np.where(ans == 0, np.ones_like(ans), ans))
 
 
-LN2 = np.log(2.0)
-LN10 = np.log(10.0)
+# why: Python floats, not np.float64: a NumPy float64 scalar would upcast float32 arrays.
+LN2 = float(np.log(2.0))
+LN10 = float(np.log(10.0))
 
 ELEMENTWISE = {
     # arithmetic
@@ -168,7 +180,8 @@ GUARDED = {
     np.arccosh:      (lambda ans, x: 1 / (np.sqrt(x - 1) * np.sqrt(x + 1)),),
     np.arctanh:      (lambda ans, x: 1 / (1 - x**2),),
     np.power:        (_pow_base, _pow_exponent),
-    np.float_power:  (_pow_base, _pow_exponent),
+    np.float_power:  (lambda ans, x, y: _pow_base(ans, *_widen(ans, x, y)),
+                      lambda ans, x, y: _pow_exponent(ans, *_widen(ans, x, y))),
 }
 
 # Partials that overflow (exp) or divide by a value that may be 0 where the value itself
@@ -186,6 +199,28 @@ for _fn, _op in {np.add: operator.add, np.subtract: operator.sub, np.multiply: o
     UFUNCS[_fn].fun = _op
 for _fn, _partials in GUARDED.items():
     defelementwise(_fn, _partials, guard=True)
+
+
+def cast_like(c, x):
+    """`c` in the dtype of `x` (a cotangent in its argument's; complex stays complex)."""
+    dt = getattr(x, "dtype", None)
+    if c is None or dt is None or dt.kind not in "fc" or c.dtype == dt:
+        return c
+    if c.dtype.kind == "c" and dt.kind == "f":
+        dt = np.result_type(dt, np.complex64)
+    return c if c.dtype == dt else c.astype(dt)
+
+
+def _input_dtype(vjp, i):
+    return lambda g, ans, *args: cast_like(vjp(g, ans, *args), args[i])
+
+
+# why: float_power computes in float64 (complex128) whatever its inputs' dtypes: its
+# partials do too (so a float32 tangent becomes a float64 one, like the value), and a
+# cotangent goes back to the dtype of its argument.
+_fpow = UFUNCS[np.float_power]
+_fpow.defvjp(*(_input_dtype(r, i) for i, r in enumerate(_fpow.vjps)))
+_fpow.defbvjp(*(_input_dtype(r, i) for i, r in enumerate(_fpow.bvjps)))
 
 # Derivative zero wherever it exists: rounding, sign, comparisons, logic, predicates.
 NONDIFFERENTIABLE = (
@@ -377,12 +412,15 @@ def _clip_x(ans, x, lo, hi):
 
 def _clip_lo(ans, x, lo, hi):
     lo, hi = _bounds(lo, hi)
-    return _half_where(x < lo, x == lo) * (lo <= hi)
+    ok = lo <= hi
+    return _half_where((x < lo) & ok, (x == lo) & ok, ans)
 
 
 def _clip_hi(ans, x, lo, hi):
+    # lo > hi: NumPy's clip returns hi everywhere
     lo, hi = _bounds(lo, hi)
-    return np.where(lo > hi, 1.0, _half_where(x > hi, x == hi))
+    crossed = lo > hi
+    return _half_where((x > hi) | crossed, (x == hi) & np.logical_not(crossed), ans)
 
 
 _clip = defelementwise(_clip_impl, (_clip_x, _clip_lo, _clip_hi), name="numpy.clip")
