@@ -42,6 +42,7 @@ import math
 import os
 import sys
 import textwrap
+import time
 import warnings
 
 import dfdx
@@ -66,6 +67,11 @@ WIDTH = 100
 # only by the subcommands that compute (see _load).
 np = None
 _TIMEOUT = [DEFAULT_TIMEOUT]
+#: why: the budget is for the whole command, not for each step: every step gets a share
+#: of what is left before this moment (time.monotonic), so the total stays near --timeout.
+_DEADLINE = [None]
+#: The least a step is given (seconds) once the budget is nearly spent.
+_MIN_STEP = 0.05
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -251,14 +257,28 @@ def _function(expr, names):
 
 # -- the time budget ---------------------------------------------------------------------------
 
-def _budget(fn, *args):
-    """Run ``fn(*args)`` in another process, stopped after ``--timeout`` seconds.
+def _left(share=1.0):
+    """Seconds this step may run: `share` of what is left of the command's budget.
+
+    Raises:
+        BudgetExceeded: nothing is left.
+    """
+    if _DEADLINE[0] is None:
+        return _TIMEOUT[0] * share
+    left = _DEADLINE[0] - time.monotonic()
+    if left < _MIN_STEP:
+        raise dfdx.BudgetExceeded(f"the time budget of {_TIMEOUT[0]:g} s is spent", _TIMEOUT[0])
+    return max(_MIN_STEP, left * share)
+
+
+def _budget(fn, *args, share=1.0):
+    """Run ``fn(*args)`` in another process, stopped when its share of the budget is spent.
 
     Raises:
         BudgetExceeded: the time ran out (the process was stopped).
     """
     from dfdx.symbolic._budget import run_with_budget
-    return run_with_budget(fn, *args, timeout=_TIMEOUT[0])
+    return run_with_budget(fn, *args, timeout=_left(share))
 
 
 def _quiet(fn):
@@ -268,24 +288,34 @@ def _quiet(fn):
         return fn()
 
 
-def _try(fn):
-    """Run one route under the budget; return ``(value, None)`` or ``(None, reason)``."""
+_OUT_OF_TIME = "ran out of time ({:g} s budget; raise it with --timeout)"
+
+
+def _try(fn, share=0.5):
+    """Run one route under the budget; return ``(value, None)`` or ``(None, reason)``.
+
+    `share` is the fraction of what is left of the command's budget this route may use.
+    """
     try:
-        return _budget(_quiet, fn), None
+        return _budget(_quiet, fn, share=share), None
     except dfdx.BudgetExceeded:
-        return None, f"ran out of time ({_TIMEOUT[0]:g} s; raise it with --timeout)"
+        return None, _OUT_OF_TIME.format(_TIMEOUT[0])
     except RecursionError:
         return None, "too deeply nested (RecursionError)"
     except Exception as exc:  # why: one route failing must not stop the others
         return None, f"{type(exc).__name__}: {_first_line(exc)}"
 
 
-def _exact(fn, *args):
-    """Run one step of the exact route under the budget: ``(value, None)`` or ``(None, reason)``."""
+def _exact(fn, *args, share=0.5):
+    """Run one step of the exact route under the budget: ``(value, None)`` or ``(None, reason)``.
+
+    The exact route gets half of what is left (by default), so that AD and the
+    numeric route still have time when it runs out.
+    """
     try:
-        return _budget(fn, *args), None
+        return _budget(fn, *args, share=share), None
     except dfdx.BudgetExceeded:
-        return None, f"ran out of time ({_TIMEOUT[0]:g} s; raise it with --timeout)"
+        return None, _OUT_OF_TIME.format(_TIMEOUT[0])
     except RecursionError:
         return None, "too deeply nested (RecursionError)"
     except Exception as exc:
@@ -402,7 +432,7 @@ def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None)
                 exact_float = np.array(floats, dtype=float)
     ad, ad_failed = (None, ad_fn) if isinstance(ad_fn, str) else _try(ad_fn)
     numeric, numeric_failed = (None, numeric_fn) if isinstance(numeric_fn, str) \
-        else _try(numeric_fn)
+        else _try(numeric_fn, share=1.0)
     if ad is not None:
         ad = np.asarray(ad, dtype=float)
     if exact_float is not None:
@@ -648,7 +678,7 @@ def _cmd_limit(args):
         if args.dir not in ("+-", side):
             raise UsageError(f"--at {args.at} approaches from {side} but --dir says {args.dir}")
         direction = side
-    res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_TIMEOUT[0])
+    res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_left())
     verify = res.info.get("verify") if res.info else None
     arrow = {"+-": "", "+": "+", "-": "-"}[direction]
     lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
@@ -681,7 +711,7 @@ def _cmd_continuity(args):
     expr, var, at, side = _one_variable(args, "continuity", side_ok=False)
     if not _finite(at):
         raise UsageError(f"continuity is a property of a finite point, not --at {args.at}")
-    res = dfdx.continuity(expr, at, verify=True, timeout=_TIMEOUT[0])
+    res = dfdx.continuity(expr, at, verify=True, timeout=_left())
     lim = res.limit
     verify = lim.info.get("verify") if lim is not None and lim.info else None
     verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
@@ -1364,6 +1394,7 @@ def _main(argv, want_json):
         if not (args.timeout > 0 and math.isfinite(args.timeout)):
             raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
         _TIMEOUT[0] = args.timeout
+        _DEADLINE[0] = time.monotonic() + args.timeout
         _load()
         with np.errstate(all="ignore"):
             out, lines, status = args.func(args)
@@ -1387,6 +1418,7 @@ def _main(argv, want_json):
                      "set DFDX_TRACEBACK=1 to see where", want_json)
     finally:
         _TIMEOUT[0] = DEFAULT_TIMEOUT
+        _DEADLINE[0] = None
     if out is not None:
         if args.json:
             _print_json(out, status)
