@@ -363,9 +363,34 @@ def _exact_taylor(expr, var, at, order):
     return dfdx.symbolic.taylor_coefficients(expr, var, at, order)
 
 
-def _nonsmooth(expr):
-    """Whether the expression holds a function at whose kinks or jumps a derivative may fail."""
-    return dfdx.symbolic.is_nonsmooth(expr)
+def _nonsmooth(expr, var=None):
+    """Whether the expression holds a function at whose kinks or jumps a derivative may fail
+    (with `var`: one whose argument depends on `var`)."""
+    return dfdx.symbolic.is_nonsmooth(expr, var)
+
+
+#: why: each lower order costs two exact one-sided limits; beyond this they are not checked.
+_LOWER_ORDERS = 3
+
+
+def _lower_order_jump(expr, var, n, point, g, t0):
+    """The first order k < n whose one-sided derivatives differ at the point, or None.
+
+    An n-th derivative exists only where the (n-1)-th does: abs'' at 0 has equal
+    one-sided values (0 and 0), but abs' jumps there.
+
+    Returns:
+        ``(k, sides)`` or None.
+    """
+    for k in range(1, min(n, _LOWER_ORDERS + 1)):
+        sides = _one_sided(expr, var, k, point, g, t0)
+        if _sides_verdict(sides)[0] is False:
+            return k, sides
+    return None
+
+
+def _order_name(k):
+    return {1: "first", 2: "second", 3: "third"}.get(k, f"order-{k}")
 
 
 def _exact_defined(expr, point):
@@ -868,7 +893,19 @@ def _cmd_diff(args):
     # why: at a kink or a jump, or where the exact derivative has no finite value, the
     # central answers (the AD convention, the symmetric difference) are not "the derivative"
     not_finite = rec["exact"] is not None and rec["exact_float"] is None
-    if args.n >= 1 and (_nonsmooth(expr) or not_finite or rec["agree"] is False):
+    jump = _lower_order_jump(expr, var, args.n, point, g, t0) \
+        if args.n >= 2 and _nonsmooth(expr, var) else None
+    if jump is not None:
+        k, sides = jump
+        lines.append(f"not differentiable {args.n} times at {_where(point)}: the "
+                     f"{_order_name(k)} derivative jumps there (left {_side_text(sides['-'])}, "
+                     f"right {_side_text(sides['+'])})")
+        out.update({kk: v for kk, v in _record_json_safe(rec).items()
+                    if kk not in ("value", "method", "error")})
+        out.update(value=None, method=None, error=None, differentiable=False,
+                   jump={"order": k, "left": sides["-"]["value"], "right": sides["+"]["value"]})
+        return out, lines, EXIT_FAILURE
+    if args.n >= 1 and (_nonsmooth(expr, var) or not_finite or rec["agree"] is False):
         sides = _one_sided(expr, var, args.n, point, g, t0)
         verdict = _sides_verdict(sides)
         out["one_sided"] = {s: {"value": r["value"], "error": r["error"], "method": r["method"]}
@@ -877,7 +914,8 @@ def _cmd_diff(args):
         if verdict[0] is False or (verdict[0] is None and rec["exact_float"] is None):
             lines.append(f"  one-sided  left {_side_text(sides['-'])}, "
                          f"right {_side_text(sides['+'])}")
-            what = "not differentiable" if verdict[0] is False else "undecided"
+            what = ("not differentiable" + (f" {args.n} times" if args.n > 1 else "")
+                    if verdict[0] is False else "undecided")
             lines.append(f"{what} at {_where(point)}: left {_side_text(sides['-'])}, "
                          f"right {_side_text(sides['+'])}")
             out.update({k: v for k, v in _record_json_safe(rec).items()
@@ -966,6 +1004,61 @@ def _gradient_record(expr, point, fv, x0, hessian=False):
                           exact_failed=failed)
 
 
+def _missing_partials(expr, point, fv, x0, hessian=False):
+    """The partial derivatives that do not exist at the point (a kink or jump in that variable).
+
+    Returns:
+        A list of ``(name, sides)``: ``name`` like ``∂f/∂x`` or ``∂²f/∂y∂x``,
+        `sides` the one-sided answers (`_one_sided`).
+    """
+    names = list(point)
+    x0 = [float(v) for v in x0]
+
+    def along(fn, var):
+        i = names.index(var)
+
+        def g(t):
+            v = list(x0)
+            v[i] = t
+            return fn(np.array(v))
+        return g
+    missing, first = [], {}
+    for var in names:
+        if _nonsmooth(expr, var):
+            sides = _one_sided(expr, var, 1, point, along(fv, var), x0[names.index(var)])
+            if _sides_verdict(sides)[0] is False:
+                first[var] = sides
+                missing.append((f"∂f/∂{var}", sides))
+    if not hessian:
+        return missing
+    out = []
+    for vi in names:
+        if vi in first:
+            out += [(f"∂²f/∂{vj}∂{vi}", first[vi]) for vj in names]
+            continue
+        if not _nonsmooth(expr, vi) and not any(_nonsmooth(expr, vj) for vj in names):
+            continue
+        di, _ = _exact(_exact_diff, expr, vi, 1)
+        if di is None:
+            continue
+        fi = _function(di, names)
+        fiv = lambda v, fi=fi: fi(*[v[k] for k in range(len(names))])  # noqa: E731
+        for vj in names:
+            if _nonsmooth(di, vj):
+                sides = _one_sided(di, vj, 1, point, along(fiv, vj), x0[names.index(vj)])
+                if _sides_verdict(sides)[0] is False:
+                    out.append((f"∂²f/∂{vj}∂{vi}", sides))
+    return out
+
+
+def _missing_text(missing):
+    if len(missing) == 1 and missing[0][0].startswith("∂f/"):   # one variable: as `diff` says it
+        s = missing[0][1]
+        return f"left {_side_text(s['-'])}, right {_side_text(s['+'])}"
+    return "; ".join(f"{name} does not exist (left {_side_text(s['-'])}, right "
+                     f"{_side_text(s['+'])})" for name, s in missing)
+
+
 def _cmd_grad(args, hessian=False):
     expr, point, fv, x0 = _at_point(args)
     names = list(point)
@@ -981,6 +1074,14 @@ def _cmd_grad(args, hessian=False):
              f"at {_where(point)}:"] + _methods_rows(rec)
     note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
         rec["exact_failed"] else ""
+    missing = _missing_partials(expr, point, fv, x0, hessian) if _nonsmooth(expr) else []
+    if missing:
+        out.update(value=None, method=None, error=None, differentiable=False,
+                   missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
+                            for n, s in missing])
+        lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing)} "
+                     "(the values shown are conventions)")
+        return out, lines, EXIT_FAILURE
     lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
@@ -1086,7 +1187,7 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    kink = _check_kink(expr, point, fv, x0)
+    kink = _check_kink(expr, point, fv, x0, args.order >= 2)
     agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
         and kink is None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
@@ -1108,19 +1209,17 @@ def _cmd_check(args):
     return out, lines, EXIT_OK if agree else EXIT_FAILURE
 
 
-def _check_kink(expr, point, fv, x0):
-    """At a kink of f(x) the agreeing central answers are a convention: say so, or None.
+def _check_kink(expr, point, fv, x0, hessian=False):
+    """At a kink of f the agreeing central answers are a convention: say so, or None.
 
-    The one-sided derivatives decide (in one variable; the AD route joins in
-    `_ad_one_sided`).
+    The one-sided partial derivatives decide (`_missing_partials`).
     """
-    if len(point) != 1 or not _nonsmooth(expr):
+    if not _nonsmooth(expr):
         return None
-    var = next(iter(point))
-    sides = _one_sided(expr, var, 1, point, lambda t: fv(np.array([t])), float(x0[0]))
-    if _sides_verdict(sides)[0] is False:
-        return (f"not differentiable at {_where(point)}: left {_side_text(sides['-'])}, "
-                f"right {_side_text(sides['+'])} (the gradient shown is the convention)")
+    missing = _missing_partials(expr, point, fv, x0, hessian)
+    if missing:
+        return (f"not differentiable at {_where(point)}: {_missing_text(missing)} "
+                "(the derivatives shown are conventions)")
     return None
 
 
