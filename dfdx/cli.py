@@ -54,6 +54,10 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 #: Seconds each method (exact, AD, numeric) may run by default (``--timeout``).
 DEFAULT_TIMEOUT = 3.0
+#: Seconds each step of plot, train and tour (a figure, an epoch, a tour step) may run by
+#: default: they have a budget per step, not in all.
+STEP_TIMEOUT = 60.0
+_STEPWISE = ("plot", "train", "tour")
 #: The highest derivative order ``diff -n`` accepts (the exact route; AD and numeric stop lower).
 MAX_ORDER = 100_000
 #: why: nested forward mode costs grow quickly with the order; above this AD is not run.
@@ -1261,6 +1265,21 @@ def _cmd_plot(args):
     if kind == "field" and len(names) > 2 or kind != "field" and len(names) > 1:
         raise UsageError(f"{args.expr!r} has variables {', '.join(names)}; the {kind} picture "
                          f"takes {'two' if kind == 'field' else 'one'}")
+    with _step() as step:
+        try:
+            return _draw(args, expr, names, kind)
+        except dfdx.BudgetExceeded:
+            raise MathFailure(f"the picture ran out of time ({step.timeout:g} s per figure; "
+                              "raise it with --timeout)") from None
+
+
+def _step():
+    """The step-wise budget of plot, train and tour: ``--timeout`` seconds per step."""
+    from dfdx.symbolic._budget import step_budget
+    return step_budget(_TIMEOUT[0])
+
+
+def _draw(args, expr, names, kind):
     plot = dfdx.plot      # matplotlib itself is imported when the picture is drawn
     text = str(expr)
     at = None if args.at is None else args.at
@@ -1296,11 +1315,15 @@ def _cmd_train(args):
     if args.epochs < 1 or args.hidden < 1:
         raise UsageError("--epochs and --hidden must be at least 1")
     try:
-        res = dfdx.nn.train_digits(epochs=args.epochs, hidden=(args.hidden,), lr=args.lr,
-                                   seed=args.seed, progress=False if args.json else "lines",
-                                   stream=sys.stderr)
+        with _step() as step:
+            res = dfdx.nn.train_digits(epochs=args.epochs, hidden=(args.hidden,), lr=args.lr,
+                                       seed=args.seed, progress=False if args.json else "lines",
+                                       stream=sys.stderr, on_epoch=lambda record: step.rearm())
     except ImportError as exc:
         raise MathFailure(str(exc).splitlines()[0]) from None
+    except dfdx.BudgetExceeded:
+        raise MathFailure(f"training ran out of time: an epoch took more than {_TIMEOUT[0]:g} s "
+                          "(raise it with --timeout)") from None
     out = {"command": "train", "test_accuracy": res.test_accuracy,
            "train_accuracy": res.train_accuracy, "seconds": res.seconds, "config": res.config,
            "history": res.history}
@@ -1320,7 +1343,7 @@ def _cmd_train(args):
 
 def _cmd_tour(args):
     from dfdx import tour
-    status = tour.run(out=args.out, quick=args.quick)
+    status = tour.run(out=args.out, quick=args.quick, step_timeout=_TIMEOUT[0])
     return None, [], status
 
 
@@ -1355,8 +1378,10 @@ def build_parser():
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (for machines)")
-    common.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                        help=f"seconds each method may run (default {DEFAULT_TIMEOUT:g})")
+    common.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help=f"seconds the command may run (default {DEFAULT_TIMEOUT:g}); for plot, "
+                             f"train and tour: seconds per figure, epoch or step (default "
+                             f"{STEP_TIMEOUT:g})")
     parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: limits, "
                      "continuity and derivatives\ncomputed automatically (AD), exactly (SymPy) "
                      "and numerically, side by side.",
@@ -1490,10 +1515,12 @@ def _main(argv, want_json):
         if extra:
             raise UsageError(f"unrecognized arguments: {' '.join(extra)} "
                              f"(see 'dfdx {args.command} --help')")
+        if args.timeout is None:
+            args.timeout = STEP_TIMEOUT if args.command in _STEPWISE else DEFAULT_TIMEOUT
         if not (args.timeout > 0 and math.isfinite(args.timeout)):
             raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
         _TIMEOUT[0] = args.timeout
-        _DEADLINE[0] = time.monotonic() + args.timeout
+        _DEADLINE[0] = None if args.command in _STEPWISE else time.monotonic() + args.timeout
         _load()
         with np.errstate(all="ignore"):
             out, lines, status = args.func(args)
