@@ -1055,8 +1055,9 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
     return out
 
 
-def _missing_text(missing):
-    if len(missing) == 1 and missing[0][0].startswith("∂f/"):   # one variable: as `diff` says it
+def _missing_text(missing, point):
+    if len(point) == 1 and len(missing) == 1 and missing[0][0].startswith("∂f/"):
+        # one variable: as `diff` says it
         s = missing[0][1]
         return f"left {_side_text(s['-'])}, right {_side_text(s['+'])}"
     return "; ".join(f"{name} does not exist (left {_side_text(s['-'])}, right "
@@ -1083,7 +1084,7 @@ def _cmd_grad(args, hessian=False):
         out.update(value=None, method=None, error=None, differentiable=False,
                    missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
                             for n, s in missing])
-        lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing)} "
+        lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
                      "(the values shown are conventions)")
         return out, lines, EXIT_FAILURE
     lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
@@ -1222,7 +1223,7 @@ def _check_kink(expr, point, fv, x0, hessian=False):
         return None
     missing = _missing_partials(expr, point, fv, x0, hessian)
     if missing:
-        return (f"not differentiable at {_where(point)}: {_missing_text(missing)} "
+        return (f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
                 "(the derivatives shown are conventions)")
     return None
 

@@ -233,7 +233,7 @@ class step_budget:
     def rearm(self):
         if self._armed:
             import signal
-            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            signal.setitimer(signal.ITIMER_REAL, self.timeout, 0.05)
 
     def __enter__(self):
         import signal
@@ -241,7 +241,9 @@ class step_budget:
                 and threading.current_thread() is threading.main_thread()):
             self._old = signal.signal(signal.SIGALRM, self._fire)
             self._armed = True
-            signal.setitimer(signal.ITIMER_REAL, self.timeout)
+            # why: fires again every 50 ms after the deadline, in case the exception was
+            # raised where Python ignores it (a __del__ or a weakref callback)
+            signal.setitimer(signal.ITIMER_REAL, self.timeout, 0.05)
         return self
 
     def __exit__(self, kind, exc, tb):
