@@ -8,10 +8,11 @@ side with their agreement, decided by the one policy of `dfdx.result.agree`
 (each value within the others' stated errors plus rounding at its magnitude).
 ``--json`` prints one JSON object instead.
 
-Every method runs under a time budget (``--timeout S``, default 3 seconds
-each, enforced by stopping the process that computes it): when the exact
-route runs out of time the answer comes from the routes that finished, and
-says so. ``--at`` reads one syntax everywhere: ``0``, ``x=0``, ``0+`` /
+The command runs under one time budget (``--timeout S``, default 3 seconds
+in all; each route gets a share of what is left and is enforced by stopping
+the process that computes it): when the exact route runs out of time the
+answer comes from the routes that finished, and says so. ``plot``, ``train``
+and ``tour`` have a budget per figure, epoch or step instead. ``--at`` reads one syntax everywhere: ``0``, ``x=0``, ``0+`` /
 ``0-`` (one-sided), ``oo``. A name given in ``--at`` (or ``--wrt``) is a
 variable even where it would be a constant (``e``, ``pi``, ``E``, ``oo``).
 
