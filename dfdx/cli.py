@@ -446,11 +446,13 @@ _LABEL = {"exact": "exact", "ad": "AD", "numeric": "numeric"}
 def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None):
     """Compute one quantity exactly, by AD and numerically at `point`; return a record."""
     exact_at, exact_float = None, None
+    alone = isinstance(ad_fn, str) and isinstance(numeric_fn, str)
+    share = 1.0 if alone else 0.5
     if exact_expr is not None:
-        got, failed = _exact(_exact_at, exact_expr, point)
+        got, failed = _exact(_exact_at, exact_expr, point, share=share)
         if got is None:
             # the exact number may be too large to build (x**1000000 at 1.0001): its float
-            got2, _ = _exact(_exact_float, exact_expr, point)
+            got2, _ = _exact(_exact_float, exact_expr, point, share=share)
             exact_failed = failed if got2 is None else None
             got = got2
         if got is not None:
@@ -867,7 +869,9 @@ def _cmd_diff(args):
     var = _wrt(args, expr, point)
     if point is not None and var not in point:
         raise UsageError(f"--at gives no value for {var}; add {var}=...")
-    exact, exact_failed = _exact(_exact_diff, expr, var, args.n)
+    # why: above AD's order (and numeric's) the exact route is the only one: it gets all the time
+    alone = point is None or args.n > AD_MAX_ORDER
+    exact, exact_failed = _exact(_exact_diff, expr, var, args.n, share=1.0 if alone else 0.5)
     order = "" if args.n == 1 else str(args.n).translate(_SUPERSCRIPT)
     head = [f"f({', '.join(point or _names(expr) or ['x'])}) = {str(expr)}",
             f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
