@@ -12,8 +12,9 @@ The command runs under one time budget (``--timeout S``, default 3 seconds
 in all; each route gets a share of what is left and is enforced by stopping
 the process that computes it): when the exact route runs out of time the
 answer comes from the routes that finished, and says so. ``plot``, ``train``
-and ``tour`` have a budget per figure, epoch or step instead. ``--at`` reads one syntax everywhere: ``0``, ``x=0``, ``0+`` /
-``0-`` (one-sided), ``oo``. A name given in ``--at`` (or ``--wrt``) is a
+and ``tour`` have a budget per figure, epoch or step instead. ``--at``
+reads one syntax everywhere: ``0``, ``x=0``, ``0+`` / ``0-`` (one-sided),
+``oo``. A name given in ``--at`` (or ``--wrt``) is a
 variable even where it would be a constant (``e``, ``pi``, ``E``, ``oo``).
 
 Exit status: 0 success; 1 a mathematical failure (the methods disagree, a
@@ -1385,9 +1386,9 @@ def build_parser():
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (for machines)")
     common.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help=f"seconds the command may run (default {DEFAULT_TIMEOUT:g}); for plot, "
-                             f"train and tour: seconds per figure, epoch or step (default "
-                             f"{STEP_TIMEOUT:g})")
+                        help=f"seconds the command may run (default {DEFAULT_TIMEOUT:g}); "
+                             "for plot, train and tour: seconds per figure, epoch or step "
+                             f"(default {STEP_TIMEOUT:g})")
     parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: limits, "
                      "continuity and derivatives\ncomputed automatically (AD), exactly (SymPy) "
                      "and numerically, side by side.",
