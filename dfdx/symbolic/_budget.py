@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import time
 
@@ -230,6 +231,12 @@ class step_budget:
     def _fire(self, signum, frame):
         raise StepTimeout(f"the step ran out of time ({seconds(self.timeout)} s)", self.timeout)
 
+    def _unraisable(self, info):
+        # why: the timer may fire inside a __del__ or a gc callback, where Python only prints
+        # the exception; it fires again shortly, so this one is dropped without a traceback
+        if not isinstance(info.exc_value, StepTimeout):
+            self._old_hook(info)
+
     def rearm(self):
         if self._armed:
             import signal
@@ -240,6 +247,8 @@ class step_budget:
         if (self.timeout is not None and hasattr(signal, "setitimer")
                 and threading.current_thread() is threading.main_thread()):
             self._old = signal.signal(signal.SIGALRM, self._fire)
+            self._old_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
             self._armed = True
             # why: fires again every 50 ms after the deadline, in case the exception was
             # raised where Python ignores it (a __del__ or a weakref callback)
@@ -251,6 +260,7 @@ class step_budget:
             import signal
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self._old)
+            sys.unraisablehook = self._old_hook
             self._armed = False
         if kind is not None and issubclass(kind, StepTimeout):
             shutdown()      # a call to the worker may have been cut short: its answer is stale
