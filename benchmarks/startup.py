@@ -5,7 +5,9 @@ is I/O and imports), ``python -c pass`` (the floor), ``dfdx --help`` (target
 <= 0.3 s: it imports no NumPy, SymPy, SciPy or matplotlib) and
 ``dfdx diff 'x**2' --at x=1`` (target <= 1.0 s: parse, three methods, answer).
 The command runs as ``python -m dfdx`` with the interpreter running this file,
-so no installed script is needed. Writes ``benchmarks/RESULTS-startup.md``; the
+so no installed script is needed. ``PYTHONDONTWRITEBYTECODE`` is unset for the
+runs (a normal install has bytecode caches; without them every start-up
+compiles SymPy again). Writes ``benchmarks/RESULTS-startup.md``; the
 suite runner copies its table into README.md between the ``startup`` markers.
 """
 
@@ -28,11 +30,18 @@ CASES = {
 }
 
 
+def _env():
+    """The environment of the runs: as a user's, with bytecode caches written and read."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def time_once(argv):
     """Wall-clock seconds of one fresh interpreter running `argv`; raises if it fails."""
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, *argv], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+                          timeout=120, env=_env())
     dt = time.perf_counter() - t0
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr[-500:]}")
@@ -51,7 +60,7 @@ def measure(repeats):
 
 def table(results, repeats):
     lines = [f"Start-up of the command (median of {repeats} fresh processes, wall clock; "
-             f"{os.cpu_count()} cores; Python {sys.version.split()[0]}):", "",
+             f"{os.cpu_count()} cores; Python {sys.version.split()[0]}; bytecode caches on):", "",
              "| command | median | min | max | target | met |",
              "|---|---|---|---|---|---|"]
     for name, (med, lo, hi) in results.items():

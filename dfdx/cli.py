@@ -8,11 +8,13 @@ side with their agreement, decided by the one policy of `dfdx.result.agree`
 (each value within the others' stated errors plus rounding at its magnitude).
 ``--json`` prints one JSON object instead.
 
-Every method runs under a time budget (``--timeout S``, default 3 seconds
-each, enforced by stopping the process that computes it): when the exact
-route runs out of time the answer comes from the routes that finished, and
-says so. ``--at`` reads one syntax everywhere: ``0``, ``x=0``, ``0+`` /
-``0-`` (one-sided), ``oo``. A name given in ``--at`` (or ``--wrt``) is a
+The command runs under one time budget (``--timeout S``, default 3 seconds
+in all; each route gets a share of what is left and is enforced by stopping
+the process that computes it): when the exact route runs out of time the
+answer comes from the routes that finished, and says so. ``plot``, ``train``
+and ``tour`` have a budget per figure, epoch or step instead. ``--at``
+reads one syntax everywhere: ``0``, ``x=0``, ``0+`` / ``0-`` (one-sided),
+``oo``. A name given in ``--at`` (or ``--wrt``) is a
 variable even where it would be a constant (``e``, ``pi``, ``E``, ``oo``).
 
 Exit status: 0 success; 1 a mathematical failure (the methods disagree, a
@@ -42,6 +44,7 @@ import math
 import os
 import sys
 import textwrap
+import time
 import warnings
 
 import dfdx
@@ -53,6 +56,10 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 #: Seconds each method (exact, AD, numeric) may run by default (``--timeout``).
 DEFAULT_TIMEOUT = 3.0
+#: Seconds each step of plot, train and tour (a figure, an epoch, a tour step) may run by
+#: default: they have a budget per step, not in all.
+STEP_TIMEOUT = 60.0
+_STEPWISE = ("plot", "train", "tour")
 #: The highest derivative order ``diff -n`` accepts (the exact route; AD and numeric stop lower).
 MAX_ORDER = 100_000
 #: why: nested forward mode costs grow quickly with the order; above this AD is not run.
@@ -66,6 +73,11 @@ WIDTH = 100
 # only by the subcommands that compute (see _load).
 np = None
 _TIMEOUT = [DEFAULT_TIMEOUT]
+#: why: the budget is for the whole command, not for each step: every step gets a share
+#: of what is left before this moment (time.monotonic), so the total stays near --timeout.
+_DEADLINE = [None]
+#: The least a step is given (seconds) once the budget is nearly spent.
+_MIN_STEP = 0.05
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -251,14 +263,28 @@ def _function(expr, names):
 
 # -- the time budget ---------------------------------------------------------------------------
 
-def _budget(fn, *args):
-    """Run ``fn(*args)`` in another process, stopped after ``--timeout`` seconds.
+def _left(share=1.0):
+    """Seconds this step may run: `share` of what is left of the command's budget.
+
+    Raises:
+        BudgetExceeded: nothing is left.
+    """
+    if _DEADLINE[0] is None:
+        return _TIMEOUT[0] * share
+    left = _DEADLINE[0] - time.monotonic()
+    if left < _MIN_STEP:
+        raise dfdx.BudgetExceeded(f"the time budget of {_TIMEOUT[0]:g} s is spent", _TIMEOUT[0])
+    return max(_MIN_STEP, left * share)
+
+
+def _budget(fn, *args, share=1.0):
+    """Run ``fn(*args)`` in another process, stopped when its share of the budget is spent.
 
     Raises:
         BudgetExceeded: the time ran out (the process was stopped).
     """
     from dfdx.symbolic._budget import run_with_budget
-    return run_with_budget(fn, *args, timeout=_TIMEOUT[0])
+    return run_with_budget(fn, *args, timeout=_left(share))
 
 
 def _quiet(fn):
@@ -268,24 +294,34 @@ def _quiet(fn):
         return fn()
 
 
-def _try(fn):
-    """Run one route under the budget; return ``(value, None)`` or ``(None, reason)``."""
+_OUT_OF_TIME = "ran out of time ({:g} s budget; raise it with --timeout)"
+
+
+def _try(fn, share=0.5):
+    """Run one route under the budget; return ``(value, None)`` or ``(None, reason)``.
+
+    `share` is the fraction of what is left of the command's budget this route may use.
+    """
     try:
-        return _budget(_quiet, fn), None
+        return _budget(_quiet, fn, share=share), None
     except dfdx.BudgetExceeded:
-        return None, f"ran out of time ({_TIMEOUT[0]:g} s; raise it with --timeout)"
+        return None, _OUT_OF_TIME.format(_TIMEOUT[0])
     except RecursionError:
         return None, "too deeply nested (RecursionError)"
     except Exception as exc:  # why: one route failing must not stop the others
         return None, f"{type(exc).__name__}: {_first_line(exc)}"
 
 
-def _exact(fn, *args):
-    """Run one step of the exact route under the budget: ``(value, None)`` or ``(None, reason)``."""
+def _exact(fn, *args, share=0.5):
+    """Run one step of the exact route under the budget: ``(value, None)`` or ``(None, reason)``.
+
+    The exact route gets half of what is left (by default), so that AD and the
+    numeric route still have time when it runs out.
+    """
     try:
-        return _budget(fn, *args), None
+        return _budget(fn, *args, share=share), None
     except dfdx.BudgetExceeded:
-        return None, f"ran out of time ({_TIMEOUT[0]:g} s; raise it with --timeout)"
+        return None, _OUT_OF_TIME.format(_TIMEOUT[0])
     except RecursionError:
         return None, "too deeply nested (RecursionError)"
     except Exception as exc:
@@ -333,9 +369,34 @@ def _exact_taylor(expr, var, at, order):
     return dfdx.symbolic.taylor_coefficients(expr, var, at, order)
 
 
-def _nonsmooth(expr):
-    """Whether the expression holds a function at whose kinks or jumps a derivative may fail."""
-    return dfdx.symbolic.is_nonsmooth(expr)
+def _nonsmooth(expr, var=None):
+    """Whether the expression holds a function at whose kinks or jumps a derivative may fail
+    (with `var`: one whose argument depends on `var`)."""
+    return dfdx.symbolic.is_nonsmooth(expr, var)
+
+
+#: why: each lower order costs two exact one-sided limits; beyond this they are not checked.
+_LOWER_ORDERS = 3
+
+
+def _lower_order_jump(expr, var, n, point, g, t0):
+    """The first order k < n whose one-sided derivatives differ at the point, or None.
+
+    An n-th derivative exists only where the (n-1)-th does: abs'' at 0 has equal
+    one-sided values (0 and 0), but abs' jumps there.
+
+    Returns:
+        ``(k, sides)`` or None.
+    """
+    for k in range(1, min(n, _LOWER_ORDERS + 1)):
+        sides = _one_sided(expr, var, k, point, g, t0)
+        if _sides_verdict(sides)[0] is False:
+            return k, sides
+    return None
+
+
+def _order_name(k):
+    return {1: "first", 2: "second", 3: "third"}.get(k, f"order-{k}")
 
 
 def _exact_defined(expr, point):
@@ -386,11 +447,13 @@ _LABEL = {"exact": "exact", "ad": "AD", "numeric": "numeric"}
 def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None):
     """Compute one quantity exactly, by AD and numerically at `point`; return a record."""
     exact_at, exact_float = None, None
+    alone = isinstance(ad_fn, str) and isinstance(numeric_fn, str)
+    share = 1.0 if alone else 0.5
     if exact_expr is not None:
-        got, failed = _exact(_exact_at, exact_expr, point)
+        got, failed = _exact(_exact_at, exact_expr, point, share=share)
         if got is None:
             # the exact number may be too large to build (x**1000000 at 1.0001): its float
-            got2, _ = _exact(_exact_float, exact_expr, point)
+            got2, _ = _exact(_exact_float, exact_expr, point, share=share)
             exact_failed = failed if got2 is None else None
             got = got2
         if got is not None:
@@ -402,7 +465,7 @@ def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None)
                 exact_float = np.array(floats, dtype=float)
     ad, ad_failed = (None, ad_fn) if isinstance(ad_fn, str) else _try(ad_fn)
     numeric, numeric_failed = (None, numeric_fn) if isinstance(numeric_fn, str) \
-        else _try(numeric_fn)
+        else _try(numeric_fn, share=1.0)
     if ad is not None:
         ad = np.asarray(ad, dtype=float)
     if exact_float is not None:
@@ -648,7 +711,7 @@ def _cmd_limit(args):
         if args.dir not in ("+-", side):
             raise UsageError(f"--at {args.at} approaches from {side} but --dir says {args.dir}")
         direction = side
-    res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_TIMEOUT[0])
+    res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_left())
     verify = res.info.get("verify") if res.info else None
     arrow = {"+-": "", "+": "+", "-": "-"}[direction]
     lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
@@ -681,7 +744,7 @@ def _cmd_continuity(args):
     expr, var, at, side = _one_variable(args, "continuity", side_ok=False)
     if not _finite(at):
         raise UsageError(f"continuity is a property of a finite point, not --at {args.at}")
-    res = dfdx.continuity(expr, at, verify=True, timeout=_TIMEOUT[0])
+    res = dfdx.continuity(expr, at, verify=True, timeout=_left())
     lim = res.limit
     verify = lim.info.get("verify") if lim is not None and lim.info else None
     verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
@@ -807,7 +870,9 @@ def _cmd_diff(args):
     var = _wrt(args, expr, point)
     if point is not None and var not in point:
         raise UsageError(f"--at gives no value for {var}; add {var}=...")
-    exact, exact_failed = _exact(_exact_diff, expr, var, args.n)
+    # why: above AD's order (and numeric's) the exact route is the only one: it gets all the time
+    alone = point is None or args.n > AD_MAX_ORDER
+    exact, exact_failed = _exact(_exact_diff, expr, var, args.n, share=1.0 if alone else 0.5)
     order = "" if args.n == 1 else str(args.n).translate(_SUPERSCRIPT)
     head = [f"f({', '.join(point or _names(expr) or ['x'])}) = {str(expr)}",
             f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
@@ -838,7 +903,19 @@ def _cmd_diff(args):
     # why: at a kink or a jump, or where the exact derivative has no finite value, the
     # central answers (the AD convention, the symmetric difference) are not "the derivative"
     not_finite = rec["exact"] is not None and rec["exact_float"] is None
-    if args.n >= 1 and (_nonsmooth(expr) or not_finite or rec["agree"] is False):
+    jump = _lower_order_jump(expr, var, args.n, point, g, t0) \
+        if args.n >= 2 and _nonsmooth(expr, var) else None
+    if jump is not None:
+        k, sides = jump
+        lines.append(f"not differentiable {args.n} times at {_where(point)}: the "
+                     f"{_order_name(k)} derivative jumps there (left {_side_text(sides['-'])}, "
+                     f"right {_side_text(sides['+'])})")
+        out.update({kk: v for kk, v in _record_json_safe(rec).items()
+                    if kk not in ("value", "method", "error")})
+        out.update(value=None, method=None, error=None, differentiable=False,
+                   jump={"order": k, "left": sides["-"]["value"], "right": sides["+"]["value"]})
+        return out, lines, EXIT_FAILURE
+    if args.n >= 1 and (_nonsmooth(expr, var) or not_finite or rec["agree"] is False):
         sides = _one_sided(expr, var, args.n, point, g, t0)
         verdict = _sides_verdict(sides)
         out["one_sided"] = {s: {"value": r["value"], "error": r["error"], "method": r["method"]}
@@ -847,7 +924,8 @@ def _cmd_diff(args):
         if verdict[0] is False or (verdict[0] is None and rec["exact_float"] is None):
             lines.append(f"  one-sided  left {_side_text(sides['-'])}, "
                          f"right {_side_text(sides['+'])}")
-            what = "not differentiable" if verdict[0] is False else "undecided"
+            what = ("not differentiable" + (f" {args.n} times" if args.n > 1 else "")
+                    if verdict[0] is False else "undecided")
             lines.append(f"{what} at {_where(point)}: left {_side_text(sides['-'])}, "
                          f"right {_side_text(sides['+'])}")
             out.update({k: v for k, v in _record_json_safe(rec).items()
@@ -936,6 +1014,62 @@ def _gradient_record(expr, point, fv, x0, hessian=False):
                           exact_failed=failed)
 
 
+def _missing_partials(expr, point, fv, x0, hessian=False):
+    """The partial derivatives that do not exist at the point (a kink or jump in that variable).
+
+    Returns:
+        A list of ``(name, sides)``: ``name`` like ``∂f/∂x`` or ``∂²f/∂y∂x``,
+        `sides` the one-sided answers (`_one_sided`).
+    """
+    names = list(point)
+    x0 = [float(v) for v in x0]
+
+    def along(fn, var):
+        i = names.index(var)
+
+        def g(t):
+            v = list(x0)
+            v[i] = t
+            return fn(np.array(v))
+        return g
+    missing, first = [], {}
+    for var in names:
+        if _nonsmooth(expr, var):
+            sides = _one_sided(expr, var, 1, point, along(fv, var), x0[names.index(var)])
+            if _sides_verdict(sides)[0] is False:
+                first[var] = sides
+                missing.append((f"∂f/∂{var}", sides))
+    if not hessian:
+        return missing
+    out = []
+    for vi in names:
+        if vi in first:
+            out += [(f"∂²f/∂{vj}∂{vi}", first[vi]) for vj in names]
+            continue
+        if not _nonsmooth(expr, vi) and not any(_nonsmooth(expr, vj) for vj in names):
+            continue
+        di, _ = _exact(_exact_diff, expr, vi, 1)
+        if di is None:
+            continue
+        fi = _function(di, names)
+        fiv = lambda v, fi=fi: fi(*[v[k] for k in range(len(names))])  # noqa: E731
+        for vj in names:
+            if _nonsmooth(di, vj):
+                sides = _one_sided(di, vj, 1, point, along(fiv, vj), x0[names.index(vj)])
+                if _sides_verdict(sides)[0] is False:
+                    out.append((f"∂²f/∂{vj}∂{vi}", sides))
+    return out
+
+
+def _missing_text(missing, point):
+    if len(point) == 1 and len(missing) == 1 and missing[0][0].startswith("∂f/"):
+        # one variable: as `diff` says it
+        s = missing[0][1]
+        return f"left {_side_text(s['-'])}, right {_side_text(s['+'])}"
+    return "; ".join(f"{name} does not exist (left {_side_text(s['-'])}, right "
+                     f"{_side_text(s['+'])})" for name, s in missing)
+
+
 def _cmd_grad(args, hessian=False):
     expr, point, fv, x0 = _at_point(args)
     names = list(point)
@@ -951,6 +1085,14 @@ def _cmd_grad(args, hessian=False):
              f"at {_where(point)}:"] + _methods_rows(rec)
     note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
         rec["exact_failed"] else ""
+    missing = _missing_partials(expr, point, fv, x0, hessian) if _nonsmooth(expr) else []
+    if missing:
+        out.update(value=None, method=None, error=None, differentiable=False,
+                   missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
+                            for n, s in missing])
+        lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
+                     "(the values shown are conventions)")
+        return out, lines, EXIT_FAILURE
     lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
@@ -1056,7 +1198,7 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    kink = _check_kink(expr, point, fv, x0)
+    kink = _check_kink(expr, point, fv, x0, args.order >= 2)
     agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
         and kink is None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
@@ -1078,19 +1220,17 @@ def _cmd_check(args):
     return out, lines, EXIT_OK if agree else EXIT_FAILURE
 
 
-def _check_kink(expr, point, fv, x0):
-    """At a kink of f(x) the agreeing central answers are a convention: say so, or None.
+def _check_kink(expr, point, fv, x0, hessian=False):
+    """At a kink of f the agreeing central answers are a convention: say so, or None.
 
-    The one-sided derivatives decide (in one variable; the AD route joins in
-    `_ad_one_sided`).
+    The one-sided partial derivatives decide (`_missing_partials`).
     """
-    if len(point) != 1 or not _nonsmooth(expr):
+    if not _nonsmooth(expr):
         return None
-    var = next(iter(point))
-    sides = _one_sided(expr, var, 1, point, lambda t: fv(np.array([t])), float(x0[0]))
-    if _sides_verdict(sides)[0] is False:
-        return (f"not differentiable at {_where(point)}: left {_side_text(sides['-'])}, "
-                f"right {_side_text(sides['+'])} (the gradient shown is the convention)")
+    missing = _missing_partials(expr, point, fv, x0, hessian)
+    if missing:
+        return (f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
+                "(the derivatives shown are conventions)")
     return None
 
 
@@ -1132,6 +1272,21 @@ def _cmd_plot(args):
     if kind == "field" and len(names) > 2 or kind != "field" and len(names) > 1:
         raise UsageError(f"{args.expr!r} has variables {', '.join(names)}; the {kind} picture "
                          f"takes {'two' if kind == 'field' else 'one'}")
+    with _step() as step:
+        try:
+            return _draw(args, expr, names, kind)
+        except dfdx.BudgetExceeded:
+            raise MathFailure(f"the picture ran out of time ({step.timeout:g} s per figure; "
+                              "raise it with --timeout)") from None
+
+
+def _step():
+    """The step-wise budget of plot, train and tour: ``--timeout`` seconds per step."""
+    from dfdx.symbolic._budget import step_budget
+    return step_budget(_TIMEOUT[0])
+
+
+def _draw(args, expr, names, kind):
     plot = dfdx.plot      # matplotlib itself is imported when the picture is drawn
     text = str(expr)
     at = None if args.at is None else args.at
@@ -1167,11 +1322,15 @@ def _cmd_train(args):
     if args.epochs < 1 or args.hidden < 1:
         raise UsageError("--epochs and --hidden must be at least 1")
     try:
-        res = dfdx.nn.train_digits(epochs=args.epochs, hidden=(args.hidden,), lr=args.lr,
-                                   seed=args.seed, progress=False if args.json else "lines",
-                                   stream=sys.stderr)
+        with _step() as step:
+            res = dfdx.nn.train_digits(epochs=args.epochs, hidden=(args.hidden,), lr=args.lr,
+                                       seed=args.seed, progress=False if args.json else "lines",
+                                       stream=sys.stderr, on_epoch=lambda record: step.rearm())
     except ImportError as exc:
         raise MathFailure(str(exc).splitlines()[0]) from None
+    except dfdx.BudgetExceeded:
+        raise MathFailure(f"training ran out of time: an epoch took more than {_TIMEOUT[0]:g} s "
+                          "(raise it with --timeout)") from None
     out = {"command": "train", "test_accuracy": res.test_accuracy,
            "train_accuracy": res.train_accuracy, "seconds": res.seconds, "config": res.config,
            "history": res.history}
@@ -1191,7 +1350,7 @@ def _cmd_train(args):
 
 def _cmd_tour(args):
     from dfdx import tour
-    status = tour.run(out=args.out, quick=args.quick)
+    status = tour.run(out=args.out, quick=args.quick, step_timeout=_TIMEOUT[0])
     return None, [], status
 
 
@@ -1226,8 +1385,10 @@ def build_parser():
     """
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (for machines)")
-    common.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="S",
-                        help=f"seconds each method may run (default {DEFAULT_TIMEOUT:g})")
+    common.add_argument("--timeout", type=float, default=None, metavar="S",
+                        help=f"seconds the command may run (default {DEFAULT_TIMEOUT:g}); "
+                             "for plot, train and tour: seconds per figure, epoch or step "
+                             f"(default {STEP_TIMEOUT:g})")
     parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: limits, "
                      "continuity and derivatives\ncomputed automatically (AD), exactly (SymPy) "
                      "and numerically, side by side.",
@@ -1361,9 +1522,12 @@ def _main(argv, want_json):
         if extra:
             raise UsageError(f"unrecognized arguments: {' '.join(extra)} "
                              f"(see 'dfdx {args.command} --help')")
+        if args.timeout is None:
+            args.timeout = STEP_TIMEOUT if args.command in _STEPWISE else DEFAULT_TIMEOUT
         if not (args.timeout > 0 and math.isfinite(args.timeout)):
             raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
         _TIMEOUT[0] = args.timeout
+        _DEADLINE[0] = None if args.command in _STEPWISE else time.monotonic() + args.timeout
         _load()
         with np.errstate(all="ignore"):
             out, lines, status = args.func(args)
@@ -1387,6 +1551,7 @@ def _main(argv, want_json):
                      "set DFDX_TRACEBACK=1 to see where", want_json)
     finally:
         _TIMEOUT[0] = DEFAULT_TIMEOUT
+        _DEADLINE[0] = None
     if out is not None:
         if args.json:
             _print_json(out, status)

@@ -506,7 +506,7 @@ def _summary(t, seconds):
         t.say(f"problem: {p}")
 
 
-def run(out="demo-output", quick=False, only=None, stream=None) -> int:
+def run(out="demo-output", quick=False, only=None, stream=None, step_timeout=None) -> int:
     """Run the tour; return 0 when every step ran and its methods agreed, else 1.
 
     Args:
@@ -514,6 +514,8 @@ def run(out="demo-output", quick=False, only=None, stream=None) -> int:
         quick: shorten the training step (a few seconds in all).
         only: names of the steps to run (see `STEPS`); default all.
         stream: where to print (default ``sys.stdout``).
+        step_timeout: seconds each step may run (None: no limit); a step that runs
+            out of time is reported as a problem and the tour goes on.
 
     Returns:
         0 or 1 (the exit status of ``dfdx tour``).
@@ -536,9 +538,14 @@ def run(out="demo-output", quick=False, only=None, stream=None) -> int:
             continue
         number += 1
         t.heading(number, title, name)
+        from dfdx.symbolic._budget import StepTimeout, step_budget
         try:
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            with step_budget(step_timeout), \
+                    np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 step(t)
+        except StepTimeout:
+            t.say(f"  ran out of time ({step_timeout:g} s per step; raise it with --timeout)")
+            t.problems.append(f"{title}: ran out of time ({step_timeout:g} s)")
         except _Skip as exc:
             t.say(f"  skipped: {exc}")
         except ImportError as exc:

@@ -484,3 +484,116 @@ def test_check_at_a_kink_fails_with_both_sides_not_the_convention(capsys):
     assert "FAILED: not differentiable at x = 0: left -1, right 1" in out
     code, res = run_json(capsys, "check", "abs(x)", "--at", "x=2")
     assert code == EXIT_OK and res["agree"] is True
+
+
+# -- the time budget is for the whole command, and step-wise for plot, train and tour -----------
+
+@pytest.mark.parametrize("argv", [
+    ["diff", "exp(exp(exp(exp(exp(x)))))", "--at", "x=1"],
+    ["diff", "-n", "200", "exp(x)*sin(x)", "--at", "x=1"],
+    ["taylor", "tan(x)", "--at", "1", "--order", "30"],
+])
+def test_a_route_that_runs_long_says_it_ran_out_of_time(capsys, argv):
+    code, out, err = run(capsys, *argv, "--timeout", "0.5")
+    assert "ran out of time (0.5 s budget; raise it with --timeout)" in " ".join(
+        (out + err).split())
+    if code == EXIT_FAILURE and not out:
+        one_line_error(err, "ran out of time")
+    else:
+        assert code == EXIT_OK and "value:" in out
+
+
+def test_plot_and_train_have_a_budget_per_figure_and_per_epoch(capsys, tmp_path):
+    code, out, err = run(capsys, "plot", "sin(x)", "--at", "1", "-o", str(tmp_path / "s.png"),
+                         "--timeout", "0.01")
+    assert code == EXIT_FAILURE and not out
+    one_line_error(err, "the picture ran out of time (0.01 s per figure")
+    assert not (tmp_path / "s.png").exists()
+    code, out, err = run(capsys, "train", "--epochs", "3", "--timeout", "0.01")
+    assert code == EXIT_FAILURE
+    one_line_error(err, "training ran out of time: an epoch took more than 0.01 s")
+
+
+def test_step_budget_stops_python_code_and_the_stale_worker():
+    import time
+    from dfdx.symbolic._budget import StepTimeout, run_with_budget, step_budget
+    t0 = time.monotonic()
+    with pytest.raises(StepTimeout, match="ran out of time"):
+        with step_budget(0.2):
+            while time.monotonic() - t0 < 30:
+                pass
+    # the long-lived worker answers the next call, not a stale one
+    assert run_with_budget(pow, 3, 4, timeout=20) == 81
+
+
+# -- kinks: one-sided derivatives decide, in every variable and at every order -----------------
+
+def test_grad_at_a_kink_in_one_variable_names_the_missing_partial(capsys):
+    code, out, err = run(capsys, "grad", "abs(x)+y**2", "--at", "x=0,y=1")
+    assert code == EXIT_FAILURE, out + err
+    text = " ".join(out.split())
+    assert "∂f/∂x does not exist (left -1, right 1)" in text
+    assert "∂f/∂y" not in text and "agree" not in text.split("not differentiable")[1]
+    code, res = run_json(capsys, "grad", "abs(x)+y**2", "--at", "x=0,y=1")
+    assert res["differentiable"] is False and res["value"] is None
+    assert res["missing"] == [{"name": "∂f/∂x", "left": -1.0, "right": 1.0}]
+    code, res = run_json(capsys, "grad", "abs(x)+y**2", "--at", "x=1,y=1")
+    assert code == EXIT_OK and res["value"] == [1.0, 2.0]
+
+
+def test_hessian_at_a_kink_names_the_entries_that_do_not_exist(capsys):
+    code, res = run_json(capsys, "hessian", "abs(x)*y", "--at", "x=0,y=1")
+    assert code == EXIT_FAILURE and res["differentiable"] is False
+    names = {m["name"] for m in res["missing"]}
+    # f_x = y*sign(x) has no value at x = 0; f_y = abs(x) has a kink in x; f_yy = 0 exists
+    assert names == {"∂²f/∂x∂x", "∂²f/∂y∂x", "∂²f/∂x∂y"}
+    code, res = run_json(capsys, "hessian", "abs(x)*y", "--at", "x=1,y=1")
+    assert code == EXIT_OK and res["value"] == [[0.0, 1.0], [1.0, 0.0]]
+
+
+def test_check_at_a_kink_in_several_variables_fails(capsys):
+    code, out, _ = run(capsys, "check", "abs(x)+y**2", "--at", "x=0,y=1")
+    assert code == EXIT_FAILURE
+    assert "FAILED: not differentiable at x = 0, y = 1: ∂f/∂x does not exist" in out
+    code, out, _ = run(capsys, "check", "abs(x)*y", "--at", "x=0,y=1", "--order", "2")
+    assert code == EXIT_FAILURE and "∂²f/∂y∂x does not exist" in " ".join(out.split())
+    code, _, _ = run(capsys, "check", "abs(x)+y**2", "--at", "x=1,y=1")
+    assert code == EXIT_OK
+
+
+def test_a_higher_derivative_at_a_kink_names_the_jump_of_the_lower_one(capsys):
+    # abs'' has one-sided values 0 and 0 at 0, but abs' jumps there: no second derivative
+    code, out, _ = run(capsys, "diff", "-n", "2", "abs(x)", "--at", "x=0")
+    assert code == EXIT_FAILURE
+    assert "not differentiable 2 times at x = 0: the first derivative jumps there " \
+           "(left -1, right 1)" in out
+    assert "value: inf" not in out
+    code, res = run_json(capsys, "diff", "-n", "2", "abs(x)", "--at", "x=0")
+    assert res["jump"] == {"order": 1, "left": -1.0, "right": 1.0} and res["value"] is None
+    # x*abs(x): the first derivative exists (0), the second jumps (-2 to 2)
+    code, out, _ = run(capsys, "diff", "-n", "2", "x*abs(x)", "--at", "x=0")
+    assert code == EXIT_FAILURE and "not differentiable 2 times at x = 0: left -2, right 2" in out
+    code, res = run_json(capsys, "diff", "-n", "2", "abs(x)", "--at", "x=1")
+    assert code == EXIT_OK and res["value"] == 0.0
+
+
+@pytest.mark.parametrize("argv, status, words", [
+    (["diff", "", "--at", "0"], EXIT_USAGE, []),
+    (["diff", "foo(x)", "--at", "0"], EXIT_USAGE, ["foo"]),
+    (["diff", "sqrt(x)", "--at", "x=-1"], EXIT_USAGE, ["not a real number"]),
+    (["grad", "x*y", "--at", "1"], EXIT_USAGE, ["x=1,y=1"]),
+    (["diff", "x**2", "--at", "x=a"], EXIT_USAGE, []),
+    (["diff", "log(x)", "--at", "oo"], EXIT_USAGE, ["finite point"]),
+    (["taylor", "1/x", "--at", "inf"], EXIT_USAGE, []),
+    (["limit", "x", "--at", "x=nan"], EXIT_USAGE, ["nan"]),
+    (["continuity", "x", "--at", "1e400"], EXIT_USAGE, ["overflows"]),
+    (["diff", "-n", "3000", "sin(x)", "--at", "0"], EXIT_OK, ["value: 0"]),
+])
+def test_unusual_input_ends_in_an_answer_or_one_line(capsys, argv, status, words):
+    code, out, err = run(capsys, *argv)
+    assert code == status, (out, err)
+    if code != EXIT_OK:
+        one_line_error(err, *words)
+    else:
+        for w in words:
+            assert w in out

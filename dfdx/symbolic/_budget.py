@@ -18,12 +18,14 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import time
 
 from dfdx._errors import BudgetExceeded
 
-__all__ = ["run_with_budget", "BudgetExceeded", "can_enforce", "shutdown", "seconds"]
+__all__ = ["run_with_budget", "BudgetExceeded", "can_enforce", "shutdown", "seconds", "step_budget",
+           "StepTimeout"]
 
 
 
@@ -194,3 +196,72 @@ def run_with_budget(fn, *args, timeout: float | None = 3.0, **kwargs):
     if status == "err":
         raise value
     return value
+
+
+class StepTimeout(BudgetExceeded):
+    """A step run under `step_budget` went past its seconds."""
+
+
+class step_budget:
+    """Stop the Python code of one step after `timeout` seconds (a step-wise budget).
+
+    A timer signal (``SIGALRM``) raises `StepTimeout` in the main thread at the
+    deadline, so a step that loops in Python (SymPy, a training epoch, drawing a
+    figure) stops there; `rearm` starts the count again (once per epoch). The
+    long-lived exact worker is stopped too, since a call to it may have been cut
+    short. Where there is no such timer (Windows, another thread) it only measures.
+
+    Example:
+        >>> import time
+        >>> from dfdx.symbolic._budget import step_budget, StepTimeout
+        >>> try:
+        ...     with step_budget(0.2):
+        ...         while True:
+        ...             time.sleep(0.01)
+        ... except StepTimeout as e:
+        ...     print(e)
+        the step ran out of time (0.2 s)
+    """
+
+    def __init__(self, timeout: float | None):
+        self.timeout = timeout
+        self._old = None
+        self._armed = False
+
+    def _fire(self, signum, frame):
+        raise StepTimeout(f"the step ran out of time ({seconds(self.timeout)} s)", self.timeout)
+
+    def _unraisable(self, info):
+        # why: the timer may fire inside a __del__ or a gc callback, where Python only prints
+        # the exception; it fires again shortly, so this one is dropped without a traceback
+        if not isinstance(info.exc_value, StepTimeout):
+            self._old_hook(info)
+
+    def rearm(self):
+        if self._armed:
+            import signal
+            signal.setitimer(signal.ITIMER_REAL, self.timeout, 0.05)
+
+    def __enter__(self):
+        import signal
+        if (self.timeout is not None and hasattr(signal, "setitimer")
+                and threading.current_thread() is threading.main_thread()):
+            self._old = signal.signal(signal.SIGALRM, self._fire)
+            self._old_hook = sys.unraisablehook
+            sys.unraisablehook = self._unraisable
+            self._armed = True
+            # why: fires again every 50 ms after the deadline, in case the exception was
+            # raised where Python ignores it (a __del__ or a weakref callback)
+            signal.setitimer(signal.ITIMER_REAL, self.timeout, 0.05)
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if self._armed:
+            import signal
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._old)
+            sys.unraisablehook = self._old_hook
+            self._armed = False
+        if kind is not None and issubclass(kind, StepTimeout):
+            shutdown()      # a call to the worker may have been cut short: its answer is stale
+        return False

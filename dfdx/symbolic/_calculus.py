@@ -757,6 +757,8 @@ def one_sided_diff(f, var, at, side: str = "+", n: int = 1):
         (-1, 1)
         >>> one_sided_diff("sqrt(x)", "x", 0, "+")
         oo
+        >>> one_sided_diff("abs(x)", "x", 0, "-", n=2), one_sided_diff("abs(x)", "x", 0, "+", n=2)
+        (0, 0)
     """
     if side not in ("+", "-"):
         raise ValueError(f"side must be '+' or '-', got {side!r}")
@@ -768,7 +770,14 @@ def one_sided_diff(f, var, at, side: str = "+", n: int = 1):
     a = sympy.Rational(repr(float(at))) if isinstance(at, float) else sympy.sympify(at)
     h = sympy.Symbol("h", positive=True)
     s = 1 if side == "+" else -1
+    # why: for n > 1 the base is the one-sided (n-1)-th derivative, not the formula's value
+    # at a, which is a convention at a kink (sign(0) = 0 would make abs'' at 0 infinite)
     ga = g.subs(x, a)
+    if n > 1:
+        try:
+            ga = sympy.limit(g, x, a, side)
+        except (NotImplementedError, ValueError, TypeError):
+            pass
     if ga.is_extended_real and ga.is_finite:
         q = (g.subs(x, a + s * h) - ga) / (s * h)
     else:
@@ -781,19 +790,25 @@ NONSMOOTH = ("Abs", "sign", "Heaviside", "floor", "ceiling", "frac", "Piecewise"
              "Mod", "DiracDelta")
 
 
-def is_nonsmooth(f) -> bool:
+def is_nonsmooth(f, var=None) -> bool:
     """Whether an expression holds a function with kinks or jumps (abs, floor, Max, Piecewise…).
 
     Where it does, a derivative's formula may be a convention at some points;
-    ask `one_sided_diff` there.
+    ask `one_sided_diff` there. With `var` (a name or symbol), only such
+    functions whose arguments depend on `var` count.
 
     Example:
         >>> from dfdx.symbolic import is_nonsmooth
         >>> is_nonsmooth("abs(x) + 1"), is_nonsmooth("sin(x)**2")
         (True, False)
+        >>> is_nonsmooth("abs(x) + y**2", "x"), is_nonsmooth("abs(x) + y**2", "y")
+        (True, False)
     """
     expr, _ = as_expr(f)
-    return any(type(a).__name__ in NONSMOOTH for a in sympy.preorder_traversal(expr))
+    name = None if var is None else (var if isinstance(var, str) else var.name)
+    return any(type(a).__name__ in NONSMOOTH and
+               (name is None or any(s.name == name for s in a.free_symbols))
+               for a in sympy.preorder_traversal(expr))
 
 
 def taylor_coefficients(f, var, at, order: int):
