@@ -24,7 +24,7 @@ from dfdx.rules.reductions import sum_
 from dfdx.rules.shape import reshape
 from dfdx.rules.shape import _norm_axis as _axes
 
-__all__ = ["logsumexp", "softmax", "log_softmax", "polygamma"]
+__all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln"]
 
 _SQRT_PI = np.sqrt(np.pi)
 _SQRT_2PI = np.sqrt(2 * np.pi)
@@ -97,40 +97,68 @@ for _fn, _partials in SPECIAL_GUARDED.items():
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     """Compute ``log(sum(b * exp(a)))`` along `axis` without overflow (traceable).
 
-    Same arguments as `scipy.special.logsumexp` (``return_sign`` is not
-    supported); works on plain arrays and on traced values.
+    Same arguments, defaults and algorithm as `scipy.special.logsumexp` (the
+    largest term is taken out of the sum, for precision); works on plain arrays
+    and on traced values.
 
     Args:
         a: the input array.
         axis: the axis or axes to reduce (None: all).
-        b: optional nonnegative weights, broadcastable to `a`.
+        b: optional weights, broadcastable to `a` (may be negative with return_sign).
         keepdims: keep the reduced axes with length 1.
+        return_sign: also return the sign of the sum (then the first result is
+            ``log(abs(sum))``); otherwise a negative sum gives NaN, as in SciPy.
 
     Returns:
-        The reduced array.
+        The reduced array, or ``(out, sign)`` with `return_sign`.
 
     Example:
         >>> import numpy as np, dfdx
-        >>> from dfdx.rules.special import logsumexp
+        >>> from dfdx.special import logsumexp
         >>> dfdx.grad(logsumexp)(np.log(np.array([1.0, 3.0])))   # the softmax
         array([0.25, 0.75])
+        >>> logsumexp(np.array([0.0, 0.0]), b=np.array([1.0, -2.0]), return_sign=True)
+        (np.float64(0.0), np.float64(-1.0))
     """
-    if return_sign:
-        raise NotImplementedError("dfdx's logsumexp does not support return_sign=True; "
-                                  "keep b nonnegative, or compute the sign separately.")
-    # why: shifting by the maximum avoids overflow; the shift is a constant (its
-    # derivative cancels exactly), so it is taken from the plain values.
     nd = len(shape_of(a))
-    shift = np.max(getval(a), axis=axis, keepdims=True) if nd else getval(a)
-    shift = np.where(np.isfinite(shift), shift, 0.0)
-    e = np.exp(a - shift)
+    if b is not None and len(shape_of(b)) > nd:
+        nd = len(shape_of(b))
+    if nd == 0:
+        a = reshape(a, (1,))
+        b = None if b is None else reshape(b, (1,))
+        nd = 1
     if b is not None:
-        e = e * b
-    out = np.log(sum_(e, axis=axis, keepdims=True)) + shift if nd else np.log(e) + shift
-    if not keepdims and nd:
-        axes = _axes(axis, nd)
-        out = reshape(out, tuple(s for i, s in enumerate(shape_of(out)) if i not in axes))
-    return out
+        a, b = a + 0 * b, b + 0 * a          # broadcast both
+    axes = _axes(axis, nd)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        plain = getval(a) if b is None else np.where(getval(b) == 0, -np.inf, getval(a))
+        # why: the shift is a constant (its derivative cancels exactly), so it is taken
+        # from the plain values; the maximal terms are summed apart, as SciPy does.
+        shift = np.max(plain, axis=axes, keepdims=True)
+        top = plain == shift
+        shift = np.where(np.isfinite(shift), shift, 0.0)
+        e = np.exp(a - shift)
+        if b is not None:
+            e = np.where(getval(b) == 0, 0.0, e * b)
+        m = sum_(np.where(top, e, 0.0), axis=axes, keepdims=True)
+        rest = sum_(np.where(top, 0.0, e), axis=axes, keepdims=True)
+        s = np.where(rest == 0, rest, rest / np.where(m == 0, 1.0, m))
+        sgn = np.sign(s + 1) * np.sign(m)
+        s = np.where(s < -1, -s - 2, s)
+        out = np.log1p(s) + np.log(np.abs(m)) + shift
+        if not np.all(np.isfinite(out)):
+            direct = sum_(np.exp(a) if b is None else b * np.exp(a), axis=axes, keepdims=True)
+            ok = np.isfinite(out)
+            sgn = np.where(ok, sgn, np.sign(direct))
+            out = np.where(ok, out, np.log(np.abs(direct) if return_sign else direct))
+    if not return_sign:
+        out = np.where(sgn < 0, np.nan, out)
+    if not keepdims:
+        shape = tuple(n for i, n in enumerate(shape_of(out)) if i not in axes)
+        out, sgn = reshape(out, shape), np.reshape(sgn, shape)
+    if not shape_of(out):
+        out, sgn = out[()], sgn[()]
+    return (out, sgn) if return_sign else out
 
 
 def softmax(x, axis=None):
@@ -138,11 +166,13 @@ def softmax(x, axis=None):
 
     Example:
         >>> import numpy as np
-        >>> from dfdx.rules.special import softmax
+        >>> from dfdx.special import softmax
         >>> softmax(np.log(np.array([1.0, 3.0])))
         array([0.25, 0.75])
     """
-    return np.exp(x - logsumexp(x, axis=axis, keepdims=True))
+    # why: the shift is a constant (the result does not depend on it): plain values.
+    e = np.exp(x - np.max(getval(x), axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis=None):
@@ -150,11 +180,16 @@ def log_softmax(x, axis=None):
 
     Example:
         >>> import numpy as np
-        >>> from dfdx.rules.special import log_softmax
+        >>> from dfdx.special import log_softmax
         >>> np.exp(log_softmax(np.log(np.array([1.0, 3.0]))))
         array([0.25, 0.75])
     """
-    return x - logsumexp(x, axis=axis, keepdims=True)
+    shift = np.max(getval(x), axis=axis, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0.0)
+    # why: subtracting the shift first keeps the small entries exact (x - shift is exact)
+    s = x - shift
+    with np.errstate(divide="ignore"):
+        return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
 
 
 # --- more scipy.special ufuncs: Bessel functions, incomplete gamma and beta,
