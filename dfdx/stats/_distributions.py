@@ -168,8 +168,8 @@ chi2 = _Continuous(
 
 expon = _Continuous(
     "expon", (), _const(0.0), _const(np.inf), 1.0, _always,
-    logpdf=lambda z: -z, cdf=lambda z: -sc.expm1(-z), sf=lambda z: np.exp(-z),
-    ppf=lambda q: -sc.log1p(-q), isf=lambda q: -np.log(q),
+    logpdf=lambda z: -z, cdf=lambda z: -np.expm1(-z), sf=lambda z: np.exp(-z),
+    ppf=lambda q: -np.log1p(-q), isf=lambda q: -np.log(q),
     logsf=lambda z: -z)
 
 
@@ -190,7 +190,7 @@ laplace = _Continuous(
 
 logistic = _Continuous(
     "logistic", (), _const(-np.inf), _const(np.inf), 0.0, _always,
-    logpdf=lambda z: -np.abs(z) - 2.0 * sc.log1p(np.exp(-np.abs(z))),
+    logpdf=lambda z: -np.abs(z) - 2.0 * np.log1p(np.exp(-np.abs(z))),
     cdf=sc.expit, sf=lambda z: sc.expit(-z), ppf=sc.logit, isf=lambda q: -sc.logit(q),
     logcdf=sc.log_expit, logsf=lambda z: sc.log_expit(-z))
 
