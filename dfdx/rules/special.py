@@ -128,7 +128,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         b = None if b is None else reshape(b, (1,))
         nd = 1
     if b is not None:
-        a, b = a + 0 * b, b + 0 * a          # broadcast both
+        shape = np.broadcast_shapes(shape_of(a), shape_of(b))
+        a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
     axes = _axes(axis, nd)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         plain = getval(a) if b is None else np.where(getval(b) == 0, -np.inf, getval(a))
@@ -205,6 +206,7 @@ def _no_derivative(name, arg, why="it has no closed form in scipy.special"):
             f"dfdx has no derivative of scipy.special.{name} in its argument {arg}: {why}. "
             f"Pass {arg} as a constant (dfdx.stop_gradient({arg})), or estimate this derivative "
             f"with dfdx.numeric.derivative.")
+    partial.refuses = True
     return partial
 
 
@@ -389,6 +391,11 @@ def _ph_s(delta, r):
     return np.sqrt(1 + (r / delta) ** 2)
 
 
+#: ufunc -> the positions of the arguments it refuses to differentiate in
+NO_DERIVATIVE = {fn: tuple(i for i, p in enumerate(ps) if getattr(p, "refuses", False))
+                 for fn, ps in (*SPECIAL_MORE.items(), *SPECIAL_MORE_GUARDED.items())
+                 if any(getattr(p, "refuses", False) for p in ps)}
+
 for _fn, _partials in SPECIAL_MORE.items():
     defelementwise(_fn, _partials, name=f"scipy.special.{_fn.__name__.lstrip('_')}")
 for _fn, _partials in SPECIAL_MORE_GUARDED.items():
@@ -419,7 +426,7 @@ def multigammaln(a, d):
         >>> round(float(multigammaln(23.5, 10)), 8)
         457.17667478
         >>> round(float(dfdx.grad(lambda a: multigammaln(a, 2))(3.0)), 6)  # psi(3) + psi(2.5)
-        1.626105
+        1.625941
     """
     d = np.asarray(d)[()]
     if not np.isscalar(d) or np.floor(d) != d:
