@@ -62,10 +62,11 @@ __all__ = [
     "TapeError", "ParseError", "DomainError", "BudgetExceeded",
     "NonDifferentiableError",
     # submodules (imported on first use)
-    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "result",
+    "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "result", "special", "stats",
 ]
 
-_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli", "result"}
+_SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli", "result",
+               "special", "stats"}
 
 
 def __getattr__(name):

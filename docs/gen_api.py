@@ -19,6 +19,9 @@ MODULES = [
     ("dfdx.numeric", "finite differences and limits on black-box functions, with error estimates"),
     ("dfdx.grid", "derivatives of sampled data"),
     ("dfdx.symbolic", "exact calculus with SymPy: the safe parser, tracing, derivatives, limits"),
+    ("dfdx.special", "scipy.special for traced code: SciPy's ufuncs with rules, and traceable "
+                     "logsumexp, softmax, log_softmax, polygamma, multigammaln"),
+    ("dfdx.stats", "scipy.stats distributions for traced code"),
     ("dfdx.nn", "neural networks as functions of parameter pytrees"),
     ("dfdx.optim", "optimizers: first order, Newton and quasi-Newton, natural gradient"),
     ("dfdx.explain", "attributions, sensitivity and uncertainty"),
@@ -70,6 +73,8 @@ def _entry(qualname: str, obj) -> list[str]:
                 sig = _signature(member).replace("(self, ", "(").replace("(self)", "()")
                 lines += [f"#### `{qualname}.{name}{sig}`", ""] + _doc(member)
         return lines
+    if type(obj).__name__ == "ufunc":   # SciPy's own, re-exported: its rule is in dfdx.rules
+        return [f"### `{qualname}` (ufunc `scipy.special.{obj.__name__}`)", ""]
     if callable(obj):
         return [f"### `{qualname}{_signature(obj)}`", ""] + _doc(obj)
     text = _ADDRESS.sub("", repr(obj))

@@ -400,6 +400,96 @@ add(np.percentile, lambda x: np.percentile(x, 30, keepdims=True), normal(5))
 add(special._polygamma, lambda x: special.polygamma(1, x), uniform(0.5, 3, 3))
 add(special._polygamma, lambda x: special.polygamma(0, x), uniform(0.5, 3), label="0-d")
 
+# scipy.special: Bessel functions, incomplete gamma and beta, entropies, robust losses,
+# Box-Cox, zeta, the t cdf (dfdx.rules.special.SPECIAL_MORE*). Arguments a rule refuses
+# (the orders v, the parameters a and b of the incomplete functions, df) are constants of
+# the row: tests/test_special.py checks that they raise.
+_pos, _unit = (0.5, 3), (0.1, 0.9)
+
+
+def _consts(values, x):
+    """Constant arguments (orders, shapes) in the dtype of `x`, so float32 rows stay float32."""
+    return np.array(values, dtype=x.dtype)
+
+
+for _fn in (sp.i0, sp.i1, sp.j0, sp.j1):
+    add(_fn, _fn, uniform(-2, 2, 2, 3), label="(2,3)")
+    add(_fn, _fn, uniform(-2, 2), label="0-d")
+    add(_fn, _fn, np.array([0.0, 1.0, -1.0]), label="0, 1, -1", kind="special")
+for _fn in (sp.i0e, sp.i1e):    # exp(-|x|) I(x): a kink at 0 (in the second derivative for i1e)
+    add(_fn, _fn, uniform(0.2, 2, 2, 3), label="(2,3)")
+    add(_fn, _fn, uniform(-2, -0.2), label="0-d, negative")
+    add(_fn, _fn, np.array([1.0, -1.0]), label="1, -1", kind="special")
+add(sp.i0e, sp.i0e, np.array([0.0]), label="kink at 0", kind="kink")
+for _fn in (sp.y0, sp.y1):
+    add(_fn, _fn, uniform(*_pos, 2, 3), label="(2,3)")
+    add(_fn, _fn, np.array([1.0]), label="1", kind="special")
+for _fn in (sp.jv, sp.yv, sp.iv, sp.ive, sp.kv, sp.kve):
+    add(_fn, lambda x, _f=_fn: _f(_consts([0.0, 1.0, 2.5], x), x), uniform(*_pos, 2, 3),
+        label="orders 0, 1, 2.5")
+    add(_fn, lambda x, _f=_fn: _f(-1.5, x), uniform(0.5, 3), label="order -1.5, 0-d")
+add(sp.jv, lambda x: sp.jv(np.array([0.0, 1.0, 2.0]), x), np.array([0.0, 1.0, -1.0]),
+    label="integer orders at 0, 1, -1", kind="special")
+add(sp.ive, lambda x: sp.ive(np.array([2.0, 1.0]), x), np.array([0.0, -1.0]),
+    label="orders 2, 1 at 0, -1", kind="special")
+for _fn in (sp.beta, sp.betaln):
+    add(_fn, _fn, uniform(*_pos, 2, 3), uniform(*_pos, 3), label="(2,3) with (3,)")
+    add(_fn, _fn, uniform(*_pos), uniform(*_pos, 2), label="0-d with (2,)")
+    add(_fn, _fn, np.array([1.0, 2.0]), np.array([1.0, 1.0]), label="1, 2", kind="special")
+add(sp.poch, sp.poch, uniform(*_pos, 2, 3), uniform(-0.4, 2, 3), label="(2,3) with (3,)")
+add(sp.poch, lambda z: sp.poch(z, 0.5), uniform(*_pos), label="m = 1/2, 0-d")
+for _fn in (sp.gammainc, sp.gammaincc):
+    add(_fn, lambda x, _f=_fn: _f(_consts([0.5, 1.0, 3.5], x), x), uniform(0.2, 4, 2, 3),
+        label="a = 0.5, 1, 3.5")
+    add(_fn, lambda x, _f=_fn: _f(_consts(2.0, x), x), uniform(0.2, 4), label="0-d")
+    add(_fn, lambda x, _f=_fn: _f(1.0, x), np.array([1.0]), label="a = 1 at 1", kind="special")
+for _fn in (sp.gammaincinv, sp.gammainccinv):
+    add(_fn, lambda y, _f=_fn: _f(_consts([0.5, 1.0, 3.5], y), y), uniform(*_unit, 2, 3),
+        label="a = 0.5, 1, 3.5")
+    add(_fn, lambda y, _f=_fn: _f(_consts(2.0, y), y), uniform(*_unit), label="0-d")
+for _fn in (sp.betainc, sp.betaincc):
+    add(_fn, lambda x, _f=_fn: _f(_consts([0.5, 1.0, 3.0], x), 2.5, x), uniform(*_unit, 2, 3),
+        label="a = 0.5, 1, 3; b = 2.5")
+    add(_fn, lambda x, _f=_fn: _f(2.0, 0.7, x), uniform(*_unit), label="0-d")
+    add(_fn, lambda x, _f=_fn: _f(1.0, 1.0, x), np.array([0.5]), label="uniform at 1/2",
+        kind="special")
+add(sp.betaincinv, lambda y: sp.betaincinv(_consts([0.5, 1.0, 3.0], y), 2.5, y),
+    uniform(*_unit, 2, 3), label="a = 0.5, 1, 3; b = 2.5")
+add(sp.betaincinv, lambda y: sp.betaincinv(2.0, 0.7, y), uniform(*_unit), label="0-d")
+add(sp.stdtr, lambda t: sp.stdtr(_consts([1.0, 2.5, 30.0], t), t), uniform(-3, 3, 2, 3),
+    label="df = 1, 2.5, 30")
+add(sp.stdtr, lambda t: sp.stdtr(4.0, t), np.array([0.0, 1.0, -1.0]), label="0, 1, -1",
+    kind="special")
+add(sp.stdtrit, lambda p: sp.stdtrit(_consts([1.0, 2.5, 30.0], p), p), uniform(*_unit, 2, 3),
+    label="df = 1, 2.5, 30")
+add(sp.stdtrit, lambda p: sp.stdtrit(3.0, p), np.array([0.5]), label="median", kind="special")
+for _fn in (sp.rel_entr, sp.kl_div):
+    add(_fn, _fn, uniform(*_pos, 2, 3), uniform(*_pos, 3), label="(2,3) with (3,)")
+    add(_fn, _fn, uniform(*_pos), uniform(*_pos, 2), label="0-d with (2,)")
+    add(_fn, _fn, np.array([1.0, 2.0]), np.array([1.0, 1.0]), label="1, 2", kind="special")
+add(sp.huber, sp.huber, uniform(0.5, 1.5, 2, 3), draw(lambda rng: rng.choice([-1, 1], 3)
+    * rng.uniform(0.1, 0.4, 3) + np.array([0.0, 2.0, -2.0])), label="inside and outside")
+add(sp.huber, lambda r: sp.huber(1.0, r), np.array([0.0, 2.0, -2.0]), label="0, 2, -2",
+    kind="special")
+add(sp.huber, lambda r: sp.huber(1.0, r), np.array([1.0, -1.0]), label="|r| = delta",
+    kind="kink")
+add(sp.pseudo_huber, sp.pseudo_huber, uniform(*_pos, 2, 3), uniform(-2, 2, 3),
+    label="(2,3) with (3,)")
+add(sp.pseudo_huber, sp.pseudo_huber, uniform(*_pos), uniform(-2, 2, 2), label="0-d with (2,)")
+add(sp.pseudo_huber, sp.pseudo_huber, np.array([1.0, 1.0, 2.0]), np.array([0.0, 1.0, -1.0]),
+    label="r = 0, 1, -1", kind="special")
+for _fn, _x in [(sp.boxcox, _pos), (sp.boxcox1p, (-0.5, 2))]:
+    add(_fn, _fn, uniform(*_x, 2, 3), uniform(-1.5, 1.5, 3), label="(2,3) with (3,)")
+    add(_fn, _fn, uniform(*_x), uniform(-1.5, 1.5, 2), label="0-d with (2,)")
+    add(_fn, _fn, np.array([2.0, 0.5, 3.0, 1.5]), np.array([0.0, 0.0, 1.0, -1.0]),
+        label="lambda = 0, 1, -1", kind="special")
+add(special._zeta, sp.zeta, uniform(1.5, 4, 2, 3), uniform(0.5, 2, 3), label="(2,3) with (3,)")
+add(special._zeta, lambda q: sp.zeta(3.0, q), np.array([1.0]), label="q = 1", kind="special")
+add(special._riemann_zeta, sp.zeta, uniform(-3, 0.8, 2, 3), label="(2,3), both sides of 0")
+add(special._riemann_zeta, sp.zeta, uniform(1.5, 4), label="0-d")
+add(special._riemann_zeta, sp.zeta, np.array([0.5, 2.0, -1.0, -2.0]), label="1/2, 2, -1, -2",
+    kind="special")
+
 # --- special points and kinks -----------------------------------------------
 # Where each rule is defined: 0, +-1, ties, repeated values. "special" rows are
 # smooth there and are checked exactly there; "kink" rows sit on a kink or a

@@ -42,6 +42,9 @@ RULES = [
     # (not from the package root, which imports the checker)
     ("testing.py", {"numpy", "dfdx._errors", "dfdx._tree", "dfdx.api", "dfdx._onesided",
                     "dfdx.numeric"}),
+    # SciPy's functions made traceable: the ufuncs' rules re-exported, then distributions
+    ("special.py", {"numpy", "scipy", "dfdx.rules"}),
+    ("stats/", PUBLIC_USER | {"dfdx.stats"}),
     ("nn/", PUBLIC_USER | {"dfdx.nn"}),
     ("optim/", PUBLIC_USER | {"dfdx.optim"}),
     ("explain/", PUBLIC_USER | {"dfdx.explain"}),
@@ -53,7 +56,7 @@ RULES = [
 ]
 
 # Layers that may only use names in dfdx.__all__ when they import from dfdx itself.
-PUBLIC_ONLY = ("nn/", "optim/", "explain/", "plot.py", "cli.py", "tour.py")
+PUBLIC_ONLY = ("stats/", "nn/", "optim/", "explain/", "plot.py", "cli.py", "tour.py")
 
 
 def _modules():

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-import dfdx
+from dfdx import special
 
 __all__ = ["relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "softmax",
            "log_softmax", "identity", "logsumexp", "ACTIVATIONS", "get_activation"]
@@ -114,7 +114,7 @@ def gelu(x, approximate=True):
 
 
 def logsumexp(x, axis=-1, keepdims=False):
-    """Return ``log(sum(exp(x), axis))`` without overflow.
+    """Return ``log(sum(exp(x), axis))`` without overflow (`dfdx.special.logsumexp`, axis=-1).
 
     Example:
         >>> import numpy as np
@@ -122,15 +122,11 @@ def logsumexp(x, axis=-1, keepdims=False):
         >>> float(nn.logsumexp(np.array([1000.0, 1000.0])))
         1000.6931471805599
     """
-    # why: logsumexp(x) = m + logsumexp(x - m) for any constant m, so the shift
-    # needs no derivative; stop_gradient skips a backward pass through max.
-    m = dfdx.stop_gradient(np.max(x, axis=axis, keepdims=True))
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
-    return out if keepdims else np.squeeze(out, axis=axis)
+    return special.logsumexp(x, axis=axis, keepdims=keepdims)
 
 
 def log_softmax(x, axis=-1):
-    """Return ``x - logsumexp(x)`` along `axis` (log-probabilities from logits).
+    """Return ``x - logsumexp(x)`` along `axis` (`dfdx.special.log_softmax`, axis=-1).
 
     Example:
         >>> import numpy as np
@@ -138,13 +134,11 @@ def log_softmax(x, axis=-1):
         >>> np.exp(nn.log_softmax(np.array([0.0, np.log(3.0)])))
         array([0.25, 0.75])
     """
-    # why: subtracting the shift first keeps the small entries exact (x - m is exact)
-    s = x - dfdx.stop_gradient(np.max(x, axis=axis, keepdims=True))
-    return s - np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    return special.log_softmax(x, axis=axis)
 
 
 def softmax(x, axis=-1):
-    """Return ``exp(x) / sum(exp(x))`` along `axis`, shifted by the max for stability.
+    """Return ``exp(x) / sum(exp(x))`` along `axis` (`dfdx.special.softmax`, axis=-1).
 
     Example:
         >>> import numpy as np
@@ -152,8 +146,7 @@ def softmax(x, axis=-1):
         >>> nn.softmax(np.array([1000.0, 1000.0]))
         array([0.5, 0.5])
     """
-    e = np.exp(x - dfdx.stop_gradient(np.max(x, axis=axis, keepdims=True)))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    return special.softmax(x, axis=axis)
 
 
 ACTIVATIONS = {"relu": relu, "leaky_relu": leaky_relu, "tanh": tanh, "sigmoid": sigmoid,
