@@ -67,15 +67,6 @@ def _known(src, dtype, a):
 #: Known failing classes (issue 10). Delete an entry when its fix lands: the xfail
 #: reproducer below then fails (XPASS, strict) to say so.
 KNOWN = [
-    Known("complex programs: the tangent of a complex value can stay real (a constant "
-          "imaginary part added), and a TypeError (None * float) seen once in the batched "
-          "transforms of np.imag (issue 10)", ("1j *",),
-          "return np.sin(x) + 1j * y[0:1].reshape(())", ((), "float64")),
-    Known("NaN from the unselected branch of np.where in reverse-over-forward: the zero "
-          "cotangent of the unselected tangent meets its NaN partial in multiply (issue 10)",
-          ("np.sqrt(a), 0.0)", "np.log(a), a)", "np.sin(a) / a"),
-          "a = x * y[0:1].reshape((1, 1))\nreturn np.where(a > 0, np.sqrt(a), 0.0)",
-          ((2, 3), "float64")),
     Known("float32 upcast by cumprod / prod of zeros (the forward tangent comes back float64) "
           "(issue 10)", ("np.cumprod", "np.prod"),
           "return np.cumprod(x * 0.0, axis=-1)", ((2, 3), "float32"), ("float32",)),
@@ -88,15 +79,6 @@ KNOWN = [
           "a = np.linalg.inv(np.einsum('...ij,...kj->...ik', a, a) + 3 * np.eye(3))\n"
           "return np.linalg.eigvalsh(np.einsum('...ij,...kj->...ik', a, a) + 3 * np.eye(3))",
           ((2, 3), "float64")),
-    Known("float32 upcast inside (astype(np.float64)): under tracing (Hessians) the "
-          "cotangent of a float32 input comes back float64, untraced float32 (issue 10)",
-          ("astype(np.float64)", "dtype=np.float64)"), "a = x.astype(np.float64)\nreturn a * y[:3]",
-          ((3,), "float32"),
-          ("float32",)),
-    Known("astype(np.float32) inside a float64 program: a second-order forward tangent "
-          "stays float32 where the value is float64 (issue 10)", ("astype(np.float32)",),
-          "a = np.sin(x + y[0:1].reshape(())).astype(np.float32)\nreturn a + y[0:1].reshape(())",
-          ((3,), "float64")),
     Known("float32 upcast to float64 by rules: linalg (norm, pinv, eigh, svd, cholesky, ...), "
           "scipy.special.erf, np.quantile (issue 10)",
           ("np.linalg.", "np.trace(", "sp.erf", "np.quantile", "np.median"),
