@@ -143,12 +143,19 @@ def _safe_mul(c, p):
         f = p if p.ndim == 1 else p.reshape(-1)
         if math.isfinite(f.dot(f)):
             return _mul(c, p, 3)   # why: this frame's reference is private too
+    elif isinstance(p, Box) or isinstance(c, Box):
+        # why: traced (a higher derivative), the product's own rules must be safe too: a
+        # zero cotangent of it (an unselected branch) times a factor that is infinite or
+        # NaN there -- the partial p, or a tangent c that is NaN where p was -- stays zero.
+        if _all_finite(p):
+            return _guarded_multiply(c, p)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            r = _guarded_multiply(c, p)
+        return np.where(c == 0, np.zeros_like(r), r)
     elif _all_finite(p):
         return _mul(c, p, 3)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        # why: traced (a higher derivative), the product's own rules must be safe too: a
-        # zero cotangent of r (an unselected branch) times the partial p is 0, not NaN.
-        r = _guarded_multiply(c, p) if isinstance(c, Box) or isinstance(p, Box) else c * p
+        r = c * p if not isinstance(c, Box) else _guarded_multiply(c, p)
     return np.where(c == 0, np.zeros_like(r), r)
 
 
