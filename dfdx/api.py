@@ -84,7 +84,7 @@ def _unbox(x, trace):
 def _zeros_like(x):
     """A zero derivative shaped like `x`: a NumPy scalar for a scalar, else an array."""
     v = getval(x)
-    dt = _float_dtype(v)
+    dt = np.dtype(_float_dtype(v))
     if isinstance(v, (np.generic, numbers.Number)):
         return dt.type(0)
     return np.zeros(np.shape(v), dtype=dt)
@@ -115,7 +115,7 @@ def _match_input(g, x):
     xv = x if not isinstance(x, Box) else getval(x)
     if _is_complex(g) or _is_complex(xv):
         g = np.conjugate(g) if _is_complex(xv) else np.real(g)
-    dt = _float_dtype(xv)
+    dt = np.dtype(_float_dtype(xv))
     if isinstance(g, Box):
         # why: under tracing too (Hessians), a float32 input gets a float32 cotangent
         # however wide the computation inside f was (astype, mean(dtype=np.float64)).
@@ -619,7 +619,7 @@ def _forward_columns(g, x, state):
     xv = getval(x)
     ishape = np.shape(xv)
     n = int(np.prod(ishape))
-    dt = _float_dtype(xv)
+    dt = np.dtype(_float_dtype(xv))
     chunk = max(1, min(n, _BATCH_ELEMENTS // max(n, 1)))
     pieces = []
     for start in range(0, n, chunk):
