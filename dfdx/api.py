@@ -82,8 +82,12 @@ def _unbox(x, trace):
 
 
 def _zeros_like(x):
+    """A zero derivative shaped like `x`: a NumPy scalar for a scalar, else an array."""
     v = getval(x)
-    return np.zeros(np.shape(v), dtype=np.result_type(v))
+    dt = np.dtype(_float_dtype(v))
+    if isinstance(v, (np.generic, numbers.Number)):
+        return dt.type(0)
+    return np.zeros(np.shape(v), dtype=dt)
 
 
 def _leaf_grad(box):
@@ -109,12 +113,13 @@ def _match_input(g, x):
     keeps the real part of its cotangent.
     """
     xv = x if not isinstance(x, Box) else getval(x)
-    if isinstance(g, Box):
-        if _is_complex(xv):
-            return np.conjugate(g)
-        return np.real(g) if _is_complex(g) else g
     if _is_complex(g) or _is_complex(xv):
         g = np.conjugate(g) if _is_complex(xv) else np.real(g)
+    dt = np.dtype(_float_dtype(xv))
+    if isinstance(g, Box):
+        # why: under tracing too (Hessians), a float32 input gets a float32 cotangent
+        # however wide the computation inside f was (astype, mean(dtype=np.float64)).
+        return g if g.dtype == dt else g.astype(dt)
     if isinstance(xv, np.ndarray):
         g = np.asarray(g)
         if g.dtype != xv.dtype:
@@ -122,7 +127,7 @@ def _match_input(g, x):
         if g.shape != xv.shape:
             g = np.broadcast_to(g, xv.shape).copy()
         return g
-    return np.float64(g) if isinstance(xv, float) and np.ndim(g) == 0 else g
+    return dt.type(g) if np.ndim(g) == 0 else g
 
 
 class _Vjp:
@@ -252,8 +257,8 @@ def _value_and_grad_scalar(f, args, kwargs, argnum, x):
         if np.shape(getval(value)) != ():
             _non_scalar(f, np.shape(getval(value)))
         _real_dtype(f, value)
-        if not isinstance(g, Box):
-            g = np.float64(g) if type(x) is float else g
+        if type(g) is not np.float64 or type(x) is not float:
+            g = _match_input(g, x)   # the tangent has the output's dtype, a gradient the input's
         return value, g
     if isinstance(out, (list, tuple, dict)) or np.shape(getval(out)) != ():
         _non_scalar(f, np.shape(getval(out)) if not isinstance(out, (list, tuple, dict))
@@ -432,10 +437,10 @@ def jvp(f, primals, tangents, has_aux=False):
 
 
 def _tangent_like(t, x):
-    if isinstance(t, Box):
-        return t
     xv = getval(x)
     dt = np.result_type(xv)
+    if isinstance(t, Box):
+        return t if t.dtype == dt or dt.kind not in "fc" else t.astype(dt)
     t = np.asarray(t, dtype=dt if dt.kind in "fc" else np.float64)
     return t if np.ndim(xv) else t[()]
 
@@ -614,7 +619,7 @@ def _forward_columns(g, x, state):
     xv = getval(x)
     ishape = np.shape(xv)
     n = int(np.prod(ishape))
-    dt = _float_dtype(xv)
+    dt = np.dtype(_float_dtype(xv))
     chunk = max(1, min(n, _BATCH_ELEMENTS // max(n, 1)))
     pieces = []
     for start in range(0, n, chunk):

@@ -413,3 +413,44 @@ def test_real_to_complex_cast_and_back():
         np.testing.assert_allclose(dfdx.grad(f)(np.array([1.0, 2.0])), [4.0, 8.0])
         np.testing.assert_allclose(dfdx.hessian(f)(np.array([1.0, 2.0])), 4 * np.eye(2))
         check_complex2(lambda z: np.real(z).astype(np.complex128) * z, Z)
+
+
+# --- a real value made complex beside a constant: the tangent is complex at every order
+
+def test_tangent_of_a_complex_value_is_complex_at_every_order():
+    # f(x, y) = sin(x) + i y: df = cos(x) dx + i dy, d2f(dx, dx) = -sin(x) dx^2 (+ 0i)
+    f = lambda x, y: np.sin(x) + 1j * y   # noqa: E731
+    x, y = np.array([0.3, -1.1]), np.array([0.5, 2.0])
+    out, t = dfdx.jvp(f, (x, y), (np.ones(2), np.zeros(2)))
+    assert out.dtype == t.dtype == np.complex128
+    np.testing.assert_allclose(t, np.cos(x))
+    d1 = lambda x, y: dfdx.jvp(f, (x, y), (np.ones(2), np.ones(2)))[1]   # noqa: E731
+    _, t2 = dfdx.jvp(d1, (x, y), (np.ones(2), np.ones(2)))
+    assert t2.dtype == np.complex128
+    np.testing.assert_allclose(t2, -np.sin(x))
+    for g, want in [(lambda v: v + 1j, 0.0), (lambda v: np.where(v > 0, v * v, 1j), 2.0),
+                    (lambda v: np.stack([v * v, 1j])[0], 2.0)]:
+        d2 = dfdx.derivative(g, n=2)(1.5)
+        assert np.result_type(d2) == np.complex128 and d2 == want
+    # the fuzz's reproducer, every transform and order
+    fz = lambda x, y: np.sin(x) + 1j * y[0:1].reshape(())   # noqa: E731
+    dfdx.check_grad(fz, np.float64(0.4), np.linspace(-1.0, 1.0, 4), order=2)
+    check_complex2(lambda x: np.sin(x) + 1j * x ** 2, np.array([0.3, -0.7]))
+
+
+def test_real_and_imag_in_the_batched_transforms():
+    x = np.array([0.5, -1.0, 2.0])
+    # of real values: np.imag is a constant 0 (its rule answers "no derivative")
+    f = lambda v: np.imag(v) + 2 * np.real(v)   # noqa: E731
+    for jac in (dfdx.jacfwd(f), dfdx.jacrev(f)):
+        np.testing.assert_array_equal(jac(x), 2 * np.eye(3))
+    s = lambda v: np.sum(np.imag(v * v) + np.real(v) ** 2)   # noqa: E731
+    for h in (dfdx.hessian(s), dfdx.jacfwd(dfdx.jacfwd(s)), dfdx.jacrev(dfdx.jacrev(s))):
+        np.testing.assert_allclose(h(x), 2 * np.eye(3))
+    # of complex values: Im((x + i)^2) = 2x, Re((x + i)^2) = x^2 - 1
+    g = lambda v: np.imag((v + 1j) ** 2) * v + np.real((v + 1j) ** 2)   # noqa: E731 (3x^2 - 1)
+    for jac in (dfdx.jacfwd(g), dfdx.jacrev(g)):
+        np.testing.assert_allclose(jac(x), np.diag(6 * x))
+    sg = lambda v: np.sum(g(v))   # noqa: E731
+    for h in (dfdx.hessian(sg), dfdx.jacfwd(dfdx.jacfwd(sg)), dfdx.jacrev(dfdx.jacrev(sg))):
+        np.testing.assert_allclose(h(x), 6 * np.eye(3))

@@ -356,3 +356,71 @@ def test_hessian_batched_forward_agrees_with_reverse_over_reverse(f):
     np.testing.assert_allclose(H, H.T, atol=1e-10)
     np.testing.assert_allclose(H, dfdx.jacobian(dfdx.grad(f), mode="rev")(x), atol=1e-10)
     np.testing.assert_allclose(H, dfdx.jacobian(dfdx.grad(f), mode="fwd")(x), atol=1e-10)
+
+
+# --- the dtype of a derivative, at every order ------------------------------------
+
+X32 = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+WIDE = {   # float32 inputs, float64 inside; f and its Hessian diagonal (the Hessian is diagonal)
+    "astype(np.float64)": (lambda x: np.sum(np.sin(x.astype(np.float64)) ** 2),
+                           lambda x: 2 * np.cos(2 * x)),
+    "mean(dtype=np.float64)": (lambda x: np.mean(np.sin(x) ** 2, dtype=np.float64),
+                               lambda x: 2 * np.cos(2 * x) / 3),
+    "x.mean(dtype=np.float64)": (lambda x: (x ** 3).mean(dtype=np.float64), lambda x: 2 * x),
+    "times a float64 array": (lambda x: np.sum(np.sin(x) * np.linspace(1.0, 2.0, np.size(x))),
+                              lambda x: -np.sin(x) * np.linspace(1.0, 2.0, np.size(x))),
+}
+
+
+@pytest.mark.parametrize("name", list(WIDE))
+def test_a_float32_input_gets_float32_derivatives_when_f_computes_in_float64(name):
+    f, d2f = WIDE[name]
+    want = np.diag(d2f(X32.astype(np.float64)))
+    for way, h in {"hessian": dfdx.hessian(f), "jacfwd(grad)": dfdx.jacfwd(dfdx.grad(f)),
+                   "jacrev(grad)": dfdx.jacrev(dfdx.grad(f)),
+                   "jacrev(jacrev)": dfdx.jacrev(dfdx.jacrev(f))}.items():
+        got = h(X32)
+        assert got.dtype == np.float32, way
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=way)
+    # a cotangent traced by an outer transform (vjp inside jvp) keeps the input's dtype
+    _, ct = dfdx.jvp(lambda x: dfdx.vjp(f, x)[1](1.0)[0], (X32,), (np.ones(3, np.float32),))
+    assert ct.dtype == np.float32
+    np.testing.assert_allclose(ct, np.diag(want), rtol=1e-5, atol=1e-6)
+    # a float32 scalar (three copies of it: the trace of the Hessian above)
+    g = dfdx.grad(dfdx.grad(lambda v: f(v * np.ones(3, np.float32))))(np.float32(0.5))
+    assert type(g) is np.float32
+    assert g == pytest.approx(np.sum(d2f(np.full(3, 0.5))), rel=1e-5)
+    dfdx.check_grad(f, X32, order=2)
+
+
+def test_a_float32_step_in_a_float64_program_keeps_float64_tangents():
+    c = np.float64(0.25)
+    f = lambda x: np.sin(x + c).astype(np.float32) + c   # noqa: E731
+    x = np.array([0.1, 0.7, -0.4])
+    d2 = dfdx.derivative(f, n=2)(x)
+    assert d2.dtype == np.float64
+    np.testing.assert_allclose(d2, -np.sin(x + c), rtol=1e-6)
+    d1 = lambda v: dfdx.jvp(f, (v,), (np.ones(3),))[1]     # noqa: E731
+    _, t2 = dfdx.jvp(d1, (x,), (np.ones(3),))
+    assert t2.dtype == np.float64
+    np.testing.assert_allclose(t2, -np.sin(x + c), rtol=1e-6)
+    # and at first order beside a constant: maximum, where, concatenate pass tangents through
+    for g in (lambda v: np.maximum(v.astype(np.float32), c), lambda v: np.where(
+              v > 0, v.astype(np.float32), c), lambda v: np.concatenate([v.astype(np.float32), [c]])):
+        _, t = dfdx.jvp(g, (x,), (np.ones(3),))
+        assert t.dtype == np.float64 == g(x).dtype
+
+
+def test_a_zero_derivative_of_a_scalar_is_a_numpy_scalar():
+    for got in (dfdx.derivative(lambda x: x ** 0, 2)(1.0), dfdx.derivative(lambda x: x ** 0)(1.0),
+                dfdx.derivative(lambda x: np.float64(2.0))(1.0), dfdx.grad(lambda x: 3.0)(1.0),
+                dfdx.grad(lambda x: x ** 0)(1.0), dfdx.grad(dfdx.grad(lambda x: x ** 0))(1.0),
+                dfdx.jvp(lambda x: np.float64(2.0), (1.0,), (1.0,))[1]):
+        assert type(got) is np.float64 and got == 0
+    # like the nonzero derivatives
+    assert type(dfdx.derivative(lambda x: x ** 3, 2)(1.0)) is np.float64
+    assert type(dfdx.derivative(lambda x: x ** 0, 2)(np.float32(1.0))) is np.float32
+    # an array (0-d included) keeps getting an array
+    g = dfdx.grad(lambda x: np.float64(3.0))(np.array(1.0))
+    assert isinstance(g, np.ndarray) and g.shape == () and g == 0
+    np.testing.assert_array_equal(dfdx.derivative(lambda x: x ** 0, 2)(np.ones(2)), [0.0, 0.0])

@@ -44,13 +44,40 @@ def _scalar_ways(f):
     }
 
 
+def _rev(f):
+    return lambda x: dfdx.vjp(f, x)[1](1.0)[0]
+
+
 def _second_ways(f):
     return {
         "derivative n=2": dfdx.derivative(f, n=2),
         "grad of grad": dfdx.grad(dfdx.grad(f)),
         "hessian of scalar": dfdx.hessian(f),
         "jvp of grad": lambda x: dfdx.jvp(dfdx.grad(f), (x,), (1.0,))[1],
+        "reverse over forward": _rev(dfdx.derivative(f)),
+        "forward over reverse": dfdx.derivative(_rev(f)),
+        "reverse over reverse": _rev(_rev(f)),
     }
+
+
+def _third_ways(f):
+    return {
+        "forward^3": dfdx.derivative(f, n=3),
+        "reverse over forward^2": _rev(dfdx.derivative(f, n=2)),
+        "forward over reverse over forward": dfdx.derivative(_rev(dfdx.derivative(f))),
+        "reverse over reverse over forward": _rev(_rev(dfdx.derivative(f))),
+        "reverse^3": _rev(_rev(_rev(f))),
+    }
+
+
+# name -> the third derivative of CASES[name][0] (None: not checked against a value)
+THIRD = {
+    "sqrt": lambda x: np.where(x > 0, 0.375 / (np.abs(x) + (x <= 0)) ** 2.5, 0.0),
+    "log": lambda x: np.where(x > 0, 2 / np.where(x > 0, x, 1) ** 3, 0.0),
+    "reciprocal": lambda x: np.where(x != 0, -6 / np.where(x != 0, x, 1) ** 4, 0.0),
+    "sinc": None,
+    "exp overflow": lambda x: np.where(x < 100, np.exp(np.minimum(x, 100)), 0.0),
+}
 
 
 @pytest.fixture(autouse=True)
@@ -83,6 +110,46 @@ def test_scalar_second_order_every_mode(name, x):
 
 
 @pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("x", POINTS)
+def test_scalar_third_order_every_mode(name, x):
+    f, d3f = CASES[name][0], THIRD[name]
+    for way, d in _third_ways(f).items():
+        got = d(x)
+        assert np.isfinite(got), f"{name} at {x}: {way} gave {got}"
+        if d3f is not None:
+            assert got == pytest.approx(float(d3f(np.float64(x))), rel=1e-8, abs=1e-12), way
+
+
+def _composed(name):
+    """F(x) = f(x**3) and its derivatives by the chain rule (None where not known)."""
+    f, df, d2f = CASES[name]
+    d3f = THIRD[name]
+    F = lambda x: f(x ** 3)   # noqa: E731
+    dF = lambda x: df(x ** 3) * 3 * x ** 2   # noqa: E731
+    d2F = None if d2f is None else (lambda x: d2f(x ** 3) * 9 * x ** 4 + df(x ** 3) * 6 * x)
+    d3F = None if d3f is None else (lambda x: d3f(x ** 3) * 27 * x ** 6
+                                    + 3 * d2f(x ** 3) * 18 * x ** 3 + df(x ** 3) * 6)
+    return F, dF, d2F, d3F
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("x", POINTS + [-0.5])
+def test_composed_higher_orders_every_mode(name, x):
+    # why: in f(x**3) the tangent reaching the unselected branch is itself traced (3x^2),
+    # so under an outer reverse sweep its zero cotangent meets the infinite partial
+    # in a product; it must stay zero at every order.
+    F, dF, d2F, d3F = _composed(name)
+    x = np.float64(x)
+    for order, ways, want in [(1, _scalar_ways(F), dF), (2, _second_ways(F), d2F),
+                              (3, _third_ways(F), d3F)]:
+        for way, d in ways.items():
+            got = d(x)
+            assert np.isfinite(got), f"{name} at {x}: {way} (order {order}) gave {got}"
+            if want is not None:
+                assert got == pytest.approx(float(want(x)), rel=1e-8, abs=1e-12), way
+
+
+@pytest.mark.parametrize("name", list(CASES))
 def test_arrays_every_mode(name):
     f, df, d2f = CASES[name]
     x = np.array(POINTS)
@@ -102,14 +169,37 @@ def test_arrays_every_mode(name):
     # off-diagonal Jacobian entries (directions that do not move an element) are exactly 0
     for jac in (dfdx.jacfwd(f)(x), dfdx.jacrev(f)(x)):
         assert np.all(jac[~np.eye(len(x), dtype=bool)] == 0)
-    hess = {"hessian": dfdx.hessian(total)(x),
-            "jacfwd(jacrev)": dfdx.jacfwd(dfdx.jacrev(total))(x),
-            "jacrev(jacrev)": dfdx.jacrev(dfdx.jacrev(total))(x),
-            "hvp": np.diag(dfdx.hvp(total, (x,), (np.ones_like(x),)))}
-    for way, h in hess.items():
-        assert np.all(np.isfinite(h)), f"{name}: {way} gave {h}"
-        if d2f is not None:
-            np.testing.assert_allclose(np.diag(h), d2f(x), rtol=1e-8, atol=1e-12, err_msg=way)
+    for fn, want2 in [(f, d2f), (lambda v: f(v ** 3), _composed(name)[2])]:
+        total = lambda v: np.sum(fn(v))   # noqa: E731
+        hess = {"hessian": dfdx.hessian(total)(x),
+                "jacfwd(jacrev)": dfdx.jacfwd(dfdx.jacrev(total))(x),
+                "jacrev(jacrev)": dfdx.jacrev(dfdx.jacrev(total))(x),
+                "jacrev(jacfwd)": dfdx.jacrev(dfdx.jacfwd(total))(x),
+                "jacfwd(jacfwd)": dfdx.jacfwd(dfdx.jacfwd(total))(x),
+                "hvp": np.diag(dfdx.hvp(total, (x,), (np.ones_like(x),)))}
+        for way, h in hess.items():
+            assert np.all(np.isfinite(h)), f"{name}: {way} gave {h}"
+            if want2 is not None:
+                np.testing.assert_allclose(np.diag(h), want2(x), rtol=1e-8, atol=1e-12,
+                                           err_msg=way)
+            assert np.all(np.diag(np.diag(h)) == h), f"{name}: {way} is not diagonal"
+
+
+def test_the_fuzz_reproducer_reverse_over_forward():
+    # a = x * y: the tangent of a moves with both inputs; sqrt of the negative entries is
+    # NaN but never selected. Second order in every mode, against the values by hand.
+    def f(x, y):
+        a = x * y[0:1].reshape((1, 1))
+        return np.where(a > 0, np.sqrt(a), 0.0)
+    x = np.linspace(-1.2, 1.3, 6).reshape(2, 3)
+    y = np.linspace(-1.0, 1.0, 4)
+    dfdx.check_grad(f, x, y, order=2, step=0.01)
+    # d/dy0 of the jvp in x (direction 1): d2/dx dy0 sqrt(x y0) = 1 / (4 sqrt(x y0)), selected
+    jx = lambda x, y: dfdx.jvp(lambda v: f(v, y), (x,), (np.ones_like(x),))[1]   # noqa: E731
+    got = dfdx.vjp(lambda y: jx(x, y), y)[1](np.ones((2, 3)))[0]
+    a = x * y[0]
+    assert got[0] == pytest.approx(np.sum(np.where(a > 0, 1 / (4 * np.sqrt(np.abs(a))), 0.0)))
+    np.testing.assert_array_equal(got[1:], 0.0)
 
 
 def test_direction_with_zeros_at_infinite_partial():

@@ -219,6 +219,21 @@ def _strip(x):
     return x
 
 
+def _dtype(x):
+    """The dtype of a value or box (None for a Python number)."""
+    while isinstance(x, Box):
+        x = x._value
+    return getattr(x, "dtype", None)
+
+
+def _dtype_of_value(t, ans):
+    """Tangent `t` in the dtype of its value `ans` (cast only where they differ)."""
+    dt = _dtype(ans)
+    if dt is None or _dtype(t) == dt:
+        return t
+    return ForwardTrace.cast(t, dt)
+
+
 def _call_plain(prim, args, kwargs):
     """A primitive with zero derivative: call it on the plain values at every level."""
     return prim.fun(*(_strip(a) for a in args), **kwargs)
@@ -445,6 +460,11 @@ class ForwardTrace:
     #: unbatched rule to each slice of a batched tangent and stacks the results.
     batch_fallback = None
 
+    #: set by dfdx._numpy: ``cast(t, dtype)`` gives tangent `t` the dtype of its value;
+    #: `scalar_types`: the scalar types whose type alone fixes their dtype (np.float64, ...).
+    cast = staticmethod(lambda t, dtype: t)
+    scalar_types = frozenset()
+
     def __init__(self, batch=None):
         self.level = new_level()
         self.done = False
@@ -493,6 +513,13 @@ class ForwardTrace:
             return ans
         if prim.multiple_results:
             return tuple(a if t is None else _box_class(a, self, t) for a, t in zip(ans, out))
+        if len(tangents) < len(args):
+            # why: a rule that passes a tangent through (add, where, maximum, concatenate)
+            # beside a constant of a wider dtype (complex, float64) would leave the tangent
+            # real or float32; with every argument traced the tangents promote like the value.
+            ta = type(ans)
+            if type(out) is not ta or ta not in self.scalar_types:
+                out = _dtype_of_value(out, ans)
         return _box_class(ans, self, out)
 
     def _batched(self, prim, tangents, ans, vals, kwargs):

@@ -143,10 +143,19 @@ def _safe_mul(c, p):
         f = p if p.ndim == 1 else p.reshape(-1)
         if math.isfinite(f.dot(f)):
             return _mul(c, p, 3)   # why: this frame's reference is private too
+    elif isinstance(p, Box) or isinstance(c, Box):
+        # why: traced (a higher derivative), the product's own rules must be safe too: a
+        # zero cotangent of it (an unselected branch) times a factor that is infinite or
+        # NaN there -- the partial p, or a tangent c that is NaN where p was -- stays zero.
+        if _all_finite(p):
+            return _guarded_multiply(c, p)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            r = _guarded_multiply(c, p)
+        return np.where(c == 0, np.zeros_like(r), r)
     elif _all_finite(p):
         return _mul(c, p, 3)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        r = c * p
+        r = c * p if not isinstance(c, Box) else _guarded_multiply(c, p)
     return np.where(c == 0, np.zeros_like(r), r)
 
 
@@ -273,6 +282,8 @@ def batch_fallback(rule, t, ans, args, kwargs, whole=False):
                 for j in range(k)]
     else:
         outs = [rule(t[j], ans, *args, **kwargs) for j in range(shape_of(t)[0])]
+    if all(o is None for o in outs):
+        return None   # a rule that answers "no derivative" (np.imag of a real value)
     if isinstance(outs[0], tuple):   # a multiple-results primitive
         return tuple(None if o is None else np.stack([r[c] for r in outs])
                      for c, o in enumerate(outs[0]))
@@ -280,6 +291,22 @@ def batch_fallback(rule, t, ans, args, kwargs, whole=False):
 
 
 ForwardTrace.batch_fallback = staticmethod(batch_fallback)
+
+
+def cast_tangent(t, dtype):
+    """Tangent `t` in the (float or complex) dtype of its value; traceable."""
+    if dtype.kind not in "fc":
+        return t
+    if dtype.kind != "c" and np.iscomplexobj(t):
+        t = np.real(t)   # why: a real value moves along the real line only
+    if isinstance(t, (Box, np.ndarray, np.generic)):
+        return t.astype(dtype)
+    return dtype.type(t)
+
+
+ForwardTrace.cast = staticmethod(cast_tangent)
+ForwardTrace.scalar_types = frozenset(
+    np.dtype(c).type for c in np.typecodes["AllFloat"] + np.typecodes["AllInteger"] + "?")
 
 
 def _stack(parts):
@@ -385,6 +412,10 @@ def defelementwise(fn, partials, *, guard=False, name=None):
     Returns:
         The Primitive, also registered for dispatch.
     """
+    return _register(fn, _elementwise_primitive(fn, partials, guard, name))
+
+
+def _elementwise_primitive(fn, partials, guard, name=None):
     prim = Primitive(fn, name=name or callable_name(fn))
     n = len(partials)
     prim.drop = _elementwise_drop(partials)
@@ -392,7 +423,13 @@ def defelementwise(fn, partials, *, guard=False, name=None):
     prim.defjvp(*(None if p is None else _make_jvp(p, i, n, guard) for i, p in enumerate(partials)))
     prim.defbjvp(*(None if p is None else _make_bjvp(p, i, guard) for i, p in enumerate(partials)))
     prim.defbvjp(*(None if p is None else _make_bvjp(p, i, guard) for i, p in enumerate(partials)))
-    return _register(fn, prim)
+    return prim
+
+
+#: np.multiply with NaN-safe rules (a zero cotangent or tangent stays zero), for the
+#: products `_safe_mul` makes of traced values; not registered for dispatch.
+_guarded_multiply = _elementwise_primitive(
+    np.multiply, (lambda ans, x, y: y, lambda ans, x, y: x), "overflow")
 
 
 def _as_tuple(rules):
