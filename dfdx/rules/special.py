@@ -23,9 +23,9 @@ import scipy.special as sp
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defelementwise, defrule, shape_of
+from dfdx.rules._util import norm_axis as _axes
 from dfdx.rules.reductions import sum_
 from dfdx.rules.shape import reshape
-from dfdx.rules.shape import _norm_axis as _axes
 from dfdx.rules.ufuncs import cast_like
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma"]
