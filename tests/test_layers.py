@@ -27,7 +27,7 @@ COMMAND_PARTS = ("tour", "plot", "cli")
 RULES = [
     ("_core/", ENGINE),
     ("_numpy/", ARRAY),
-    ("rules/", ARRAY | {"dfdx.rules", "scipy"}),
+    ("rules/", ARRAY | {"dfdx.rules", "scipy"}),   # dfdx.rules: see the test below
     ("_errors.py", set()),
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
@@ -118,6 +118,24 @@ def test_public_layers_use_only_the_public_api(path):
             sub = mod.split(".")[1]
             assert sub in dfdx.__all__ or sub in COMMAND_PARTS, \
                 f"{rel} imports {mod}, which is not public (dfdx.__all__)"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_rules_share_helpers_only_through_util(path):
+    # DESIGN: rules import _core, _numpy and numpy/scipy. Shared helpers live in
+    # rules/_util.py; from a sibling rule module only its traced primitives (public names).
+    if path.name == "__init__.py":
+        return
+    for mod, names in _imports(path):
+        if mod == "dfdx.rules" or not mod.startswith("dfdx.rules."):
+            assert mod != "dfdx.rules", f"rules/{path.name} imports the package dfdx.rules"
+            continue
+        if mod == "dfdx.rules._util":
+            continue
+        private = [n for n in names if n.startswith("_")]
+        assert not private, (f"rules/{path.name} imports private {private} from {mod}; "
+                             "shared helpers go into dfdx/rules/_util.py")
 
 
 def test_core_knows_no_numpy():

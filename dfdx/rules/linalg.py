@@ -428,11 +428,10 @@ def _solve_jvp_b(t, ans, a, b):
 
 solve = defrule(
     np.linalg.solve,
-    vjp=(lambda g, ans, a, b: _solve_vjp(g, ans, a, b)[0],
-         lambda g, ans, a, b: _solve_vjp(g, ans, a, b)[1]),
+    # one rule for both cotangents: the transposed solve for b's serves a's too
+    vjp_all=_solve_vjp,
     jvp=(_solve_jvp_a, _solve_jvp_b),
-    bvjp=(lambda g, ans, a, b: _solve_vjp(g, ans, a, b, unbroadcast_batched)[0],
-          lambda g, ans, a, b: _solve_vjp(g, ans, a, b, unbroadcast_batched)[1]),
+    bvjp_all=lambda g, ans, a, b: _solve_vjp(g, ans, a, b, unbroadcast_batched),
     bjvp=(lambda t, ans, a, b: _solve_jvp_a(_pad_solve(t, a, ans, b), ans, a, b),
           lambda t, ans, a, b: _solve_bjvp_b(t, ans, a, b)))
 

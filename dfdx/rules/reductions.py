@@ -17,15 +17,15 @@ from dfdx._core import Box
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
-from dfdx.rules.shape import _norm_axis as _axes
-from dfdx.rules.shape import _shift_axes, broadcast_to, moveaxis, ravel, reshape
+from dfdx.rules._util import norm_axis, shift_axes
+from dfdx.rules.shape import broadcast_to, moveaxis, ravel, reshape
 
 
 def _keep(g, shape, axis, keepdims):
     """Reshape a reduced cotangent so that it broadcasts against the input shape."""
     if keepdims or not shape or axis is None:
         return g   # a full reduction gives a scalar, which broadcasts as it is
-    axes = _axes(axis, len(shape))
+    axes = norm_axis(axis, len(shape))
     return reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
 
 
@@ -39,7 +39,7 @@ def _spread_batched(g, x, axis, keepdims):
     k = shape_of(g)[0]
     shape = tuple(shape_of(x))
     if not keepdims and shape:
-        axes = _axes(axis, len(shape))
+        axes = norm_axis(axis, len(shape))
         g = reshape(g, (k,) + tuple(1 if i in axes else s for i, s in enumerate(shape)))
     elif not shape:
         g = reshape(g, (k,))
@@ -49,7 +49,7 @@ def _spread_batched(g, x, axis, keepdims):
 def _count(x, axis):
     shape = shape_of(x)
     n = 1
-    for a in _axes(axis, len(shape)):
+    for a in norm_axis(axis, len(shape)):
         n *= shape[a]
     return n
 
@@ -64,7 +64,7 @@ sum_ = defrule(
     vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),
     jvp=lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),
     bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
-        t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
+        t, axis=shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
     bvjp=lambda g, ans, x, axis=None, keepdims=False: _spread_batched(g, x, axis, keepdims),
     name="numpy.sum", shape_only=("ans", 0))
 
@@ -78,7 +78,7 @@ mean = defrule(
     vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims) / _count(x, axis),
     jvp=lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
     bjvp=lambda t, ans, x, axis=None, keepdims=False: mean(
-        t, axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
+        t, axis=shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
     bvjp=lambda g, ans, x, axis=None, keepdims=False: (
         _spread_batched(g, x, axis, keepdims) / _count(x, axis)),
     name="numpy.mean", shape_only=("ans", 0))
@@ -111,7 +111,7 @@ def _extreme_rules(prim_ref):
 
     def bjvp(t, ans, x, axis=None, keepdims=False):
         return sum_(t * _tie_share(ans, x, axis, keepdims),
-                    axis=_shift_axes(axis, len(shape_of(x))), keepdims=keepdims)
+                    axis=shift_axes(axis, len(shape_of(x))), keepdims=keepdims)
     return vjp, jvp, bjvp
 
 
@@ -128,7 +128,7 @@ def _prod(x, axis=None, keepdims=False):
 def _prod_of_others(x, axis):
     """For each element, the product of the other elements along `axis` (zero-safe)."""
     shape = shape_of(x)
-    axes = _axes(axis, len(shape))
+    axes = norm_axis(axis, len(shape))
     moved = moveaxis(x, axes, tuple(range(-len(axes), 0)))
     mshape = shape_of(moved)
     n = int(np.prod(mshape[len(mshape) - len(axes):]))
@@ -150,7 +150,7 @@ def _prod_jvp(t, ans, x, axis=None, keepdims=False):
 
 prod = defrule(_prod, vjp=_prod_vjp, jvp=_prod_jvp, name="numpy.prod",
                bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
-                   t * _prod_of_others(x, axis), axis=_shift_axes(axis, len(shape_of(x))),
+                   t * _prod_of_others(x, axis), axis=shift_axes(axis, len(shape_of(x))),
                    keepdims=keepdims))
 
 
@@ -173,7 +173,7 @@ cumsum = defrule(
     vjp=_cumsum_vjp,
     jvp=lambda t, ans, x, axis=None: cumsum(t, axis),
     bjvp=lambda t, ans, x, axis=None: (
-        cumsum(t, _shift_axes(axis, len(shape_of(x)))) if axis is not None else
+        cumsum(t, shift_axes(axis, len(shape_of(x)))) if axis is not None else
         cumsum(reshape(t, (shape_of(t)[0], -1)), 1)),
     name="numpy.cumsum")
 

@@ -14,15 +14,7 @@ from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import _astype, _getitem, getval
 from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast,
                                   unbroadcast_batched)
-
-
-def _norm_axis(axis, ndim):
-    """The reduced axes as a sorted tuple of non-negative ints (None: all of them)."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (tuple, list)):
-        return tuple(sorted(a % ndim for a in axis))
-    return (axis % ndim,)
+from dfdx.rules._util import norm_axis, shift_axes
 
 
 # --- primitives ----------------------------------------------------------
@@ -31,15 +23,6 @@ def _batched_shape(t, shape_or_ans):
     """The shape of a batched tangent: the batch axis of `t`, then the given shape."""
     shape = shape_or_ans if isinstance(shape_or_ans, tuple) else shape_of(shape_or_ans)
     return (shape_of(t)[0],) + tuple(shape)
-
-
-def _shift_axes(axis, ndim):
-    """Axis argument for a batched tangent: the same axes, one further right."""
-    if axis is None:
-        return tuple(range(1, ndim + 1))
-    if isinstance(axis, (tuple, list)):
-        return tuple(a % ndim + 1 for a in axis)
-    return axis % ndim + 1
 
 
 def _is_advanced(k):
@@ -285,14 +268,14 @@ flip = defrule(
     np.flip,
     vjp=(lambda g, ans, x, axis=None: flip(g, axis),),
     jvp=(lambda t, ans, x, axis=None: flip(t, axis),),
-    bjvp=(lambda t, ans, x, axis=None: flip(t, _shift_axes(axis, len(shape_of(x)))),))
+    bjvp=(lambda t, ans, x, axis=None: flip(t, shift_axes(axis, len(shape_of(x)))),))
 
 roll = defrule(
     np.roll,
     vjp=(lambda g, ans, x, shift, axis=None: roll(g, np.negative(shift), axis), None),
     jvp=(lambda t, ans, x, shift, axis=None: roll(t, shift, axis), None),
     bjvp=(lambda t, ans, x, shift, axis=None: (
-        roll(t, shift, _shift_axes(axis, len(shape_of(x)))) if axis is not None else
+        roll(t, shift, shift_axes(axis, len(shape_of(x)))) if axis is not None else
         reshape(roll(reshape(t, (shape_of(t)[0], -1)), shift, 1), shape_of(t))), None))
 
 
@@ -364,13 +347,13 @@ def ravel(a, order="C"):
 
 def squeeze(a, axis=None):
     shape = shape_of(a)
-    axes = [i for i, s in enumerate(shape) if s == 1] if axis is None else _norm_axis(axis, len(shape))
+    axes = [i for i, s in enumerate(shape) if s == 1] if axis is None else norm_axis(axis, len(shape))
     return reshape(a, tuple(s for i, s in enumerate(shape) if i not in axes))
 
 
 def expand_dims(a, axis):
     shape = list(shape_of(a))
-    axes = _norm_axis(axis, len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1))
+    axes = norm_axis(axis, len(shape) + (len(axis) if isinstance(axis, (tuple, list)) else 1))
     for ax in axes:
         shape.insert(ax, 1)
     return reshape(a, tuple(shape))

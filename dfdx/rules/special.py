@@ -20,11 +20,12 @@ import math
 import numpy as np
 import scipy.special as sp
 
+from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defelementwise, defrule, shape_of
+from dfdx.rules._util import norm_axis as _axes
 from dfdx.rules.reductions import sum_
 from dfdx.rules.shape import reshape
-from dfdx.rules.shape import _norm_axis as _axes
 from dfdx.rules.ufuncs import cast_like
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln"]
@@ -62,9 +63,20 @@ polygamma.__doc__ = """Return the n-th derivative of the digamma function at x (
     """
 
 
-def _zero_where_x_zero(value, x):
-    # why: xlogy(0, y) = 0 for every y, so its partial in y is 0 (not 0 / 0 at y = 0).
-    return np.where(x == 0, 0.0, value)
+def _x_over(x, d):
+    # why: xlogy(0, y) = 0 for every y, so its partial in y is x / y = 0 at x = 0, also at
+    # y = 0 (not 0 / 0); only that one point gets the safe divisor 1, so elsewhere at x = 0
+    # the partial x / y keeps its derivative 1 / y in x.
+    return x / np.where((getval(x) == 0) & (getval(d) == 0), 1.0, d)
+
+
+def _trigamma(ans, x):
+    if np.iscomplexobj(getval(x)):
+        raise UnsupportedOperation(
+            "scipy.special.digamma (psi): the derivative at complex input needs polygamma(1, z), "
+            "which SciPy has for real input only (this is also the second derivative of "
+            "scipy.special.gamma); differentiate digamma on real input")
+    return cast_like(polygamma(1, x), ans)   # digamma keeps float32
 
 
 SPECIAL = {
@@ -76,7 +88,7 @@ SPECIAL = {
     sp.log_ndtr:  (lambda ans, x: np.exp(-x**2 / 2 - ans) / _SQRT_2PI,),
     sp.gamma:     (lambda ans, x: ans * sp.digamma(x),),
     sp.gammaln:   (lambda ans, x: sp.digamma(x),),
-    sp.digamma:   (lambda ans, x: cast_like(polygamma(1, x), ans),),   # digamma keeps float32
+    sp.digamma:   (_trigamma,),
 }
 
 # Partials that are infinite at a domain edge: a zero cotangent must stay zero.
@@ -87,9 +99,9 @@ SPECIAL_GUARDED = {
     sp.ndtri:     (lambda ans, x: _SQRT_2PI * np.exp(ans**2 / 2),),
     sp.entr:      (lambda ans, x: -(np.log(x) + 1),),
     sp.xlogy:     (lambda ans, x, y: np.log(y),
-                   lambda ans, x, y: _zero_where_x_zero(x / y, x)),
+                   lambda ans, x, y: _x_over(x, y)),
     sp.xlog1py:   (lambda ans, x, y: np.log1p(y),
-                   lambda ans, x, y: _zero_where_x_zero(x / (1 + y), x)),
+                   lambda ans, x, y: _x_over(x, 1 + y)),
 }
 
 for _fn, _partials in SPECIAL.items():
