@@ -1,7 +1,11 @@
 """dfdx.stats against scipy.stats: values (tails included) and derivatives in x and the parameters."""
 
+import re
+
 import numpy as np
 import pytest
+import scipy.special
+import scipy.stats
 import scipy.stats as st
 
 import dfdx
@@ -108,3 +112,30 @@ def test_multivariate_normal_and_dirichlet_match_scipy():
     np.testing.assert_allclose(stats.dirichlet.pdf(p[:2, 0], alpha),
                                st.dirichlet.pdf(p[:2, 0], alpha), rtol=1e-12)
     dfdx.check_grad(lambda al: stats.dirichlet.logpdf(p, al), alpha)
+
+
+# --- a traced value reaching SciPy's own functions names dfdx's equivalent ----------
+
+@pytest.mark.parametrize("call, equivalent", [
+    (lambda x: scipy.special.logsumexp(x), "dfdx.special.logsumexp"),
+    (lambda x: np.sum(scipy.special.log_softmax(x)), "dfdx.special.log_softmax"),
+    (lambda x: np.sum(scipy.stats.norm.logpdf(x)), "dfdx.stats.norm.logpdf"),
+    (lambda x: np.sum(scipy.stats.gamma(2.0).logcdf(x)), "dfdx.stats.gamma.logcdf"),
+])
+def test_scipy_functions_on_traced_values_name_the_dfdx_equivalent(call, equivalent):
+    with pytest.raises(dfdx.TracerConversionError, match=re.escape(equivalent)):
+        dfdx.grad(call)(np.ones(3))
+
+
+def test_a_scipy_function_without_an_equivalent_is_named_with_the_way_out():
+    with pytest.raises(dfdx.TracerConversionError, match=r"scipy\.stats\.cauchy\.logpdf .*NumPy"):
+        dfdx.grad(lambda x: np.sum(scipy.stats.cauchy.logpdf(x)))(np.ones(3))
+
+
+def test_every_equivalent_the_error_names_exists():
+    from dfdx._numpy.box import SCIPY_SPECIAL_EQUIVALENTS, SCIPY_STATS_EQUIVALENTS
+    import dfdx.special
+    import dfdx.stats
+    assert all(callable(getattr(dfdx.special, n)) for n in SCIPY_SPECIAL_EQUIVALENTS)
+    assert all(hasattr(getattr(dfdx.stats, n), "logpdf") or hasattr(getattr(dfdx.stats, n), "logpmf")
+               for n in SCIPY_STATS_EQUIVALENTS)

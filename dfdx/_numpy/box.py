@@ -53,11 +53,55 @@ def _uf(ufunc):
 
 
 def _conversion_error(what):
+    scipy_fn = _scipy_caller()
+    if scipy_fn is not None:
+        name, equivalent = scipy_fn
+        fix = (f"Use {equivalent}, dfdx's traceable equivalent with SciPy's signature."
+               if equivalent else "Write it with NumPy functions (and scipy.special ufuncs, "
+               "which dfdx traces), or pass dfdx.stop_gradient(x) if it is a constant.")
+        return TracerConversionError(
+            f"{name} converts its input with np.asarray, which drops the derivative of a "
+            f"traced value. {fix}")
     return TracerConversionError(
         f"{what} was called on a traced value, which would drop its derivative. "
         "Keep computing with NumPy on the value itself: use np.exp/np.sin instead of "
         "math.exp/math.sin, and build arrays with np.stack([...]) instead of np.array([...]). "
         "If you do want a constant, use dfdx.stop_gradient(x).")
+
+
+#: SciPy's Python-level functions that have traceable equivalents in dfdx.special /
+#: dfdx.stats (names only: this layer does not import them; tests check they exist).
+SCIPY_SPECIAL_EQUIVALENTS = frozenset({"logsumexp", "softmax", "log_softmax", "multigammaln"})
+SCIPY_STATS_EQUIVALENTS = frozenset({"norm", "t", "gamma", "beta", "expon", "laplace", "logistic",
+                                     "chi2", "poisson", "binom", "multivariate_normal",
+                                     "dirichlet"})
+
+
+def _scipy_caller():
+    """The SciPy function the user called that converted a traced value, and dfdx's equivalent.
+
+    why: SciPy's Python-level functions call np.asarray on their inputs; the error is
+    raised deep inside SciPy, so the outermost SciPy frame names what the user called.
+    Returns ``(name, equivalent or None)``, or None when no SciPy frame is on the stack.
+    """
+    import sys
+    frame, outer = sys._getframe(2), None
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith("scipy."):
+            outer = frame
+        frame = frame.f_back
+    if outer is None:
+        return None
+    mod, fn = outer.f_globals["__name__"], outer.f_code.co_name
+    if mod.startswith("scipy.special") and fn in SCIPY_SPECIAL_EQUIVALENTS:
+        return f"scipy.special.{fn}", f"dfdx.special.{fn}"
+    if mod.startswith("scipy.stats"):
+        obj = outer.f_locals.get("self")
+        dist = getattr(obj, "name", None) or getattr(getattr(obj, "dist", None), "name", None)
+        where = f"scipy.stats.{dist}.{fn}" if isinstance(dist, str) else f"scipy.stats ({fn})"
+        return where, (f"dfdx.stats.{dist}.{fn}" if dist in SCIPY_STATS_EQUIVALENTS else None)
+    public = mod.split("._")[0]
+    return f"{public}.{fn}", None
 
 
 _NO = np._NoValue   # NumPy's "keyword not given" marker
