@@ -997,6 +997,14 @@ def _at_point(args):
     """
     expr = _expression(args.expr, _at_names(args))
     point, _ = _at(args.at, expr)
+    # why: a gradient has one entry per variable of f; a name f does not have would add a
+    # row (and column) of zeros that is not f's, so it is refused rather than guessed at
+    extra = [n for n in point if n not in _names(expr)]
+    if extra:
+        has = ", ".join(_names(expr)) or "none"
+        raise UsageError(f"--at gives {', '.join(extra)}, but {str(expr)!r} has no variable "
+                         f"{' or '.join(extra)} (its variables: {has}); drop "
+                         f"{', '.join(f'{n}=...' for n in extra)} from --at")
     names = list(point)
     fn = _function(expr, names)
     _check_domain(expr, point, fn, names)
@@ -1018,8 +1026,10 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
     """The partial derivatives that do not exist at the point (a kink or jump in that variable).
 
     Returns:
-        A list of ``(name, sides)``: ``name`` like ``∂f/∂x`` or ``∂²f/∂y∂x``,
-        `sides` the one-sided answers (`_one_sided`).
+        ``(missing, undecided)``: `missing` a list of ``(name, sides)``, ``name``
+        like ``∂f/∂x`` or ``∂²f/∂y∂x``, `sides` the one-sided answers
+        (`_one_sided`); `undecided` the names whose one-sided answers decide
+        nothing (a route out of time): there the agreement is undecided too.
     """
     names = list(point)
     x0 = [float(v) for v in x0]
@@ -1032,15 +1042,18 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
             v[i] = t
             return fn(np.array(v))
         return g
-    missing, first = [], {}
+    missing, first, undecided = [], {}, []
     for var in names:
         if _nonsmooth(expr, var):
             sides = _one_sided(expr, var, 1, point, along(fv, var), x0[names.index(var)])
-            if _sides_verdict(sides)[0] is False:
+            verdict = _sides_verdict(sides)[0]
+            if verdict is False:
                 first[var] = sides
                 missing.append((f"∂f/∂{var}", sides))
+            elif verdict is None:
+                undecided.append(f"∂f/∂{var}")
     if not hessian:
-        return missing
+        return missing, undecided
     out = []
     for vi in names:
         if vi in first:
@@ -1056,9 +1069,19 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
         for vj in names:
             if _nonsmooth(di, vj):
                 sides = _one_sided(di, vj, 1, point, along(fiv, vj), x0[names.index(vj)])
-                if _sides_verdict(sides)[0] is False:
+                verdict = _sides_verdict(sides)[0]
+                if verdict is False:
                     out.append((f"∂²f/∂{vj}∂{vi}", sides))
-    return out
+                elif verdict is None:
+                    undecided.append(f"∂²f/∂{vj}∂{vi}")
+    return out, undecided
+
+
+def _undecided_text(undecided):
+    """Why the agreement is undecided: the one-sided check of these partials decided nothing."""
+    return (f"cannot tell whether the methods agree: whether {', '.join(undecided)} "
+            f"exist{'s' if len(undecided) == 1 else ''} here is undecided (the one-sided "
+            "derivatives could not be computed in time; raise --timeout)")
 
 
 def _missing_text(missing, point):
@@ -1085,13 +1108,20 @@ def _cmd_grad(args, hessian=False):
              f"at {_where(point)}:"] + _methods_rows(rec)
     note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
         rec["exact_failed"] else ""
-    missing = _missing_partials(expr, point, fv, x0, hessian) if _nonsmooth(expr) else []
+    missing, undecided = _missing_partials(expr, point, fv, x0, hessian) \
+        if _nonsmooth(expr) else ([], [])
     if missing:
         out.update(value=None, method=None, error=None, differentiable=False,
                    missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
                             for n, s in missing])
         lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
                      "(the values shown are conventions)")
+        return out, lines, EXIT_FAILURE
+    if undecided and rec["agree"] is not False:
+        out["agreement"]["agree"] = None
+        out.update(differentiable=None, undecided=undecided)
+        lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+                     f"{_undecided_text(undecided)}{note}")
         return out, lines, EXIT_FAILURE
     lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
@@ -1198,9 +1228,11 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    kink = _check_kink(expr, point, fv, x0, args.order >= 2)
+    kink, undecided = _check_kink(expr, point, fv, x0, args.order >= 2)
     agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
         and kink is None
+    if agree and undecided:
+        agree = None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
            "order": args.order, "agree": agree,
            "check_grad": {"agree": modes, "message": modes_note},
@@ -1214,6 +1246,9 @@ def _cmd_check(args):
     if kink is not None:
         out["differentiable"] = False
         lines.append(f"FAILED: {kink}")
+    elif agree is None:
+        out.update(differentiable=None, undecided=undecided)
+        lines.append(f"UNDECIDED: {_undecided_text(undecided)}")
     else:
         lines.append("OK: AD, exact and numeric derivatives agree" if agree
                      else "FAILED: the methods disagree (see above)")
@@ -1221,17 +1256,21 @@ def _cmd_check(args):
 
 
 def _check_kink(expr, point, fv, x0, hessian=False):
-    """At a kink of f the agreeing central answers are a convention: say so, or None.
+    """At a kink of f the agreeing central answers are a convention: say so.
 
     The one-sided partial derivatives decide (`_missing_partials`).
+
+    Returns:
+        ``(text, undecided)``: `text` the failure line or None; `undecided` the
+        partials whose existence could not be decided (then agreement is undecided).
     """
     if not _nonsmooth(expr):
-        return None
-    missing = _missing_partials(expr, point, fv, x0, hessian)
+        return None, []
+    missing, undecided = _missing_partials(expr, point, fv, x0, hessian)
     if missing:
         return (f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
-                "(the derivatives shown are conventions)")
-    return None
+                "(the derivatives shown are conventions)"), undecided
+    return None, undecided
 
 
 def _check_grad(fv, x0, order):
