@@ -72,6 +72,8 @@ WIDTH = 100
 # why: `dfdx --help` must start fast; NumPy, SymPy, SciPy and matplotlib are imported
 # only by the subcommands that compute (see _load).
 np = None
+#: `dfdx.result.format_number`, the one number formatter (imported by `_load`, with NumPy).
+format_number = None
 _TIMEOUT = [DEFAULT_TIMEOUT]
 #: why: the budget is for the whole command, not for each step: every step gets a share
 #: of what is left before this moment (time.monotonic), so the total stays near --timeout.
@@ -92,10 +94,12 @@ class MathFailure(Exception):
 
 def _load():
     """Import NumPy (and, through dfdx's attributes, the engine) for a computing subcommand."""
-    global np
+    global np, format_number
     if np is None:
         import numpy
-        np = numpy
+
+        from dfdx.result import format_number as fmt
+        np, format_number = numpy, fmt
     return np
 
 
@@ -525,20 +529,11 @@ def _verdict(rec):
     return "cannot tell whether the methods agree: the numeric estimate is uncertain here"
 
 
-def _fmt(v):
-    """Format a float, or an array of floats as nested brackets on one line."""
-    if v is None:
-        return "-"
-    a = np.asarray(v, dtype=float)
-    if a.ndim:
-        return "[" + ", ".join(_fmt(x) for x in a) + "]"
-    x = float(a)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return repr(x) if abs(x) < 1e16 else f"{x:.6e}"
-
-
 def _fmt_exact(e):
+    """An exact (SymPy) value as text: a gradient as ``(a, b)``, a matrix as ``[a, b; c, d]``.
+
+    Floats are written by `format_number` (the one number formatter, `dfdx.result`).
+    """
     if e is None:
         return "-"
     if hasattr(e, "tolist"):
@@ -585,7 +580,7 @@ def _jsonable(v):
 def _methods_rows(rec, indent="  "):
     """Lines showing the exact, AD and numeric values of one record."""
     if rec["exact"] is None and rec["exact_float"] is not None:
-        lines = [f"{indent}exact      (too large to write out) = {_fmt(rec['exact_float'])}"]
+        lines = [f"{indent}exact      (too large to write out) = {format_number(rec['exact_float'])}"]
     elif rec["exact"] is None:
         lines = [f"{indent}exact      " + (f"not available ({rec['exact_failed']})"
                                            if rec["exact_failed"] else "-")]
@@ -594,10 +589,10 @@ def _methods_rows(rec, indent="  "):
         if rec["exact_float"] is None:
             lines[-1] += "  (not a finite real number)"
         elif not _plain_number(rec["exact"]):
-            lines[-1] += f"  = {_fmt(rec['exact_float'])}"
+            lines[-1] += f"  = {format_number(rec['exact_float'])}"
     if rec["ad"] is not None:
         diff = "" if rec["ad_vs_exact"] is None else f"|AD - exact| = {rec['ad_vs_exact']:.3g}"
-        lines.append(f"{indent}AD         {_fmt(rec['ad']):<22} {diff}".rstrip())
+        lines.append(f"{indent}AD         {format_number(rec['ad']):<22} {diff}".rstrip())
     else:
         lines.append(f"{indent}AD         not available ({rec['ad_failed']})")
     if rec["numeric"] is not None:
@@ -607,7 +602,7 @@ def _methods_rows(rec, indent="  "):
             else rec["ad_vs_numeric"]
         vs = "exact" if rec["numeric_vs_exact"] is not None else "AD"
         tail = "" if diff is None else f"; |numeric - {vs}| = {diff:.3g}"
-        lines.append(f"{indent}numeric    {_fmt(est.value)} ± {err:.2g} "
+        lines.append(f"{indent}numeric    {format_number(est.value)} ± {err:.2g} "
                      f"({est.nfev} evaluations{tail})")
     else:
         lines.append(f"{indent}numeric    not available ({rec['numeric_failed']})")
@@ -665,7 +660,7 @@ def _fit(lines):
 def _sides(res):
     if res.left is None and res.right is None:
         return ""
-    return f"from the left {_fmt(res.left)}, from the right {_fmt(res.right)}"
+    return f"from the left {format_number(res.left)}, from the right {format_number(res.right)}"
 
 
 def _route_check(verify, describe):
@@ -683,7 +678,7 @@ def _route_check(verify, describe):
 def _describe_limit(r):
     if r.exists and r.value is not None:
         err = "" if r.error is None or math.isnan(r.error) else f" ± {r.error:.1g}"
-        return f"{_fmt(r.value)}{err}"
+        return f"{format_number(r.value)}{err}"
     what = "does not exist" if r.exists is False else "undecided"
     return f"{what}" + (f" ({_sides(r)})" if _sides(r) else "")
 
@@ -717,7 +712,7 @@ def _cmd_limit(args):
     lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
     if res.exists and res.value is not None:
         exact = "" if res.exact is None else f"{res.exact}  = "
-        lines.append(f"  = {exact}{_fmt(res.value)}   (method: {res.method}, "
+        lines.append(f"  = {exact}{format_number(res.value)}   (method: {res.method}, "
                      f"error {res.error:.2g})")
         if direction == "+-" and _sides(res):
             lines.append(f"  {_sides(res)}")
@@ -749,7 +744,7 @@ def _cmd_continuity(args):
     verify = lim.info.get("verify") if lim is not None and lim.info else None
     verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
     lines = [f"{str(expr)} at {var} = {at}: {verdict} (kind: {res.kind}, method: {res.method})",
-             f"  f({at}) = {_fmt(res.value) if res.defined else 'undefined'}"]
+             f"  f({at}) = {format_number(res.value) if res.defined else 'undefined'}"]
     if lim is not None and _sides(lim):
         lines.append(f"  limit {_sides(lim)}")
     if res.message:
@@ -852,12 +847,12 @@ def _side_text(rec):
         return "+inf" if v > 0 else "-inf"
     if rec["method"] == "exact" and rec["exact_text"] is not None and \
             not rec["exact_text"].lstrip("-").isdigit():
-        return f"{rec['exact_text']} = {_fmt(v)}"
-    return _sympy_int(v) if rec["method"] == "exact" else f"{_fmt(v)} ± {rec['error']:.2g}"
+        return f"{rec['exact_text']} = {format_number(v)}"
+    return _sympy_int(v) if rec["method"] == "exact" else f"{format_number(v)} ± {rec['error']:.2g}"
 
 
 def _sympy_int(v):
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else _fmt(v)
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else format_number(v)
 
 
 def _cmd_diff(args):
@@ -934,7 +929,7 @@ def _cmd_diff(args):
             return out, lines, EXIT_FAILURE
         if verdict[0] is True and rec["exact_float"] is None:
             value = sides["+"]["value"]
-            lines.append(f"value: {_fmt(value)} (one-sided derivatives agree: "
+            lines.append(f"value: {format_number(value)} (one-sided derivatives agree: "
                          f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])})")
             out.update({k: v for k, v in _record_json_safe(rec).items()
                         if k not in ("value", "method", "error")})
@@ -945,7 +940,7 @@ def _cmd_diff(args):
     note = ""
     if rec["exact_float"] is None and rec["exact_failed"]:
         note = f" (the exact route {rec['exact_failed']})"
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
@@ -977,7 +972,7 @@ def _diff_one_side(args, expr, var, point, g, t0, side, head, out):
     lines.append(f"  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
                                      else f"not available ({rec['exact_failed']})"))
     num = rec["numeric"]
-    lines.append("  numeric    " + (f"{_fmt(num.value)} ± {float(num.error):.2g} "
+    lines.append("  numeric    " + (f"{format_number(num.value)} ± {float(num.error):.2g} "
                                     f"({num.method})" if num is not None
                                     else f"not available ({rec['numeric_failed']})"))
     out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"])
@@ -1120,10 +1115,10 @@ def _cmd_grad(args, hessian=False):
     if undecided and rec["agree"] is not False:
         out["agreement"]["agree"] = None
         out.update(differentiable=None, undecided=undecided)
-        lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+        lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
                      f"{_undecided_text(undecided)}{note}")
         return out, lines, EXIT_FAILURE
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
@@ -1195,7 +1190,7 @@ def _cmd_taylor(args):
              "  k   exact coefficient        AD coefficient"]
     for c in coeffs:
         ex = c["exact"] if c["exact"] is not None else "-"
-        lines.append(f"  {c['k']:<3} {ex:<24} {_fmt(c['ad']) if c['ad'] is not None else 'n/a'}")
+        lines.append(f"  {c['k']:<3} {ex:<24} {format_number(c['ad']) if c['ad'] is not None else 'n/a'}")
     if ad is None:
         lines.append(f"method: exact - AD coefficients not available ({ad_failed})")
     elif poly is None:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import dfdx
+from dfdx.result import format_number
 
 __all__ = ["derivatives", "limit", "discontinuity", "gradient_field", "step_error", "training",
            "save", "COLORS"]
@@ -158,21 +159,8 @@ def _robust_ylim(ax, *ys, pad=0.1):
 
 
 def _number(v, digits=4):
-    """Format a number short: whole numbers without a point, others to `digits` significant digits.
-
-    The tour prints its numbers with this too.
-    """
-    if v is None:
-        return "none"
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    # why: below 1e15 (< 2**53) a float that is a whole number is that integer exactly.
-    if v == round(v) and abs(v) < 1e15:
-        return str(int(round(v)))
-    return f"{v:.{digits}g}"
+    """Format a number short (`dfdx.result.format_number` to `digits` significant digits)."""
+    return format_number(v, digits, none="none")
 
 
 def _named(f, text):

@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 
 import dfdx
+from dfdx.result import format_number
 
 __all__ = ["run", "STEPS"]
 
@@ -97,10 +98,10 @@ class _Tour:
 
 
 def _g(v, digits=12):
-    """Format a number (or array) for the tour: short, and exact-looking when it is."""
+    """A number (or array, flattened to a tuple) as the tour prints it: `format_number`, short."""
     if v is not None and np.ndim(v):
-        return "(" + ", ".join(_g(x, digits) for x in np.asarray(v, dtype=float).ravel()) + ")"
-    return dfdx.plot._number(v, digits)
+        v = np.ravel(v)
+    return format_number(v, digits, none="none", brackets="()")
 
 
 def _matrix(m, digits):
