@@ -254,12 +254,12 @@ def _substitute(expr, point):
 def _function(expr, names):
     """Return the expression as a NumPy function of the variables `names` (positional).
 
-    `dfdx.symbolic.compile` prints only NumPy calls that AD can trace
+    `dfdx.symbolic.as_function` (through `compile`) prints only NumPy calls that AD can trace
     (``np.where`` for a Piecewise), so AD differentiates the same code that the
     numeric method evaluates.
     """
     try:
-        return dfdx.symbolic.compile(expr, names)
+        return dfdx.symbolic.as_function(expr, names)
     except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
         raise MathFailure(f"AD and numeric differentiation cannot evaluate {expr}: "
                           f"{_first_line(exc)}") from None
