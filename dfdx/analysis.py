@@ -88,46 +88,11 @@ def _exact(kind, f, at, dir, timeout):
 
 
 def _numeric_function(f):
-    """A float -> float function for the numeric route (strings and SymPy are compiled)."""
+    """A float -> float function for the numeric route (`dfdx.symbolic.as_function`)."""
     if callable(f) and not isinstance(f, str) and not _is_sympy(f):
         return f
     import dfdx.symbolic as symbolic
-    expr, symbols = symbolic.as_expr(f)
-    free = sorted(getattr(expr, "free_symbols", ()), key=lambda s: s.name)
-    if len(free) > 1:
-        raise ValueError(f"the function has several variables ({', '.join(map(str, free))}); "
-                         "limit and continuity need a function of one variable")
-    fn = symbolic.compile(expr, free or None) if free else symbolic.compile(expr, [])
-    if not free:
-        return lambda x: fn() + 0.0 * np.asarray(x, dtype=float)
-    return _with_long_double(fn, expr, free)
-
-
-def _with_long_double(fn, expr, free):
-    """`fn`, which also answers long-double input in long double.
-
-    why: dfdx.numeric.limit measures how much of each sample is rounding by evaluating f
-    in long double too; the compiled function computes in float64 only, so the same
-    expression, lambdified, answers that call (anything it cannot do falls back to fn).
-    """
-    try:
-        import sympy
-        ld = sympy.lambdify(free, expr, modules="numpy")
-    except Exception:  # noqa: BLE001 - no second opinion then
-        return fn
-
-    def f(x):
-        if getattr(x, "dtype", None) == np.longdouble:
-            try:
-                with np.errstate(all="ignore"):
-                    y = ld(x)
-                if getattr(y, "dtype", None) == np.longdouble:
-                    return y
-            except Exception:  # noqa: BLE001 - the float64 route still answers
-                pass
-        return fn(x)
-
-    return f
+    return symbolic.as_function(f, nvars=1, long_double=True)
 
 
 def _is_sympy(f):

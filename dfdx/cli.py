@@ -38,7 +38,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -48,17 +47,14 @@ import time
 import warnings
 
 import dfdx
+from dfdx._cli_parse import (DEFAULT_TIMEOUT, STEP_TIMEOUT, UsageError, build_parser,
+                              parser)
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "DEFAULT_TIMEOUT",
            "MAX_ORDER", "WIDTH"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
-#: Seconds each method (exact, AD, numeric) may run by default (``--timeout``).
-DEFAULT_TIMEOUT = 3.0
-#: Seconds each step of plot, train and tour (a figure, an epoch, a tour step) may run by
-#: default: they have a budget per step, not in all.
-STEP_TIMEOUT = 60.0
 _STEPWISE = ("plot", "train", "tour")
 #: The highest derivative order ``diff -n`` accepts (the exact route; AD and numeric stop lower).
 MAX_ORDER = 100_000
@@ -72,6 +68,8 @@ WIDTH = 100
 # why: `dfdx --help` must start fast; NumPy, SymPy, SciPy and matplotlib are imported
 # only by the subcommands that compute (see _load).
 np = None
+#: `dfdx.result.format_number`, the one number formatter (imported by `_load`, with NumPy).
+format_number = None
 _TIMEOUT = [DEFAULT_TIMEOUT]
 #: why: the budget is for the whole command, not for each step: every step gets a share
 #: of what is left before this moment (time.monotonic), so the total stays near --timeout.
@@ -82,31 +80,22 @@ _MIN_STEP = 0.05
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-class UsageError(Exception):
-    """Bad input from the command line: reported in one line, exit status 2."""
-
-
 class MathFailure(Exception):
     """The calculation could not give a trustworthy answer: exit status 1."""
 
 
 def _load():
     """Import NumPy (and, through dfdx's attributes, the engine) for a computing subcommand."""
-    global np
+    global np, format_number
     if np is None:
         import numpy
-        np = numpy
+
+        from dfdx.result import format_number as fmt
+        np, format_number = numpy, fmt
     return np
 
 
 # -- reading the command line ------------------------------------------------------------------
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit with status 2."""
-
-    def error(self, message):
-        raise UsageError(f"{message} (see '{self.prog} --help')")
-
 
 def _first_line(exc):
     text = str(exc).strip()
@@ -250,12 +239,12 @@ def _substitute(expr, point):
 def _function(expr, names):
     """Return the expression as a NumPy function of the variables `names` (positional).
 
-    `dfdx.symbolic.compile` prints only NumPy calls that AD can trace
+    `dfdx.symbolic.as_function` (through `compile`) prints only NumPy calls that AD can trace
     (``np.where`` for a Piecewise), so AD differentiates the same code that the
     numeric method evaluates.
     """
     try:
-        return dfdx.symbolic.compile(expr, names)
+        return dfdx.symbolic.as_function(expr, names)
     except (ValueError, TypeError, KeyError, NotImplementedError) as exc:
         raise MathFailure(f"AD and numeric differentiation cannot evaluate {expr}: "
                           f"{_first_line(exc)}") from None
@@ -525,20 +514,11 @@ def _verdict(rec):
     return "cannot tell whether the methods agree: the numeric estimate is uncertain here"
 
 
-def _fmt(v):
-    """Format a float, or an array of floats as nested brackets on one line."""
-    if v is None:
-        return "-"
-    a = np.asarray(v, dtype=float)
-    if a.ndim:
-        return "[" + ", ".join(_fmt(x) for x in a) + "]"
-    x = float(a)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return repr(x) if abs(x) < 1e16 else f"{x:.6e}"
-
-
 def _fmt_exact(e):
+    """An exact (SymPy) value as text: a gradient as ``(a, b)``, a matrix as ``[a, b; c, d]``.
+
+    Floats are written by `format_number` (the one number formatter, `dfdx.result`).
+    """
     if e is None:
         return "-"
     if hasattr(e, "tolist"):
@@ -585,7 +565,7 @@ def _jsonable(v):
 def _methods_rows(rec, indent="  "):
     """Lines showing the exact, AD and numeric values of one record."""
     if rec["exact"] is None and rec["exact_float"] is not None:
-        lines = [f"{indent}exact      (too large to write out) = {_fmt(rec['exact_float'])}"]
+        lines = [f"{indent}exact      (too large to write out) = {format_number(rec['exact_float'])}"]
     elif rec["exact"] is None:
         lines = [f"{indent}exact      " + (f"not available ({rec['exact_failed']})"
                                            if rec["exact_failed"] else "-")]
@@ -594,10 +574,10 @@ def _methods_rows(rec, indent="  "):
         if rec["exact_float"] is None:
             lines[-1] += "  (not a finite real number)"
         elif not _plain_number(rec["exact"]):
-            lines[-1] += f"  = {_fmt(rec['exact_float'])}"
+            lines[-1] += f"  = {format_number(rec['exact_float'])}"
     if rec["ad"] is not None:
         diff = "" if rec["ad_vs_exact"] is None else f"|AD - exact| = {rec['ad_vs_exact']:.3g}"
-        lines.append(f"{indent}AD         {_fmt(rec['ad']):<22} {diff}".rstrip())
+        lines.append(f"{indent}AD         {format_number(rec['ad']):<22} {diff}".rstrip())
     else:
         lines.append(f"{indent}AD         not available ({rec['ad_failed']})")
     if rec["numeric"] is not None:
@@ -607,7 +587,7 @@ def _methods_rows(rec, indent="  "):
             else rec["ad_vs_numeric"]
         vs = "exact" if rec["numeric_vs_exact"] is not None else "AD"
         tail = "" if diff is None else f"; |numeric - {vs}| = {diff:.3g}"
-        lines.append(f"{indent}numeric    {_fmt(est.value)} ± {err:.2g} "
+        lines.append(f"{indent}numeric    {format_number(est.value)} ± {err:.2g} "
                      f"({est.nfev} evaluations{tail})")
     else:
         lines.append(f"{indent}numeric    not available ({rec['numeric_failed']})")
@@ -665,7 +645,7 @@ def _fit(lines):
 def _sides(res):
     if res.left is None and res.right is None:
         return ""
-    return f"from the left {_fmt(res.left)}, from the right {_fmt(res.right)}"
+    return f"from the left {format_number(res.left)}, from the right {format_number(res.right)}"
 
 
 def _route_check(verify, describe):
@@ -683,7 +663,7 @@ def _route_check(verify, describe):
 def _describe_limit(r):
     if r.exists and r.value is not None:
         err = "" if r.error is None or math.isnan(r.error) else f" ± {r.error:.1g}"
-        return f"{_fmt(r.value)}{err}"
+        return f"{format_number(r.value)}{err}"
     what = "does not exist" if r.exists is False else "undecided"
     return f"{what}" + (f" ({_sides(r)})" if _sides(r) else "")
 
@@ -717,7 +697,7 @@ def _cmd_limit(args):
     lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
     if res.exists and res.value is not None:
         exact = "" if res.exact is None else f"{res.exact}  = "
-        lines.append(f"  = {exact}{_fmt(res.value)}   (method: {res.method}, "
+        lines.append(f"  = {exact}{format_number(res.value)}   (method: {res.method}, "
                      f"error {res.error:.2g})")
         if direction == "+-" and _sides(res):
             lines.append(f"  {_sides(res)}")
@@ -749,7 +729,7 @@ def _cmd_continuity(args):
     verify = lim.info.get("verify") if lim is not None and lim.info else None
     verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
     lines = [f"{str(expr)} at {var} = {at}: {verdict} (kind: {res.kind}, method: {res.method})",
-             f"  f({at}) = {_fmt(res.value) if res.defined else 'undefined'}"]
+             f"  f({at}) = {format_number(res.value) if res.defined else 'undefined'}"]
     if lim is not None and _sides(lim):
         lines.append(f"  limit {_sides(lim)}")
     if res.message:
@@ -852,12 +832,12 @@ def _side_text(rec):
         return "+inf" if v > 0 else "-inf"
     if rec["method"] == "exact" and rec["exact_text"] is not None and \
             not rec["exact_text"].lstrip("-").isdigit():
-        return f"{rec['exact_text']} = {_fmt(v)}"
-    return _sympy_int(v) if rec["method"] == "exact" else f"{_fmt(v)} ± {rec['error']:.2g}"
+        return f"{rec['exact_text']} = {format_number(v)}"
+    return _sympy_int(v) if rec["method"] == "exact" else f"{format_number(v)} ± {rec['error']:.2g}"
 
 
 def _sympy_int(v):
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else _fmt(v)
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else format_number(v)
 
 
 def _cmd_diff(args):
@@ -934,7 +914,7 @@ def _cmd_diff(args):
             return out, lines, EXIT_FAILURE
         if verdict[0] is True and rec["exact_float"] is None:
             value = sides["+"]["value"]
-            lines.append(f"value: {_fmt(value)} (one-sided derivatives agree: "
+            lines.append(f"value: {format_number(value)} (one-sided derivatives agree: "
                          f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])})")
             out.update({k: v for k, v in _record_json_safe(rec).items()
                         if k not in ("value", "method", "error")})
@@ -945,7 +925,7 @@ def _cmd_diff(args):
     note = ""
     if rec["exact_float"] is None and rec["exact_failed"]:
         note = f" (the exact route {rec['exact_failed']})"
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
@@ -977,7 +957,7 @@ def _diff_one_side(args, expr, var, point, g, t0, side, head, out):
     lines.append(f"  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
                                      else f"not available ({rec['exact_failed']})"))
     num = rec["numeric"]
-    lines.append("  numeric    " + (f"{_fmt(num.value)} ± {float(num.error):.2g} "
+    lines.append("  numeric    " + (f"{format_number(num.value)} ± {float(num.error):.2g} "
                                     f"({num.method})" if num is not None
                                     else f"not available ({rec['numeric_failed']})"))
     out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"])
@@ -997,6 +977,14 @@ def _at_point(args):
     """
     expr = _expression(args.expr, _at_names(args))
     point, _ = _at(args.at, expr)
+    # why: a gradient has one entry per variable of f; a name f does not have would add a
+    # row (and column) of zeros that is not f's, so it is refused rather than guessed at
+    extra = [n for n in point if n not in _names(expr)]
+    if extra:
+        has = ", ".join(_names(expr)) or "none"
+        raise UsageError(f"--at gives {', '.join(extra)}, but {str(expr)!r} has no variable "
+                         f"{' or '.join(extra)} (its variables: {has}); drop "
+                         f"{', '.join(f'{n}=...' for n in extra)} from --at")
     names = list(point)
     fn = _function(expr, names)
     _check_domain(expr, point, fn, names)
@@ -1018,8 +1006,10 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
     """The partial derivatives that do not exist at the point (a kink or jump in that variable).
 
     Returns:
-        A list of ``(name, sides)``: ``name`` like ``∂f/∂x`` or ``∂²f/∂y∂x``,
-        `sides` the one-sided answers (`_one_sided`).
+        ``(missing, undecided)``: `missing` a list of ``(name, sides)``, ``name``
+        like ``∂f/∂x`` or ``∂²f/∂y∂x``, `sides` the one-sided answers
+        (`_one_sided`); `undecided` the names whose one-sided answers decide
+        nothing (a route out of time): there the agreement is undecided too.
     """
     names = list(point)
     x0 = [float(v) for v in x0]
@@ -1032,15 +1022,18 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
             v[i] = t
             return fn(np.array(v))
         return g
-    missing, first = [], {}
+    missing, first, undecided = [], {}, []
     for var in names:
         if _nonsmooth(expr, var):
             sides = _one_sided(expr, var, 1, point, along(fv, var), x0[names.index(var)])
-            if _sides_verdict(sides)[0] is False:
+            verdict = _sides_verdict(sides)[0]
+            if verdict is False:
                 first[var] = sides
                 missing.append((f"∂f/∂{var}", sides))
+            elif verdict is None:
+                undecided.append(f"∂f/∂{var}")
     if not hessian:
-        return missing
+        return missing, undecided
     out = []
     for vi in names:
         if vi in first:
@@ -1056,9 +1049,19 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
         for vj in names:
             if _nonsmooth(di, vj):
                 sides = _one_sided(di, vj, 1, point, along(fiv, vj), x0[names.index(vj)])
-                if _sides_verdict(sides)[0] is False:
+                verdict = _sides_verdict(sides)[0]
+                if verdict is False:
                     out.append((f"∂²f/∂{vj}∂{vi}", sides))
-    return out
+                elif verdict is None:
+                    undecided.append(f"∂²f/∂{vj}∂{vi}")
+    return out, undecided
+
+
+def _undecided_text(undecided):
+    """Why the agreement is undecided: the one-sided check of these partials decided nothing."""
+    return (f"cannot tell whether the methods agree: whether {', '.join(undecided)} "
+            f"exist{'s' if len(undecided) == 1 else ''} here is undecided (the one-sided "
+            "derivatives could not be computed in time; raise --timeout)")
 
 
 def _missing_text(missing, point):
@@ -1085,7 +1088,8 @@ def _cmd_grad(args, hessian=False):
              f"at {_where(point)}:"] + _methods_rows(rec)
     note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
         rec["exact_failed"] else ""
-    missing = _missing_partials(expr, point, fv, x0, hessian) if _nonsmooth(expr) else []
+    missing, undecided = _missing_partials(expr, point, fv, x0, hessian) \
+        if _nonsmooth(expr) else ([], [])
     if missing:
         out.update(value=None, method=None, error=None, differentiable=False,
                    missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
@@ -1093,7 +1097,13 @@ def _cmd_grad(args, hessian=False):
         lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
                      "(the values shown are conventions)")
         return out, lines, EXIT_FAILURE
-    lines.append(f"value: {_fmt(value)} (method: {method}, error {error:.2g}) - "
+    if undecided and rec["agree"] is not False:
+        out["agreement"]["agree"] = None
+        out.update(differentiable=None, undecided=undecided)
+        lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
+                     f"{_undecided_text(undecided)}{note}")
+        return out, lines, EXIT_FAILURE
+    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
                  f"{_verdict(rec)}{note}")
     return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
 
@@ -1165,7 +1175,7 @@ def _cmd_taylor(args):
              "  k   exact coefficient        AD coefficient"]
     for c in coeffs:
         ex = c["exact"] if c["exact"] is not None else "-"
-        lines.append(f"  {c['k']:<3} {ex:<24} {_fmt(c['ad']) if c['ad'] is not None else 'n/a'}")
+        lines.append(f"  {c['k']:<3} {ex:<24} {format_number(c['ad']) if c['ad'] is not None else 'n/a'}")
     if ad is None:
         lines.append(f"method: exact - AD coefficients not available ({ad_failed})")
     elif poly is None:
@@ -1198,9 +1208,11 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    kink = _check_kink(expr, point, fv, x0, args.order >= 2)
+    kink, undecided = _check_kink(expr, point, fv, x0, args.order >= 2)
     agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
         and kink is None
+    if agree and undecided:
+        agree = None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
            "order": args.order, "agree": agree,
            "check_grad": {"agree": modes, "message": modes_note},
@@ -1214,6 +1226,9 @@ def _cmd_check(args):
     if kink is not None:
         out["differentiable"] = False
         lines.append(f"FAILED: {kink}")
+    elif agree is None:
+        out.update(differentiable=None, undecided=undecided)
+        lines.append(f"UNDECIDED: {_undecided_text(undecided)}")
     else:
         lines.append("OK: AD, exact and numeric derivatives agree" if agree
                      else "FAILED: the methods disagree (see above)")
@@ -1221,17 +1236,21 @@ def _cmd_check(args):
 
 
 def _check_kink(expr, point, fv, x0, hessian=False):
-    """At a kink of f the agreeing central answers are a convention: say so, or None.
+    """At a kink of f the agreeing central answers are a convention: say so.
 
     The one-sided partial derivatives decide (`_missing_partials`).
+
+    Returns:
+        ``(text, undecided)``: `text` the failure line or None; `undecided` the
+        partials whose existence could not be decided (then agreement is undecided).
     """
     if not _nonsmooth(expr):
-        return None
-    missing = _missing_partials(expr, point, fv, x0, hessian)
+        return None, []
+    missing, undecided = _missing_partials(expr, point, fv, x0, hessian)
     if missing:
         return (f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
-                "(the derivatives shown are conventions)")
-    return None
+                "(the derivatives shown are conventions)"), undecided
+    return None, undecided
 
 
 def _check_grad(fv, x0, order):
@@ -1354,141 +1373,16 @@ def _cmd_tour(args):
     return None, [], status
 
 
-_EXAMPLES = {
-    "limit": "dfdx limit 'sin(x)/x' --at 0\n  dfdx limit 'abs(x)/x' --at 0 --dir +\n"
-             "  dfdx limit '(1 + 1/x)^x' --at oo",
-    "continuity": "dfdx continuity 'abs(x)/x' --at 0",
-    "diff": "dfdx diff '2*x**2 + 3*x + 1' -n 2 --at x=1\n"
-            "  dfdx diff 'x**2 + 3*y + exp(x*y)' --wrt y --at x=1,y=2\n"
-            "  dfdx diff 'abs(x)' --at 0+",
-    "grad": "dfdx grad 'x**2 + 3*y + exp(x*y)' --at x=1,y=2",
-    "hessian": "dfdx hessian 'x**2 + 3*y + exp(x*y)' --at x=1,y=2",
-    "taylor": "dfdx taylor 'exp(x)' --at 0 --order 4",
-    "check": "dfdx check 'tanh(x*y) + log(1 + x**2)' --at x=0.5,y=-1 --order 2",
-    "plot": "dfdx plot 'sin(x)' --at 1 -o sine.png\n"
-            "  dfdx plot 'abs(x)/x' --kind continuity --at 0 -o jump.svg\n"
-            "  dfdx plot 'x**2 + 3*y + exp(x*y)' --at x=1,y=2 --range=-1,1.5 --yrange=-1,2.5 "
-            "-o field.png",
-    "train": "dfdx train --epochs 10 -o curves.png",
-    "tour": "dfdx tour --out demo-output",
-}
-
-
-def build_parser():
-    """Build the argparse parser of the `dfdx` command (one subparser per subcommand).
-
-    Example:
-        >>> from dfdx.cli import build_parser
-        >>> args = build_parser().parse_args(["grad", "x*y", "--at", "x=1,y=2"])
-        >>> args.command, args.at
-        ('grad', 'x=1,y=2')
-    """
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--json", action="store_true", help="print one JSON object (for machines)")
-    common.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help=f"seconds the command may run (default {DEFAULT_TIMEOUT:g}); "
-                             "for plot, train and tour: seconds per figure, epoch or step "
-                             f"(default {STEP_TIMEOUT:g})")
-    parser = _Parser(prog="dfdx", description="Calculus for deep learning on plain NumPy code: limits, "
-                     "continuity and derivatives\ncomputed automatically (AD), exactly (SymPy) "
-                     "and numerically, side by side.",
-                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                     epilog="examples:\n  dfdx diff '2*x**2 + 3*x + 1' -n 2 --at x=1\n"
-                            "  dfdx limit 'abs(x)/x' --at 0\n  dfdx tour --out demo-output\n\n"
-                            "Run 'dfdx COMMAND --help' for an example of each command; "
-                            "'dfdx tour' shows everything in a minute.\n"
-                            "Exit status: 0 success, 1 mathematical failure, 2 bad input.")
-    parser.add_argument("--version", action="version", version=f"dfdx {dfdx.__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-
-    def add(name, help, func):
-        p = sub.add_parser(name, help=help, description=help, parents=[common],
-                           epilog="example:\n  " + _EXAMPLES[name],
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-        p.set_defaults(func=func)
-        return p
-
-    expr_help = "an expression such as 'sin(x)/x' or 'x^2 + 3*y' (read safely, never eval'd)"
-    p = add("limit", "the limit of f(x) as x → A, with both one-sided values", _cmd_limit)
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--at", required=True, metavar="A",
-                   help="the point: 0, x=0, 0+ or 0- (one side), oo (write --at=-oo for minus infinity)")
-    p.add_argument("--dir", default="+-", choices=["+", "-", "+-"],
-                   help="approach from above (+), below (-) or both (+-, the default)")
-    p = add("continuity", "whether f is continuous at A, and what kind of point it is",
-            _cmd_continuity)
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--at", required=True, metavar="A", help="the point (a finite number)")
-    p = add("diff", "the n-th derivative, exactly; at a point also by AD and numerically",
-            _cmd_diff)
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--wrt", metavar="VAR", help="the variable (default: the only one)")
-    p.add_argument("-n", type=int, default=1, metavar="N", help="the order (default 1)")
-    p.add_argument("--at", metavar="POINT",
-                   help="evaluate at a point, e.g. 1, x=1, x=1,y=2, or 0+ / 0- for one side")
-    p = add("grad", "the gradient at a point: AD, exact and numeric side by side",
-            lambda a: _cmd_grad(a))
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
-    p = add("hessian", "the Hessian at a point: AD, exact and numeric side by side",
-            lambda a: _cmd_grad(a, hessian=True))
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
-    p = add("taylor", "the Taylor polynomial about A (coefficients checked by AD)", _cmd_taylor)
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--at", required=True, metavar="A", help="the centre, e.g. 0 or pi/2")
-    p.add_argument("--order", type=int, default=3, metavar="N", help="the degree (default 3)")
-    p.add_argument("--wrt", metavar="VAR", help="the variable (default: the only one)")
-    p = add("check", "check that AD, exact and numeric derivatives agree at a point; "
-            "exit 1 if they do not", _cmd_check)
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
-    p.add_argument("--order", type=int, default=1, choices=[1, 2],
-                   help="1: gradient; 2: gradient and Hessian")
-    p = add("plot", "draw a picture (PNG, SVG or PDF; needs pip install dfdx[plot])", _cmd_plot)
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
-    p.add_argument("--kind", default="auto",
-                   choices=["auto", "derivatives", "limit", "continuity", "field", "step-error"],
-                   help="the picture (auto: derivatives for f(x), field for f(x, y))")
-    p.add_argument("--at", metavar="POINT", help="the point: tangent, limit point, arrow")
-    p.add_argument("--range", metavar="LO,HI", help="the x-range (default -3,3; -2,2 for a field); write "
-                   "--range=-1,2 when LO is negative")
-    p.add_argument("--yrange", metavar="LO,HI", help="the y-range of a field (default -2,2)")
-    p.add_argument("--order", type=int, default=2, choices=range(0, 5),
-                   help="highest derivative drawn (default 2)")
-    p.add_argument("-o", "--output", default="dfdx-plot.png",
-                   help="file to write: .png, .svg or .pdf; no suffix writes .png and .svg "
-                   "(default dfdx-plot.png)")
-    p = add("train", "train an MLP on the digits by backpropagation (needs dfdx[train])",
-            _cmd_train)
-    p.add_argument("--epochs", type=int, default=10, help="passes over the data (default 10)")
-    p.add_argument("--hidden", type=int, default=32, help="hidden units (default 32)")
-    p.add_argument("--lr", type=float, default=1e-2,
-                   help="Adam's peak learning rate (default 0.01)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("-o", "--output", help="write the loss/accuracy curves to this picture")
-    p = add("tour", "the tour: every example of the tutorial, three methods side by side",
-            _cmd_tour)
-    p.add_argument("--out", default="demo-output", metavar="DIR",
-                   help="folder for the pictures (default demo-output)")
-    p.add_argument("--quick", action="store_true", help="a shorter training step")
-    return parser
-
-
 def _print_json(out, status):
     out = dict(out or {})
     out.setdefault("status", status)
     print(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
 
 
-_PARSER = []
-
-
-def _parser():
-    if not _PARSER:
-        _PARSER.append(build_parser())
-    return _PARSER[0]
+_COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
+             "grad": _cmd_grad, "hessian": lambda a: _cmd_grad(a, hessian=True),
+             "taylor": _cmd_taylor, "check": _cmd_check, "plot": _cmd_plot, "train": _cmd_train,
+             "tour": _cmd_tour}
 
 
 def main(argv=None) -> int:
@@ -1516,7 +1410,7 @@ def main(argv=None) -> int:
 def _main(argv, want_json):
     try:
         try:
-            args, extra = _parser().parse_known_args(argv)
+            args, extra = parser().parse_known_args(argv)
         except SystemExit as exc:      # --help and --version
             return int(exc.code or 0)
         if extra:
@@ -1530,7 +1424,7 @@ def _main(argv, want_json):
         _DEADLINE[0] = None if args.command in _STEPWISE else time.monotonic() + args.timeout
         _load()
         with np.errstate(all="ignore"):
-            out, lines, status = args.func(args)
+            out, lines, status = _COMMANDS[args.command](args)
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc), want_json)
     except dfdx.ParseError as exc:

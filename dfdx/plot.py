@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import dfdx
+from dfdx.result import format_number
 
 __all__ = ["derivatives", "limit", "discontinuity", "gradient_field", "step_error", "training",
            "save", "COLORS"]
@@ -78,24 +79,16 @@ def _figure(ncols=1, width=6.4, height=4.2):
 
 
 def _function(f, nvars=1):
-    """Return a NumPy function of `nvars` arguments for a callable or an expression string."""
-    if callable(f):
-        return f
-    if isinstance(f, str):
-        expr = dfdx.symbolic.parse(f)
-        return dfdx.symbolic.compile(expr, _variables(expr, nvars, f))
-    raise TypeError(f"expected a NumPy function or an expression string, got {type(f).__name__}")
+    """Return a NumPy function of `nvars` arguments (`dfdx.symbolic.as_function`)."""
+    if not callable(f) and not isinstance(f, str):
+        raise TypeError(f"expected a NumPy function or an expression string, "
+                        f"got {type(f).__name__}")
+    return dfdx.symbolic.as_function(f, nvars=nvars)
 
 
-def _variables(expr, nvars, text):
-    """Return the `nvars` argument names of an expression: its own, sorted, then x, y, … unused."""
-    names = sorted(s.name for s in expr.free_symbols)
-    if len(names) > nvars:
-        raise ValueError(f"{text!r} has {len(names)} variables ({', '.join(names)}); "
-                         f"this picture needs a function of {nvars}")
-    while len(names) < nvars:
-        names.append(next(n for n in "xyzuvw" if n not in names))
-    return sorted(names)
+def _variables(text, nvars):
+    """The `nvars` argument names `as_function` gives an expression string, in order."""
+    return [str(v) for v in dfdx.symbolic.as_function(text, nvars=nvars).variables]
 
 
 def _label(f, default="f"):
@@ -121,7 +114,7 @@ def _nth_derivative(f, fn, n, x):
             d = dfdx.symbolic.diff(f, n=n) if dfdx.symbolic.parse(f).free_symbols \
                 else dfdx.symbolic.parse("0")
             try:
-                return _evaluate(dfdx.symbolic.compile(d, _variables(d, 1, f)), x)
+                return _evaluate(dfdx.symbolic.as_function(d, nvars=1), x)
             except Exception:
                 pass    # SymPy left it unevaluated (d/dx floor(x)): AD on the compiled f
         try:
@@ -134,7 +127,7 @@ def _gradient_on_grid(f, fn, X, Y):
     """Return the partial derivatives of f(x, y) on grid arrays: exactly for text, else AD."""
     with np.errstate(all="ignore"):
         if isinstance(f, str):
-            names = _variables(dfdx.symbolic.parse(f), 2, f)
+            names = _variables(f, 2)
             _, g = dfdx.symbolic.compile(f, names, gradient=True)(X, Y)
             return np.asarray(g[0], dtype=float), np.asarray(g[1], dtype=float)
         # why: for an elementwise f, the gradient of sum(f) on a grid is the pointwise gradient.
@@ -158,21 +151,8 @@ def _robust_ylim(ax, *ys, pad=0.1):
 
 
 def _number(v, digits=4):
-    """Format a number short: whole numbers without a point, others to `digits` significant digits.
-
-    The tour prints its numbers with this too.
-    """
-    if v is None:
-        return "none"
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "∞" if v > 0 else "-∞"
-    # why: below 1e15 (< 2**53) a float that is a whole number is that integer exactly.
-    if v == round(v) and abs(v) < 1e15:
-        return str(int(round(v)))
-    return f"{v:.{digits}g}"
+    """Format a number short (`dfdx.result.format_number` to `digits` significant digits)."""
+    return format_number(v, digits, none="none")
 
 
 def _named(f, text):
@@ -218,7 +198,7 @@ def _one_sided_slopes(f, fn, a):
     """
     if isinstance(f, str):
         expr = dfdx.symbolic.parse(f)
-        names = _variables(expr, 1, f)
+        names = _variables(f, 1)
         out = []
         for side in "-+":
             try:

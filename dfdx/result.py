@@ -14,20 +14,63 @@ from typing import Any
 import numpy as np
 
 __all__ = ["Estimate", "LimitResult", "ContinuityResult", "CONTINUITY_KINDS",
-           "ROUNDING_RTOL", "rounding", "agree", "agreement", "combine_sides", "limit_verdict"]
+           "ROUNDING_RTOL", "rounding", "format_number", "agree", "agreement", "combine_sides", "limit_verdict"]
 
 #: The kinds of point a continuity check reports, from best to worst.
 CONTINUITY_KINDS = ("continuous", "removable", "jump", "oscillating", "infinite")
 
 
-def _fmt(x: Any) -> str:
+def format_number(x: Any, digits: int | None = None, *, none: str = "-",
+                  brackets: str = "[]") -> str:
+    """Format a number, or an array of numbers, for a person to read.
+
+    The one number formatter of dfdx: the result reprs, the `dfdx` command, the
+    tour and the plots all print their numbers with it.
+
+    Args:
+        x: a number, an array (any shape; printed nested) or None.
+        digits: None for every digit (the float's ``repr``, which reads back as
+            the same float; ``inf``, ``nan``); a number for a short form: a
+            whole number below 1e15 without a point, others to `digits`
+            significant digits, ``∞`` / ``-∞``.
+        none: the text for None.
+        brackets: the two characters around an array (``"()"`` for a tuple).
+
+    Examples:
+        >>> format_number(0.1), format_number(2.0), format_number(2.0, 4)
+        ('0.1', '2.0', '2')
+        >>> format_number(np.pi, 4), format_number(float("inf"), 4), format_number(None)
+        ('3.142', '∞', '-')
+        >>> format_number(np.eye(2)), format_number([0.5, 3.0], 6, brackets="()")
+        ('[[1.0, 0.0], [0.0, 1.0]]', '(0.5, 3)')
+    """
     if x is None:
-        return "None"
-    if isinstance(x, (float, np.floating)):
-        return repr(float(x))
-    if isinstance(x, np.ndarray):
-        return np.array2string(x, precision=8)
-    return str(x)
+        return none
+    if not isinstance(x, (int, float, np.number)) and np.ndim(x):
+        inner = ", ".join(format_number(v, digits, none=none, brackets=brackets)
+                          for v in np.asarray(x, dtype=float))
+        return f"{brackets[0]}{inner}{brackets[1]}"
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if digits is None:
+        return repr(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "∞" if v > 0 else "-∞"
+    # why: below 1e15 (< 2**53) a float that is a whole number is that integer exactly.
+    if v == round(v) and abs(v) < 1e15:
+        return str(int(round(v)))
+    return f"{v:.{digits}g}"
+
+
+def _fmt(x: Any) -> str:
+    """A value in a result's repr: every digit (`format_number`); exact values as SymPy prints."""
+    if isinstance(x, (float, np.floating, np.ndarray)):
+        return format_number(x, none="None")
+    return "None" if x is None else str(x)
 
 
 def _latex(x: Any) -> str:

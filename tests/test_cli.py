@@ -597,3 +597,37 @@ def test_unusual_input_ends_in_an_answer_or_one_line(capsys, argv, status, words
     else:
         for w in words:
             assert w in out
+
+
+def _out_of_time_sides(expr, var, n, point, g, t0, sides=("-", "+")):
+    """`_one_sided` when the budget is spent before it runs: every route ran out of time."""
+    return {s: {"exact": None, "exact_text": None, "exact_failed": "ran out of time",
+                "numeric": None, "numeric_failed": "ran out of time", "ad": None,
+                "value": None, "error": math.inf, "method": None, "why": "no route could tell"}
+            for s in sides}
+
+
+@pytest.mark.parametrize("command", ["grad", "check"])
+def test_a_kink_check_out_of_time_leaves_the_agreement_undecided(capsys, monkeypatch, command):
+    import dfdx.cli as cli
+    monkeypatch.setattr(cli, "_one_sided", _out_of_time_sides)
+    code, out, _ = run(capsys, command, "abs(x)+y**2", "--at", "x=0,y=1")
+    text = " ".join(out.split())
+    assert code == EXIT_FAILURE, out
+    assert "cannot tell whether the methods agree: whether ∂f/∂x exists here is undecided" \
+        in text
+    if command == "grad":
+        assert "the three methods agree" not in text
+    else:   # the central answers agree (shown per record); the verdict is undecided
+        assert "UNDECIDED: cannot tell" in text and "OK:" not in text
+    code, res = run_json(capsys, command, "abs(x)+y**2", "--at", "x=0,y=1")
+    assert code == EXIT_FAILURE
+    assert res["differentiable"] is None and res["undecided"] == ["∂f/∂x"]
+    assert (res["agree"] if command == "check" else res["agreement"]["agree"]) is None
+
+
+@pytest.mark.parametrize("command", ["grad", "hessian", "check"])
+def test_a_variable_the_expression_does_not_have_is_refused(capsys, command):
+    code, out, err = run(capsys, command, "x*y", "--at", "x=1,y=2,z=3")
+    assert code == EXIT_USAGE and not out
+    one_line_error(err, "--at gives z", "no variable z", "drop z=...")

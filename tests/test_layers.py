@@ -21,7 +21,7 @@ ARRAY = ENGINE | {"dfdx._numpy", "numpy"}
 ORACLE = {"dfdx.result", "dfdx._errors", "numpy"}
 PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm", "threadpoolctl"}
 # the command's own parts, which it may import besides the public API
-COMMAND_PARTS = ("tour", "plot", "cli")
+COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse")
 
 # module path prefix (relative to the package) -> allowed import prefixes besides the stdlib
 RULES = [
@@ -49,14 +49,16 @@ RULES = [
     ("optim/", PUBLIC_USER | {"dfdx.optim"}),
     ("explain/", PUBLIC_USER | {"dfdx.explain"}),
     ("plot.py", PUBLIC_USER),
-    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot"}),
+    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx._cli_parse"}),
+    ("_cli_parse.py", PUBLIC_USER),   # the command's arguments (the parser, built once)
     ("tour.py", PUBLIC_USER | {"dfdx.plot"}),
     ("__main__.py", {"dfdx.cli"}),
     ("__init__.py", None),   # the package root wires everything together
 ]
 
 # Layers that may only use names in dfdx.__all__ when they import from dfdx itself.
-PUBLIC_ONLY = ("stats/", "nn/", "optim/", "explain/", "plot.py", "cli.py", "tour.py")
+PUBLIC_ONLY = ("stats/", "nn/", "optim/", "explain/", "plot.py", "cli.py", "_cli_parse.py",
+               "tour.py")
 
 
 def _modules():

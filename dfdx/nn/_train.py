@@ -48,6 +48,7 @@ class _Progress:
 
 
 def _fmt(rec):
+    """A training record as one progress line: a metric's own fixed digits (accuracy in %)."""
     parts = []
     for k, v in rec.items():
         if k in ("epoch",):

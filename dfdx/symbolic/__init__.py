@@ -30,11 +30,11 @@ from dfdx.symbolic._calculus import (Discontinuity, as_expr, as_point, continuit
                                      discontinuities, gradient, hessian, jacobian, limit,
                                      one_sided_diff, taylor, taylor_coefficients,
                                      is_nonsmooth)
-from dfdx.symbolic._compile import CompiledFunction, compile
+from dfdx.symbolic._compile import CompiledFunction, as_function, compile
 
 __all__ = [
     "parse", "trace", "diff", "gradient", "jacobian", "hessian", "taylor", "limit",
-    "continuity", "discontinuities", "compile", "one_sided_diff",
+    "continuity", "discontinuities", "compile", "as_function", "one_sided_diff",
     "taylor_coefficients", "is_nonsmooth",
     "as_expr", "as_point", "exact_number", "SymbolicArray", "CompiledFunction", "Discontinuity",
 ]
