@@ -64,6 +64,7 @@ def _rebuild(tree, leaves):
 _STEP_FACTORS = (1.0, 0.1, 0.01, 3.0)
 _MOVES = (1e-3, 1e-2, 3e-2, 0.1)
 _NOISE = 10.0    # the numeric error may be at most this many nominal tolerances
+_ACROSS = 1e-3   # rounding of a traced value, relative to the largest output (see _check_values)
 
 
 def _dtype(x):
@@ -117,6 +118,11 @@ def _check_values(label, mode, want, got):
     if len(want) != len(got):
         raise GradCheckError(f"check_grad failed for {label}: under {mode} mode f returned "
                              f"{len(got)} arrays, untraced {len(want)}.")
+    # why: the outputs are derivatives of one function (at order 2, the gradient's parts),
+    # so rounding is relative to the largest of them, and never below a few ulps of 1: an
+    # entry that is exactly 0 in NumPy may come out as 4e-18 when traced.
+    overall = max((float(np.max(np.abs(np.asarray(w)[np.isfinite(w)]), initial=0.0))
+                   for w in want if _inexact(np.asarray(w))), default=0.0)
     for i, (w, g) in enumerate(zip(want, got)):
         where = f" (output {i})" if len(want) > 1 else ""
         if np.shape(w) != np.shape(g) or _dtype(w) != _dtype(g):
@@ -128,8 +134,9 @@ def _check_values(label, mode, want, got):
         if _inexact(w):
             rtol = 1e-4 if _low_precision(w) else 1e-7
             finite = np.isfinite(w)
-            size = float(np.max(np.abs(w[finite]), initial=0.0))
-            ok = np.isclose(g, w, rtol=rtol, atol=rtol * size, equal_nan=True)
+            size = max(float(np.max(np.abs(w[finite]), initial=0.0)), _ACROSS * overall)
+            floor = 16 * float(np.finfo(w.dtype).eps)     # an exact 0 against rounding
+            ok = np.isclose(g, w, rtol=rtol, atol=max(rtol * size, floor), equal_nan=True)
         else:
             ok = g == w
         if not np.all(ok):

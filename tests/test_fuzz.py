@@ -466,3 +466,23 @@ if KNOWN:   # the reproducers exist while a known class is open
             warnings.simplefilter("ignore")
             dfdx.check_grad(f, x, y, order=2, step=0.01)
             _batched(f, x, y)
+
+
+#: Programs the 30-minute fuzz found (issue 10), kept as regressions: an astype cotangent
+#: that is a Python number (np.real of a Python complex), and a derivative that is exactly
+#: 0 in NumPy and 4e-18 when traced (rounding, not a wrong rule).
+FOUND = [
+    ("a = x\na = np.where(a > 0.1, np.log(a), a)\na = a + 1j * y[1:2].reshape(())\n"
+     "a = np.imag(a)\na = a + 1j * y[16:17].reshape(())\nreturn a", np.array(0.3320921)),
+    ("a = x\na = np.std(a[..., :1], axis=-1)\na = a + 1j * y[21:22].reshape(())\n"
+     "a = np.exp(a)\na = np.abs(a)\nreturn a", np.array([1.2256011, -0.83100624, -0.36930485])),
+]
+_FOUND_Y = np.array([1.00688584, -0.17525528, 0.85581771, 0.91094278, 1.47774068, -0.59632038,
+                     -0.54786852, 0.10551249, 0.3387083, -0.62107988, -0.88243341, 1.41592224,
+                     1.209085, -0.67779164, 0.48025836, -0.41972446, -0.28252781, 0.39969335,
+                     -0.66108562, -0.77942234, 0.55934772, 1.27890383, 1.46280741, 0.13474637])
+
+
+@pytest.mark.parametrize("source, x", FOUND, ids=["astype of a Python number", "exact zero"])
+def test_programs_the_fuzz_found(source, x):
+    _check_program(source, x, _FOUND_Y)

@@ -581,8 +581,11 @@ def _getitem(x, key):
 
 
 def _astype(x, dtype):
-    """x.astype(dtype)."""
-    return x.astype(dtype)
+    """x.astype(dtype); a Python number (np.real of a Python complex is one) too."""
+    try:
+        return x.astype(dtype)
+    except AttributeError:
+        return np.asarray(x).astype(dtype)[()]
 
 
 register_box_class(ArrayBox)
