@@ -20,6 +20,23 @@ def _where(cond, x, y):
     return np.where(cond, x, y)
 
 
+def _bind(name, shapes, extra, args, kwargs):
+    """SciPy's parameters of a distribution, positional or by name: ``{name: value}``."""
+    names = (*shapes, *extra)
+    if len(args) > len(names):
+        raise TypeError(f"{name} takes at most {len(names)} parameters {names}, got {len(args)}")
+    vals = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k not in names or k in vals:
+            raise TypeError(f"{name} got an unexpected or repeated parameter {k!r}; "
+                            f"its parameters are {names}")
+        vals[k] = v
+    missing = [s for s in shapes if s not in vals]
+    if missing:
+        raise TypeError(f"{name} needs its shape parameter(s) {missing}")
+    return vals
+
+
 class _Frozen:
     """A distribution with its parameters fixed: ``norm(0, 2).logpdf(x)``."""
 
@@ -49,19 +66,7 @@ class _Continuous:
         return _Frozen(self, args, kwargs)
 
     def _parse(self, args, kwargs):
-        names = (*self.shapes, "loc", "scale")
-        if len(args) > len(names):
-            raise TypeError(f"{self.name} takes at most {len(names)} parameters {names}, "
-                            f"got {len(args)}")
-        vals = dict(zip(names, args))
-        for k, v in kwargs.items():
-            if k not in names or k in vals:
-                raise TypeError(f"{self.name} got an unexpected or repeated parameter {k!r}; "
-                                f"its parameters are {names}")
-            vals[k] = v
-        missing = [s for s in self.shapes if s not in vals]
-        if missing:
-            raise TypeError(f"{self.name} needs its shape parameter(s) {missing}")
+        vals = _bind(self.name, self.shapes, ("loc", "scale"), args, kwargs)
         shapes = [vals[s] for s in self.shapes]
         return shapes, vals.get("loc", 0.0), vals.get("scale", 1.0)
 
@@ -206,16 +211,7 @@ class _Discrete:
         return _Frozen(self, args, kwargs)
 
     def _parse(self, args, kwargs):
-        names = (*self.shapes, "loc")
-        vals = dict(zip(names, args))
-        for k, v in kwargs.items():
-            if k not in names or k in vals:
-                raise TypeError(f"{self.name} got an unexpected or repeated parameter {k!r}; "
-                                f"its parameters are {names}")
-            vals[k] = v
-        missing = [s for s in self.shapes if s not in vals]
-        if missing or len(args) > len(names):
-            raise TypeError(f"{self.name} takes the parameters {names}")
+        vals = _bind(self.name, self.shapes, ("loc",), args, kwargs)
         return [vals[s] for s in self.shapes], vals.get("loc", 0)
 
     def _prep(self, k, args, kwargs):
