@@ -262,3 +262,12 @@ def test_where_broadcasting_keeps_working():
     jr = dfdx.jacrev(f, argnums=1)(x, y)
     np.testing.assert_allclose(jf, jr)
     assert np.all(np.isfinite(jf))
+
+
+@pytest.mark.xfail(strict=True, reason="a NaN value times a traced value in the unselected "
+                   "branch: the product's partial is the NaN itself (README: the double-where "
+                   "way around it); a NaN-safe multiply would cost the hot path")
+def test_a_nan_value_times_a_traced_value_in_the_unselected_branch():
+    x = np.array([-1.0, 4.0])
+    g = dfdx.grad(lambda x: np.sum(np.where(x > 0, np.sqrt(x) * x, 0.0)))(x)
+    np.testing.assert_allclose(g, [0.0, 3.0])
