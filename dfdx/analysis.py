@@ -22,7 +22,8 @@ import warnings
 
 import numpy as np
 
-from dfdx._errors import DomainError, ParseError, TracerConversionError, UnsupportedOperation
+from dfdx._errors import (BudgetExceeded, DomainError, ParseError, TracerConversionError,
+                          UnsupportedOperation)
 from dfdx.result import ContinuityResult, LimitResult
 
 __all__ = ["limit", "continuity", "diff", "RouteDisagreement", "DEFAULT_TIMEOUT"]
@@ -39,50 +40,22 @@ class RouteDisagreement(UserWarning):
 
 # -- the two routes ----------------------------------------------------------------------------
 
-def _prepare(f, at):
-    """Trace / parse f and read the point (a callable is traced under the budget, see `_exact`)."""
-    from dfdx.symbolic import _calculus
-    expr, symbols = _calculus.as_expr(f)
-    _calculus._scalar_only(expr, "limit")
-    x = _calculus._variable(expr, symbols, None)
-    return expr, x, _calculus.as_point(at)
-
-
 def _exact(kind, f, at, dir, timeout):
-    """Run the exact route under the budget: (result, why) or (None, reason).
-
-    Tracing a callable runs user code on symbols, so it shares the budget too
-    (in a one-off child); the SymPy work then goes to the long-lived worker
-    with the time that is left.
-    """
-    from dfdx.symbolic import _calculus
-    from dfdx.symbolic._budget import BudgetExceeded, run_with_budget, seconds
+    """Run the exact route under the budget: (result, why) or (None, reason)."""
+    import dfdx.symbolic as symbolic
     t0 = time.perf_counter()
     try:
-        if callable(f) and not isinstance(f, str) and not _is_sympy(f):
-            expr, x, p = run_with_budget(_prepare, f, at, timeout=timeout)
+        if kind == "limit":
+            res = symbolic.limit(f, at, dir, timeout=timeout)
         else:
-            expr, x, p = _prepare(f, at)
-    except BudgetExceeded:
-        return None, f"exact route timed out after {seconds(timeout)} s (while tracing f)"
+            res = symbolic.continuity(f, at, timeout=timeout)
+    except BudgetExceeded as exc:
+        return None, str(exc)
     except (TracerConversionError, UnsupportedOperation) as exc:
         return None, f"could not trace f into SymPy ({exc})"
     except (ParseError, DomainError):
         raise
-    except Exception as exc:
-        return None, f"exact route could not read f ({type(exc).__name__}: {exc})"
-    left = None if timeout is None else max(0.05, timeout - (time.perf_counter() - t0))
-    try:
-        if kind == "limit":
-            res = run_with_budget(_calculus._limit_expr, expr, x, p, dir, timeout=left)
-        else:
-            hint = _calculus.callable_defined(f, p)
-            res = run_with_budget(_calculus._continuity_expr, expr, x, p, hint, timeout=left)
-    except BudgetExceeded:
-        return None, f"exact route timed out after {seconds(timeout)} s"
-    except (ParseError, DomainError):
-        raise
-    except Exception as exc:  # SymPy internals
+    except Exception as exc:  # SymPy internals, or f failing on symbols
         return None, f"exact route failed ({type(exc).__name__}: {exc})"
     return res, f"exact route answered in {time.perf_counter() - t0:.2f} s"
 

@@ -13,14 +13,16 @@ than with SymPy's complex answer.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, NamedTuple
 
 import numpy as np
 import sympy
 from sympy.calculus.accumulationbounds import AccumBounds
 
-from dfdx._errors import DomainError
+from dfdx._errors import BudgetExceeded, DomainError
 from dfdx.result import ContinuityResult, LimitResult, limit_verdict
+from dfdx.symbolic._budget import run_with_budget, seconds
 from dfdx.symbolic._parse import parse
 from dfdx.symbolic._trace import exact_number, parameter_names, trace
 
@@ -438,7 +440,7 @@ def _one_sided_result(s: _Side, where: str, info, left: bool) -> LimitResult:
                        info=info, **side)
 
 
-def limit(f, at, dir: str = "+-", var=None) -> LimitResult:
+def limit(f, at, dir: str = "+-", var=None, *, timeout: float | None = None) -> LimitResult:
     """Compute a limit exactly with SymPy, two-sided by default.
 
     Both one-sided limits are computed; when they differ the result says the
@@ -454,6 +456,9 @@ def limit(f, at, dir: str = "+-", var=None) -> LimitResult:
             (``np.pi/2`` → ``pi/2``).
         dir: ``"+-"`` (two-sided), ``"+"`` (from above) or ``"-"`` (from below).
         var: the variable, when f has several.
+        timeout: seconds the whole computation may take, tracing a callable
+            included; the work runs in another process that is stopped at the
+            deadline (see `run_with_budget`). None: no limit, in this process.
 
     Returns:
         LimitResult with ``method="exact"``, ``error=0``, the SymPy value in
@@ -461,6 +466,7 @@ def limit(f, at, dir: str = "+-", var=None) -> LimitResult:
 
     Raises:
         DomainError: f is not real-valued on either side of the point.
+        BudgetExceeded: `timeout` ran out (the message says whether while tracing f).
 
     Example:
         >>> from dfdx.symbolic import limit
@@ -472,10 +478,41 @@ def limit(f, at, dir: str = "+-", var=None) -> LimitResult:
         >>> limit("sin(x)/x", 0)
         LimitResult(value=1, exists=True, left=1.0, right=1.0, error=0.0, method='exact', ...)
     """
+    (expr, x, p), left = _read_within(f, at, var, "limit", timeout)
+    return _within(timeout, left, _limit_expr, expr, x, p, dir)
+
+
+def _read(f, at, var, what):
+    """f and the point for a limit or a continuity verdict: (expression, variable, point)."""
     expr, symbols = as_expr(f)
-    _scalar_only(expr, "limit")
-    x = _variable(expr, symbols, var)
-    return _limit_expr(sympy.sympify(expr), x, as_point(at), dir)
+    _scalar_only(expr, what)
+    return sympy.sympify(expr), _variable(expr, symbols, var), as_point(at)
+
+
+def _read_within(f, at, var, what, timeout):
+    """`_read` under the budget: ((expression, variable, point), seconds left).
+
+    why: tracing a callable runs user code on symbols, which may not end, so it runs in a
+    one-off child under the budget; a string or an expression is read here.
+    """
+    if timeout is None or not callable(f) or isinstance(f, (str, sympy.Basic)):
+        return _read(f, at, var, what), timeout
+    t0 = time.perf_counter()
+    try:
+        read = run_with_budget(_read, f, at, var, what, timeout=timeout)
+    except BudgetExceeded:
+        raise BudgetExceeded(f"exact route timed out after {seconds(timeout)} s "
+                             "(while tracing f)", timeout) from None
+    return read, max(0.05, timeout - (time.perf_counter() - t0))
+
+
+def _within(timeout, left, work, *args):
+    """``work(*args)`` in the budget's worker with `left` of `timeout` seconds remaining."""
+    try:
+        return run_with_budget(work, *args, timeout=left)
+    except BudgetExceeded:
+        raise BudgetExceeded(f"exact route timed out after {seconds(timeout)} s",
+                             timeout) from None
 
 
 # -- continuity --------------------------------------------------------------------------------
@@ -561,7 +598,7 @@ def _continuity_expr(expr, x, p, defined_hint=None) -> ContinuityResult:
                                       + one_sided)
 
 
-def continuity(f, at, var=None) -> ContinuityResult:
+def continuity(f, at, var=None, *, timeout: float | None = None) -> ContinuityResult:
     """Decide exactly whether f is continuous at a point, and classify the point.
 
     The kinds, worst first: ``infinite`` (a side tends to ±oo),
@@ -576,6 +613,7 @@ def continuity(f, at, var=None) -> ContinuityResult:
         f: a callable (traced), a SymPy expression or a string.
         at: a finite point (number, string or SymPy value).
         var: the variable, when f has several.
+        timeout: seconds the whole computation may take, as in `limit`.
 
     Returns:
         ContinuityResult with ``method="exact"``.
@@ -590,11 +628,8 @@ def continuity(f, at, var=None) -> ContinuityResult:
         >>> [continuity(g, 0).kind for g in ("sign(x)", "1/x", "sin(1/x)")]
         ['jump', 'infinite', 'oscillating']
     """
-    expr, symbols = as_expr(f)
-    _scalar_only(expr, "continuity")
-    x = _variable(expr, symbols, var)
-    p = as_point(at)
-    return _continuity_expr(sympy.sympify(expr), x, p, callable_defined(f, p))
+    (expr, x, p), left = _read_within(f, at, var, "continuity", timeout)
+    return _within(timeout, left, _continuity_expr, expr, x, p, callable_defined(f, p))
 
 
 # -- discontinuities on an interval ------------------------------------------------------------
