@@ -31,6 +31,7 @@ RULES = [
     ("_errors.py", set()),
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
+    ("_jit/", {"numpy", "dfdx._jit"}),   # the compiler: graphs of NumPy calls, no engine
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
     ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),

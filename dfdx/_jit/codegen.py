@@ -1,0 +1,208 @@
+"""Straight-line NumPy source from a graph, compiled once.
+
+Each node becomes one line, ``v7 = np.multiply(v3, x0)``, in recording order.
+Memory planning: a ufunc call whose result has the shape and dtype of a buffer
+that nothing reads any more writes into it with ``out=`` — its own dead operand
+first (an in-place update), else any dead buffer of that shape. Only buffers
+the graph made itself (results of ufunc calls) are ever written: never an
+input, a constant, an output, or a buffer that a live view may still see (the
+results of any call other than a ufunc's count as views of their arguments).
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import math
+import operator
+
+import numpy as np
+
+from dfdx._jit.graph import Graph, Ref, refs
+
+__all__ = ["generate", "Compiled"]
+
+_COUNTER = itertools.count()
+
+
+class Compiled:
+    """A compiled graph: call it with the inputs (flat), get the outputs (a list)."""
+
+    def __init__(self, fn, source):
+        self.fn, self.source = fn, source
+
+    def __call__(self, *inputs):
+        return self.fn(*inputs)
+
+
+def generate(graph: Graph, name: str = "f") -> Compiled:
+    """Write `graph` as Python source and compile it.
+
+    Example:
+        >>> import numpy as np
+        >>> from dfdx._jit.graph import Graph
+        >>> g = Graph()
+        >>> x = g.input(np.ones(3))
+        >>> s = g.call(np.sin, (x,), {}, np.ones(3))
+        >>> g.outputs = [g.call(np.multiply, (s, s), {}, np.ones(3))]
+        >>> print(generate(g, "square_sin").source)
+        def square_sin(x0):
+            v1 = np.sin(x0)
+            v2 = np.multiply(v1, v1, out=v1)
+            return [v2]
+        <BLANKLINE>
+    """
+    names = _Names(graph)
+    outs = _plan(graph)
+    body = [f"def {_identifier(name)}({', '.join(names.var(i) for i in graph.inputs)}):"]
+    for k, node in enumerate(graph.nodes):
+        target = ", ".join(names.var(i) for i in node.outs) + ("," if len(node.outs) == 1
+                                                                and node.multi else "")
+        body.append(f"    {target} = {names.call(node, outs.get(k))}")
+    body.append(f"    return [{', '.join(names.output(o) for o in graph.outputs)}]")
+    source = "\n".join(body) + "\n"
+    filename = f"<dfdx.jit {name} #{next(_COUNTER)}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = dict(names.globals)
+    exec(compile(source, filename, "exec"), namespace)   # noqa: S102 - our own generated source
+    return Compiled(namespace[_identifier(name)], source)
+
+
+def _identifier(name):
+    ident = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
+    return ident if not ident[0].isdigit() else "_" + ident
+
+
+def _plan(graph):
+    """node index -> id of the value whose buffer its result is written into (``out=``)."""
+    last = {}
+    for k, node in enumerate(graph.nodes):
+        for r in refs((node.args, node.kwargs)):
+            last[r.id] = k
+    for r in refs(graph.outputs):
+        last[r.id] = math.inf
+    V = graph.vars
+    sees = {}                   # value id -> the graph's own buffers it may share memory with
+    users = {}                  # buffer -> the values that may see it
+    free = []                   # buffers that nothing reads any more
+    plan = {}
+
+    def dead(buf, k):
+        return all(last.get(u, -1) <= k for u in users[buf])
+
+    for k, node in enumerate(graph.nodes):
+        seen = set().union(*(sees.get(r.id, ()) for r in refs((node.args, node.kwargs))))
+        out = V[node.outs[0]]
+        if out.fresh and not node.multi:
+            # why: elementwise ufuncs only: NumPy defines their result when out= overlaps an
+            # operand; a gufunc (matmul) makes a new buffer but is not written into one
+            if node.fn.signature is None and not node.kwargs:
+                # the operands' own buffers first (an update in place), then any dead one
+                for buf in sorted(seen) + free:
+                    b = V[buf]
+                    if b.shape == out.shape and b.dtype == out.dtype and dead(buf, k):
+                        plan[k] = buf
+                        break
+            buf = plan.get(k, out.id)
+            if buf in free:
+                free.remove(buf)
+            sees[out.id], users[buf] = {buf}, {out.id}
+        else:
+            # why: which results are views of which arguments is not recorded (reshape may
+            # copy or not): a result may see every buffer its arguments see
+            for i in node.outs:
+                sees[i] = seen
+            for buf in seen:
+                users[buf].update(node.outs)
+        for buf in seen:
+            if buf not in free and buf != plan.get(k) and dead(buf, k):
+                free.append(buf)
+    return plan
+
+
+class _Names:
+    """Source names: inputs x0.., values v<id>, constants c<k>, functions np.<name> or f<k>."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.globals = {"np": np}
+        self._bound = {}
+        self._inputs = {i: f"x{k}" for k, i in enumerate(graph.inputs)}
+
+    def var(self, i):
+        v = self.graph.vars[i]
+        if v.kind == "const":
+            return self._bind(v.value, "c")
+        return self._inputs.get(i, f"v{i}")
+
+    def output(self, o):
+        if isinstance(o, Ref) and self.graph.vars[o.id].kind == "const":
+            # why: the caller may write into what it gets; the constant is reused every call
+            return f"np.copy({self.var(o.id)})"
+        return self.value(o)
+
+    def _bind(self, obj, prefix):
+        key = id(obj)
+        if key not in self._bound:
+            name = f"{prefix}{sum(1 for n in self._bound.values() if n[0] == prefix)}"
+            self._bound[key] = (prefix, name, obj)
+            self.globals[name] = obj
+        return self._bound[key][1]
+
+    def function(self, fn):
+        for space, prefix in ((np, "np."), (np.linalg, "np.linalg."), (np.fft, "np.fft.")):
+            name = getattr(fn, "__name__", None)
+            if name and getattr(space, name, None) is fn:
+                return prefix + name
+        owner = getattr(fn, "__self__", None)
+        if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
+            return f"np.{owner.__name__}.{fn.__name__}"
+        return self._bind(fn, "f")
+
+    def value(self, obj):
+        """Source text of an argument: a value name, or a plain Python value written out."""
+        if isinstance(obj, Ref):
+            return self.var(obj.id)
+        if obj is None or isinstance(obj, (bool, int, str)):
+            return repr(obj)
+        if obj is Ellipsis:
+            return "..."
+        if type(obj) is float:
+            return repr(obj) if math.isfinite(obj) else f"float({str(obj)!r})"
+        if type(obj) is tuple:
+            inner = ", ".join(self.value(o) for o in obj)
+            return f"({inner},)" if len(obj) == 1 else f"({inner})"
+        if type(obj) is list:
+            return "[" + ", ".join(self.value(o) for o in obj) + "]"
+        if type(obj) is slice:
+            return f"slice({self.value(obj.start)}, {self.value(obj.stop)}, " \
+                   f"{self.value(obj.step)})"
+        if type(obj) is dict:
+            return "{" + ", ".join(f"{k!r}: {self.value(v)}" for k, v in obj.items()) + "}"
+        return self._bind(obj, "c")      # arrays, NumPy scalars, dtypes, complex, ...
+
+    def _index(self, key):
+        """An index written as Python index syntax: ``1:, None, ...``."""
+        parts = key if type(key) is tuple else (key,)
+        out = []
+        for p in parts:
+            if type(p) is slice and all(isinstance(e, (int, type(None))) and
+                                        not isinstance(e, bool)
+                                        for e in (p.start, p.stop, p.step)):
+                s = ("" if p.start is None else str(p.start)) + ":" + \
+                    ("" if p.stop is None else str(p.stop))
+                out.append(s + ("" if p.step is None else f":{p.step}"))
+            else:
+                out.append(self.value(p))
+        if type(key) is tuple and len(key) == 1:
+            return out[0] + ","
+        return ", ".join(out) if out else "()"
+
+    def call(self, node, out):
+        args = [self.value(a) for a in node.args]
+        if node.fn is operator.getitem and len(node.args) == 2 and not node.kwargs:
+            return f"{args[0]}[{self._index(node.args[1])}]"
+        args += [f"{k}={self.value(v)}" for k, v in node.kwargs.items()]
+        if out is not None:
+            args.append(f"out={self.var(out)}")
+        return f"{self.function(node.fn)}({', '.join(args)})"
