@@ -31,7 +31,8 @@ RULES = [
     ("_errors.py", set()),
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
-    ("_jit/", {"numpy", "dfdx._jit"}),   # the compiler: graphs of NumPy calls, no engine
+    # the compiler: graphs of NumPy calls and the traced array that records them; no engine
+    ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree"}),
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
     ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),

@@ -86,6 +86,9 @@ def _plan(graph):
     users = {}                  # buffer -> the values that may see it
     free = []                   # buffers that nothing reads any more
     plan = {}
+    for v in V:
+        if v.kind == "input" and v.fresh:        # donated: the caller gave its buffer away
+            sees[v.id], users[v.id] = {v.id}, {v.id}
 
     def dead(buf, k):
         return all(last.get(u, -1) <= k for u in users[buf])
@@ -205,4 +208,7 @@ class _Names:
         args += [f"{k}={self.value(v)}" for k, v in node.kwargs.items()]
         if out is not None:
             args.append(f"out={self.var(out)}")
+        method = getattr(node.fn, "method_name", None)
+        if method is not None:          # a method call recorded as a function: x.astype(...)
+            return f"{args[0]}.{method}({', '.join(args[1:])})"
         return f"{self.function(node.fn)}({', '.join(args)})"

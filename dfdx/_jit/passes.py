@@ -67,8 +67,12 @@ def _pure(fn):
 
 
 def _all(v, test):
-    return v.kind == "const" and isinstance(v.value, (np.ndarray, np.generic, float, int)) \
-        and bool(np.all(test(np.asarray(v.value))))
+    """Whether `v` is a real constant (not bool) every element of which passes `test`."""
+    if v.kind != "const" or isinstance(v.value, bool) or \
+            not isinstance(v.value, (np.ndarray, np.generic, float, int)):
+        return False
+    c = np.asarray(v.value)
+    return c.dtype.kind in "fiu" and bool(np.all(test(c)))
 
 
 # ufunc -> (argument position that may be dropped, test of the constant there)
@@ -133,6 +137,13 @@ def _key(obj):
     return None
 
 
+def _fn_key(fn):
+    """Identity of a function; a bound method (``np.add.reduce``) by its object and name."""
+    owner = getattr(fn, "__self__", None)
+    return (id(owner), fn.__name__) if owner is not None and not isinstance(owner, type(np)) \
+        else id(fn)
+
+
 def cse(graph: Graph) -> Graph:
     """Call each pure function once per distinct argument list."""
     seen, subst, nodes = {}, {}, []
@@ -141,7 +152,7 @@ def cse(graph: Graph) -> Graph:
                  map_refs(n.kwargs, lambda r: subst.get(r.id, r)), n.outs, n.multi)
         key = _key((n.args, n.kwargs))
         if key is not None and _pure(n.fn):
-            key = (id(n.fn), n.multi, key)
+            key = (_fn_key(n.fn), n.multi, key)
             first = seen.get(key)
             if first is not None:
                 for i, j in zip(n.outs, first.outs):

@@ -1,0 +1,232 @@
+"""`jit`: record a function once per signature, optimise the graph, run the generated code."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections import OrderedDict
+
+import numpy as np
+
+from dfdx._errors import TracerConversionError, UnsupportedOperation
+from dfdx._jit.codegen import generate
+from dfdx._jit.passes import optimize
+from dfdx._jit.tracer import Recording, Traced
+from dfdx._tree import tree_flatten, tree_unflatten
+
+__all__ = ["jit", "Jitted"]
+
+#: Signatures kept per jitted function (the oldest is dropped first).
+CACHE_SIZE = 64
+
+
+def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
+    """Compile `f` per signature: record it once, then run optimised, generated NumPy code.
+
+    The first call with a given signature -- the pytree structure of the
+    arguments, the shape and dtype of each array, the values of the static
+    arguments and of Python numbers -- runs `f` on traced arrays that record
+    every NumPy call (and, when `f` is a dfdx transform, its derivative
+    sweeps); the graph is optimised (dead code, common subexpressions,
+    constants, exact identities) and written as straight-line NumPy source
+    that reuses dead buffers (``out=``). Later calls with that signature run
+    the compiled code.
+
+    Args:
+        f: a function of arrays (pytrees of arrays) written with NumPy.
+        static_argnums: positions of arguments that are compiled in by value
+            (hashable; a new value records again). Python numbers are always
+            compiled in by value: pass a NumPy array to make one an input.
+        donate_argnums: positions of array arguments the compiled code may
+            write into (their contents are undefined after the call).
+        fallback: ``"error"`` (a function whose Python control flow depends on
+            traced values raises `TracerConversionError`) or ``"eager"`` (such
+            a function runs uncompiled, with a one-time warning).
+
+    Returns:
+        A function with the signature of `f`; ``.source(*args)`` returns the
+        generated source for those arguments.
+
+    Raises:
+        TracerConversionError: `f` converts a traced value to a Python value
+            (``if x > 0``, ``float(x)``, ``np.asarray(x)``); the message names the line.
+        UnsupportedOperation: `f` does what a compiled function cannot
+            (``x[mask]``, writing into an array).
+
+    Example:
+        >>> import numpy as np
+        >>> from dfdx._jit import jit
+        >>> @jit
+        ... def f(x):
+        ...     return np.sum(np.tanh(x) ** 2)
+        >>> float(f(np.array([0.5, -1.0])))
+        0.7936...
+        >>> print(f.source(np.array([0.5, -1.0])))
+        def f(x0):
+            v1 = np.tanh(x0)
+            v2 = np.power(v1, 2, out=v1)
+            v3 = np.sum(v2)
+            return [v3]
+        <BLANKLINE>
+    """
+    if f is None:
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 donate_argnums=donate_argnums, fallback=fallback)
+    if fallback not in ("error", "eager"):
+        raise ValueError(f"fallback must be 'error' or 'eager', got {fallback!r}")
+    return Jitted(f, static_argnums, donate_argnums, fallback)
+
+
+def _tuple(nums, what):
+    nums = (nums,) if isinstance(nums, int) else tuple(nums)
+    if not all(isinstance(n, int) for n in nums):
+        raise TypeError(f"{what} must be an int or a tuple of ints, got {nums!r}")
+    return nums
+
+
+class _Entry:
+    """What one signature compiles to: the code (or None: run eagerly) and the output tree."""
+
+    __slots__ = ("code", "tree")
+
+    def __init__(self, code, tree):
+        self.code, self.tree = code, tree
+
+
+class _Mark:
+    """Stands for the k-th input while finding which inputs belong to donated arguments."""
+
+    __slots__ = ("k",)
+
+    def __init__(self, k):
+        self.k = k
+
+
+class Jitted:
+    """A function compiled per signature by `jit` (see there)."""
+
+    def __init__(self, f, static_argnums, donate_argnums, fallback):
+        self.f = f
+        self.static = _tuple(static_argnums, "static_argnums")
+        self.donate = _tuple(donate_argnums, "donate_argnums")
+        self.fallback = fallback
+        self.cache = OrderedDict()
+        self._warned = False
+        functools.update_wrapper(self, f)
+
+    def _split(self, args):
+        """(signature key, dynamic leaves, a function rebuilding args from new leaves)."""
+        n = len(args)
+        static = {i % n if n else i for i in self.static}
+        dyn = [a for i, a in enumerate(args) if i not in static]
+        leaves, tree = tree_flatten(dyn)
+        key, inputs = [tree], []
+        for leaf in leaves:
+            if isinstance(leaf, (np.ndarray, np.generic)):
+                key.append((type(leaf), leaf.shape, leaf.dtype))
+                inputs.append(leaf)
+            else:
+                # why: a Python number is weakly typed in NumPy's promotion (NEP 50); as a
+                # 0-d input it would promote like an array, so it is compiled in by value
+                key.append(("value", type(leaf), _hashable(leaf, "an argument")))
+        for i in sorted(static):
+            key.append(("static", i, _hashable(args[i], f"static argument {i}")))
+
+        def rebuild(new_inputs):
+            it = iter(new_inputs)
+            new = [next(it) if isinstance(leaf, (np.ndarray, np.generic)) else leaf
+                   for leaf in leaves]
+            dyn_new = iter(tree_unflatten(tree, new))
+            return tuple(args[i] if i in static else next(dyn_new) for i in range(n))
+        return tuple(key), inputs, rebuild
+
+    def __call__(self, *args):
+        if _traced_elsewhere(args):
+            return self.f(*args)        # under another transform: run f itself
+        key, inputs, rebuild = self._split(args)
+        entry = self.cache.get(key)
+        if entry is None:
+            entry = self._compile(key, inputs, rebuild)
+        else:
+            self.cache.move_to_end(key)
+        if entry.code is None:
+            return self.f(*args)
+        flat = entry.code(*inputs)
+        return tree_unflatten(entry.tree, flat)
+
+    def source(self, *args):
+        """The generated source for a call with these arguments (compiling it if needed)."""
+        key, inputs, rebuild = self._split(args)
+        entry = self.cache.get(key) or self._compile(key, inputs, rebuild)
+        if entry.code is None:
+            raise UnsupportedOperation("dfdx.jit: this signature runs eagerly (fallback='eager'),"
+                                       " so there is no compiled source")
+        return entry.code.source
+
+    def _compile(self, key, inputs, rebuild):
+        rec = Recording()
+        try:
+            out = self.f(*rebuild([rec.input(x) for x in inputs]))
+        except (TracerConversionError, UnsupportedOperation) as exc:
+            if self.fallback != "eager" or "dfdx.jit" not in str(exc):
+                raise
+            if not self._warned:
+                warnings.warn(f"dfdx.jit: running {getattr(self.f, '__name__', 'f')} "
+                              f"uncompiled ({exc})", RuntimeWarning, stacklevel=3)
+                self._warned = True
+            entry = _Entry(None, None)
+        else:
+            leaves, tree = tree_flatten(out)
+            g = rec.graph
+            g.outputs = [_output(leaf, rec) for leaf in leaves]
+            for pos in self._donated(inputs, rebuild):
+                g.vars[g.inputs[pos]].fresh = np.ndim(inputs[pos]) > 0
+            name = getattr(self.f, "__name__", "f")
+            entry = _Entry(generate(optimize(g), name if name != "<lambda>" else "f"), tree)
+        finally:
+            rec.closed = True
+        self.cache[key] = entry
+        if len(self.cache) > CACHE_SIZE:
+            self.cache.popitem(last=False)
+        return entry
+
+    def _donated(self, inputs, rebuild):
+        """Positions (among the inputs) of the leaves of donated arguments."""
+        if not self.donate:
+            return []
+        marks = rebuild([_Mark(k) for k in range(len(inputs))])
+        out = []
+        for i in self.donate:
+            leaves, _ = tree_flatten(marks[i % len(marks)])
+            out.extend(leaf.k for leaf in leaves if isinstance(leaf, _Mark))
+        return out
+
+
+def _output(leaf, rec):
+    if isinstance(leaf, Traced):
+        if leaf._rec is not rec:
+            raise TracerConversionError("dfdx.jit: the function returned a traced array of "
+                                        "another compilation")
+        return leaf._ref
+    if isinstance(leaf, np.ndarray):
+        return rec.const(leaf)          # computed without the inputs: a constant
+    return leaf
+
+
+def _hashable(v, what):
+    try:
+        hash(v)
+    except TypeError:
+        raise TypeError(f"dfdx.jit: {what} ({type(v).__name__}) is compiled in by value and "
+                        "must be hashable; pass arrays as arrays, or drop it from "
+                        "static_argnums") from None
+    return v
+
+
+def _traced_elsewhere(args):
+    """Whether an argument is a value traced by another transform (not a plain array)."""
+    leaves, _ = tree_flatten(list(args))
+    return any(not isinstance(leaf, (np.ndarray, np.generic, int, float, complex, bool,
+                                     str, type(None)))
+               and hasattr(leaf, "__array_ufunc__") for leaf in leaves)
+

@@ -1,0 +1,201 @@
+"""dfdx.jit on plain NumPy code: the compiled function equals the function, call after call.
+
+(The transforms under jit -- jit(grad(f)) -- need the engine to accept traced
+arrays as values; they are tested once it does.)
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import dfdx
+from dfdx._jit import jit
+from dfdx._numpy.registry import callable_name
+from rule_samples import SAMPLES
+
+
+def _same(got, want):
+    gl, wl = dfdx.tree_leaves(got), dfdx.tree_leaves(want)
+    assert len(gl) == len(wl)
+    for a, b in zip(gl, wl):
+        assert np.result_type(a) == np.result_type(b)
+        assert np.shape(a) == np.shape(b)
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=0, equal_nan=True)
+
+
+#: Rules-table samples that a compiled function cannot run, with the named error they get.
+REFUSED = {
+    "dfdx._numpy.box._getitem[boolean]": "x\\[mask\\]",   # the shape depends on the values
+    "numpy.nonzero": "depends on the values",
+    "numpy.flatnonzero": "depends on the values",
+    "numpy.argwhere": "depends on the values",
+    "numpy.unique": "depends on the values",
+    "numpy.allclose": "returned a Python value",          # Python control flow, really
+    "numpy.array_equal": "returned a Python value",
+    "dfdx.rules.shape._untake": "writes into its argument",
+    "dfdx.rules.special._polygamma": "converting a traced array",
+}
+
+
+#: Samples whose function is itself a transform (grad inside): the engine must first accept
+#: traced arrays as values.
+TRANSFORMS = {"dfdx.rules.linalg._cofactor_value"}
+
+
+def _value_params():
+    out = []
+    for key, samples in SAMPLES.items():
+        for i, s in enumerate(samples):
+            if s.xfail:
+                continue
+            name = callable_name(key)
+            marks = [pytest.mark.xfail(strict=True, raises=TypeError,
+                                       reason="a transform under jit: needs the engine hooks")
+                     ] if name in TRANSFORMS else []
+            pid = f"{name}[{s.label or i}]"
+            out.append(pytest.param(s, name, pid, id=pid, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("sample,name,pid", _value_params())
+def test_every_rules_sample_compiles_to_the_same_value(sample, name, pid):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = sample.fn(*sample.args)
+        f = jit(sample.fn)
+        refused = REFUSED.get(name, REFUSED.get(pid))
+        if refused is not None:
+            with pytest.raises((dfdx.TracerConversionError, dfdx.UnsupportedOperation),
+                               match=refused):
+                f(*sample.args)
+            return
+        _same(f(*sample.args), want)
+        _same(f(*sample.args), want)        # the second call runs the cached code
+
+
+def test_new_shapes_and_dtypes_compile_again_and_values_do_not():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.exp(x) * 2
+
+    g = jit(f)
+    for x in (np.ones(3), np.zeros(3), np.ones(4), np.ones(3, np.float32), np.arange(3.0)):
+        _same(g(x), np.exp(x) * 2)
+    assert len(calls) == 3                   # (3,) float64, (4,), (3,) float32
+
+
+def test_python_numbers_are_compiled_in_and_keep_their_weak_type():
+    g = jit(lambda x, s: x * s)
+    x = np.ones(2, np.float32)
+    out = g(x, 2.5)
+    assert out.dtype == np.float32           # a Python float does not widen float32 (NEP 50)
+    _same(g(x, 3.0), x * 3.0)
+
+
+def test_pytrees_in_and_out():
+    def f(params, x):
+        h = np.tanh(x @ params["w"] + params["b"])
+        return {"out": h, "norm": np.sum(h ** 2)}, [h[0]]
+
+    rng = np.random.default_rng(0)
+    params = {"w": rng.standard_normal((3, 2)), "b": rng.standard_normal(2)}
+    x = rng.standard_normal((4, 3))
+    _same(jit(f)(params, x), f(params, x))
+
+
+def test_static_argnums():
+    def f(x, n):
+        for _ in range(n):                   # control flow on a static argument
+            x = np.sin(x)
+        return x
+
+    g = jit(f, static_argnums=1)
+    _same(g(np.ones(2), 3), f(np.ones(2), 3))
+    assert g.source(np.ones(2), 3).count("np.sin") == 3
+    with pytest.raises(TypeError, match="hashable"):
+        jit(f, static_argnums=1)(np.ones(2), [1])
+
+
+def test_control_flow_on_values_names_the_line_and_the_fixes():
+    def f(x):
+        if np.sum(x) > 0:                    # the line the error names
+            return x
+        return -x
+
+    with pytest.raises(dfdx.TracerConversionError) as e:
+        jit(f)(np.ones(2))
+    msg = str(e.value)
+    assert "test_jit.py" in msg and "np.where" in msg and "static_argnums" in msg
+    with pytest.warns(RuntimeWarning, match="uncompiled"):
+        g = jit(f, fallback="eager")
+        _same(g(np.ones(2)), np.ones(2))
+    _same(g(-np.ones(2)), np.ones(2))        # eager: the other branch, correctly
+
+
+@pytest.mark.parametrize("bad,match", [
+    (lambda x: float(x[0]) * x, "float()"),
+    (lambda x: np.asarray(x) + 1, "np.asarray"),
+    (lambda x: np.array([x[0], x[1]]), "np.stack"),
+    (lambda x: x[x > 0], "x\\[mask\\]"),
+    (lambda x: np.nonzero(x)[0], "shape depends on the values"),
+])
+def test_what_cannot_be_compiled_is_refused_by_name(bad, match):
+    with pytest.raises((dfdx.TracerConversionError, dfdx.UnsupportedOperation), match=match):
+        jit(bad)(np.array([1.0, -2.0]))
+
+
+def test_writing_into_a_traced_array_is_refused():
+    def f(x):
+        y = np.zeros_like(x)
+        y[0] = x[1]
+        return y
+
+    with pytest.raises(dfdx.UnsupportedOperation, match="writing into an array"):
+        jit(f)(np.ones(2))
+
+
+def test_an_escaped_traced_array_is_refused():
+    kept = []
+    g = jit(lambda x: kept.append(np.sin(x)) or x)
+    g(np.ones(2))
+    with pytest.raises(dfdx.TracerConversionError, match="escaped"):
+        np.cos(kept[0])
+
+
+def test_constants_captured_from_the_closure_are_not_changed_by_the_caller():
+    w = np.array([1.0, 2.0])
+    g = jit(lambda x: w)
+    first = g(np.ones(2))
+    first[:] = 0
+    _same(g(np.ones(2)), np.array([1.0, 2.0]))
+
+
+def test_donated_inputs_may_be_written_and_others_are_not():
+    def f(a, b):
+        return np.exp(np.sin(a)) + b
+
+    a, b = np.linspace(0, 1, 5), np.ones(5)
+    keep_b = b.copy()
+    want = f(a, b)
+    g = jit(f, donate_argnums=0)
+    assert "out=x0" in g.source(a, b)
+    _same(g(a.copy(), b), want)
+    _same(b, keep_b)
+    assert "out=x0" not in jit(f).source(a, b)
+
+
+def test_under_a_transform_the_function_runs_itself():
+    g = jit(lambda x: np.sum(np.sin(x) ** 2))
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(dfdx.grad(g)(x), 2 * np.sin(x) * np.cos(x))
+
+
+def test_the_cache_is_bounded():
+    from dfdx._jit import jitted
+    g = jit(lambda x, s: x + s)
+    for k in range(jitted.CACHE_SIZE + 5):
+        g(np.ones(1), float(k))
+    assert len(g.cache) == jitted.CACHE_SIZE
