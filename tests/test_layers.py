@@ -35,6 +35,7 @@ RULES = [
     ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree"}),
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
     ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
+    ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
