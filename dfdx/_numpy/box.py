@@ -103,8 +103,9 @@ def _scipy_caller():
     if outer is None:
         return None
     mod, fn = outer.f_globals["__name__"], outer.f_code.co_name
-    wrapped = outer.f_locals.get("f")   # a scipy._lib decorator's wrapper: the function it wraps
-    if mod.startswith("scipy._lib") and str(getattr(wrapped, "__module__", "")).startswith("scipy."):
+    wrapped = outer.f_locals.get("f") or outer.f_locals.get("func")   # a decorator's wrapper
+    if (mod.startswith("scipy._lib") or fn == "wrapper") and \
+            str(getattr(wrapped, "__module__", "")).startswith("scipy."):
         mod, fn = wrapped.__module__, wrapped.__name__
     if mod.startswith("scipy.special") and fn in SCIPY_SPECIAL_EQUIVALENTS:
         return f"scipy.special.{fn}", f"dfdx.special.{fn}"
