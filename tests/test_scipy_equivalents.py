@@ -173,3 +173,24 @@ def test_scipys_own_function_names_the_dfdx_equivalent(module, name, call):
     with pytest.raises(dfdx.TracerConversionError,
                        match=rf"scipy\.{module}\.{name} converts .* Use dfdx\.{module}\.{name},"):
         dfdx.grad(lambda a: np.sum(call(a)))(2.0 * np.eye(2))
+
+
+def test_deprecated_disp_false_returns_scipys_error_estimate_too():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        for fn in ("sqrtm", "logm"):
+            x, err = getattr(linalg, fn)(SPD, disp=False)
+            want, want_err = getattr(sl, fn)(SPD, disp=False)
+            _close(x, want)
+            assert err == want_err
+
+
+def test_the_modules_are_public_submodules():
+    import importlib
+    for name in ("linalg", "signal", "integrate"):
+        assert name in dfdx.__all__
+        assert getattr(dfdx, name) is importlib.import_module(f"dfdx.{name}")
+        mod = getattr(dfdx, name)
+        for fn in mod.__all__:
+            assert callable(getattr(mod, fn)) and getattr(mod, fn).__doc__

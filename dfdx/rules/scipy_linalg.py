@@ -163,7 +163,9 @@ def sqrtm(A, disp=True, blocksize=64):
 
     Args:
         A: a square matrix, or a stack of them, shape (..., n, n).
-        disp, blocksize: accepted for SciPy's signature (deprecated there); not used.
+        disp: False also returns SciPy's error estimate (a plain number), as SciPy's
+            (deprecated there) does.
+        blocksize: accepted for SciPy's signature (deprecated there); not used.
 
     Returns:
         ``scipy.linalg.sqrtm(A)``; differentiable where no eigenvalue of `A` lies
@@ -177,7 +179,13 @@ def sqrtm(A, disp=True, blocksize=64):
         0.25
     """
     _square("scipy.linalg.sqrtm", A)
-    return sqrtm_prim(A)
+    return _with_errest(sqrtm_prim(A), sl.sqrtm, A, disp)
+
+
+def _with_errest(x, fn, a, disp):
+    if disp is not False:
+        return x
+    return x, fn(getval(a), disp=False)[1]   # SciPy's error estimate (a plain number)
 
 
 def logm(A, disp=True):
@@ -185,7 +193,8 @@ def logm(A, disp=True):
 
     Args:
         A: a square matrix, or a stack of them, shape (..., n, n).
-        disp: accepted for SciPy's signature (deprecated there); not used.
+        disp: False also returns SciPy's error estimate (a plain number), as SciPy's
+            (deprecated there) does.
 
     Returns:
         ``scipy.linalg.logm(A)`` (float32 input stays float32); differentiable
@@ -199,7 +208,7 @@ def logm(A, disp=True):
         0.25
     """
     _square("scipy.linalg.logm", A)
-    return logm_prim(A)
+    return _with_errest(logm_prim(A), sl.logm, A, disp)
 
 
 # --- triangular solves -------------------------------------------------------------
