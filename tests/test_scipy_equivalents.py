@@ -42,7 +42,7 @@ def _close(got, want, rtol=1e-12):
     lambda m: m.inv(A, assume_a="lower triangular"), lambda m: m.eigh(SPD),
     lambda m: m.eigh(A, lower=False), lambda m: m.eigh(SPD, eigvals_only=True),
     lambda m: m.eigh(SPD, SPD + np.eye(4)), lambda m: m.svd(A), lambda m: m.svd(B, False),
-    lambda m: m.svd(B, compute_uv=False)])
+    lambda m: m.svd(B, compute_uv=False), lambda m: m.svd(A, lapack_driver="gesvd")])
 def test_linalg_values_are_scipys(call):
     _close(call(linalg), call(sl))
 
@@ -194,3 +194,19 @@ def test_the_modules_are_public_submodules():
         mod = getattr(dfdx, name)
         for fn in mod.__all__:
             assert callable(getattr(mod, fn)) and getattr(mod, fn).__doc__
+
+
+def test_with_scipy_array_api_the_dfdx_error_is_the_one_scipy_was_handling():
+    # docs/scipy.md: under SCIPY_ARRAY_API=1 SciPy replaces dfdx's error by its own TypeError
+    import subprocess
+    import sys
+    code = ("import numpy as np, dfdx, scipy.integrate as si\n"
+            "try:\n"
+            "    dfdx.grad(lambda y: si.trapezoid(y))(np.ones(3))\n"
+            "except TypeError as e:\n"
+            "    print(type(e).__name__, '|', e, '|', type(e.__context__).__name__, '|',"
+            " e.__context__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "SCIPY_ARRAY_API": "1"}, timeout=120)
+    got = out.stdout + out.stderr
+    assert "TracerConversionError" in got and "Use dfdx.integrate.trapezoid" in got, got

@@ -216,7 +216,8 @@ def logm(A, disp=True):
 _TRANS = {0: 0, "N": 0, 1: 1, "T": 1, 2: 2, "C": 2}
 
 
-def _tri_mask(n, lower, unit_diagonal):
+def _tri_mask(n, lower, unit_diagonal=False):
+    """The entries a triangular solve reads: one triangle (without the diagonal if unit)."""
     keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
     return keep & ~np.eye(n, dtype=bool) if unit_diagonal else keep
 
@@ -307,10 +308,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         (array([[2., 1.],
                [2., 2.]]), False)
     """
-    n = shape_of(a)[-1]
     factor = cholesky(a, upper=not lower)
-    keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
-    return np.where(keep, factor, a), bool(lower)
+    return np.where(_tri_mask(shape_of(a)[-1], lower), factor, a), bool(lower)
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
@@ -447,9 +446,7 @@ def det(a, overwrite_a=False, check_finite=True):
 def _symmetric(a, lower):
     """The symmetric matrix that one triangle of `a` stands for."""
     n = shape_of(a)[-1]
-    keep = np.tril(np.ones((n, n), dtype=bool)) if lower else np.triu(np.ones((n, n), dtype=bool))
-    strict = keep & ~np.eye(n, dtype=bool)
-    return np.where(keep, a, 0.0) + _mT(np.where(strict, a, 0.0))
+    return np.where(_tri_mask(n, lower), a, 0.0) + _mT(np.where(_tri_mask(n, lower, True), a, 0.0))
 
 
 def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
