@@ -66,10 +66,11 @@ __all__ = [
     "NonDifferentiableError",
     # submodules (imported on first use)
     "numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "result", "special", "stats",
+    "linalg", "signal", "integrate",
 ]
 
 _SUBMODULES = {"numeric", "grid", "symbolic", "nn", "optim", "explain", "plot", "cli", "result",
-               "special", "stats"}
+               "special", "stats", "linalg", "signal", "integrate"}
 
 
 def __getattr__(name):

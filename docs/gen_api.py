@@ -22,6 +22,9 @@ MODULES = [
     ("dfdx.special", "scipy.special for traced code: SciPy's ufuncs with rules, and traceable "
                      "logsumexp, softmax, log_softmax, polygamma, multigammaln"),
     ("dfdx.stats", "scipy.stats distributions for traced code"),
+    ("dfdx.linalg", "scipy.linalg for traced code: matrix functions, solves, factorizations"),
+    ("dfdx.signal", "scipy.signal for traced code: convolve, correlate"),
+    ("dfdx.integrate", "scipy.integrate for traced code: trapezoid"),
     ("dfdx.nn", "neural networks as functions of parameter pytrees"),
     ("dfdx.optim", "optimizers: first order, Newton and quasi-Newton, natural gradient"),
     ("dfdx.explain", "attributions, sensitivity and uncertainty"),

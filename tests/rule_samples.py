@@ -728,3 +728,5 @@ add(np.pad, lambda x: np.pad(x, ((1, 2), (2, 1)), mode="reflect"), _vnormal(3, 3
 add(np.pad, lambda x: np.pad(x, 2, mode="edge"), _vnormal(2, 2), label="edge")
 add(np.pad, lambda x: np.pad(x, (1, 3), mode="wrap"), _vnormal(3), label="wrap")
 add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmetric")
+
+import scipy_samples  # noqa: E402,F401  (SciPy's linalg / signal / integrate: their own file)

@@ -47,6 +47,9 @@ RULES = [
                     "dfdx.numeric"}),
     # SciPy's functions made traceable: the ufuncs' rules re-exported, then distributions
     ("special.py", {"numpy", "scipy", "dfdx.rules"}),
+    ("linalg.py", {"dfdx.rules"}),      # SciPy's linalg, signal, integrate: rules re-exported
+    ("signal.py", {"dfdx.rules"}),
+    ("integrate.py", {"dfdx.rules"}),
     ("stats/", PUBLIC_USER | {"dfdx.stats"}),
     ("nn/", PUBLIC_USER | {"dfdx.nn"}),
     ("optim/", PUBLIC_USER | {"dfdx.optim"}),

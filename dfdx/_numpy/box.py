@@ -75,6 +75,12 @@ SCIPY_SPECIAL_EQUIVALENTS = frozenset({"logsumexp", "softmax", "log_softmax", "m
 SCIPY_STATS_EQUIVALENTS = frozenset({"norm", "t", "gamma", "beta", "expon", "laplace", "logistic",
                                      "chi2", "poisson", "binom", "multivariate_normal",
                                      "dirichlet"})
+#: ... and in dfdx.linalg / dfdx.signal / dfdx.integrate (SciPy module -> function names)
+SCIPY_OTHER_EQUIVALENTS = {
+    "linalg": frozenset({"expm", "sqrtm", "logm", "solve_triangular", "cho_factor", "cho_solve",
+                         "lu_factor", "lu_solve", "det", "inv", "eigh", "svd"}),
+    "signal": frozenset({"convolve", "correlate"}),
+    "integrate": frozenset({"trapezoid"})}
 
 
 def _scipy_caller():
@@ -85,14 +91,22 @@ def _scipy_caller():
     Returns ``(name, equivalent or None)``, or None when no SciPy frame is on the stack.
     """
     import sys
-    frame, outer = sys._getframe(2), None
+    frame, outer, public_outer = sys._getframe(2), None, None
     while frame is not None:
-        if str(frame.f_globals.get("__name__", "")).startswith("scipy."):
+        name = str(frame.f_globals.get("__name__", ""))
+        if name.startswith("scipy."):
             outer = frame
+            if not name.startswith("scipy._lib"):   # why: not a decorator's wrapper
+                public_outer = frame
         frame = frame.f_back
+    outer = public_outer or outer
     if outer is None:
         return None
     mod, fn = outer.f_globals["__name__"], outer.f_code.co_name
+    wrapped = outer.f_locals.get("f") or outer.f_locals.get("func")   # a decorator's wrapper
+    if (mod.startswith("scipy._lib") or fn == "wrapper") and \
+            str(getattr(wrapped, "__module__", "")).startswith("scipy."):
+        mod, fn = wrapped.__module__, wrapped.__name__
     if mod.startswith("scipy.special") and fn in SCIPY_SPECIAL_EQUIVALENTS:
         return f"scipy.special.{fn}", f"dfdx.special.{fn}"
     if mod.startswith("scipy.stats"):
@@ -100,6 +114,9 @@ def _scipy_caller():
         dist = getattr(obj, "name", None) or getattr(getattr(obj, "dist", None), "name", None)
         where = f"scipy.stats.{dist}.{fn}" if isinstance(dist, str) else f"scipy.stats ({fn})"
         return where, (f"dfdx.stats.{dist}.{fn}" if dist in SCIPY_STATS_EQUIVALENTS else None)
+    sub = mod.split(".")[1]
+    if fn in SCIPY_OTHER_EQUIVALENTS.get(sub, ()):
+        return f"scipy.{sub}.{fn}", f"dfdx.{sub}.{fn}"
     public = mod.split("._")[0]
     return f"{public}.{fn}", None
 

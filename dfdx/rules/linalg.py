@@ -1118,3 +1118,29 @@ for _np_fn, _impl in {
     np.linalg.diagonal: lambda x, /, *, offset=0: np.diagonal(x, offset, -2, -1),
 }.items():
     defcomposite(_np_fn, _impl)
+
+
+# --- SciPy's eigh and svd (dfdx.rules.scipy_linalg): SciPy's values, the rules above ------
+
+def _scipy_eigh(a, UPLO="L", driver=None):
+    import scipy.linalg   # why: on first use only (importing it costs start-up time)
+    w, v = scipy.linalg.eigh(a, lower=UPLO.upper() == "L", driver=driver)
+    return w, v
+
+
+def _scipy_svd(a, lapack_driver="gesdd"):
+    import scipy.linalg
+    return tuple(scipy.linalg.svd(a, full_matrices=False, lapack_driver=lapack_driver))
+
+
+def _drop_kw(rule, *names):
+    return lambda g, ans, a, **kw: rule(g, ans, a, **{k: v for k, v in kw.items()
+                                                     if k not in names})
+
+
+scipy_eigh = defrule(
+    _scipy_eigh, vjp=_drop_kw(_eigh_vjp, "driver"), jvp=_drop_kw(_eigh_jvp, "driver"),
+    multiple_results=True, name="scipy.linalg.eigh")
+scipy_svd = defrule(
+    _scipy_svd, vjp=_drop_kw(_svd_vjp, "lapack_driver"), jvp=_drop_kw(_svd_jvp, "lapack_driver"),
+    multiple_results=True, name="scipy.linalg.svd")
