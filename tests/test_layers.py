@@ -36,6 +36,7 @@ RULES = [
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
     ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
     ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
+    ("_sparse.py", ARRAY | {"dfdx.api", "scipy"}),   # sparsity patterns, compressed Jacobians
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
