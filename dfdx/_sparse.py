@@ -30,33 +30,82 @@ import scipy.sparse as sps
 
 from dfdx._errors import TracerConversionError
 
-__all__ = ["Pattern", "sparsity", "colour_columns", "sparse_jacobian"]
+__all__ = ["Pattern", "sparsity", "hessian_sparsity", "colour_columns", "sparse_jacobian",
+           "sparse_hessian"]
 
 
 class _Trace:
     """One run of f on patterns: the number of inputs, and arrays derived from values."""
 
-    def __init__(self, n):
+    def __init__(self, n, second=False):
         self.n = n
+        self.second = second        # also track the Hessian pattern (pairs of inputs)
         self.derived = []           # zero-derivative results of traced values (kept alive)
 
     def is_derived(self, a):
         return any(a is d for d in self.derived)
 
 
-def _union(deps, ids, n):
-    """Rows ``OR_r dep[ids[i, r]]`` for a list of (dep, ids of shape (m, r)); -1 reads nothing."""
-    total = None
-    for dep, idx in zip(deps, ids):
+class _Rows:
+    """The dependence rows (and Hessian-pair rows) of several patterns stacked together."""
+
+    def __init__(self, pats):
+        self.dep = sps.vstack([p.dep for p in pats], format="csr")
+        self.hess = sps.vstack([p.hess for p in pats], format="csr") \
+            if pats[0].hess is not None else None
+
+
+def _union(srcs, ids, tr):
+    """(dep, hess): rows ``OR_r src[ids[i, r]]`` for pairs (source, ids (m, r)); -1: nothing.
+
+    Reading an element passes on both what it depends on and its Hessian pairs (the
+    functions read this way are linear, or piecewise linear, in what they read).
+    """
+    m = np.asarray(ids[0]).shape[0] if ids else 0
+    dep = hess = None
+    for src, idx in zip(srcs, ids):
         idx = np.asarray(idx)
-        m = idx.shape[0]
         rows, cols = np.nonzero(idx >= 0)
         R = sps.csr_matrix((np.ones(rows.size, np.int32), (rows, idx[rows, cols])),
-                           shape=(m, dep.shape[0]))
-        part = R @ dep.astype(np.int32)
-        total = part if total is None else total + part
-    out = (total > 0) if total is not None else sps.csr_matrix((ids[0].shape[0], n), dtype=bool)
-    return sps.csr_matrix(out, dtype=bool)
+                           shape=(m, src.dep.shape[0]))
+        d = R @ src.dep.astype(np.int32)
+        dep = d if dep is None else dep + d
+        if tr.second:
+            h = R @ src.hess.astype(np.int32)
+            hess = h if hess is None else hess + h
+    dep = sps.csr_matrix(dep > 0 if dep is not None else (m, tr.n), dtype=bool)
+    if tr.second:
+        hess = sps.csr_matrix(hess > 0 if hess is not None else (m, tr.n * tr.n), dtype=bool)
+    return dep, hess
+
+
+def _pairs(A, B, n):
+    """Rows of input pairs: row e holds (i, j) -> i*n + j for i in A's row e, j in B's row e."""
+    A, B = sps.csr_matrix(A), sps.csr_matrix(B)
+    m = A.shape[0]
+    ca, cb = np.diff(A.indptr), np.diff(B.indptr)
+    ea = np.repeat(np.arange(m), ca)                # the row of each entry of A
+    rep = cb[ea]
+    total = int(rep.sum())
+    if total > 5 * 10 ** 7:
+        raise MemoryError("dfdx.hessian_sparsity: the Hessian pattern is nearly dense; use "
+                          "dfdx.hessian")
+    rows = np.repeat(ea, rep)
+    i = np.repeat(A.indices, rep)
+    within = np.arange(total) - np.repeat(np.cumsum(rep) - rep, rep)
+    j = B.indices[np.repeat(B.indptr[ea], rep) + within]
+    return sps.csr_matrix((np.ones(total, bool), (rows, i * n + j)), shape=(m, n * n))
+
+
+def _with_pairs(p, *pairs):
+    """Pattern `p` with the Hessian pairs of each (A, B) in `pairs` (and (B, A)) added."""
+    if not p.trace.second:
+        return p
+    h = p.hess
+    for A, B in pairs:
+        h = h + _pairs(A, B, p.trace.n) + _pairs(B, A, p.trace.n)
+    p.hess = sps.csr_matrix(h, dtype=bool)
+    return p
 
 
 def _ids(p):
@@ -125,9 +174,9 @@ def _call(fn, args, kwargs):
     if fn in _MOVE:
         return _move(fn, args, kwargs, value, tr)
     if fn in _REDUCE:
-        return _reduce(args, kwargs, value, tr)
+        return _reduce(fn, args, kwargs, value, tr)
     if fn in _CUMULATIVE:
-        return _cumulative(args, kwargs, value, tr)
+        return _cumulative(fn, args, kwargs, value, tr)
     nd = [np.ndim(_values(a)) for a in args[:2] if not isinstance(a, (list, tuple))]
     if len(args) == 2 and len(nd) == 2 and min(nd) >= 1 and (
             fn is np.matmul or (fn is np.dot and max(nd) <= 2)):
@@ -137,7 +186,7 @@ def _call(fn, args, kwargs):
     if fn in (np.real, np.imag):
         return _elementwise(args[:1], value, tr)
     if isinstance(fn, np.ufunc) and fn.signature is None and kwargs.get("where") is None:
-        return _elementwise(args, value, tr)
+        return _elementwise(args, value, tr, fn)
     return _dense(pats, value, tr)
 
 
@@ -147,18 +196,36 @@ def _zero_rule(fn):
     return bool(getattr(prim, "zero_derivative", False))
 
 
-def _wrap(value, dep, tr):
-    return Pattern(value, dep, tr)
+def _wrap(value, rows, tr):
+    dep, hess = rows
+    return Pattern(value, dep, tr, hess)
 
 
-def _elementwise(args, value, tr):
+#: ufuncs linear, or piecewise linear, in each argument: they add no Hessian pairs
+_LINEAR_UFUNCS = {np.add, np.subtract, np.negative, np.positive, np.conjugate, np.maximum,
+                  np.minimum, np.fmax, np.fmin, np.absolute, np.fabs}
+
+
+def _elementwise(args, value, tr, fn=None):
     shape = np.shape(value)
-    deps, ids = [], []
+    srcs, ids = [], []
     for a in args:
         if isinstance(a, Pattern):
-            deps.append(a.dep)
+            srcs.append(a)
             ids.append(np.broadcast_to(_ids(a), shape).reshape(-1, 1))
-    return _wrap(value, _union(deps, ids, tr.n), tr)
+    out = _wrap(value, _union(srcs, ids, tr), tr)
+    if not tr.second or fn in _LINEAR_UFUNCS or fn is None:
+        return out
+    each = [_union([s], [i], tr)[0] for s, i in zip(srcs, ids)]
+    traced = [isinstance(a, Pattern) for a in args]
+    if fn is np.multiply and len(args) == 2:
+        return _with_pairs(out, tuple(each)) if all(traced) else out
+    if fn in (np.true_divide, np.divide) and len(args) == 2:
+        if not traced[1]:
+            return out                              # x / c: linear
+        gy = each[-1]
+        return _with_pairs(out, (gy, gy), *([(each[0], gy)] if traced[0] else []))
+    return _with_pairs(out, (out.dep, out.dep))
 
 
 _SEQUENCE = {np.concatenate, np.stack, np.hstack, np.vstack, np.dstack, np.column_stack}
@@ -192,14 +259,14 @@ def _move(fn, args, kwargs, value, tr):
         ids = fn(number(args[0]), *_values(args[1:]), **kw)
     if not pats:
         return value
-    dep = sps.vstack([p.dep for p in pats], format="csr")
+    rows = _Rows(pats)
     if isinstance(ids, (list, tuple)):
-        return type(ids)(_from_ids(v, np.asarray(i) - 1, dep, tr) for v, i in zip(value, ids))
-    return _from_ids(value, np.asarray(ids).real.astype(np.int64) - 1, dep, tr)
+        return type(ids)(_from_ids(v, np.asarray(i) - 1, rows, tr) for v, i in zip(value, ids))
+    return _from_ids(value, np.asarray(ids).real.astype(np.int64) - 1, rows, tr)
 
 
-def _from_ids(value, ids, dep, tr):
-    return _wrap(value, _union([dep], [ids.reshape(-1, 1)], tr.n), tr)
+def _from_ids(value, ids, rows, tr):
+    return _wrap(value, _union([rows], [ids.reshape(-1, 1)], tr), tr)
 
 
 def _value_index(key, tr):
@@ -214,7 +281,12 @@ def _axes(axis, ndim):
     return tuple(a % ndim for a in axis)
 
 
-def _reduce(args, kwargs, value, tr):
+#: reductions that are not (piecewise) linear: their Hessian couples what they read
+_NONLINEAR_REDUCE = {np.prod, np.std, np.var, np.nanprod, np.nanstd, np.nanvar,
+                     np.cumprod, np.nancumprod}
+
+
+def _reduce(fn, args, kwargs, value, tr):
     x = args[0]
     if not isinstance(x, Pattern):
         return _dense(_patterns(args, []), value, tr)
@@ -225,14 +297,11 @@ def _reduce(args, kwargs, value, tr):
     keep = [a for a in range(ndim) if a not in red]
     ids = np.transpose(_ids(x), keep + list(red))
     ids = ids.reshape(-1, max(1, int(np.prod([np.shape(x.value)[a] for a in red]))))
-    dep = _union([x.dep], [ids], tr.n)
-    rows = np.size(value)
-    if dep.shape[0] != rows:            # keepdims and friends: same order, other shape
-        dep = dep[np.zeros(rows, int)] if dep.shape[0] == 1 else dep
-    return _wrap(value, dep, tr)
+    out = _wrap(value, _union([x], [ids], tr), tr)
+    return _with_pairs(out, (out.dep, out.dep)) if fn in _NONLINEAR_REDUCE else out
 
 
-def _cumulative(args, kwargs, value, tr):
+def _cumulative(fn, args, kwargs, value, tr):
     x = args[0]
     axis = kwargs.get("axis", args[1] if len(args) > 1 else None)
     ids = _ids(x)
@@ -243,7 +312,8 @@ def _cumulative(args, kwargs, value, tr):
     lower = np.tril(np.ones((n, n), bool))
     prefix = np.where(lower, ids[..., None, :], -1)            # position p reads 0..p
     prefix = np.moveaxis(prefix, -2, axis if axis >= 0 else axis - 1)
-    return _wrap(value, _union([x.dep], [prefix.reshape(-1, n)], tr.n), tr)
+    out = _wrap(value, _union([x], [prefix.reshape(-1, n)], tr), tr)
+    return _with_pairs(out, (out.dep, out.dep)) if fn in _NONLINEAR_REDUCE else out
 
 
 def _matmul(args, value, tr):
@@ -258,12 +328,15 @@ def _matmul(args, value, tr):
     k = ia.shape[-1]
     ra = np.broadcast_to(ia[..., :, None, :], out + (k,))
     rb = np.broadcast_to(np.swapaxes(ib, -1, -2)[..., None, :, :], out + (k,))
-    deps, ids = [], []
+    srcs, ids = [], []
     for p, r in ((a, ra), (b, rb)):
         if isinstance(p, Pattern):
-            deps.append(p.dep)
+            srcs.append(p)
             ids.append(r.reshape(-1, k))
-    return _wrap(value, _union(deps, ids, tr.n), tr)
+    out = _wrap(value, _union(srcs, ids, tr), tr)
+    if len(srcs) == 2 and tr.second:      # bilinear: pairs across the two operands
+        out = _with_pairs(out, (_union([a], [ids[0]], tr)[0], _union([b], [ids[1]], tr)[0]))
+    return out
 
 
 def _dense(pats, value, tr):
@@ -271,25 +344,22 @@ def _dense(pats, value, tr):
     if isinstance(value, (tuple, list)):
         parts = [_dense(pats, v, tr) for v in value]
         return type(value)(*parts) if hasattr(value, "_fields") else type(value)(parts)
-    row = None
-    for p in pats:
-        r = sps.csr_matrix(p.dep.sum(axis=0) > 0, dtype=bool)
-        row = r if row is None else (row + r)
     m = max(1, int(np.size(value)))
-    dep = sps.csr_matrix(row[np.zeros(m, int)], dtype=bool) if row is not None else \
-        sps.csr_matrix((m, tr.n), dtype=bool)
-    return _wrap(value, dep, tr)
+    every = [np.broadcast_to(np.arange(np.size(p.value)), (m, np.size(p.value)))
+             for p in pats]
+    out = _wrap(value, _union(pats, every, tr), tr)
+    return _with_pairs(out, (out.dep, out.dep))
 
 
 class Pattern:
     """A value with, for each element, the input elements it depends on (sparse rows)."""
 
-    __slots__ = ("value", "dep", "trace")
+    __slots__ = ("value", "dep", "trace", "hess")
     __array_priority__ = 80.0
     __hash__ = None
 
-    def __init__(self, value, dep, trace):
-        self.value, self.dep, self.trace = value, dep, trace
+    def __init__(self, value, dep, trace, hess=None):
+        self.value, self.dep, self.trace, self.hess = value, dep, trace, hess
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         if method == "reduce" and ufunc in (np.add, np.multiply, np.maximum, np.minimum):
@@ -340,7 +410,8 @@ class Pattern:
         return np.transpose(self, axes[0] if len(axes) == 1 else (axes or None))
 
     def astype(self, dtype, **kw):
-        return _wrap(np.asarray(self.value).astype(dtype, **kw), self.dep, self.trace)
+        return Pattern(np.asarray(self.value).astype(dtype, **kw), self.dep, self.trace,
+                       self.hess)
 
 
 for _name, _fn in {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max,
@@ -380,13 +451,69 @@ def sparsity(f, x):
                [0, 1, 1, 0],
                [0, 0, 1, 1]])
     """
-    x = np.asarray(x, dtype=np.result_type(x, 1.0))
-    tr = _Trace(x.size)
-    p = Pattern(x, sps.identity(x.size, dtype=bool, format="csr"), tr)
-    out = f(p)
+    out, x = _run(f, x, second=False)
     if isinstance(out, Pattern):
         return out.dep
     return sps.csr_matrix((int(np.size(out)), x.size), dtype=bool)   # does not depend on x
+
+
+def _run(f, x, second):
+    x = np.asarray(x, dtype=np.result_type(x, 1.0))
+    tr = _Trace(x.size, second)
+    hess = sps.csr_matrix((x.size, x.size * x.size), dtype=bool) if second else None
+    return f(Pattern(x, sps.identity(x.size, dtype=bool, format="csr"), tr, hess)), x
+
+
+def hessian_sparsity(f, x):
+    """Return the sparsity pattern of the Hessian of a scalar `f` at `x`, found from the code.
+
+    Each value carries, besides the inputs it depends on, the pairs of inputs
+    its second derivatives couple: a nonlinear elementwise function couples all
+    pairs of what its argument depends on, a product the pairs across its two
+    factors, linear and piecewise-linear functions (sums, indexing, maximum,
+    abs) none.
+
+    Returns:
+        A symmetric ``scipy.sparse.csr_matrix`` of booleans, shape ``(x.size, x.size)``.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        >>> dfdx.hessian_sparsity(rosen, np.zeros(4)).toarray().astype(int)
+        array([[1, 1, 0, 0],
+               [1, 1, 1, 0],
+               [0, 1, 1, 1],
+               [0, 0, 1, 1]])
+    """
+    out, x = _run(f, x, second=True)
+    n = x.size
+    if not isinstance(out, Pattern):
+        return sps.csr_matrix((n, n), dtype=bool)
+    if np.size(out.value) != 1:
+        raise ValueError(f"hessian_sparsity needs a scalar function; f returned shape "
+                         f"{np.shape(out.value)}")
+    idx = out.hess[0].indices
+    H = sps.csr_matrix((np.ones(idx.size, bool), (idx // n, idx % n)), shape=(n, n))
+    return sps.csr_matrix(H + H.T, dtype=bool)
+
+
+def sparse_hessian(f, x0):
+    """Return a function x -> the Hessian of a scalar `f` at x as a ``scipy.sparse.csr_matrix``.
+
+    Like `sparse_jacobian`, for the Jacobian of the gradient: the pattern
+    (`hessian_sparsity`) and a column colouring are found once at `x0`; each
+    call is one forward-over-reverse sweep with one tangent per colour.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+        >>> hess = dfdx.sparse_hessian(rosen, np.zeros(1000))
+        >>> H = hess(np.ones(1000))
+        >>> H.nnz, hess.colours
+        (2998, 3)
+    """
+    from dfdx.api import grad
+    return _compressed(grad(f), x0, hessian_sparsity(f, x0))
 
 
 def colour_columns(pattern):
@@ -427,10 +554,15 @@ def sparse_jacobian(f, x0):
                [ 0.,  0., -1.,  6.,  0.],
                [ 0.,  0.,  0., -1.,  8.]])
     """
+    return _compressed(f, x0, sparsity(f, np.asarray(x0, dtype=np.result_type(x0, 1.0))))
+
+
+def _compressed(f, x0, pattern):
+    """x -> J(x) (CSR) for the Jacobian of `f` with this `pattern`, by coloured forward sweeps."""
     from dfdx.api import jacfwd        # why: the transforms import nothing of this module
 
     x0 = np.asarray(x0, dtype=np.result_type(x0, 1.0))
-    P = sparsity(f, x0).tocoo()
+    P = pattern.tocoo()
     colour = colour_columns(P)
     k = int(colour.max()) + 1 if colour.size else 0
     seeds = np.zeros((x0.size, k), dtype=x0.dtype)
@@ -441,8 +573,8 @@ def sparse_jacobian(f, x0):
     def jacobian(x):
         x = np.asarray(x, dtype=x0.dtype)
         if x.shape != x0.shape:
-            raise ValueError(f"sparse_jacobian: x has shape {x.shape}, the pattern was found "
-                             f"for shape {x0.shape}; make a new one with sparse_jacobian(f, x)")
+            raise ValueError(f"x has shape {x.shape}, the pattern was found for shape "
+                             f"{x0.shape}; make a new one for this shape")
         if k == 0:
             return sps.csr_matrix((m, x.size), dtype=x.dtype)
         flat = x.reshape(-1)

@@ -108,3 +108,45 @@ def test_colouring_is_valid(m, n, density, seed):
 def test_conversions_are_refused_by_name():
     with pytest.raises(dfdx.TracerConversionError, match="np.stack"):
         dfdx.sparsity(lambda x: np.array([x[0], x[1]]), np.ones(2))
+
+
+@pytest.mark.parametrize("sample,name,i", _params())
+def test_hessian_pattern_covers_the_dense_hessian(sample, name, i):
+    x0 = sample.args[i]
+
+    def loss(x):
+        args = list(sample.args)
+        args[i] = x
+        out = np.ravel(np.real(dfdx.tree_leaves(sample.fn(*args))[0]))
+        return np.sum(out * np.cos(np.arange(out.size)))    # fixed weights: no cancellation
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            H = np.asarray(dfdx.hessian(loss)(x0)).reshape(x0.size, x0.size)
+        except (dfdx.DfdxError, TypeError, ValueError) as e:
+            pytest.skip(f"no dense Hessian to compare with: {str(e)[:60]}")
+        try:
+            P = dfdx.hessian_sparsity(loss, x0)
+        except (dfdx.DfdxError, TypeError) as e:
+            assert name in REFUSED or "scipy" in name, e
+            return
+        missed = (H != 0) & ~P.toarray()
+        assert not missed.any(), f"the pattern misses {np.argwhere(missed)[:5].tolist()}"
+        S = dfdx.sparse_hessian(loss, x0)(x0)
+        np.testing.assert_allclose(S.toarray(), H, rtol=1e-10, atol=1e-12 * max(
+            1.0, float(np.max(np.abs(H), initial=0.0))))
+
+
+def test_chained_rosenbrock_hessian_is_tridiagonal():
+    rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)  # noqa
+    n = 2000
+    hess = dfdx.sparse_hessian(rosen, np.zeros(n))
+    assert hess.colours == 3
+    x = np.linspace(-1, 1, n)
+    H = hess(x)
+    assert H.nnz == 3 * n - 2
+    np.testing.assert_allclose(H.toarray()[:6, :6], dfdx.hessian(rosen)(x)[:6, :6], rtol=1e-12)
+    # products: the cross pairs only (x0 * x1 has no diagonal second derivative)
+    P = dfdx.hessian_sparsity(lambda x: x[0] * x[1] + np.sin(x[2]), np.ones(3)).toarray()
+    assert (P == np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], bool)).all()
