@@ -62,7 +62,7 @@ def _union(srcs, ids, tr):
     functions read this way are linear, or piecewise linear, in what they read).
     """
     m = np.asarray(ids[0]).shape[0] if ids else 0
-    dep = hess = None
+    dep, hess = None, []
     for src, idx in zip(srcs, ids):
         idx = np.asarray(idx)
         rows, cols = np.nonzero(idx >= 0)
@@ -71,12 +71,34 @@ def _union(srcs, ids, tr):
         d = R @ src.dep.astype(np.int32)
         dep = d if dep is None else dep + d
         if tr.second:
-            h = R @ src.hess.astype(np.int32)
-            hess = h if hess is None else hess + h
+            hess.append(_gather(src.hess, idx))
     dep = sps.csr_matrix(dep > 0 if dep is not None else (m, tr.n), dtype=bool)
-    if tr.second:
-        hess = sps.csr_matrix(hess > 0 if hess is not None else (m, tr.n * tr.n), dtype=bool)
-    return dep, hess
+    if not tr.second:
+        return dep, None
+    return dep, _merge(hess) if hess else sps.csr_matrix((m, tr.n * tr.n), dtype=bool)
+
+
+# why: Hessian rows have n^2 columns; SciPy's sparse products and sums allocate a work
+# array as long as a row (800 MB at n = 10^4), so these rows are gathered and merged by
+# hand, in time proportional to their entries.
+def _gather(M, idx):
+    """Rows ``OR_r M[idx[i, r]]`` (idx -1: nothing) of a boolean CSR matrix."""
+    m, r = idx.shape
+    ext = sps.vstack([M, sps.csr_matrix((1, M.shape[1]), dtype=bool)], format="csr")
+    sel = ext[np.where(idx >= 0, idx, M.shape[0]).reshape(-1)]
+    out = sps.csr_matrix((sel.data, sel.indices, sel.indptr[::r]), shape=(m, M.shape[1]))
+    out.sum_duplicates()
+    return out
+
+
+def _merge(mats):
+    """The rowwise OR of CSR matrices of one shape."""
+    if len(mats) == 1:
+        return mats[0]
+    m = mats[0].shape[0]
+    stacked = sps.vstack(mats, format="csr")
+    order = (np.arange(len(mats))[None, :] * m + np.arange(m)[:, None]).reshape(-1)
+    return _gather(stacked[order], np.arange(m * len(mats)).reshape(m, len(mats)))
 
 
 def _pairs(A, B, n):
@@ -101,10 +123,8 @@ def _with_pairs(p, *pairs):
     """Pattern `p` with the Hessian pairs of each (A, B) in `pairs` (and (B, A)) added."""
     if not p.trace.second:
         return p
-    h = p.hess
-    for A, B in pairs:
-        h = h + _pairs(A, B, p.trace.n) + _pairs(B, A, p.trace.n)
-    p.hess = sps.csr_matrix(h, dtype=bool)
+    n = p.trace.n
+    p.hess = _merge([p.hess] + [_pairs(a, b, n) for A, B in pairs for a, b in ((A, B), (B, A))])
     return p
 
 
