@@ -31,9 +31,10 @@ RULES = [
     ("_errors.py", set()),
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
-    ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
-    ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
-    ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
+    ("_transform.py", ARRAY),   # what the transforms share
+    ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided"}),
+    ("_onesided.py", ARRAY | {"dfdx._transform", "dfdx.result"}),
+    ("tape.py", ARRAY | {"dfdx._tree", "dfdx._transform"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
     ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy"}),

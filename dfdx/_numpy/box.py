@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dfdx._core import Box, register_box_class
+from dfdx._core import Box
 from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._numpy.registry import FUNCTIONS, UFUNCS, callable_name, load_lazy_rules, no_rule_error
 
@@ -587,5 +587,3 @@ def _astype(x, dtype):
     except AttributeError:
         return np.asarray(x).astype(dtype)[()]
 
-
-register_box_class(ArrayBox)
