@@ -13,7 +13,9 @@ How it works, in one screen:
   innermost transform), unwraps the boxes of that trace only, calls the
   primitive again on what is left (which may still hold boxes of outer traces
   -- this is what makes any nesting correct, with no perturbation confusion),
-  and wraps the answer in a new box of that trace.
+  and wraps the answer in a new box of that trace. `Primitive.__call__` is the
+  entry into a trace's `process`; the array box enters `process` directly only
+  where it is the only traced argument (a measured shortcut, see dfdx._numpy.box).
 * A reverse trace records one `Node` per primitive call on its tape, in
   evaluation order. Evaluation order is a topological order, so the backward
   sweep is a plain loop over the reversed tape: iterative, never recursive.
@@ -423,7 +425,9 @@ class ReverseTrace(_Trace):
                 else:
                     nested = True
             i += 1
-        # why: calling `fun` directly skips a second scan of the arguments at first order.
+        # why: at first order (no boxes of outer traces left) calling `fun` directly skips
+        # Primitive.__call__'s scan for a trace: ~0.5 us a call (measured, CPU time, np.sin
+        # of 10 float64s: 0.94 us instead of 1.47).
         if nested:
             ans = prim(*vals, **kwargs)
         else:
@@ -651,7 +655,7 @@ class ForwardTrace(_Trace):
                 else:
                     nested = True
             i += 1
-        if nested:
+        if nested:   # why: as in ReverseTrace.process, ~0.5 us a call at first order
             ans = prim(*vals, **kwargs)
         else:
             ans = prim.fun(*vals, **kwargs)
