@@ -151,6 +151,9 @@ def value_and_grad(f, argnums=0, has_aux=False):
     check_callable(f, "value_and_grad")
     fast = isinstance(argnums, int) and not has_aux
 
+    # The route is chosen by stated properties, fastest first: a real scalar argument
+    # (forward mode, unless a primitive lacks a forward rule: MissingRule.mode), one float
+    # or float-array argument (one reverse sweep, fewest steps), anything else (_Vjp).
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         if fast and -len(args) <= argnums < len(args):

@@ -5,7 +5,8 @@ The transforms use the traces' public methods only (see the module docstring of
 """
 
 from dfdx._core.engine import (MISSING, Box, ForwardTrace, MissingRule, Node, Primitive,
-                               ReverseTrace, ShapeOnly, add_cotangents, configure, new_level)
+                               ReverseTrace, ShapeOnly, add_cotangents, configure, getval,
+                               new_level)
 
 __all__ = ["MISSING", "Box", "ForwardTrace", "MissingRule", "Node", "Primitive", "ReverseTrace",
-           "ShapeOnly", "add_cotangents", "configure", "new_level"]
+           "ShapeOnly", "add_cotangents", "configure", "getval", "new_level"]

@@ -39,7 +39,8 @@ What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node)
   ``trace.backward_batched(seeds, inputs)`` (reverse): sweep from ``(output box,
   cotangent)`` pairs; return the cotangents of the input boxes (None: zero).
   ``trace.forward_batched(seeds, outputs)`` replays the tape in forward mode.
-* ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule.
+* ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule;
+  ``getval(x)`` strips every level of boxing (a plain value, traced no further).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from dfdx._errors import UnsupportedOperation
 
 __all__ = [
     "Box", "Node", "Primitive", "ReverseTrace", "ForwardTrace", "MissingRule", "new_level",
-    "configure", "add_cotangents", "MISSING", "ShapeOnly",
+    "configure", "add_cotangents", "getval", "MISSING", "ShapeOnly",
 ]
 
 _next_level = itertools.count(1).__next__
@@ -269,7 +270,8 @@ class Primitive:
 
 
 
-def _strip(x):
+def getval(x):
+    """Strip every level of boxing from `x` (a value, never traced further)."""
     while isinstance(x, Box):
         x = x._value
     return x
@@ -277,7 +279,7 @@ def _strip(x):
 
 def _dtype(x):
     """The dtype of a value or box (None for a Python number)."""
-    while isinstance(x, Box):
+    while isinstance(x, Box):   # why: getval inlined: forward mode runs this per operation
         x = x._value
     return getattr(x, "dtype", None)
 
@@ -292,7 +294,7 @@ def _dtype_of_value(t, ans):
 
 def _call_plain(prim, args, kwargs):
     """A primitive with zero derivative: call it on the plain values at every level."""
-    return prim.fun(*(_strip(a) for a in args), **kwargs)
+    return prim.fun(*(getval(a) for a in args), **kwargs)
 
 
 class ShapeOnly:

@@ -11,18 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dfdx._core import Box
+from dfdx._core import Box, getval
 from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._numpy.registry import FUNCTIONS, UFUNCS, callable_name, load_lazy_rules, no_rule_error
 
 __all__ = ["ArrayBox", "getval"]
-
-
-def getval(x):
-    """Strip every level of boxing from `x` (a value, never traced further)."""
-    while isinstance(x, Box):
-        x = x._value
-    return x
 
 
 def _finished(x):

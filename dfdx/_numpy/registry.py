@@ -24,7 +24,7 @@ import sys
 
 import numpy as np
 
-from dfdx._core import MISSING, Box, Primitive
+from dfdx._core import MISSING, Box, Primitive, getval
 from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
@@ -116,8 +116,7 @@ def broadcast_like(t, ans):
 
 def _all_finite(p):
     """Whether every element of `p` is finite (cheap; a false "no" only costs the slow path)."""
-    while isinstance(p, Box):
-        p = p._value
+    p = getval(p)
     if type(p) is np.ndarray:
         if p.dtype.kind in "biu":
             return True
