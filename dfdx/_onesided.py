@@ -247,7 +247,7 @@ class DirectionalTrace(ForwardTrace):
         super().__init__()
         self.group = group
 
-    def new_box(self, value, tangent):
+    def input(self, value, tangent):
         return DirectionalBox(value, self, tangent)
 
     def process(self, prim, args, kwargs):
@@ -826,7 +826,7 @@ def one_sided_values(f, x, n, side):
             for _ in range(depth):
                 trace = DirectionalTrace(group)
                 group.traces.append(trace)
-                box = trace.new_box(box, seed)
+                box = trace.input(box, seed)
             try:
                 out = f(box)
             finally:
