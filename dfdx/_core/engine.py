@@ -29,8 +29,9 @@ is how higher derivatives come for free.
 What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node):
 
 * ``with ReverseTrace() as trace:`` / ``with ForwardTrace(batch=k) as trace:``
-  -- a trace is closed when the block ends (its boxes are plain values after);
-  the hottest paths set ``trace.done = True`` in a ``finally`` instead.
+  -- a trace is closed when the block ends, or by ``trace.close()`` (its boxes
+  are plain values after); the hottest paths set ``trace.done = True`` in a
+  ``finally`` instead (two calls fewer).
 * ``trace.input(value)`` (reverse) / ``trace.input(value, tangent)`` (forward):
   the box to call the function with.
 * ``trace.unbox(x)``: the value of `x` at this trace (`x` itself if not its box);
@@ -39,7 +40,8 @@ What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node)
 * ``trace.backward(seeds, inputs, once=False)`` and
   ``trace.backward_batched(seeds, inputs)`` (reverse): sweep from ``(output box,
   cotangent)`` pairs; return the cotangents of the input boxes (None: zero).
-  ``trace.forward_batched(seeds, outputs)`` replays the tape in forward mode.
+  ``trace.forward_batched(seeds, outputs)`` replays the tape in forward mode
+  (for a trace opened with ``ReverseTrace(keep=True)``).
 * ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule;
   ``getval(x)`` strips every level of boxing (a plain value, traced no further).
 """
