@@ -495,8 +495,8 @@ def auto_mode_choice():
     """Which mode ``dfdx.jacobian(mode="auto")`` picks for a wide and a tall Jacobian.
 
     Returns ``{"R^2 -> R^50": "fwd", "R^50 -> R^2": "rev"}`` (or "?" when the
-    choice cannot be observed): jacfwd / jacrev in `dfdx.api` are watched
-    while it runs.
+    choice cannot be observed): the two routes of "auto" in `dfdx.api`, the
+    forward and the reverse Jacobian of its one recorded pass, are watched while it runs.
     """
     import dfdx
     from dfdx import api
@@ -504,7 +504,7 @@ def auto_mode_choice():
     cases = {"R^2 -> R^50": (lambda x: np.tanh(A @ x), np.ones(2)),
              "R^50 -> R^2": (lambda x: np.tanh(A.T @ x), np.ones(50))}
     out = {}
-    saved = api.jacfwd, api.jacrev
+    saved = api._jacfwd_of, api._jacrev_of
     for label, (f, x) in cases.items():
         seen = []
 
@@ -513,13 +513,13 @@ def auto_mode_choice():
                 seen.append(name)
                 return real(*a, **k)
             return make
-        api.jacfwd, api.jacrev = spy(saved[0], "fwd"), spy(saved[1], "rev")
+        api._jacfwd_of, api._jacrev_of = spy(saved[0], "fwd"), spy(saved[1], "rev")
         try:
             dfdx.jacobian(f)(x)
         except Exception:                   # noqa: BLE001 -- reported as unknown
             seen = []
         finally:
-            api.jacfwd, api.jacrev = saved
+            api._jacfwd_of, api._jacrev_of = saved
         out[label] = seen[0] if len(set(seen)) == 1 else "?"
     return out
 

@@ -215,7 +215,7 @@ def overheads(out=print):
 
     x = np.random.default_rng(0).uniform(-2, 2, 10)
     tr = engine.ReverseTrace()
-    b = tr.new_box(x)
+    b = tr.input(x)
     sin = registry.UFUNCS[np.sin]
     g0 = np.ones(())
     items = [

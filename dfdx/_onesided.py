@@ -48,7 +48,7 @@ from dfdx._core import Box, ForwardTrace, Primitive
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy import box as _box
 from dfdx._numpy.box import ArrayBox, getval
-from dfdx.api import _as_input, _check_callable, _float_dtype, _zeros_like
+from dfdx._transform import as_input, check_callable, float_dtype, zeros_like
 from dfdx.result import DifferentiabilityResult
 
 __all__ = ["one_sided", "one_sided_values", "differentiable", "at_kink", "KINKS",
@@ -247,7 +247,7 @@ class DirectionalTrace(ForwardTrace):
         super().__init__()
         self.group = group
 
-    def new_box(self, value, tangent):
+    def input(self, value, tangent):
         return DirectionalBox(value, self, tangent)
 
     def process(self, prim, args, kwargs):
@@ -295,7 +295,7 @@ def _abs(trace, prim, args, kwargs):
     side = _side_of_zero(trace, prim, x, kwargs, jump=False)
     if side is None:
         return NotImplemented
-    s = np.where(side[0] < 0, -1, 1).astype(_float_dtype(x))
+    s = np.where(side[0] < 0, -1, 1).astype(float_dtype(x))
     return x * _scalar(s)
 
 
@@ -475,7 +475,7 @@ def _sign(trace, prim, args, kwargs):
         return NotImplemented
     c, nan = side
     x0 = np.asarray(getval(x))
-    return _scalar(np.where(nan, x0, c).astype(_float_dtype(x)))
+    return _scalar(np.where(nan, x0, c).astype(float_dtype(x)))
 
 
 def _signbit(trace, prim, args, kwargs):
@@ -522,7 +522,7 @@ def _rounding(kind):
         _mark(trace, edge & np.isfinite(y0), h == 0)
         if decimals:
             out = out / 10.0 ** decimals
-        return _scalar(out.astype(_float_dtype(x)))
+        return _scalar(out.astype(float_dtype(x)))
     return handler
 
 
@@ -579,7 +579,7 @@ def _modulo(trunc):
         if not np.any(delta):
             return out
         # why: the same value as NumPy's off the jump; at it, the branch of the approach
-        return out + y * _scalar(delta.astype(_float_dtype(out)))
+        return out + y * _scalar(delta.astype(float_dtype(out)))
     return handler
 
 
@@ -608,7 +608,7 @@ def _copysign(trace, prim, args, kwargs):
         sy = np.where(cy > 0, 1.0, np.where(cy < 0, -1.0, np.copysign(1.0, getval(y))))
     else:
         sy = np.copysign(1.0, y)
-    return x * _scalar((sx * sy).astype(_float_dtype(x)))
+    return x * _scalar((sx * sy).astype(float_dtype(x)))
 
 
 def _branch_point_error(prim, what, why):
@@ -652,7 +652,7 @@ def _domain(edges):
         out = _defer(trace, prim, args, kwargs)
         if not bad.any():
             return out
-        return out * _scalar(np.where(bad, np.nan, 1.0).astype(_float_dtype(out)))
+        return out * _scalar(np.where(bad, np.nan, 1.0).astype(float_dtype(out)))
     return handler
 
 
@@ -810,9 +810,9 @@ def one_sided_values(f, x, n, side):
         was decided by the direction of approach (the point is a kink of `f`).
     """
     d = _side(side)
-    x = _as_input(x)
+    x = as_input(x)
     xv = getval(x)
-    dt = _float_dtype(xv)
+    dt = float_dtype(xv)
     if dt.kind == "c":
         raise ValueError("A one-sided derivative needs a real point, but x is complex: the "
                          "directions of approach in the plane are not two sides. Use "
@@ -826,7 +826,7 @@ def one_sided_values(f, x, n, side):
             for _ in range(depth):
                 trace = DirectionalTrace(group)
                 group.traces.append(trace)
-                box = trace.new_box(box, seed)
+                box = trace.input(box, seed)
             try:
                 out = f(box)
             finally:
@@ -839,7 +839,7 @@ def one_sided_values(f, x, n, side):
     vals = []
     for k in range(n + 1):
         c = _component(out, group.traces[:k], within=set(group.traces))
-        v = _zeros_like(out) if c is None else c
+        v = zeros_like(out) if c is None else c
         if k % 2 and d < 0:
             v = 0 - v   # why: not -v, which turns 0 into -0.0
         vals.append(_scalar(v) if isinstance(v, np.ndarray) else v)
@@ -848,7 +848,7 @@ def one_sided_values(f, x, n, side):
 
 def one_sided(f, n=1, side="+"):
     """Make the exact one-sided n-th derivative of `f` (see `dfdx.derivative`)."""
-    _check_callable(f, "derivative")
+    check_callable(f, "derivative")
     _side(side)
 
     @functools.wraps(f)
@@ -896,14 +896,14 @@ def differentiable(f, x):
         >>> r.differentiable, float(r.value)
         (True, 0.0)
     """
-    _check_callable(f, "differentiable")
-    x = _as_input(x)
+    check_callable(f, "differentiable")
+    x = as_input(x)
     with np.errstate(all="ignore"):   # why: the result reports inf and NaN itself
         (lv, left), ltied = one_sided_values(f, x, 1, "-")
         (rv, right), rtied = one_sided_values(f, x, 1, "+")
         fx = f(x)
     fx = getval(fx)
-    dt = _float_dtype(fx)
+    dt = float_dtype(fx)
     left = np.asarray(left, dtype=dt)
     right = np.asarray(right, dtype=dt)
     fxa, lva, rva = (np.asarray(v, dtype=dt) for v in (fx, lv, rv))
@@ -974,6 +974,6 @@ def at_kink(f, x):
         >>> float(r.left), float(r.right)
         (-1.0, 1.0)
     """
-    _check_callable(f, "at_kink")
+    check_callable(f, "at_kink")
     r = differentiable(f, x)
     return r if r.kink else None

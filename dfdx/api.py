@@ -9,44 +9,20 @@ dict / namedtuple of arrays and scalars). Transforms nest in any order.
 from __future__ import annotations
 
 import functools
-import numbers
 
 import numpy as np
 
-from dfdx._core import G, Box, ForwardTrace, ReverseTrace
-from dfdx._errors import NonScalarOutputError, UnsupportedOperation
+from dfdx._core import Box, ForwardTrace, MissingRule, ReverseTrace
+from dfdx._errors import NonScalarOutputError
 from dfdx._numpy.box import ArrayBox, getval
+from dfdx._transform import (as_input, check_callable, float_dtype, is_complex, match_input,
+                             zeros_like)
 from dfdx._tree import LEAF, tree_flatten, tree_unflatten
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian",
            "hvp", "derivative", "stop_gradient"]
 
 _LEAF_TYPES = (float, np.ndarray, np.floating, Box)
-
-
-def _check_callable(f, who):
-    if not callable(f):
-        raise TypeError(f"{who} needs a function, but got {type(f).__name__}. "
-                        f"Pass the function itself, e.g. dfdx.{who}(f), not f(x).")
-
-
-def _as_input(x):
-    """A differentiable input: ints and bools become float64; arrays stay their dtype."""
-    if isinstance(x, (Box, np.floating)):
-        return x
-    if isinstance(x, float):
-        return np.float64(x)   # why: NumPy scalars give inf/nan where Python floats raise
-    if isinstance(x, np.ndarray):
-        if x.dtype.kind in "biu":
-            return x.astype(np.float64)
-        if x.dtype.kind not in "fc":
-            raise TypeError(f"Cannot differentiate with respect to an array of dtype {x.dtype}; "
-                            "pass float or complex arrays.")
-        return x
-    if isinstance(x, numbers.Number):
-        return float(x) if not isinstance(x, complex) else x
-    raise TypeError(f"Cannot differentiate with respect to a {type(x).__name__}. Pass a float, "
-                    "a NumPy array, or a pytree (dict / list / tuple) of them.")
 
 
 def _norm_argnums(argnums, nargs, who):
@@ -59,6 +35,11 @@ def _norm_argnums(argnums, nargs, who):
     return single, tuple(a % nargs for a in nums)
 
 
+def _flatten(out):
+    """(leaves, treedef) of an output; a single array is one leaf with treedef LEAF."""
+    return ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
+
+
 def _box_args(trace_box, args, argnums):
     """Replace args[i] (i in argnums) by pytrees of boxes; returns (args, [(treedef, boxes)])."""
     args = list(args)
@@ -66,103 +47,71 @@ def _box_args(trace_box, args, argnums):
     for i in argnums:
         a = args[i]
         if isinstance(a, _LEAF_TYPES):
-            b = trace_box(_as_input(a))
+            b = trace_box(as_input(a))
             boxed.append((LEAF, [b]))
             args[i] = b
         else:
             leaves, td = tree_flatten(a)
-            bs = [trace_box(_as_input(x)) for x in leaves]
+            bs = [trace_box(as_input(x)) for x in leaves]
             boxed.append((td, bs))
             args[i] = tree_unflatten(td, bs)
     return args, boxed
 
 
-def _unbox(x, trace):
-    return x._value if isinstance(x, Box) and x._trace is trace else x
+def _unbox_tree(tree, trace):
+    """The values of `trace` in a pytree (aux, outputs)."""
+    if isinstance(tree, Box):
+        return trace.unbox(tree)
+    leaves, td = tree_flatten(tree)
+    return tree_unflatten(td, [trace.unbox(x) for x in leaves])
 
 
-def _zeros_like(x):
-    """A zero derivative shaped like `x`: a NumPy scalar for a scalar, else an array."""
-    v = getval(x)
-    dt = np.dtype(_float_dtype(v))
-    if isinstance(v, (np.generic, numbers.Number)):
-        return dt.type(0)
-    return np.zeros(np.shape(v), dtype=dt)
-
-
-def _leaf_grad(box):
-    """Read (and reset) the cotangent a leaf box accumulated; zeros if none reached it."""
-    node = box._aux
-    g = node[G]
-    node[G] = None
-    if g is None:
-        return _zeros_like(box._value)
-    return _match_input(g, box._value)
-
-
-def _is_complex(v):
-    dt = getattr(v, "dtype", None)
-    return dt.kind == "c" if dt is not None else isinstance(v, complex)
-
-
-def _match_input(g, x):
-    """Give a cotangent the type of the input: its dtype, and a float for a float input.
-
-    Complex numbers: the engine's cotangents are transposes (see dfdx.rules.ufuncs); the
-    gradient of a complex input is their conjugate, df/dx + i df/dy, and a real input
-    keeps the real part of its cotangent.
-    """
-    xv = x if not isinstance(x, Box) else getval(x)
-    if _is_complex(g) or _is_complex(xv):
-        g = np.conjugate(g) if _is_complex(xv) else np.real(g)
-    dt = np.dtype(_float_dtype(xv))
-    if isinstance(g, Box):
-        # why: under tracing too (Hessians), a float32 input gets a float32 cotangent
-        # however wide the computation inside f was (astype, mean(dtype=np.float64)).
-        return g if g.dtype == dt else g.astype(dt)
-    if isinstance(xv, np.ndarray):
-        g = np.asarray(g)
-        if g.dtype != xv.dtype:
-            g = g.astype(xv.dtype)
-        if g.shape != xv.shape:
-            g = np.broadcast_to(g, xv.shape).copy()
-        return g
-    return dt.type(g) if np.ndim(g) == 0 else g
+def _leaf_grad(g, box):
+    """A leaf's cotangent from a sweep, in the type of its input; zeros if none reached it."""
+    return zeros_like(box) if g is None else match_input(g, box)
 
 
 class _Vjp:
     """Forward pass done once; `__call__(ct)` runs a backward sweep (repeatable)."""
 
-    def __init__(self, f, args, kwargs, argnums, has_aux, who):
-        self.trace = trace = ReverseTrace()
-        args, self.boxed = _box_args(trace.new_box, args, argnums)
+    def __init__(self, f, args, kwargs, argnums, has_aux, who, keep=False):
+        self.trace = trace = ReverseTrace(keep=keep)
+        args, self.boxed = _box_args(trace.input, args, argnums)
         try:
             out = f(*args, **kwargs)
         finally:
-            trace.done = True
+            trace.done = True   # why: as in _value_and_grad_scalar (grad's general path)
         self.aux = None
         if has_aux:
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise ValueError(f"{who}(..., has_aux=True) needs f to return a pair "
                                  f"(output, aux), but it returned {type(out).__name__}.")
             out, self.aux = out
-            self.aux = _strip(self.aux, trace)
-        self.out_leaves, self.out_td = ([out], LEAF) if isinstance(out, _LEAF_TYPES) \
-            else tree_flatten(out)
-        self.out = tree_unflatten(self.out_td, [_unbox(o, trace) for o in self.out_leaves]) \
-            if self.out_td is not LEAF else _unbox(out, trace)
+            self.aux = _unbox_tree(self.aux, trace)
+        self.out_leaves, self.out_td = _flatten(out)
+        self.out = tree_unflatten(self.out_td, [trace.unbox(o) for o in self.out_leaves]) \
+            if self.out_td is not LEAF else trace.unbox(out)
+
+    def inputs(self):
+        """Every input box, argument by argument."""
+        return [b for _, bs in self.boxed for b in bs]
+
+    def regroup(self, per_input):
+        """A flat list with one entry per input box -> [(treedef, entries of that argument)]."""
+        out, k = [], 0
+        for td, bs in self.boxed:
+            out.append((td, per_input[k:k + len(bs)]))
+            k += len(bs)
+        return out
 
     def backward(self, cts, once=False):
         """cts: one cotangent (or None) per output leaf -> list per argnum of leaf grads."""
-        seeds = []
-        for o, ct in zip(self.out_leaves, cts):
-            if ct is not None and isinstance(o, Box) and o._trace is self.trace:
-                if _is_complex(ct):   # the engine's cotangents are conjugated (see _match_input)
-                    ct = np.conjugate(ct)
-                seeds.append((o._aux, ct))
-        if seeds:
-            self.trace.backward(seeds, once=once)
-        return [(td, [_leaf_grad(b) for b in bs]) for td, bs in self.boxed]
+        # the engine's cotangents are conjugated (see match_input)
+        seeds = [(o, np.conjugate(ct) if is_complex(ct) else ct)
+                 for o, ct in zip(self.out_leaves, cts) if ct is not None]
+        inputs = self.inputs()
+        gs = self.trace.backward(seeds, inputs, once=once)
+        return self.regroup([_leaf_grad(g, b) for g, b in zip(gs, inputs)])
 
     def __call__(self, ct):
         if self.out_td is LEAF:
@@ -177,14 +126,6 @@ class _Vjp:
                 raise ValueError(f"vjp: cotangent shape {np.shape(getval(c))} does not match "
                                  f"the output shape {np.shape(getval(o))}.")
         return tuple(tree_unflatten(td, gs) for td, gs in self.backward(cts))
-
-
-def _strip(tree, trace):
-    """Values of `trace` in an aux pytree (aux is not differentiated)."""
-    if isinstance(tree, Box):
-        return _unbox(tree, trace)
-    leaves, td = tree_flatten(tree)
-    return tree_unflatten(td, [_unbox(x, trace) for x in leaves])
 
 
 def value_and_grad(f, argnums=0, has_aux=False):
@@ -209,9 +150,12 @@ def value_and_grad(f, argnums=0, has_aux=False):
         >>> float(value), g
         (5.0, array([2., 4.]))
     """
-    _check_callable(f, "value_and_grad")
+    check_callable(f, "value_and_grad")
     fast = isinstance(argnums, int) and not has_aux
 
+    # The route is chosen by stated properties, fastest first: a real scalar argument
+    # (forward mode, unless a primitive lacks a forward rule: MissingRule.mode), one float
+    # or float-array argument (one reverse sweep, fewest steps), anything else (_Vjp).
     @functools.wraps(f)
     def value_and_grad_f(*args, **kwargs):
         if fast and -len(args) <= argnums < len(args):
@@ -221,18 +165,15 @@ def value_and_grad(f, argnums=0, has_aux=False):
             if tx is float or (tx is ArrayBox and x.shape == () and x.dtype.kind != "c"):
                 try:
                     return _value_and_grad_scalar(f, args, kwargs, argnums, x)
-                except UnsupportedOperation as e:
-                    if "forward-mode" not in str(e):
+                except MissingRule as e:
+                    if e.mode != "forward":
                         raise
             if tx is float or tx is ArrayBox or (tx is np.ndarray and x.dtype.kind == "f"):
                 return _value_and_grad_leaf(f, args, kwargs, argnums, x)
         single, nums = _norm_argnums(argnums, len(args), "value_and_grad")
         v = _Vjp(f, args, kwargs, nums, has_aux, "value_and_grad")
         if v.out_td is not LEAF or np.shape(getval(v.out)) != ():
-            shape = np.shape(getval(v.out)) if v.out_td is LEAF else f"a {v.out_td} pytree"
-            raise NonScalarOutputError(
-                f"grad needs a scalar output, but {_name(f)} returned shape {shape}. "
-                "Reduce it (np.sum(y)) or use dfdx.jacobian.")
+            _non_scalar(f, np.shape(getval(v.out)) if v.out_td is LEAF else f"a {v.out_td} pytree")
         seed = np.ones((), dtype=_real_dtype(f, v.out))
         grads = [tree_unflatten(td, gs) for td, gs in v.backward([seed], once=True)]
         g = grads[0] if single else tuple(grads)
@@ -245,60 +186,59 @@ def _value_and_grad_scalar(f, args, kwargs, argnum, x):
     """value_and_grad with respect to one scalar: a single forward-mode pass."""
     # why: for one input, forward mode gives the whole gradient in the same pass as the
     # value, with no tape and no backward sweep (grad(grad(f)) of a scalar f halves).
-    trace = ForwardTrace()
     args = list(args)
-    args[argnum] = trace.new_box(np.float64(x) if type(x) is float else x, np.float64(1.0))
+    trace = ForwardTrace()
+    args[argnum] = trace.input(np.float64(x) if type(x) is float else x, np.float64(1.0))
     try:
         out = f(*args, **kwargs)
     finally:
-        trace.done = True
-    if isinstance(out, Box) and out._trace is trace:
-        value, g = out._value, out._aux
+        trace.done = True   # why: not `with trace:`, whose two calls cost ~0.6 us (hot path)
+    value = trace.unbox(out)
+    if value is not out:    # out is a box of this trace: it depends on x
+        g = trace.tangent(out)
         if np.shape(getval(value)) != ():
             _non_scalar(f, np.shape(getval(value)))
         _real_dtype(f, value)
         if type(g) is not np.float64 or type(x) is not float:
-            g = _match_input(g, x)   # the tangent has the output's dtype, a gradient the input's
+            g = match_input(g, x)   # the tangent has the output's dtype, a gradient the input's
         return value, g
-    if isinstance(out, (list, tuple, dict)) or np.shape(getval(out)) != ():
-        _non_scalar(f, np.shape(getval(out)) if not isinstance(out, (list, tuple, dict))
-                    else f"a {type(out).__name__}")
-    return out, _zeros_like(x)
+    return _constant_output(f, out, x)
 
 
 def _value_and_grad_leaf(f, args, kwargs, argnum, x):
     """value_and_grad for the common case: one float or float-array argument, no aux."""
     # why: the general path (pytrees, aux, several arguments) costs ~10 us per call, which
     # dominates small functions; this path does the same with the fewest Python steps.
-    trace = ReverseTrace()
-    box = trace.new_box(np.float64(x) if type(x) is float else x)
     args = list(args)
-    args[argnum] = box
+    trace = ReverseTrace()
+    box = args[argnum] = trace.input(np.float64(x) if type(x) is float else x)
     try:
         out = f(*args, **kwargs)
     finally:
-        trace.done = True
-    if isinstance(out, Box) and out._trace is trace:
-        value = out._value
+        trace.done = True   # why: as in _value_and_grad_scalar
+    value = trace.unbox(out)
+    if value is not out:    # out is a box of this trace: it depends on x
         shape = value.shape if isinstance(value, (np.ndarray, np.generic, Box)) else ()
         if shape != ():
             _non_scalar(f, shape)
-        trace.backward([(out._aux, _real_dtype(f, value).type(1))], once=True)
-        node = box._aux
-        g = node[G]
-        node[G] = None
+        g, = trace.backward([(out, _real_dtype(f, value).type(1))], [box], once=True)
         if g is None:
-            g = _zeros_like(x)
+            g = zeros_like(x)
         elif type(x) is float:
             if not isinstance(g, Box) and type(g) is not np.float64:
-                g = _match_input(g, x)
+                g = match_input(g, x)
         elif type(g) is not np.ndarray or g.dtype != x.dtype or g.shape != x.shape:
-            g = _match_input(g, x)
+            g = match_input(g, x)
         return value, g
+    return _constant_output(f, out, x)
+
+
+def _constant_output(f, out, x):
+    """value_and_grad of an `f` whose output does not depend on `x`: zero gradient."""
     if isinstance(out, (list, tuple, dict)) or np.shape(getval(out)) != ():
         _non_scalar(f, np.shape(getval(out)) if not isinstance(out, (list, tuple, dict))
                     else f"a {type(out).__name__}")
-    return out, _zeros_like(x)
+    return out, zeros_like(x)
 
 
 def _non_scalar(f, shape):
@@ -309,7 +249,7 @@ def _non_scalar(f, shape):
 
 def _real_dtype(f, out):
     """The dtype of grad's seed: the output's; a complex output has no gradient."""
-    dt = _float_dtype(out)
+    dt = float_dtype(out)
     if dt.kind == "c":
         raise TypeError(
             f"grad needs a real-valued output, but {_name(f)} returned a complex number. "
@@ -317,11 +257,6 @@ def _real_dtype(f, out):
             "dfdx.derivative or dfdx.jvp for the complex derivative of a holomorphic f, or "
             "dfdx.vjp.")
     return dt
-
-
-def _float_dtype(x):
-    dt = np.result_type(getval(x))
-    return dt if dt.kind in "fc" else np.float64
 
 
 def _name(f):
@@ -349,7 +284,7 @@ def grad(f, argnums=0, has_aux=False):
         >>> float(dfdx.grad(f)(1.0)), float(dfdx.grad(dfdx.grad(f))(1.0))
         (7.0, 4.0)
     """
-    _check_callable(f, "grad")
+    check_callable(f, "grad")
     vg = value_and_grad(f, argnums, has_aux)
 
     @functools.wraps(f)
@@ -379,7 +314,7 @@ def vjp(f, *primals, has_aux=False):
         >>> vjp_fn(np.array([1.0, 1.0]))
         (array([1., 2.]),)
     """
-    _check_callable(f, "vjp")
+    check_callable(f, "vjp")
     v = _Vjp(f, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
     return (v.out, v, v.aux) if has_aux else (v.out, v)
 
@@ -401,7 +336,7 @@ def jvp(f, primals, tangents, has_aux=False):
         >>> float(out), float(t)
         (0.0, 1.0)
     """
-    _check_callable(f, "jvp")
+    check_callable(f, "jvp")
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples: jvp(f, (x,), (v,)).")
     if len(primals) != len(tangents):
@@ -415,25 +350,32 @@ def jvp(f, primals, tangents, has_aux=False):
             raise ValueError(f"jvp: tangent structure {ttd} does not match primal structure {ptd}.")
         boxes = []
         for x, tx in zip(pl, tl):
-            x = _as_input(x)
+            x = as_input(x)
             if np.shape(getval(tx)) != np.shape(getval(x)):
                 raise ValueError(f"jvp: tangent shape {np.shape(getval(tx))} does not match "
                                  f"primal shape {np.shape(getval(x))}.")
-            boxes.append(trace.new_box(x, _tangent_like(tx, x)))
+            boxes.append(trace.input(x, _tangent_like(tx, x)))
         args.append(tree_unflatten(ptd, boxes))
-    try:
+    with trace:
         out = f(*args)
-    finally:
-        trace.done = True
     aux = None
     if has_aux:
         out, aux = out
-        aux = _strip(aux, trace)
-    leaves, td = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
-    vals = [_unbox(o, trace) for o in leaves]
-    tans = [o._aux if isinstance(o, Box) and o._trace is trace else _zeros_like(o) for o in leaves]
+        aux = _unbox_tree(aux, trace)
+    leaves, td = _flatten(out)
+    vals = [trace.unbox(o) for o in leaves]
+    tans = [_tangent_or_zeros(trace.tangent(o), o) for o in leaves]
     res = tree_unflatten(td, vals), tree_unflatten(td, tans)
     return (*res, aux) if has_aux else res
+
+
+def _tangent_or_zeros(t, out, batch=None):
+    """A tangent from a forward pass; zeros shaped like `out` (after the batch axis) for None."""
+    if t is not None:
+        return t
+    if batch is None:
+        return zeros_like(out)
+    return np.zeros((batch,) + np.shape(getval(out)), dtype=float_dtype(out))
 
 
 def _tangent_like(t, x):
@@ -443,11 +385,6 @@ def _tangent_like(t, x):
         return t if t.dtype == dt or dt.kind not in "fc" else t.astype(dt)
     t = np.asarray(t, dtype=dt if dt.kind in "fc" else np.float64)
     return t if np.ndim(xv) else t[()]
-
-
-def _flat_input(args, argnum):
-    leaves, td = tree_flatten(args[argnum])
-    return leaves, td
 
 
 def jacrev(f, argnums=0, has_aux=False):
@@ -467,7 +404,7 @@ def jacrev(f, argnums=0, has_aux=False):
         array([[2., 0.],
                [0., 4.]])
     """
-    _check_callable(f, "jacrev")
+    check_callable(f, "jacrev")
 
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
@@ -480,54 +417,56 @@ def jacrev(f, argnums=0, has_aux=False):
 def _jacrev_of(v, single, has_aux):
     """The Jacobian from a recorded forward pass `v` (a `_Vjp`), by batched sweeps."""
     blocks = []   # blocks[k][arg] = pytree of arrays (*out_k_shape, *in_leaf_shape)
+    inputs = v.inputs()
     for o in v.out_leaves:
         oshape = tuple(np.shape(getval(o)))
-        cols = _reverse_rows(v, o, oshape)   # per arg, per leaf: (n, *in_shape)
-        blocks.append([tree_unflatten(td, [np.reshape(c, oshape + tuple(np.shape(getval(
-            b._value)))) for c, b in zip(cs, boxes)]) for (td, boxes), cs in zip(v.boxed, cols)])
+        rows = _reverse_rows(v, o, oshape, inputs)   # per input leaf: (n, *in_shape)
+        blocks.append([tree_unflatten(td, [np.reshape(r, oshape + np.shape(getval(b)))
+                                           for r, b in zip(rs, boxes)])
+                       for (td, rs), (_, boxes) in zip(v.regroup(rows), v.boxed)])
     res = _assemble(blocks, v.out_td, single)
     return (res, v.aux) if has_aux else res
 
 
-def _reverse_rows(v, o, oshape):
-    """Sweep the basis cotangents of output leaf `o` back; per arg, per leaf (n, *in_shape)."""
+def _reverse_rows(v, o, oshape, inputs):
+    """Sweep the basis cotangents of output leaf `o` back; per input leaf (n, *in_shape)."""
     n = int(np.prod(oshape))
-    dt = _float_dtype(getval(o))
-    traced = isinstance(o, Box) and o._trace is v.trace
+    pieces = [[] for _ in inputs]
+    if v.trace.owns(o):
+        for k, seed in _basis_chunks(oshape, float_dtype(o)):
+            gs = v.trace.backward_batched([(o, seed)], inputs)
+            for parts, g, b in zip(pieces, gs, inputs):
+                parts.append(_batched_grad(g, b, k))
+    return [np.zeros((n,) + np.shape(getval(b)), dtype=float_dtype(b)) if not parts else
+            parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+            for parts, b in zip(pieces, inputs)]
+
+
+def _batched_grad(g, box, k):
+    """A batched cotangent of input `box` (k rows) in the input's type; zeros for None."""
+    xv = getval(box)
+    shape = (k,) + np.shape(xv)
+    if g is None:
+        return np.zeros(shape, dtype=float_dtype(xv))
+    if isinstance(g, Box):
+        return match_input(g, xv)
+    if is_complex(g) or is_complex(xv):
+        g = np.conjugate(g) if is_complex(xv) else np.real(g)
+    return np.broadcast_to(np.asarray(g, dtype=np.result_type(xv)), shape)
+
+
+def _basis_chunks(shape, dtype):
+    """Yield ``(k, e)``: k consecutive unit directions in the space of `shape`, e (k, *shape).
+
+    All of them, in chunks of at most `_BATCH_ELEMENTS` elements in all.
+    """
+    n = int(np.prod(shape))
     chunk = max(1, min(n, _BATCH_ELEMENTS // max(n, 1)))
-    pieces = [[[] for _ in boxes] for _, boxes in v.boxed]
-    for start in range(0, n if traced else 0, chunk):
+    for start in range(0, n, chunk):
         k = min(chunk, n - start)
-        seed = np.zeros((k, n), dtype=dt)
-        seed[np.arange(k), start + np.arange(k)] = 1
-        v.trace.backward_batched([(o._aux, seed.reshape((k,) + oshape))])
-        for a, (_, boxes) in enumerate(v.boxed):
-            for li, b in enumerate(boxes):
-                node = b._aux
-                g, node[G] = node[G], None
-                xv = getval(b._value)
-                shape = (k,) + tuple(np.shape(xv))
-                if g is None:
-                    g = np.zeros(shape, dtype=_float_dtype(xv))
-                elif not isinstance(g, Box):
-                    if _is_complex(g) or _is_complex(xv):
-                        g = np.conjugate(g) if _is_complex(xv) else np.real(g)
-                    g = np.broadcast_to(np.asarray(g, dtype=np.result_type(xv)), shape)
-                else:
-                    g = _match_input(g, xv)
-                pieces[a][li].append(g)
-    out = []
-    for a, (_, boxes) in enumerate(v.boxed):
-        per_leaf = []
-        for li, b in enumerate(boxes):
-            parts = pieces[a][li]
-            if not parts:
-                xv = getval(b._value)
-                per_leaf.append(np.zeros((n,) + tuple(np.shape(xv)), dtype=_float_dtype(xv)))
-            else:
-                per_leaf.append(parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0))
-        out.append(per_leaf)
-    return out
+        e = np.zeros((k, n), dtype=dtype)
+        e[np.arange(k), start + np.arange(k)] = 1
+        yield k, e.reshape((k,) + tuple(shape))
 
 
 def _assemble(blocks, out_td, single):
@@ -557,7 +496,7 @@ def jacfwd(f, argnums=0, has_aux=False):
         array([[3., 2.],
                [1., 0.]])
     """
-    _check_callable(f, "jacfwd")
+    check_callable(f, "jacfwd")
 
     @functools.wraps(f)
     def jac_f(*args, **kwargs):
@@ -565,7 +504,7 @@ def jacfwd(f, argnums=0, has_aux=False):
         flat = []
         for i in nums:
             leaves, td = tree_flatten(args[i])
-            flat.append((td, [_as_input(x) for x in leaves]))
+            flat.append((td, [as_input(x) for x in leaves]))
         state = {"aux": None, "out": None}
 
         def call_with(a, li, xbox):
@@ -582,33 +521,12 @@ def jacfwd(f, argnums=0, has_aux=False):
             return out
 
         # columns[a][li] = list of per-output-leaf tangents, each (n, *out_shape)
-        columns = []
-        for a, (td, leaves) in enumerate(flat):
-            per_leaf = []
-            for li, x in enumerate(leaves):
-                per_leaf.append(_forward_columns(lambda xb, a=a, li=li: call_with(a, li, xb), x,
-                                                 state))
-            columns.append(per_leaf)
+        columns = [[_forward_columns(lambda xb, a=a, li=li: call_with(a, li, xb), x, state)
+                    for li, x in enumerate(leaves)] for a, (_, leaves) in enumerate(flat)]
         if state["out"] is None:   # every input is empty: one call for the output structure
-            out = f(*args, **kwargs)
-            if has_aux:
-                out, state["aux"] = out
-            state["out"] = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
+            state["out"] = _flatten(call_with(None, None, None))
         oleaves, otd = state["out"]
-        blocks = []
-        for k, o in enumerate(oleaves):
-            oshape = tuple(np.shape(getval(o)))
-            per_arg = []
-            for a, (td, leaves) in enumerate(flat):
-                mats = []
-                for li, x in enumerate(leaves):
-                    ishape = tuple(np.shape(getval(x)))
-                    cols = columns[a][li][k]        # (n, *oshape)
-                    m = np.moveaxis(cols, 0, -1) if oshape else cols
-                    mats.append(np.reshape(m, oshape + ishape))
-                per_arg.append(tree_unflatten(td, mats))
-            blocks.append(per_arg)
-        res = _assemble(blocks, otd, single)
+        res = _forward_jacobian(columns, oleaves, otd, flat, single)
         return (res, state["aux"]) if has_aux else res
 
     return jac_f
@@ -618,32 +536,68 @@ def _forward_columns(g, x, state):
     """Push every basis direction of input `x` through `g`; per output leaf (n, *out_shape)."""
     xv = getval(x)
     ishape = np.shape(xv)
-    n = int(np.prod(ishape))
-    dt = np.dtype(_float_dtype(xv))
-    chunk = max(1, min(n, _BATCH_ELEMENTS // max(n, 1)))
-    pieces = []
-    for start in range(0, n, chunk):
-        k = min(chunk, n - start)
-        t = np.zeros((k, n), dtype=dt)
-        t[np.arange(k), start + np.arange(k)] = 1
-        trace = ForwardTrace(batch=k)
-        try:
-            out = g(trace.new_box(x, t.reshape((k,) + ishape)))
-        finally:
-            trace.done = True
-        oleaves, otd = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
-        state["out"] = ([_unbox(o, trace) for o in oleaves], otd)
-        pieces.append([o._aux if isinstance(o, Box) and o._trace is trace else
-                       np.zeros((k,) + np.shape(getval(o)), dtype=_float_dtype(getval(o)))
-                       for o in oleaves])
-    if n == 0:
-        out = g(x)
-        oleaves, otd = ([out], LEAF) if isinstance(out, _LEAF_TYPES) else tree_flatten(out)
-        state["out"] = (oleaves, otd)
+    if int(np.prod(ishape)) == 0:
+        oleaves, otd = state["out"] = _flatten(g(x))
         return [np.zeros((0,) + np.shape(getval(o))) for o in oleaves]
+    pieces = []
+    for k, t in _basis_chunks(ishape, np.dtype(float_dtype(xv))):
+        with ForwardTrace(batch=k) as trace:
+            out = g(trace.input(x, t))
+        oleaves, otd = _flatten(out)
+        state["out"] = ([trace.unbox(o) for o in oleaves], otd)
+        pieces.append([_tangent_or_zeros(trace.tangent(o), o, k) for o in oleaves])
+    return _join_chunks(pieces)
+
+
+def _join_chunks(pieces):
+    """Per chunk, per output leaf (k, ...) -> per output leaf (n, ...)."""
     if len(pieces) == 1:
         return pieces[0]
     return [np.concatenate([p[k] for p in pieces], axis=0) for k in range(len(pieces[0]))]
+
+
+def _forward_jacobian(columns, oleaves, otd, groups, single):
+    """The Jacobian pytree from forward columns.
+
+    Args:
+        columns: per argument, per input leaf: per output leaf, (n, *out_shape).
+        oleaves, otd: the output leaves (their shapes) and structure.
+        groups: per argument, ``(treedef, input leaves)``.
+    """
+    blocks = []
+    for k, o in enumerate(oleaves):
+        oshape = tuple(np.shape(getval(o)))
+        per_arg = []
+        for (td, leaves), cols in zip(groups, columns):
+            mats = []
+            for x, c in zip(leaves, cols):
+                m = np.moveaxis(c[k], 0, -1) if oshape else c[k]
+                mats.append(np.reshape(m, oshape + np.shape(getval(x))))
+            per_arg.append(tree_unflatten(td, mats))
+        blocks.append(per_arg)
+    return _assemble(blocks, otd, single)
+
+
+def _jacfwd_of(v, single, has_aux):
+    """The forward-mode Jacobian from a recorded forward pass `v` (a `_Vjp` with keep=True).
+
+    The tape is replayed with the forward rules, every basis direction of each input
+    leaf in one batch (in chunks): what `jacfwd` computes, without calling f again.
+    """
+    columns = []   # per input leaf: per output leaf (n, *out_shape)
+    for b in v.inputs():
+        xv = getval(b)
+        if np.size(xv) == 0:
+            columns.append([np.zeros((0,) + np.shape(getval(o))) for o in v.out_leaves])
+            continue
+        pieces = []
+        for k, t in _basis_chunks(np.shape(xv), np.dtype(float_dtype(xv))):
+            ts = v.trace.forward_batched([(b, t)], v.out_leaves)
+            pieces.append([_tangent_or_zeros(t, o, k) for t, o in zip(ts, v.out_leaves)])
+        columns.append(_join_chunks(pieces))
+    res = _forward_jacobian([cs for _, cs in v.regroup(columns)], v.out_leaves, v.out_td,
+                            v.boxed, single)
+    return (res, v.aux) if has_aux else res
 
 
 def jacobian(f, argnums=0, mode="auto", has_aux=False):
@@ -658,6 +612,7 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
             elements than the input, forward otherwise. With complex inputs
             ``"auto"`` is forward (``d f / d x_j``, the complex Jacobian of a
             holomorphic `f`); reverse rows are vjps, the conjugates of those.
+            ``"auto"`` calls `f` once: the forward pass it records gives either.
 
     Example:
         >>> import numpy as np, dfdx
@@ -677,17 +632,19 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
     def jac_f(*args, **kwargs):
         single, nums = _norm_argnums(argnums, len(args), "jacobian")
         leaves = [x for i in nums for x in tree_flatten(args[i])[0]]
-        if any(_is_complex(getval(x)) for x in leaves):
+        if any(is_complex(getval(x)) for x in leaves):
             # why: one answer for one call; the mode must not switch with the sizes.
             return jacfwd(f, argnums, has_aux)(*args, **kwargs)
         n_in = sum(int(np.size(getval(x))) for x in leaves)
-        v = _Vjp(f, args, kwargs, nums, has_aux, "jacobian")
+        # why: keep=True: the tape may be replayed by the forward rules, which read values
+        # the reverse rules declare they need only the shapes of.
+        v = _Vjp(f, args, kwargs, nums, has_aux, "jacobian", keep=True)
         n_out = sum(int(np.size(getval(o))) for o in v.out_leaves)
         # why: both modes batch their directions; the cost follows how many there are:
         # one per output element in reverse mode, one per input element in forward mode.
         if n_out <= n_in:
             return _jacrev_of(v, single, has_aux)
-        return jacfwd(f, argnums, has_aux)(*args, **kwargs)
+        return _jacfwd_of(v, single, has_aux)
 
     return jac_f
 
@@ -695,7 +652,8 @@ def jacobian(f, argnums=0, mode="auto", has_aux=False):
 def hessian(f, argnums=0):
     """Make a function computing the Hessian of scalar `f`, shape ``(*in_shape, *in_shape)``.
 
-    Forward-over-reverse: ``jacfwd(grad(f))``, every direction in one batched pass.
+    Forward-over-reverse: ``jacfwd(jacrev(f))``: the gradient by one reverse sweep,
+    differentiated in every input direction at once (one batched forward pass).
 
     Example:
         >>> import numpy as np, dfdx
@@ -703,7 +661,7 @@ def hessian(f, argnums=0):
         array([[4., 2.],
                [2., 0.]])
     """
-    _check_callable(f, "hessian")
+    check_callable(f, "hessian")
     return jacfwd(jacrev(f, argnums), argnums)
 
 
@@ -717,7 +675,7 @@ def hvp(f, primals, tangents):
         >>> dfdx.hvp(lambda x: np.sum(x**3), (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
         array([6., 0.])
     """
-    _check_callable(f, "hvp")
+    check_callable(f, "hvp")
     nums = tuple(range(len(primals)))
     g = grad(f, argnums=nums[0] if len(nums) == 1 else nums)
     return jvp(g, tuple(primals), tuple(tangents))[1]
@@ -757,7 +715,7 @@ def derivative(f, n=1, side=None):
         >>> float(dfdx.derivative(lambda x: x * np.abs(x), n=2, side="+")(0.0))
         2.0
     """
-    _check_callable(f, "derivative")
+    check_callable(f, "derivative")
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"derivative order n must be an integer >= 0, not {n!r}.")
     if side is not None:
@@ -767,18 +725,17 @@ def derivative(f, n=1, side=None):
 
     def once(g):
         def dg(x):
-            x = _as_input(x)
+            x = as_input(x)
             xv = getval(x)
-            dt = _float_dtype(xv)
+            dt = float_dtype(xv)
             one = np.ones(np.shape(xv), dtype=dt) if np.ndim(xv) else dt.type(1)
             trace = ForwardTrace()
+            box = trace.input(x, one)
             try:
-                out = g(trace.new_box(x, one))
+                out = g(box)
             finally:
-                trace.done = True
-            if isinstance(out, Box) and out._trace is trace:
-                return out._aux
-            return _zeros_like(out)
+                trace.done = True   # why: as in _value_and_grad_scalar
+            return _tangent_or_zeros(trace.tangent(out), out)
         return dg
 
     out = f

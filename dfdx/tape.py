@@ -23,11 +23,11 @@ import operator
 
 import numpy as np
 
-from dfdx._core import G, Box, ReverseTrace
+from dfdx._core import Box, ReverseTrace
 from dfdx._errors import TapeError, TracerConversionError
 from dfdx._numpy.box import getval
+from dfdx._transform import as_input, float_dtype, match_input, zeros_like
 from dfdx._tree import tree_flatten, tree_unflatten
-from dfdx.api import _as_input, _float_dtype, _match_input, _zeros_like
 
 __all__ = ["GradientTape", "Variable"]
 
@@ -56,24 +56,23 @@ class GradientTape:
     def __init__(self, persistent=False, watch_accessed_variables=True):
         self.persistent = persistent
         self.watch_accessed_variables = watch_accessed_variables
-        self._trace = None
+        self._recorder = None
         self._vars = {}      # id(Variable) -> (Variable, box): the box of its current value
         self._reads = {}     # id(Variable) -> every box it had here (one per assigned value)
-        self._leaves = []    # every leaf box of this tape
         self._plain = {}     # id(array) -> the array, for arrays watched without rebinding
         self._used = False
 
     def __enter__(self):
-        if self._trace is not None:
+        if self._recorder is not None:
             raise TapeError("This GradientTape was already used in a `with` block. "
                             "Create a new GradientTape for each recording.")
-        self._trace = ReverseTrace()
+        self._recorder = ReverseTrace()
         _recording.append(self)
         return self
 
     def __exit__(self, *exc):
         _recording.remove(self)
-        self._trace.done = True
+        self._recorder.close()
         return False
 
     @property
@@ -82,17 +81,16 @@ class GradientTape:
         return self in _recording
 
     def _check_recording(self, who):
-        if self._trace is None:
+        if self._recorder is None:
             raise TapeError(f"GradientTape.{who} was called before the tape recorded anything. "
                             "Use it as `with dfdx.GradientTape() as tape: ...`.")
 
     def _lift(self, var, value):
         entry = self._vars.get(id(var))
         if entry is None:
-            box = self._trace.new_box(_as_input(value))
+            box = self._recorder.input(as_input(value))
             self._vars[id(var)] = (var, box)
             self._reads.setdefault(id(var), []).append(box)
-            self._leaves.append(box)
             return box
         return entry[1]
 
@@ -112,7 +110,7 @@ class GradientTape:
         if isinstance(x, Variable):
             x._current()  # lift it through every recording tape
             if id(x) not in self._vars:
-                self._lift(x, x._value_below(self))
+                self._lift(x, x._lifted_below(self))
             return x
         leaves, td = tree_flatten(x)
         out = []
@@ -121,8 +119,7 @@ class GradientTape:
                 self.watch(v)
                 out.append(v)
                 continue
-            box = self._trace.new_box(_as_input(v))
-            self._leaves.append(box)
+            box = self._recorder.input(as_input(v))
             self._plain[id(v)] = v
             out.append(box)
         return tree_unflatten(td, out) if td.kind != "leaf" else out[0]
@@ -138,12 +135,7 @@ class GradientTape:
             entry = self._vars.get(id(s))
             return None if entry is None else entry[1]
         if isinstance(s, Box):
-            b = s
-            while isinstance(b, Box):
-                if b._trace is self._trace:
-                    return b
-                b = b._value
-            return None
+            return self._recorder.find(s)
         if id(s) in self._plain and self._plain[id(s)] is s:
             raise TapeError(f"GradientTape.gradient: this source is the array passed to "
                             f"tape.watch, not the value it returned. {self._rebind_hint()}.")
@@ -166,8 +158,8 @@ class GradientTape:
             b = self._source_box(t) if isinstance(t, (Box, Variable)) else None
             if b is None:
                 continue
-            v = getval(b._value)
-            seeds.append((b._aux, np.ones(np.shape(v), _float_dtype(v)) if og is None else og))
+            v = getval(b)
+            seeds.append((b, np.ones(np.shape(v), float_dtype(v)) if og is None else og))
         if not seeds and self._plain:
             raise TapeError(f"GradientTape.{who}: the target was not computed from a watched "
                             f"value. {self._rebind_hint()}.")
@@ -181,30 +173,28 @@ class GradientTape:
         return seeds
 
     def _sweep(self, seeds, sources):
-        for b in self._leaves:
-            b._aux[G] = None
-        self._trace.backward(seeds)
-        out = []
+        per_source = []
         for s in sources:
             boxes = self._reads.get(id(s), []) if isinstance(s, Variable) else []
             if not boxes:
                 b = self._source_box(s)
                 boxes = [] if b is None else [b]
-            if not boxes:
-                out.append(_zeros_like(s.value if isinstance(s, Variable) else s))
-                continue
+            per_source.append(boxes)
+        grads = iter(self._recorder.backward(seeds, [b for boxes in per_source for b in boxes]))
+        out = []
+        for s, boxes in zip(sources, per_source):
             # why: as in TensorFlow, a Variable's gradient sums over every value it held
             # while recording (it was assigned inside the tape); each read is one leaf
-            grads = [b._aux[G] for b in boxes if b._aux[G] is not None]
-            if not grads:
-                out.append(_zeros_like(boxes[-1]._value))
-                continue
-            total = grads[0]
-            for g in grads[1:]:
-                total = total + g
-            out.append(_match_input(total, boxes[-1]._value))
-        for b in self._leaves:
-            b._aux[G] = None
+            gs = [g for g in (next(grads) for _ in boxes) if g is not None]
+            if not boxes:
+                out.append(zeros_like(s.value if isinstance(s, Variable) else s))
+            elif not gs:
+                out.append(zeros_like(boxes[-1]))
+            else:
+                total = gs[0]
+                for g in gs[1:]:
+                    total = total + g
+                out.append(match_input(total, boxes[-1]))
         return out
 
     def gradient(self, target, sources, output_gradients=None):
@@ -235,15 +225,15 @@ class GradientTape:
         b = self._source_box(target) if isinstance(target, (Box, Variable)) else None
         if b is None:
             self._seeds(target, None, "jacobian")   # raises the teaching error
-        v = getval(b._value)
+        v = getval(b)
         shape = np.shape(v)
         n = int(np.prod(shape))
         leaves, td = tree_flatten(sources)
         rows = []
         for j in range(n):
-            e = np.zeros(n, _float_dtype(v))
+            e = np.zeros(n, float_dtype(v))
             e[j] = 1
-            rows.append(self._sweep([(b._aux, e.reshape(shape))], leaves))
+            rows.append(self._sweep([(b, e.reshape(shape))], leaves))
         out = []
         for k, s in enumerate(leaves):
             sshape = np.shape(getval(s.value if isinstance(s, Variable) else s))
@@ -252,12 +242,12 @@ class GradientTape:
 
     def reset(self):
         """Forget what was recorded (like TensorFlow's tape.reset())."""
-        self._trace = ReverseTrace()
-        self._trace.done = not self.recording
+        self._recorder = ReverseTrace()
+        if not self.recording:
+            self._recorder.close()
         self._vars.clear()
         self._reads.clear()
         self._plain.clear()
-        self._leaves.clear()
         self._used = False
 
 
@@ -296,9 +286,9 @@ class Variable:
     __array_priority__ = 200.0
 
     def __init__(self, value):
-        self.value = _as_input(getval(value.value if isinstance(value, Variable) else value))
+        self.value = as_input(getval(value.value if isinstance(value, Variable) else value))
 
-    def _value_below(self, tape):
+    def _lifted_below(self, tape):
         v = self.value
         for t in _recording:
             if t is tape:
@@ -331,7 +321,7 @@ class Variable:
             >>> float(y), float(tape.gradient(y, x))
             (10.0, 7.0)
         """
-        self.value = _as_input(getval(_unwrap(value)))
+        self.value = as_input(getval(_unwrap(value)))
         for t in _recording:
             t._assigned(self)
         return self

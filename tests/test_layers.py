@@ -33,11 +33,12 @@ RULES = [
     ("_tree.py", set()),
     # the compiler: graphs of NumPy calls and the traced array that records them; no engine
     ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree"}),
-    ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
-    ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
+    ("_transform.py", ARRAY),   # what the transforms share
+    ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided"}),
+    ("_onesided.py", ARRAY | {"dfdx._transform", "dfdx.result"}),
     ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
     ("_sparse.py", ARRAY | {"dfdx.api", "scipy"}),   # sparsity patterns, compressed Jacobians
-    ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
+    ("tape.py", ARRAY | {"dfdx._tree", "dfdx._transform"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
     ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy"}),

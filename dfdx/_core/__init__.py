@@ -1,7 +1,12 @@
-"""The AD engine (standard library only): boxes, nodes, trace levels, sweeps."""
+"""The AD engine (standard library only): boxes, nodes, trace levels, sweeps.
 
-from dfdx._core.engine import (G, MISSING, Box, ForwardTrace, Node, Primitive, ReverseTrace,
-                               ShapeOnly, add_cotangents, new_level, register_box_class)
+The transforms use the traces' public methods only (see the module docstring of
+`dfdx._core.engine`); `dfdx._numpy` wires in the array library with `configure`.
+"""
 
-__all__ = ["G", "MISSING", "Box", "ForwardTrace", "Node", "Primitive", "ReverseTrace",
-           "ShapeOnly", "add_cotangents", "new_level", "register_box_class"]
+from dfdx._core.engine import (MISSING, Box, ForwardTrace, MissingRule, Node, Primitive,
+                               ReverseTrace, ShapeOnly, add_cotangents, configure, getval,
+                               new_level)
+
+__all__ = ["MISSING", "Box", "ForwardTrace", "MissingRule", "Node", "Primitive", "ReverseTrace",
+           "ShapeOnly", "add_cotangents", "configure", "getval", "new_level"]

@@ -24,7 +24,7 @@ import sys
 
 import numpy as np
 
-from dfdx._core import MISSING, Box, ForwardTrace, Primitive, ReverseTrace
+from dfdx._core import MISSING, Box, Primitive, getval
 from dfdx._errors import UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
@@ -116,8 +116,7 @@ def broadcast_like(t, ans):
 
 def _all_finite(p):
     """Whether every element of `p` is finite (cheap; a false "no" only costs the slow path)."""
-    while isinstance(p, Box):
-        p = p._value
+    p = getval(p)
     if type(p) is np.ndarray:
         if p.dtype.kind in "biu":
             return True
@@ -290,8 +289,6 @@ def batch_fallback(rule, t, ans, args, kwargs, whole=False):
     return np.stack(outs)
 
 
-ForwardTrace.batch_fallback = staticmethod(batch_fallback)
-
 
 def cast_tangent(t, dtype):
     """Tangent `t` in the (float or complex) dtype of its value; traceable."""
@@ -304,8 +301,8 @@ def cast_tangent(t, dtype):
     return dtype.type(t)
 
 
-ForwardTrace.cast = staticmethod(cast_tangent)
-ForwardTrace.scalar_types = frozenset(
+#: The scalar types whose type alone fixes their dtype (a tangent of one needs no cast).
+SCALAR_TYPES = frozenset(
     np.dtype(c).type for c in np.typecodes["AllFloat"] + np.typecodes["AllInteger"] + "?")
 
 
@@ -327,8 +324,6 @@ def batch_fallback_vjp(rule, g, ans, args, kwargs, whole=False):
         return tuple(_stack([o[c] for o in outs]) for c in range(len(outs[0])))
     return _stack(outs)
 
-
-ReverseTrace.batch_fallback = staticmethod(batch_fallback_vjp)
 
 
 def unbroadcast_batched(g, x):
@@ -352,15 +347,14 @@ def _make_bvjp(partial, i, guard):
     return bvjp
 
 
-def _accumulate(total, ct):
+def accumulate(total, ct):
+    """Add cotangent `ct` into the array `total` in place when it can; whether it did."""
     if (type(total) is np.ndarray and type(ct) is np.ndarray and total.shape == ct.shape
             and total.dtype == np.result_type(total, ct) and total.flags.writeable):
         np.add(total, ct, out=total)
         return True
     return False
 
-
-ReverseTrace.accumulate = staticmethod(_accumulate)
 
 
 def _register(fn, prim):
