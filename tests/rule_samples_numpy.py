@@ -55,6 +55,13 @@ add(np.block, lambda a, b: np.block([[[a]], [[b]]]), normal(2), normal(2), label
 add(np.meshgrid, lambda x, y: np.meshgrid(x, y), normal(3), normal(2))
 add(np.meshgrid, lambda x, y, z: np.meshgrid(x, y, z, indexing="ij", sparse=True), normal(3),
     normal(2), normal(2), label="ij sparse")
+# --- sorting ----------------------------------------------------------------------
+
+add(np.partition, lambda x: np.partition(x, 2), normal(5))
+add(np.partition, lambda x: np.partition(x, (0, 2), axis=0), normal(4, 2), label="axis")
+add(np.partition, lambda x: np.partition(x, -1, axis=None), normal(2, 3), label="flattened")
+add(np.partition, lambda x: np.partition(x, 1), np.array([2.0, 0.5, 0.5, 1.0]), label="tie",
+    kind="kink")
 
 # Derivative zero: traced inputs give plain outputs.
 for _fn, _call in {np.argpartition: lambda x: np.argpartition(x, 1, axis=None),
