@@ -62,6 +62,29 @@ add(np.partition, lambda x: np.partition(x, (0, 2), axis=0), normal(4, 2), label
 add(np.partition, lambda x: np.partition(x, -1, axis=None), normal(2, 3), label="flattened")
 add(np.partition, lambda x: np.partition(x, 1), np.array([2.0, 0.5, 0.5, 1.0]), label="tie",
     kind="kink")
+# --- reductions -------------------------------------------------------------------
+
+add(np.ptp, np.ptp, normal(2, 3))
+add(np.ptp, lambda x: np.ptp(x, axis=1, keepdims=True), normal(2, 3), label="axis keepdims")
+add(np.ptp, np.ptp, np.array([1.0, 3.0, 3.0, 0.0]), label="tie", kind="kink")
+for _fn in (np.nansum, np.nanprod, np.nanmean, np.nanmax, np.nanmin, np.nanvar, np.nanstd):
+    add(_fn, lambda x, f=_fn: f(_nan_at(x), axis=1), normal(2, 3), label="NaN, axis=1")
+    add(_fn, lambda x, f=_fn: f(x, axis=0, keepdims=True), normal(2, 3), label="no NaN")
+for _fn in (np.nancumsum, np.nancumprod):
+    add(_fn, lambda x, f=_fn: f(_nan_at(x), axis=1), normal(2, 3), label="NaN, axis=1")
+    add(_fn, lambda x, f=_fn: f(_nan_at(x)), normal(2, 3), label="NaN, flattened")
+add(np.nansum, lambda x: np.nansum(_nan_at(x), where=np.array([True, True, False]),
+                                   initial=2.0), normal(2, 3), label="where initial")
+add(np.nanmean, lambda x: np.nanmean(_nan_at(x), axis=0), normal(2, 3), label="NaN, axis=0")
+add(np.nanmax, lambda x: np.nanmax(np.where(np.array([True, True]), np.nan, x), initial=-5.0),
+    normal(2), label="all NaN, initial")
+add(np.nanmin, lambda x: np.nanmin(_nan_at(x), axis=1, where=np.array([True, False, True]),
+                                   initial=5.0), normal(2, 3), label="where initial")
+add(np.nanvar, lambda x: np.nanvar(_nan_at(x), ddof=1), normal(2, 3), label="ddof=1 all")
+add(np.nanstd, lambda x: np.nanstd(_nan_at(x), axis=1, where=np.array([True, True, False])),
+    normal(2, 3), label="where")
+add(np.nanmax, lambda x: np.nanmax(_nan_at(x)), np.array([[1.0, 0.0, 1.0], [0.5, 0.2, 0.0]]),
+    label="tie", kind="kink")
 
 # Derivative zero: traced inputs give plain outputs.
 for _fn, _call in {np.argpartition: lambda x: np.argpartition(x, 1, axis=None),
