@@ -4,6 +4,7 @@ draws from its own generator (see rule_samples.Draw)."""
 
 import numpy as np
 
+from dfdx.rules import numpy_more
 from rule_samples import add, draw, normal, uniform
 
 
@@ -55,6 +56,7 @@ add(np.block, lambda a, b: np.block([[[a]], [[b]]]), normal(2), normal(2), label
 add(np.meshgrid, lambda x, y: np.meshgrid(x, y), normal(3), normal(2))
 add(np.meshgrid, lambda x, y, z: np.meshgrid(x, y, z, indexing="ij", sparse=True), normal(3),
     normal(2), normal(2), label="ij sparse")
+
 # --- sorting ----------------------------------------------------------------------
 
 add(np.partition, lambda x: np.partition(x, 2), normal(5))
@@ -62,6 +64,7 @@ add(np.partition, lambda x: np.partition(x, (0, 2), axis=0), normal(4, 2), label
 add(np.partition, lambda x: np.partition(x, -1, axis=None), normal(2, 3), label="flattened")
 add(np.partition, lambda x: np.partition(x, 1), np.array([2.0, 0.5, 0.5, 1.0]), label="tie",
     kind="kink")
+
 # --- reductions -------------------------------------------------------------------
 
 add(np.ptp, np.ptp, normal(2, 3))
@@ -85,6 +88,79 @@ add(np.nanstd, lambda x: np.nanstd(_nan_at(x), axis=1, where=np.array([True, Tru
     normal(2, 3), label="where")
 add(np.nanmax, lambda x: np.nanmax(_nan_at(x)), np.array([[1.0, 0.0, 1.0], [0.5, 0.2, 0.0]]),
     label="tie", kind="kink")
+
+# --- numpy_more --------------------------------------------------------------------
+
+add(np.cross, np.cross, normal(3), normal(3))
+add(np.cross, np.cross, normal(2, 3), normal(3), label="broadcast")
+add(np.cross, lambda a, b: np.cross(a, b, axisa=0, axisc=0), normal(3, 2), normal(2, 3),
+    label="axisa axisc")
+add(np.cross, lambda a, b: np.cross(a, b), normal(4, 3), normal(4, 3), label="batch")
+add(np.cross, lambda a, b: np.cross(a, b * np.array([1.0, 1.0, 0.0])), np.array([1.0, 0.0, 0.0]),
+    np.array([2.0, 0.0, 0.0]), label="parallel", kind="special")
+add(numpy_more._conv_full, lambda a, v: numpy_more.conv_full(a, v), normal(4), normal(3))
+add(np.convolve, np.convolve, normal(5), normal(3))
+add(np.convolve, lambda a, v: np.convolve(a, v, "same"), normal(3), normal(4), label="same, longer v")
+add(np.convolve, lambda a, v: np.convolve(a, v, mode="valid"), normal(5), normal(2),
+    label="valid")
+add(np.convolve, np.convolve, normal(), normal(3), label="0-d")
+add(np.correlate, np.correlate, normal(5), normal(3))
+for _mode in ("full", "same"):
+    add(np.correlate, lambda a, v, m=_mode: np.correlate(a, v, m), normal(3), normal(4),
+        label=f"{_mode}, longer v")
+add(np.correlate, lambda a, v: np.correlate(a, v, "same"), normal(4), normal(2), label="same")
+add(np.gradient, np.gradient, normal(5))
+add(np.gradient, lambda x: np.gradient(x, 0.5, edge_order=2), normal(5), label="edge_order=2")
+add(np.gradient, lambda x: np.gradient(x), normal(3, 4), label="2-d")
+add(np.gradient, lambda y, c: np.gradient(y, c), normal(4), _increasing(4),
+    label="traced coordinates")
+add(np.gradient, lambda y, c: np.gradient(y, c, edge_order=2, axis=0), normal(4, 2),
+    _increasing(4), label="coordinates edge_order=2")
+add(np.gradient, lambda y, h: np.gradient(y, 1.0, h), normal(3, 2), uniform(0.5, 1),
+    label="traced spacing per axis")
+add(np.trapezoid, np.trapezoid, normal(5))
+add(np.trapezoid, lambda y, x: np.trapezoid(y, x), normal(2, 4), _increasing(4), label="x")
+add(np.trapezoid, lambda y, x: np.trapezoid(y, x, axis=0), normal(3, 2), normal(3, 2),
+    label="2-d x")
+add(np.trapezoid, lambda y: np.trapezoid(y, dx=0.3, axis=0), normal(4, 2), label="dx axis")
+add(np.polyval, np.polyval, normal(4), normal(3))
+add(np.polyval, np.polyval, normal(3, 2), normal(2), label="2-d p")
+add(np.polyval, np.polyval, np.array([1.0, 0.0, -1.0]), np.array([0.0, 1.0, -1.0]),
+    label="0, 1, -1", kind="special")
+add(np.select, lambda x: np.select([x > 0.5, x < -0.5], [x ** 2, np.sin(x)], default=x),
+    normal(2, 3))
+add(np.select, lambda x, y: np.select([x > 0], [y], 1.5), normal(2, 3), normal(3),
+    label="broadcast, constant default")
+add(np.piecewise, lambda x: np.piecewise(x, [x < 0, x >= 0], [lambda v: -v ** 3, np.sin]),
+    normal(6))
+add(np.piecewise, lambda x: np.piecewise(x, [x < 0], [0.5, lambda v: v * 2]), normal(2, 3),
+    label="constant, otherwise")
+add(np.piecewise, lambda x: np.piecewise(x, x > 0, [np.exp]), normal(), label="0-d")
+_XP = np.array([-1.0, 0.0, 0.5, 2.0])
+_FP = np.array([0.0, 1.0, -1.0, 2.0])
+add(np.interp, lambda x: np.interp(x, _XP, _FP), uniform(-0.9, 1.9, 5), label="in x")
+add(np.interp, lambda fp: np.interp(np.array([-2.0, 0.2, 0.7, 3.0]), _XP, fp), normal(4),
+    label="in fp")
+add(np.interp, lambda x, fp, lo: np.interp(x, _XP, fp, left=lo), uniform(-1.5, 2.5, 2, 3),
+    normal(4), normal(), label="x fp left")
+add(np.interp, lambda xp: np.interp(np.array([0.2, 0.7]), xp, _FP), _increasing(4, 0.3, 0.6),
+    label="in xp")
+add(np.interp, lambda x: np.interp(x, np.array([0.5, 2.0, 1.0]), np.array([0.0, 1.0, -1.0]),
+                                   period=2.5), uniform(-3, 3, 5), label="period")
+add(np.interp, lambda x: np.interp(x, _XP, _FP), np.array([-1.0, 0.0, 0.5, 2.0]),
+    label="at the knots", kind="kink")
+add(np.linspace, lambda a, b: np.linspace(a, b, 5), normal(), normal())
+add(np.linspace, lambda a, b: np.linspace(a, b, 4, endpoint=False, axis=1), normal(2),
+    normal(2), label="vector ends, axis")
+add(np.linspace, lambda a, b: np.linspace(a, b, 3, retstep=True), normal(), normal(),
+    label="retstep")
+add(np.linspace, lambda a, b: np.linspace(a, b, 1), normal(), normal(), label="num=1")
+add(np.logspace, lambda a, b: np.logspace(a, b, 4), uniform(0, 1), uniform(1, 2))
+add(np.logspace, lambda a, b, base: np.logspace(a, b, 3, base=base), uniform(0, 1),
+    uniform(1, 2), uniform(1.5, 3, 2), label="traced base")
+add(np.geomspace, lambda a, b: np.geomspace(a, b, 4), uniform(0.5, 2), uniform(3, 5))
+add(np.geomspace, lambda a, b: np.geomspace(a, b, 3, endpoint=False, axis=1),
+    -uniform(0.5, 2, 2), -uniform(3, 5, 2), label="negative, axis")
 
 # Derivative zero: traced inputs give plain outputs.
 for _fn, _call in {np.argpartition: lambda x: np.argpartition(x, 1, axis=None),
