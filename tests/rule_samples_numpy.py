@@ -167,3 +167,32 @@ for _fn, _call in {np.argpartition: lambda x: np.argpartition(x, 1, axis=None),
                    np.nanargmax: lambda x: np.nanargmax(_nan_at(x), axis=1),
                    np.nanargmin: lambda x: np.nanargmin(_nan_at(x))}.items():
     add(_fn, _call, normal(2, 3))
+
+# --- numpy.linalg.qr and lstsq (dfdx.rules.linalg_qr) -----------------------------------
+
+from dfdx.rules import linalg_qr  # noqa: E402
+
+add(np.linalg.qr, lambda x: tuple(np.linalg.qr(x)), normal(4, 3), label="tall")
+add(np.linalg.qr, lambda x: tuple(np.linalg.qr(x)), normal(3, 3), label="square")
+add(np.linalg.qr, lambda x: tuple(np.linalg.qr(x)), normal(2, 4), label="wide")
+add(np.linalg.qr, lambda x: np.linalg.qr(x, mode="r"), normal(2, 4, 3), label="batch, R only")
+add(np.linalg.qr, lambda x: tuple(np.linalg.qr(x, mode="complete")), normal(2, 3),
+    label="complete, wide")
+add(linalg_qr._qr, lambda x: linalg_qr.qr_prim(x)[0], normal(3, 2), label="Q only")
+add(linalg_qr._qr, lambda x: linalg_qr.qr_prim(x)[1], normal(3, 2), label="R only")
+# (not at a triangular matrix: there LAPACK's sign choice jumps, see linalg_qr's docstring)
+add(np.linalg.qr, lambda x: tuple(np.linalg.qr(x)), np.array([[0.6, -0.8], [0.8, 0.6]]),
+    label="a rotation", kind="special")
+add(np.linalg.qr, lambda x: tuple(np.linalg.qr(x)), np.array([[1.0, 0.0], [1.0, 1.0], [1.0, -1.0]]),
+    label="zeros and ones", kind="special")
+add(np.linalg.lstsq, lambda a, b: np.linalg.lstsq(a, b)[:2], normal(5, 3), normal(5, 2),
+    label="tall: solution, residuals")
+add(np.linalg.lstsq, lambda a, b: np.linalg.lstsq(a, b)[0], normal(2, 4), normal(2),
+    label="wide, vector b")
+add(np.linalg.lstsq, lambda a, b: (np.linalg.lstsq(a, b, rcond=None)[0],
+                                   np.linalg.lstsq(a, b)[3]), normal(3, 3), normal(3),
+    label="square, singular values")
+add(linalg_qr._lstsq_x, lambda a, b: linalg_qr.lstsq_x(a, b), normal(4, 2), normal(4, 1))
+add(np.linalg.lstsq, lambda a, b: np.linalg.lstsq(a, b)[:2], np.array([[1.0, 0.0], [0.0, 1.0],
+                                                                      [1.0, 1.0]]),
+    np.array([1.0, 2.0, 3.0]), label="exact fit (residual 0)", kind="special")

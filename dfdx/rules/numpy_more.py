@@ -32,7 +32,8 @@ def _as_array(x):
 
 
 def _dtype(x):
-    return np.result_type(getval(x))
+    v = getval(x)
+    return v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
 
 
 def _in_dtype(x, dt):
@@ -211,9 +212,10 @@ def _conv_full(a, v):
 
 
 def _corr_valid(g, w, n):
-    """sum_k g[k + i] conj(w[k]) for i < n: the adjoint of convolving with `w`."""
+    """sum_k g[k + i] w[k] for i < n: the transpose of convolving with `w` (dfdx's
+    cotangents of a complex product take no conjugate, as matmul's do)."""
     m = shape_of(w)[0]
-    return conv_full(g, flip(_conj(w), 0))[m - 1:m - 1 + n]
+    return conv_full(g, flip(w, 0))[m - 1:m - 1 + n]
 
 
 conv_full = defrule(
