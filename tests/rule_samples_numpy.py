@@ -196,3 +196,63 @@ add(linalg_qr._lstsq_x, lambda a, b: linalg_qr.lstsq_x(a, b), normal(4, 2), norm
 add(np.linalg.lstsq, lambda a, b: np.linalg.lstsq(a, b)[:2], np.array([[1.0, 0.0], [0.0, 1.0],
                                                                       [1.0, 1.0]]),
     np.array([1.0, 2.0, 3.0]), label="exact fit (residual 0)", kind="special")
+
+# --- beyond issue 12's list (dfdx.rules.numpy_more, linalg_qr) -----------------------------
+
+add(np.broadcast_arrays, lambda x, y: np.broadcast_arrays(x, y), normal(3), normal(2, 1))
+add(np.cumulative_sum, lambda x: np.cumulative_sum(x, axis=0, include_initial=True),
+    normal(3, 2))
+add(np.cumulative_sum, np.cumulative_sum, normal(4), label="1-d")
+add(np.cumulative_prod, lambda x: np.cumulative_prod(x, include_initial=True), normal(4))
+add(np.linalg.cross, np.linalg.cross, normal(2, 3), normal(3))
+add(np.vander, lambda x: np.vander(x, 4), normal(3))
+add(np.vander, lambda x: np.vander(x, increasing=True), normal(3), label="increasing")
+add(np.bincount, lambda w: np.bincount(np.array([0, 1, 1, 3]), weights=w, minlength=6),
+    normal(4))
+add(np.apply_along_axis, lambda x: np.apply_along_axis(np.cumsum, 0, x), normal(3, 2))
+add(np.apply_along_axis, lambda x: np.apply_along_axis(lambda v: np.sum(v ** 2), 1, x),
+    normal(2, 3), label="scalar result")
+add(np.resize, lambda x: np.resize(x, (2, 5)), normal(3))
+add(np.real_if_close, lambda x: np.real_if_close(x + 0j), normal(3))
+add(np.real_if_close, np.real_if_close, normal(3), label="real")
+add(np.nan_to_num, lambda x: np.nan_to_num(np.where(x > 0.5, np.nan, x), nan=-1.0), normal(5))
+add(np.nan_to_num, lambda x: np.nan_to_num(x + np.array([np.inf, 0.0, -np.inf]), posinf=2.0, neginf=-3.0),
+    normal(3), label="infinities")
+add(np.sinc, np.sinc, normal(4))
+add(np.sinc, np.sinc, np.array([0.0, 1.0, -1.0, 0.5]), label="0, 1, -1", kind="special")
+add(np.i0, np.i0, normal(4))
+add(np.unwrap, np.unwrap, uniform(-3, 3, 6))
+add(np.unwrap, lambda x: np.unwrap(x, period=1.0, axis=0), uniform(-1, 1, 4, 2),
+    label="period axis")
+add(np.polyder, lambda p: np.polyder(p, 2), normal(4))
+add(np.polyint, lambda p, k: np.polyint(p, 2, k=k), normal(3), normal(2))
+add(np.polyfit, lambda x, y: np.polyfit(x, y, 2), _increasing(5), normal(5))
+add(np.polyfit, lambda y, w: np.polyfit(np.arange(5.0), y, 1, w=w), normal(5, 2),
+    uniform(0.5, 2, 5), label="2-d y, weights")
+add(np.roots, lambda p: np.real(np.roots(p)), draw(lambda rng: np.poly(rng.uniform(1, 3, 3))),
+    label="real distinct roots")
+add(np.roots, lambda p: np.sort(np.real(np.roots(p))), np.array([1.0, 0.0, -1.0]),
+    label="roots 1, -1", kind="special")
+add(np.sort_complex, lambda x: np.real(np.sort_complex(x)), normal(4))
+add(np.diagflat, lambda x: np.diagflat(x, 1), normal(2, 2))
+add(np.cov, np.cov, normal(3, 5))
+add(np.cov, lambda x, y: np.cov(x, y, rowvar=False, ddof=0), normal(5, 2), normal(5),
+    label="y rowvar=False ddof=0")
+add(np.cov, lambda x, w: np.cov(x, aweights=w, fweights=np.array([1, 2, 1, 1])), normal(2, 4),
+    uniform(0.5, 2, 4), label="weights")
+add(np.corrcoef, np.corrcoef, normal(3, 5))
+add(np.corrcoef, lambda x, y: np.corrcoef(x, y), normal(4), normal(4), label="x and y")
+add(np.lexsort, lambda x: x[np.lexsort((x, np.round(x)))], normal(5))
+add(np.linalg.cond, np.linalg.cond, normal(3, 3))
+add(np.linalg.cond, lambda x: np.linalg.cond(x, "fro"), normal(2, 3, 3) + 3 * np.eye(3),
+    label="fro, batch")
+add(np.linalg.cond, lambda x: np.linalg.cond(x, -2), normal(3, 3), label="p=-2")
+add(np.linalg.tensorsolve, np.linalg.tensorsolve, normal(2, 3, 6) + 0, normal(2, 3))
+add(np.linalg.tensorinv, lambda a: np.linalg.tensorinv(a, ind=1), normal(4, 2, 2))
+
+for _fn, _call in {np.fix: np.fix, np.isin: lambda x: np.isin(x, np.array([0.0])),
+                   np.linalg.matrix_rank: lambda x: np.linalg.matrix_rank(x),
+                   np.iscomplex: np.iscomplex, np.isreal: np.isreal,
+                   np.isposinf: np.isposinf, np.isneginf: np.isneginf,
+                   np.array_equiv: lambda x: np.array_equiv(x, x)}.items():
+    add(_fn, _call, normal(2, 3))

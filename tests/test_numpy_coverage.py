@@ -204,3 +204,33 @@ def test_numpys_errors_are_kept():
             call(x)
         with pytest.raises(err):
             dfdx.grad(lambda x: np.sum(call(x)))(x)
+
+
+def test_beyond_the_list_known_values():
+    # sinc at 0: value 1, derivative 0, second derivative -pi^2/3 (NumPy's own formula
+    # there is a constant, so this needs the series)
+    np.testing.assert_allclose(dfdx.derivative(np.sinc, 2)(0.0), -np.pi ** 2 / 3)
+    np.testing.assert_allclose(dfdx.derivative(np.sinc)(np.array([0.0, 0.5])),
+                               [0.0, -4 / np.pi])
+    x = rng.standard_normal((3, 6)).astype(np.float32)
+    for call in (np.cov, np.corrcoef, lambda x: np.cov(x, bias=True, aweights=np.arange(1.0, 7)),
+                 lambda x: np.vander(x[0], 4), lambda x: np.unwrap(4 * x, axis=1),
+                 lambda x: np.polyfit(np.arange(6.0), x.T, 2),
+                 lambda x: np.nan_to_num(np.where(x > 1, np.inf, x)),
+                 lambda x: np.apply_along_axis(np.diff, 1, x)):
+        _assert_same(call(x), _traced_value(call, x))
+    # np.i0 through scipy.special.i0, in double precision: NumPy's float32 values to an ulp
+    np.testing.assert_allclose(_traced_value(np.i0, x), np.i0(x), rtol=3e-7)
+    assert _traced_value(np.i0, x).dtype == np.float32
+    # a correlation matrix has a constant diagonal
+    g = dfdx.jacobian(lambda x: np.diagonal(np.corrcoef(x)))(x.astype(float))
+    np.testing.assert_allclose(g, 0, atol=1e-12)
+    # weighted bincount: each weight lands in its bin
+    j = dfdx.jacobian(lambda w: np.bincount(np.array([2, 0, 2]), weights=w))(np.ones(3))
+    np.testing.assert_array_equal(j, [[0, 1, 0], [0, 0, 0], [1, 0, 1]])
+    # a root r of p moves by -(dp)(r) / p'(r)
+    p = np.poly([1.0, 2.0, 4.0])
+    dr = dfdx.jacobian(lambda p: np.sort(np.real(np.roots(p))))(p)
+    for i, r in enumerate([1.0, 2.0, 4.0]):
+        np.testing.assert_allclose(dr[i], -r ** np.arange(3, -1, -1) / np.polyval(np.polyder(p), r),
+                                   rtol=1e-8)

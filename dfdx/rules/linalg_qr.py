@@ -190,3 +190,42 @@ def lstsq(a, b, rcond=None):
 
 defcomposite(np.linalg.qr, qr)
 defcomposite(np.linalg.lstsq, lstsq)
+
+
+# --- composed from the rules above and numpy.linalg's ---------------------------------
+
+def cond(x, p=None):
+    if p is None or p == 2 or p == -2:
+        s = np.linalg.svd(x, compute_uv=False)
+        with np.errstate(all="ignore"):
+            return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    return np.linalg.norm(x, p, axis=(-2, -1)) * np.linalg.norm(np.linalg.inv(x), p,
+                                                                axis=(-2, -1))
+
+
+def tensorsolve(a, b, axes=None):
+    an = len(shape_of(a))
+    if axes is not None:
+        order = [k for k in range(an) if k not in axes] + list(axes)
+        a = np.transpose(a, order)
+    old = tuple(shape_of(a)[-(an - len(shape_of(b))):])
+    prod = int(np.prod(old))
+    if int(np.prod(shape_of(a))) != prod ** 2:
+        raise np.linalg.LinAlgError("Input arrays must satisfy the requirement "
+                                    "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
+    res = np.linalg.solve(reshape(a, (prod, prod)), reshape(b, (prod,)))
+    return reshape(res, old)
+
+
+def tensorinv(a, ind=2):
+    if ind <= 0:
+        raise ValueError("Invalid ind argument.")
+    old = tuple(shape_of(a))
+    prod = int(np.prod(old[:ind]))
+    inv = np.linalg.inv(reshape(a, (prod, -1)))
+    return reshape(inv, old[ind:] + old[:ind])
+
+
+defcomposite(np.linalg.cond, cond)
+defcomposite(np.linalg.tensorsolve, tensorsolve)
+defcomposite(np.linalg.tensorinv, tensorinv)

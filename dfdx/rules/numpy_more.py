@@ -22,8 +22,9 @@ import warnings
 import numpy as np
 
 from dfdx._core import Box
+from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import _astype, getval
-from dfdx._numpy.registry import defcomposite, defrule, shape_of
+from dfdx._numpy.registry import defcomposite, defrule, defzero, shape_of
 from dfdx.rules.shape import broadcast_to, concatenate, flip, moveaxis, reshape, untake
 
 
@@ -480,3 +481,364 @@ for _np_fn, _impl in {
     np.logspace: logspace, np.geomspace: geomspace,
 }.items():
     defcomposite(_np_fn, _impl)
+
+
+# --- beyond issue 12's list: more functions numerical code calls --------------------------
+# (composed; the same conventions: NumPy's values, NumPy's errors)
+
+def broadcast_arrays(*args, subok=False):
+    args = [_as_array(a) for a in args]
+    shape = np.broadcast_shapes(*(shape_of(a) for a in args))
+    return tuple(broadcast_to(a, shape) for a in args)
+
+
+def _cumulative(np_name, fill):
+    def call(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        if out is not None:
+            raise UnsupportedOperation(f"{np_name}(..., out=...) is not supported on a traced "
+                                       "value: use the returned value instead of out=.")
+        x = _as_array(x)
+        nd = len(shape_of(x))
+        if axis is None:
+            if nd > 1:
+                raise ValueError("For arrays which have more than one dimension ``axis`` "
+                                 "argument is required.")
+            axis = 0
+        r = (np.cumsum if fill == 0 else np.cumprod)(x, axis=axis, dtype=dtype)
+        if include_initial:
+            s = list(shape_of(r))
+            s[axis % max(nd, 1)] = 1
+            r = concatenate([np.full(s, fill, _dtype(r)), r], axis=axis)
+        return r
+    return call
+
+
+def _linalg_cross(x1, x2, /, *, axis=-1):
+    if shape_of(x1)[axis] != 3 or shape_of(x2)[axis] != 3:
+        raise ValueError("Both input arrays must be (arrays of) 3-dimensional vectors, but "
+                         f"they are {shape_of(x1)[axis]} and {shape_of(x2)[axis]} dimensional "
+                         "instead.")
+    return cross(x1, x2, axis=axis)
+
+
+def vander(x, N=None, increasing=False):
+    x = _as_array(x)
+    if len(shape_of(x)) != 1:
+        raise ValueError("x must be a one-dimensional array or sequence.")
+    n = shape_of(x)[0]
+    N = n if N is None else N
+    dt = np.promote_types(_dtype(x), int)
+    parts = [np.ones((n, min(N, 1)), dt)]
+    if N > 1:
+        # NumPy's multiply.accumulate of x along the row: the same products
+        parts.append(np.cumprod(broadcast_to(reshape(_in_dtype(x, dt), (n, 1)), (n, N - 1)),
+                                axis=1))
+    v = concatenate(parts, axis=1)
+    return v if increasing else flip(v, 1)
+
+
+def bincount(x, /, weights=None, minlength=0):
+    xv = np.asarray(getval(x))
+    counts = np.bincount(xv, minlength=minlength)    # NumPy's checks of x and minlength
+    if weights is None:
+        return counts
+    w = _in_dtype(_as_array(weights), np.float64)     # NumPy counts weights in double
+    if shape_of(w) != xv.shape:
+        raise ValueError("The weights and list don't have the same length.")
+    return untake(reshape(w, (-1,)), (xv.reshape(-1),), (counts.shape[0],))
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    arr = _as_array(arr)
+    nd = len(shape_of(arr))
+    axis = np.lib.array_utils.normalize_axis_index(axis, nd)
+    moved = moveaxis(arr, axis, -1)
+    rest = tuple(shape_of(moved)[:-1])
+    if not all(rest):
+        raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
+    outs = [func1d(moved[idx], *args, **kwargs) for idx in np.ndindex(*rest)]
+    res = np.stack([_as_array(o) for o in outs])
+    inner = tuple(shape_of(res)[1:])
+    res = reshape(res, rest + inner)
+    # NumPy puts the result's axes where `axis` was
+    return moveaxis(res, tuple(range(len(rest), len(rest) + len(inner))),
+                    tuple(range(axis, axis + len(inner))))
+
+
+def resize(a, new_shape):
+    new_shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
+    a = reshape(_as_array(a), (-1,))
+    new_size = 1
+    for d in new_shape:
+        if d < 0:
+            raise ValueError("all elements of `new_shape` must be non-negative")
+        new_size *= d
+    size = shape_of(a)[0]
+    if size == 0 or new_size == 0:
+        return np.zeros(new_shape, _dtype(a))
+    repeats = -(-new_size // size)
+    return reshape(concatenate((a,) * repeats)[:new_size], new_shape)
+
+
+def real_if_close(a, tol=100):
+    a = _as_array(a)
+    if _dtype(a).kind != "c":
+        return a
+    if tol > 1:
+        tol = np.finfo(_dtype(a)).eps * tol
+    return np.real(a) if np.all(np.abs(np.imag(getval(a))) < tol) else a
+
+
+def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    x = _as_array(x)
+    dt = _dtype(x)
+    if dt.kind not in "fc":
+        return x
+    if dt.kind == "c":
+        return np.real(nan_to_num(np.real(x), nan=nan, posinf=posinf, neginf=neginf)) + 1j * \
+            nan_to_num(np.imag(x), nan=nan, posinf=posinf, neginf=neginf)
+    big = np.finfo(dt)
+    v = getval(x)
+    for mask, fill in ((np.isnan(v), nan), (np.isposinf(v), big.max if posinf is None else posinf),
+                       (np.isneginf(v), big.min if neginf is None else neginf)):
+        if np.any(mask):
+            x = np.where(mask, _in_dtype(fill, dt), x)
+    return x
+
+
+#: Taylor coefficients of sin(z)/z at 0 (z = pi x), for the derivatives there
+_SINC0 = (1.0, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880)
+
+
+def sinc(x):
+    x = _as_array(x)
+    y = np.pi * x
+    zero = getval(y) == 0
+    if not np.any(zero):
+        return np.sin(y) / y
+    # why: NumPy evaluates sin(1e-20) / 1e-20 at 0 (a constant there); the series of
+    # sin(z)/z gives the value 1 with the derivatives of sinc up to the 9th order.
+    safe = np.where(zero, 1.0e-20, y)
+    z2 = np.where(zero, y, 0.0) ** 2
+    series = _SINC0[-1]
+    for c in _SINC0[-2::-1]:
+        series = series * z2 + c
+    return np.where(zero, _in_dtype(series, _dtype(np.sin(safe) / safe)), np.sin(safe) / safe)
+
+
+def i0(x):
+    import scipy.special as sp
+    x = _as_array(x)
+    dt = _dtype(x)
+    if dt.kind == "c":
+        raise TypeError("i0 not supported for complex values")
+    if dt.kind != "f":
+        dt = np.dtype(np.float64)
+    # NumPy evaluates its series in double precision and stores the result in x's dtype
+    return _in_dtype(sp.i0(_in_dtype(x, np.float64)), dt)
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
+    p = _as_array(p)
+    nd = len(shape_of(p))
+    dd = np.diff(p, axis=axis)
+    if discont is None:
+        discont = period / 2
+    dtype = np.result_type(getval(dd), period)
+    if dtype.kind in "iu":
+        return np.unwrap(getval(p), discont, axis, period=period)
+    high, low = period / 2, -period / 2
+    # the correction is a multiple of the period chosen by comparisons: a step function,
+    # derivative 0 (remainder's derivative 1 in dd cancels dd's)
+    ddmod = np.mod(dd - low, period) + low
+    ddmod = np.where((getval(ddmod) == low) & (getval(dd) > 0), high, ddmod)
+    correct = np.where(np.abs(getval(dd)) < discont, 0.0, ddmod - dd)
+    axis %= nd
+    head = p[(slice(None),) * axis + (slice(0, 1),)]
+    tail = p[(slice(None),) * axis + (slice(1, None),)] + np.cumsum(correct, axis=axis)
+    return _in_dtype(concatenate([head, tail], axis=axis), dtype)
+
+
+def polyder(p, m=1):
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of derivative must be positive (see polyint)")
+    p = _as_array(p)
+    n = shape_of(p)[0] - 1
+    y = p[:-1] * np.arange(n, 0, -1)
+    return p if m == 0 else polyder(y, m - 1)
+
+
+def polyint(p, m=1, k=None):
+    m = int(m)
+    if m < 0:
+        raise ValueError("Order of integral must be positive (see polyder)")
+    k = np.zeros(m, float) if k is None else k
+    k = reshape(_as_array(k), (-1,))
+    if shape_of(k)[0] == 1 and m > 1:
+        k = k[0] * np.ones(m, float)
+    if shape_of(k)[0] < m:
+        raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
+    p = _as_array(p)
+    if m == 0:
+        return p
+    y = concatenate((p / np.arange(shape_of(p)[0], 0, -1), reshape(k[0], (1,))))
+    return polyint(y, m - 1, k=k[1:])
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    if cov:
+        raise UnsupportedOperation("dfdx differentiates numpy.polyfit without cov= (the "
+                                   "covariance of the coefficients). Compute it from the fit "
+                                   "residuals, or call np.polyfit(...) on plain values.")
+    order = int(deg) + 1
+    x = _as_array(x) + 0.0
+    y = _as_array(y) + 0.0
+    if deg < 0:
+        raise ValueError("expected deg >= 0")
+    if len(shape_of(x)) != 1:
+        raise TypeError("expected 1D vector for x")
+    if shape_of(x)[0] == 0:
+        raise TypeError("expected non-empty vector for x")
+    if len(shape_of(y)) < 1 or len(shape_of(y)) > 2:
+        raise TypeError("expected 1D or 2D array for y")
+    if shape_of(x)[0] != shape_of(y)[0]:
+        raise TypeError("expected x and y to have same length")
+    if rcond is None:
+        rcond = shape_of(x)[0] * np.finfo(_dtype(x)).eps
+    lhs = vander(x, order)
+    rhs = y
+    if w is not None:
+        w = _as_array(w) + 0.0
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (w if len(shape_of(rhs)) == 1 else reshape(w, (-1, 1)))
+    scale = np.sqrt(np.sum(lhs * lhs, axis=0))
+    lhs = lhs / scale
+    c, resids, rank, s = np.linalg.lstsq(lhs, rhs, rcond)
+    c = (c.T / scale).T if len(shape_of(c)) == 2 else c / scale
+    if rank != order and not full:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
+                      stacklevel=2)
+    return (c, resids, rank, s, rcond) if full else c
+
+
+def roots(p):
+    p = _as_array(p)
+    p = reshape(p, (1,)) if not shape_of(p) else p
+    if len(shape_of(p)) != 1:
+        raise ValueError("Input must be a rank-1 array.")
+    nz = np.nonzero(np.ravel(getval(p)))[0]
+    if len(nz) == 0:
+        return np.array([])
+    trailing = shape_of(p)[0] - nz[-1] - 1
+    p = p[int(nz[0]):int(nz[-1]) + 1]
+    if _dtype(p).kind not in "fc":
+        p = _in_dtype(p, np.float64)
+    n = shape_of(p)[0]
+    if n > 1:
+        below = np.diag(np.ones((n - 2,), _dtype(p)), -1)[1:]
+        r = np.linalg.eigvals(concatenate([reshape(-p[1:] / p[0], (1, n - 1)), below]))
+    else:
+        r = np.array([])
+    return concatenate((r, np.zeros(trailing, _dtype(r))))
+
+
+def sort_complex(a):
+    b = np.sort(_as_array(a))
+    dt = _dtype(b)
+    if dt.kind == "c":
+        return b
+    target = np.dtype("F") if dt.char in "bhBH" else (np.dtype("G") if dt.char == "g" else
+                                                       np.dtype("D"))
+    return _in_dtype(b, target)
+
+
+def diagflat(v, k=0):
+    return np.diag(reshape(_as_array(v), (-1,)), k)
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
+        dtype=None):
+    if ddof is not None and ddof != int(ddof):
+        raise ValueError("ddof must be integer")
+    m = _as_array(m)
+    if len(shape_of(m)) > 2:
+        raise ValueError("m has more than 2 dimensions")
+    if y is not None:
+        y = _as_array(y)
+        if len(shape_of(y)) > 2:
+            raise ValueError("y has more than 2 dimensions")
+    if dtype is None:
+        dtype = np.result_type(getval(m), np.float64) if y is None else \
+            np.result_type(getval(m), getval(y), np.float64)
+
+    def rows(a):
+        a = _in_dtype(a, dtype)
+        a = reshape(a, (1,) * (2 - len(shape_of(a))) + tuple(shape_of(a)))
+        return a.T if not rowvar and shape_of(a)[0] != 1 else a
+    X = rows(m)
+    if shape_of(X)[0] == 0:
+        return np.array([]).reshape(0, 0)
+    if y is not None:
+        X = concatenate((X, rows(y)), axis=0)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    w = None
+    if fweights is not None:
+        fw = np.asarray(getval(fweights), dtype=float)
+        if not np.all(fw == np.around(fw)):
+            raise TypeError("fweights must be integer")
+        w = fw
+    if aweights is not None:
+        w = _as_array(aweights) if w is None else w * _as_array(aweights)
+    avg, w_sum = np.average(X, axis=1, weights=w, returned=True)
+    w_sum = w_sum[0]
+    if w is None:
+        fact = shape_of(X)[1] - ddof
+    elif ddof == 0:
+        fact = w_sum
+    elif aweights is None:
+        fact = w_sum - ddof
+    else:
+        fact = w_sum - ddof * np.sum(w * _as_array(aweights)) / w_sum
+    if np.any(getval(fact) <= 0):
+        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
+        fact = 0.0
+    X = X - reshape(avg, (-1, 1))
+    X_T = X.T if w is None else (X * w).T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.matmul(X, _conj(X_T)) * np.true_divide(1, fact)
+    s = tuple(d for d in shape_of(c) if d != 1)
+    return reshape(c, s)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    c = cov(x, y, rowvar, dtype=dtype)
+    if not shape_of(c):
+        return c / c
+    d = np.diagonal(c)
+    stddev = np.sqrt(np.real(d))
+    c = c / reshape(stddev, (-1, 1))
+    c = c / reshape(stddev, (1, -1))
+    if _dtype(c).kind == "c":
+        return np.clip(np.real(c), -1, 1) + 1j * np.clip(np.imag(c), -1, 1)
+    return np.clip(c, -1, 1)
+
+
+for _np_fn, _impl in {
+    np.broadcast_arrays: broadcast_arrays,
+    np.cumulative_sum: _cumulative("numpy.cumulative_sum", 0),
+    np.cumulative_prod: _cumulative("numpy.cumulative_prod", 1),
+    np.linalg.cross: _linalg_cross, np.vander: vander, np.bincount: bincount,
+    np.apply_along_axis: apply_along_axis, np.resize: resize, np.real_if_close: real_if_close,
+    np.nan_to_num: nan_to_num, np.sinc: sinc, np.i0: i0, np.unwrap: unwrap,
+    np.polyder: polyder, np.polyint: polyint, np.polyfit: polyfit, np.roots: roots,
+    np.sort_complex: sort_complex, np.diagflat: diagflat, np.cov: cov, np.corrcoef: corrcoef,
+}.items():
+    defcomposite(_np_fn, _impl)
+
+# np.lexsort takes a sequence of keys (the traced values inside it): plain indices
+defcomposite(np.lexsort, lambda keys, axis=-1: np.lexsort(
+    tuple(getval(k) for k in keys) if isinstance(keys, (tuple, list)) else getval(keys), axis))
+defzero(np.fix, np.isin, np.linalg.matrix_rank, np.iscomplex, np.isreal,
+        np.isposinf, np.isneginf, np.array_equiv)
