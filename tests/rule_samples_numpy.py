@@ -100,7 +100,8 @@ add(np.cross, lambda a, b: np.cross(a, b * np.array([1.0, 1.0, 0.0])), np.array(
     np.array([2.0, 0.0, 0.0]), label="parallel", kind="special")
 add(numpy_more._conv_full, lambda a, v: numpy_more.conv_full(a, v), normal(4), normal(3))
 add(np.convolve, np.convolve, normal(5), normal(3))
-add(np.convolve, lambda a, v: np.convolve(a, v, "same"), normal(3), normal(4), label="same, longer v")
+add(np.convolve, lambda a, v: np.convolve(a, v, "same"), normal(3), normal(4),
+    label="same, longer v")
 add(np.convolve, lambda a, v: np.convolve(a, v, mode="valid"), normal(5), normal(2),
     label="valid")
 add(np.convolve, np.convolve, normal(), normal(3), label="0-d")
@@ -216,7 +217,8 @@ add(np.resize, lambda x: np.resize(x, (2, 5)), normal(3))
 add(np.real_if_close, lambda x: np.real_if_close(x + 0j), normal(3))
 add(np.real_if_close, np.real_if_close, normal(3), label="real")
 add(np.nan_to_num, lambda x: np.nan_to_num(np.where(x > 0.5, np.nan, x), nan=-1.0), normal(5))
-add(np.nan_to_num, lambda x: np.nan_to_num(x + np.array([np.inf, 0.0, -np.inf]), posinf=2.0, neginf=-3.0),
+add(np.nan_to_num, lambda x: np.nan_to_num(x + np.array([np.inf, 0.0, -np.inf]), posinf=2.0,
+                                           neginf=-3.0),
     normal(3), label="infinities")
 add(np.sinc, np.sinc, normal(4))
 add(np.sinc, np.sinc, np.array([0.0, 1.0, -1.0, 0.5]), label="0, 1, -1", kind="special")

@@ -193,7 +193,8 @@ def test_what_has_no_derivative_raises_the_named_error():
 
 def test_numpys_errors_are_kept():
     x = np.ones((2, 3))
-    for call, err in [(lambda x: np.diff(x, -1), ValueError), (lambda x: np.vsplit(x[0], 2), ValueError),
+    for call, err in [(lambda x: np.diff(x, -1), ValueError),
+                      (lambda x: np.vsplit(x[0], 2), ValueError),
                       (lambda x: np.rot90(x, axes=(0, 0)), ValueError),
                       (lambda x: np.block([[x], x]), ValueError),
                       (lambda x: np.cross(x, x[:, :1]), ValueError),

@@ -23,24 +23,15 @@ import numpy as np
 
 from dfdx._core import Box
 from dfdx._errors import UnsupportedOperation
-from dfdx._numpy.box import _astype, getval
+from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, defzero, shape_of
-from dfdx.rules.shape import broadcast_to, concatenate, flip, moveaxis, reshape, untake
-
-
-def _as_array(x):
-    return x if isinstance(x, Box) else np.asanyarray(x)
+from dfdx.rules.shape import (as_array, broadcast_to, cast_to, concatenate, flip, moveaxis,
+                              reshape, untake)
 
 
 def _dtype(x):
     v = getval(x)
     return v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
-
-
-def _in_dtype(x, dt):
-    if isinstance(x, Box):
-        return x if _dtype(x) == dt else _astype(x, dt)
-    return np.asarray(x, dtype=dt)
 
 
 def _conj(x):
@@ -52,7 +43,7 @@ def _conj(x):
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     if axis is not None:
         axisa = axisb = axisc = axis
-    a, b = _as_array(a), _as_array(b)
+    a, b = as_array(a), as_array(b)
     if not shape_of(a) or not shape_of(b):
         raise ValueError("At least one array has zero dimension")
     a = moveaxis(a, axisa, -1)
@@ -105,7 +96,7 @@ def _spacings(varargs, f, axes):
         raise TypeError("invalid number of arguments")
     dx = []
     for i, d in enumerate(varargs):
-        d = _as_array(d)
+        d = as_array(d)
         if len(shape_of(d)) == 0:
             dx.append(d)
             continue
@@ -115,7 +106,7 @@ def _spacings(varargs, f, axes):
             raise ValueError("when 1d, distances must match the length of the corresponding "
                              "dimension")
         if _dtype(d).kind in "biu":
-            d = _in_dtype(d, np.float64)
+            d = cast_to(d, np.float64)
         diffx = d[1:] - d[:-1]
         dv = getval(diffx)
         dx.append(diffx[0] if np.all(dv == dv[0]) else diffx)   # NumPy's uniform case
@@ -123,7 +114,7 @@ def _spacings(varargs, f, axes):
 
 
 def gradient(f, *varargs, axis=None, edge_order=1):
-    f = _as_array(f)
+    f = as_array(f)
     nd = len(shape_of(f))
     axes = tuple(range(nd)) if axis is None else np.lib.array_utils.normalize_axis_tuple(axis, nd)
     dx = _spacings(varargs, f, axes)
@@ -131,7 +122,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
         raise ValueError("'edge_order' greater than 2 not supported")
     otype = _dtype(f)
     if otype.kind not in "fc":
-        f = _in_dtype(f, np.float64)
+        f = cast_to(f, np.float64)
         otype = np.dtype(np.float64)
     outs = []
     for ax, h in zip(axes, dx):
@@ -173,17 +164,17 @@ def gradient(f, *varargs, axis=None, edge_order=1):
                 c = (2. * dx2 + dx1) / (dx2 * (dx1 + dx2))
             last = a * e[3] + b * e[4] + c * e[5]
         # NumPy writes each part into an array of f's dtype: the same casts here
-        outs.append(concatenate([_in_dtype(p, otype) for p in (first, inner, last)], axis=ax))
+        outs.append(concatenate([cast_to(p, otype) for p in (first, inner, last)], axis=ax))
     return outs[0] if len(axes) == 1 else tuple(outs)
 
 
 def trapezoid(y, x=None, dx=1.0, axis=-1):
-    y = _as_array(y)
+    y = as_array(y)
     nd = len(shape_of(y))
     if x is None:
         d = dx
     else:
-        x = _as_array(x)
+        x = as_array(x)
         if len(shape_of(x)) == 1:
             d = x[1:] - x[:-1]
             s = [1] * nd
@@ -198,8 +189,8 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 
 def polyval(p, x):
-    p = _as_array(p)
-    x = _as_array(x)
+    p = as_array(p)
+    x = as_array(x)
     y = np.zeros_like(getval(x))
     for i in range(shape_of(p)[0]):
         y = y * x + p[i]
@@ -239,7 +230,7 @@ def _mode(mode):
 
 
 def _vectors(a, v):
-    a, v = _as_array(a), _as_array(v)
+    a, v = as_array(a), as_array(v)
     a = reshape(a, (1,)) if not shape_of(a) else a
     v = reshape(v, (1,)) if not shape_of(v) else v
     if len(shape_of(a)) > 1 or len(shape_of(v)) > 1:
@@ -300,14 +291,14 @@ def select(condlist, choicelist, default=0):
         if c.dtype.type is not np.bool:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     shape = np.broadcast_shapes(*(c.shape for c in conds), *(shape_of(c) for c in choices))
-    result = broadcast_to(_in_dtype(choices[-1], dt), shape)
+    result = broadcast_to(cast_to(choices[-1], dt), shape)
     for choice, cond in zip(choices[-2::-1], conds[::-1]):
-        result = np.where(cond, _in_dtype(choice, dt), result)
+        result = np.where(cond, cast_to(choice, dt), result)
     return result
 
 
 def piecewise(x, condlist, funclist, *args, **kw):
-    x = _as_array(x)
+    x = as_array(x)
     xs = tuple(shape_of(x))
     if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray)) and xs):
         condlist = [condlist]
@@ -327,12 +318,12 @@ def piecewise(x, condlist, funclist, *args, **kw):
     for cond, func in zip(conds, funclist):
         cond = np.broadcast_to(cond, xs).reshape(size)
         if not callable(func):
-            y = np.where(cond, _in_dtype(func, dt), y)
+            y = np.where(cond, cast_to(func, dt), y)
             continue
         idx = np.flatnonzero(cond)
         if not idx.size:
             continue
-        r = broadcast_to(_in_dtype(func(flat_x[idx], *args, **kw), dt), idx.shape)
+        r = broadcast_to(cast_to(func(flat_x[idx], *args, **kw), dt), idx.shape)
         y = np.where(cond, untake(r, (idx,), (size,)), y)
     return reshape(y, xs)
 
@@ -341,8 +332,8 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     ft = np.complex128 if _dtype(fp).kind == "c" else np.float64
-    x, xp, fp = _in_dtype(_as_array(x), np.float64), _in_dtype(_as_array(xp), np.float64), \
-        _in_dtype(_as_array(fp), ft)
+    x, xp, fp = cast_to(as_array(x), np.float64), cast_to(as_array(xp), np.float64), \
+        cast_to(as_array(fp), ft)
     if len(shape_of(xp)) != 1 or len(shape_of(fp)) != 1:
         raise ValueError("object too deep for desired array" if max(
             len(shape_of(xp)), len(shape_of(fp))) > 1 else "object of too small depth for "
@@ -364,8 +355,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         fp = concatenate((fp[-1:], fp, fp[0:1]))
     xv, xpv = np.asarray(getval(x)), np.asarray(getval(xp))
     n = xpv.shape[0]
-    lo = fp[0] if left is None else _in_dtype(left, ft)
-    hi = fp[-1] if right is None else _in_dtype(right, ft)
+    lo = fp[0] if left is None else cast_to(left, ft)
+    hi = fp[-1] if right is None else cast_to(right, ft)
     if n == 1:
         return np.where(xv < xpv[0], lo, np.where(xv > xpv[0], hi, fp[0]))
     width = xp[1:] - xp[:-1]
@@ -409,7 +400,7 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     dt = np.result_type(getval(start), getval(stop))
     if dt.kind not in "fc":
         dt = np.dtype(np.float64)
-    delta = _in_dtype(stop, dt) - _in_dtype(start, dt)
+    delta = cast_to(stop, dt) - cast_to(start, dt)
     y = np.arange(0, num, dtype=dt).reshape((-1,) + (1,) * len(shape_of(delta)))
     if div > 0:
         step = delta / div
@@ -422,13 +413,13 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         y = y * delta
     y = y + start
     if endpoint and num > 1:
-        y = concatenate([y[:-1], reshape(broadcast_to(_in_dtype(stop, _dtype(y)),
+        y = concatenate([y[:-1], reshape(broadcast_to(cast_to(stop, _dtype(y)),
                                                       shape_of(y)[1:]),
                                          (1,) + tuple(shape_of(y)[1:]))])
     if axis != 0:
         y = moveaxis(y, 0, axis)
     if dtype is not None:
-        y = _in_dtype(y, np.dtype(dtype))
+        y = cast_to(y, np.dtype(dtype))
     return (y, step) if retstep else y
 
 
@@ -438,23 +429,23 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
                            axis)
     if not isinstance(base, (float, int)) and len(shape_of(base)):
         nd = len(np.broadcast_shapes(shape_of(start), shape_of(stop), shape_of(base)))
-        start, stop, base = (reshape(_as_array(a), (1,) * (nd - len(shape_of(a)))
+        start, stop, base = (reshape(as_array(a), (1,) * (nd - len(shape_of(a)))
                                      + tuple(shape_of(a))) for a in (start, stop, base))
         base = np.expand_dims(base, axis)
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     r = np.power(base, y)
-    return r if dtype is None else _in_dtype(r, np.dtype(dtype))
+    return r if dtype is None else cast_to(r, np.dtype(dtype))
 
 
 def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
-    start, stop = _as_array(start), _as_array(stop)
+    start, stop = as_array(start), as_array(stop)
     if np.any(getval(start) == 0) or np.any(getval(stop) == 0):
         raise ValueError("Geometric sequence cannot include zero")
     dt = np.result_type(getval(start), getval(stop), float(num), np.zeros((), dtype))
     dtype = dt if dtype is None else np.dtype(dtype)
     if dtype.kind not in "fc":
         return np.geomspace(getval(start), getval(stop), num, endpoint, dtype, axis)
-    start, stop = _in_dtype(start, dt), _in_dtype(stop, dt)
+    start, stop = cast_to(start, dt), cast_to(stop, dt)
     # why: NumPy rotates start to the positive real axis (a constant factor) and back
     out_sign = np.sign(getval(start))
     start = start / out_sign
@@ -471,7 +462,7 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     result = result * out_sign
     if axis != 0:
         result = moveaxis(result, 0, axis)
-    return _in_dtype(result, dtype)
+    return cast_to(result, dtype)
 
 
 for _np_fn, _impl in {
@@ -487,7 +478,7 @@ for _np_fn, _impl in {
 # (composed; the same conventions: NumPy's values, NumPy's errors)
 
 def broadcast_arrays(*args, subok=False):
-    args = [_as_array(a) for a in args]
+    args = [as_array(a) for a in args]
     shape = np.broadcast_shapes(*(shape_of(a) for a in args))
     return tuple(broadcast_to(a, shape) for a in args)
 
@@ -497,7 +488,7 @@ def _cumulative(np_name, fill):
         if out is not None:
             raise UnsupportedOperation(f"{np_name}(..., out=...) is not supported on a traced "
                                        "value: use the returned value instead of out=.")
-        x = _as_array(x)
+        x = as_array(x)
         nd = len(shape_of(x))
         if axis is None:
             if nd > 1:
@@ -522,7 +513,7 @@ def _linalg_cross(x1, x2, /, *, axis=-1):
 
 
 def vander(x, N=None, increasing=False):
-    x = _as_array(x)
+    x = as_array(x)
     if len(shape_of(x)) != 1:
         raise ValueError("x must be a one-dimensional array or sequence.")
     n = shape_of(x)[0]
@@ -531,7 +522,7 @@ def vander(x, N=None, increasing=False):
     parts = [np.ones((n, min(N, 1)), dt)]
     if N > 1:
         # NumPy's multiply.accumulate of x along the row: the same products
-        parts.append(np.cumprod(broadcast_to(reshape(_in_dtype(x, dt), (n, 1)), (n, N - 1)),
+        parts.append(np.cumprod(broadcast_to(reshape(cast_to(x, dt), (n, 1)), (n, N - 1)),
                                 axis=1))
     v = concatenate(parts, axis=1)
     return v if increasing else flip(v, 1)
@@ -542,14 +533,14 @@ def bincount(x, /, weights=None, minlength=0):
     counts = np.bincount(xv, minlength=minlength)    # NumPy's checks of x and minlength
     if weights is None:
         return counts
-    w = _in_dtype(_as_array(weights), np.float64)     # NumPy counts weights in double
+    w = cast_to(as_array(weights), np.float64)     # NumPy counts weights in double
     if shape_of(w) != xv.shape:
         raise ValueError("The weights and list don't have the same length.")
     return untake(reshape(w, (-1,)), (xv.reshape(-1),), (counts.shape[0],))
 
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):
-    arr = _as_array(arr)
+    arr = as_array(arr)
     nd = len(shape_of(arr))
     axis = np.lib.array_utils.normalize_axis_index(axis, nd)
     moved = moveaxis(arr, axis, -1)
@@ -557,7 +548,7 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     if not all(rest):
         raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
     outs = [func1d(moved[idx], *args, **kwargs) for idx in np.ndindex(*rest)]
-    res = np.stack([_as_array(o) for o in outs])
+    res = np.stack([as_array(o) for o in outs])
     inner = tuple(shape_of(res)[1:])
     res = reshape(res, rest + inner)
     # NumPy puts the result's axes where `axis` was
@@ -567,7 +558,7 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
 
 def resize(a, new_shape):
     new_shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
-    a = reshape(_as_array(a), (-1,))
+    a = reshape(as_array(a), (-1,))
     new_size = 1
     for d in new_shape:
         if d < 0:
@@ -581,7 +572,7 @@ def resize(a, new_shape):
 
 
 def real_if_close(a, tol=100):
-    a = _as_array(a)
+    a = as_array(a)
     if _dtype(a).kind != "c":
         return a
     if tol > 1:
@@ -590,7 +581,7 @@ def real_if_close(a, tol=100):
 
 
 def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
-    x = _as_array(x)
+    x = as_array(x)
     dt = _dtype(x)
     if dt.kind not in "fc":
         return x
@@ -602,7 +593,7 @@ def nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
     for mask, fill in ((np.isnan(v), nan), (np.isposinf(v), big.max if posinf is None else posinf),
                        (np.isneginf(v), big.min if neginf is None else neginf)):
         if np.any(mask):
-            x = np.where(mask, _in_dtype(fill, dt), x)
+            x = np.where(mask, cast_to(fill, dt), x)
     return x
 
 
@@ -611,7 +602,7 @@ _SINC0 = (1.0, -1.0 / 6, 1.0 / 120, -1.0 / 5040, 1.0 / 362880)
 
 
 def sinc(x):
-    x = _as_array(x)
+    x = as_array(x)
     y = np.pi * x
     zero = getval(y) == 0
     if not np.any(zero):
@@ -623,23 +614,23 @@ def sinc(x):
     series = _SINC0[-1]
     for c in _SINC0[-2::-1]:
         series = series * z2 + c
-    return np.where(zero, _in_dtype(series, _dtype(np.sin(safe) / safe)), np.sin(safe) / safe)
+    return np.where(zero, cast_to(series, _dtype(np.sin(safe) / safe)), np.sin(safe) / safe)
 
 
 def i0(x):
     import scipy.special as sp
-    x = _as_array(x)
+    x = as_array(x)
     dt = _dtype(x)
     if dt.kind == "c":
         raise TypeError("i0 not supported for complex values")
     if dt.kind != "f":
         dt = np.dtype(np.float64)
     # NumPy evaluates its series in double precision and stores the result in x's dtype
-    return _in_dtype(sp.i0(_in_dtype(x, np.float64)), dt)
+    return cast_to(sp.i0(cast_to(x, np.float64)), dt)
 
 
 def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
-    p = _as_array(p)
+    p = as_array(p)
     nd = len(shape_of(p))
     dd = np.diff(p, axis=axis)
     if discont is None:
@@ -656,14 +647,14 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     axis %= nd
     head = p[(slice(None),) * axis + (slice(0, 1),)]
     tail = p[(slice(None),) * axis + (slice(1, None),)] + np.cumsum(correct, axis=axis)
-    return _in_dtype(concatenate([head, tail], axis=axis), dtype)
+    return cast_to(concatenate([head, tail], axis=axis), dtype)
 
 
 def polyder(p, m=1):
     m = int(m)
     if m < 0:
         raise ValueError("Order of derivative must be positive (see polyint)")
-    p = _as_array(p)
+    p = as_array(p)
     n = shape_of(p)[0] - 1
     y = p[:-1] * np.arange(n, 0, -1)
     return p if m == 0 else polyder(y, m - 1)
@@ -674,12 +665,12 @@ def polyint(p, m=1, k=None):
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     k = np.zeros(m, float) if k is None else k
-    k = reshape(_as_array(k), (-1,))
+    k = reshape(as_array(k), (-1,))
     if shape_of(k)[0] == 1 and m > 1:
         k = k[0] * np.ones(m, float)
     if shape_of(k)[0] < m:
         raise ValueError("k must be a scalar or a rank-1 array of length 1 or >m.")
-    p = _as_array(p)
+    p = as_array(p)
     if m == 0:
         return p
     y = concatenate((p / np.arange(shape_of(p)[0], 0, -1), reshape(k[0], (1,))))
@@ -692,8 +683,8 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
                                    "covariance of the coefficients). Compute it from the fit "
                                    "residuals, or call np.polyfit(...) on plain values.")
     order = int(deg) + 1
-    x = _as_array(x) + 0.0
-    y = _as_array(y) + 0.0
+    x = as_array(x) + 0.0
+    y = as_array(y) + 0.0
     if deg < 0:
         raise ValueError("expected deg >= 0")
     if len(shape_of(x)) != 1:
@@ -709,7 +700,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     lhs = vander(x, order)
     rhs = y
     if w is not None:
-        w = _as_array(w) + 0.0
+        w = as_array(w) + 0.0
         lhs = lhs * reshape(w, (-1, 1))
         rhs = rhs * (w if len(shape_of(rhs)) == 1 else reshape(w, (-1, 1)))
     scale = np.sqrt(np.sum(lhs * lhs, axis=0))
@@ -723,7 +714,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 
 def roots(p):
-    p = _as_array(p)
+    p = as_array(p)
     p = reshape(p, (1,)) if not shape_of(p) else p
     if len(shape_of(p)) != 1:
         raise ValueError("Input must be a rank-1 array.")
@@ -733,7 +724,7 @@ def roots(p):
     trailing = shape_of(p)[0] - nz[-1] - 1
     p = p[int(nz[0]):int(nz[-1]) + 1]
     if _dtype(p).kind not in "fc":
-        p = _in_dtype(p, np.float64)
+        p = cast_to(p, np.float64)
     n = shape_of(p)[0]
     if n > 1:
         below = np.diag(np.ones((n - 2,), _dtype(p)), -1)[1:]
@@ -744,28 +735,28 @@ def roots(p):
 
 
 def sort_complex(a):
-    b = np.sort(_as_array(a))
+    b = np.sort(as_array(a))
     dt = _dtype(b)
     if dt.kind == "c":
         return b
     target = np.dtype("F") if dt.char in "bhBH" else (np.dtype("G") if dt.char == "g" else
                                                        np.dtype("D"))
-    return _in_dtype(b, target)
+    return cast_to(b, target)
 
 
 def diagflat(v, k=0):
-    return np.diag(reshape(_as_array(v), (-1,)), k)
+    return np.diag(reshape(as_array(v), (-1,)), k)
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
         dtype=None):
     if ddof is not None and ddof != int(ddof):
         raise ValueError("ddof must be integer")
-    m = _as_array(m)
+    m = as_array(m)
     if len(shape_of(m)) > 2:
         raise ValueError("m has more than 2 dimensions")
     if y is not None:
-        y = _as_array(y)
+        y = as_array(y)
         if len(shape_of(y)) > 2:
             raise ValueError("y has more than 2 dimensions")
     if dtype is None:
@@ -773,7 +764,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             np.result_type(getval(m), getval(y), np.float64)
 
     def rows(a):
-        a = _in_dtype(a, dtype)
+        a = cast_to(a, dtype)
         a = reshape(a, (1,) * (2 - len(shape_of(a))) + tuple(shape_of(a)))
         return a.T if not rowvar and shape_of(a)[0] != 1 else a
     X = rows(m)
@@ -790,7 +781,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
             raise TypeError("fweights must be integer")
         w = fw
     if aweights is not None:
-        w = _as_array(aweights) if w is None else w * _as_array(aweights)
+        w = as_array(aweights) if w is None else w * as_array(aweights)
     avg, w_sum = np.average(X, axis=1, weights=w, returned=True)
     w_sum = w_sum[0]
     if w is None:
@@ -800,7 +791,7 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     elif aweights is None:
         fact = w_sum - ddof
     else:
-        fact = w_sum - ddof * np.sum(w * _as_array(aweights)) / w_sum
+        fact = w_sum - ddof * np.sum(w * as_array(aweights)) / w_sum
     if np.any(getval(fact) <= 0):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
         fact = 0.0

@@ -606,12 +606,12 @@ def _check_axis(axis, ndim):
     return axis % ndim
 
 
-def _as_array(x):
+def as_array(x):
     """A traced value as it is; anything else as NumPy reads it (np.asanyarray)."""
     return x if isinstance(x, Box) else np.asanyarray(x)
 
 
-def _in_dtype(x, dt):
+def cast_to(x, dt):
     """`x` cast to the dtype `dt` (as NumPy's assignment into an array of `dt` casts it)."""
     if isinstance(x, Box):
         return x if np.result_type(getval(x)) == dt else _astype(x, dt)
@@ -623,7 +623,7 @@ def diff(a, n=1, axis=-1, prepend=_NO, append=_NO):
         return a
     if n < 0:
         raise ValueError("order must be non-negative but got " + repr(n))
-    a = _as_array(a)
+    a = as_array(a)
     nd = len(shape_of(a))
     if nd == 0:
         raise ValueError("diff requires input that is at least one dimensional")
@@ -633,7 +633,7 @@ def diff(a, n=1, axis=-1, prepend=_NO, append=_NO):
         if extra is None:
             parts.append(a)
         elif extra is not _NO:
-            extra = _as_array(extra)
+            extra = as_array(extra)
             if not shape_of(extra):
                 s = list(shape_of(a))
                 s[axis] = 1
@@ -649,27 +649,27 @@ def diff(a, n=1, axis=-1, prepend=_NO, append=_NO):
 
 
 def ediff1d(ary, to_end=None, to_begin=None):
-    ary = ravel(_as_array(ary))
+    ary = ravel(as_array(ary))
     dt = np.result_type(getval(ary))
     parts = []
     for name, extra in (("to_begin", to_begin), (None, None), ("to_end", to_end)):
         if name is None:
             parts.append(ary[1:] - ary[:-1])
         elif extra is not None:
-            extra = _as_array(extra)
+            extra = as_array(extra)
             if not np.can_cast(np.result_type(getval(extra)), dt, casting="same_kind"):
                 raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
                                 "the `same_kind` rule.")
-            parts.append(_in_dtype(ravel(extra), dt))
+            parts.append(cast_to(ravel(extra), dt))
     return concatenate(parts) if len(parts) > 1 else parts[0]
 
 
 def append(arr, values, axis=None):
-    arr = _as_array(arr)
+    arr = as_array(arr)
     if axis is None:
         if len(shape_of(arr)) != 1:
             arr = ravel(arr)
-        values = ravel(_as_array(values))
+        values = ravel(as_array(values))
         axis = len(shape_of(arr)) - 1
     return concatenate((arr, values), axis=axis)
 
@@ -682,20 +682,20 @@ def insert(arr, obj, values, axis=None):
     # why: np.insert's rules for obj and for broadcasting values are many; running NumPy's
     # own np.insert on labels (0, 1, ... for arr's elements, then values') gives where each
     # element of the result comes from, and a gather takes it from there.
-    arr = _as_array(arr)
-    values = _as_array(values)
+    arr = as_array(arr)
+    values = as_array(values)
     dt = np.result_type(getval(arr))
     if dt.kind not in "fc":   # values cast to arr's integers: a step function, derivative 0
         return np.insert(getval(arr), getval(obj), getval(values), axis=axis)
     na = math.prod(shape_of(arr))
     labels = np.insert(_labels(shape_of(arr)), getval(obj),
                        _labels(shape_of(values), na), axis=axis)
-    flat = concatenate([ravel(arr), ravel(_in_dtype(values, dt))])
+    flat = concatenate([ravel(arr), ravel(cast_to(values, dt))])
     return getitem(flat, labels)
 
 
 def delete(arr, obj, axis=None):
-    arr = _as_array(arr)
+    arr = as_array(arr)
     if axis is None:
         if len(shape_of(arr)) != 1:
             arr = ravel(arr)
@@ -789,7 +789,7 @@ def block(arrays):
     def build(a, level):
         if isinstance(a, list):
             return concatenate([build(x, level + 1) for x in a], axis=level - depth)
-        a = _as_array(a)
+        a = as_array(a)
         s = tuple(shape_of(a))
         return reshape(a, (1,) * (nd - len(s)) + s) if len(s) < nd else a
     return build(arrays, 0)
@@ -800,7 +800,7 @@ def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
     nd = len(xi)
     ones = (1,) * nd
-    out = [reshape(_as_array(x), ones[:i] + (-1,) + ones[i + 1:]) for i, x in enumerate(xi)]
+    out = [reshape(as_array(x), ones[:i] + (-1,) + ones[i + 1:]) for i, x in enumerate(xi)]
     if indexing == "xy" and nd > 1:
         out[0] = reshape(out[0], (1, -1) + ones[2:])
         out[1] = reshape(out[1], (-1, 1) + ones[2:])
