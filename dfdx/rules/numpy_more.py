@@ -798,7 +798,8 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     X = X - reshape(avg, (-1, 1))
     X_T = X.T if w is None else (X * w).T
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.matmul(X, _conj(X_T)) * np.true_divide(1, fact)
+        c = np.matmul(X, _conj(X_T))
+        c = cast_to(c * np.true_divide(1, fact), _dtype(c))   # NumPy scales c in place
     s = tuple(d for d in shape_of(c) if d != 1)
     return reshape(c, s)
 
