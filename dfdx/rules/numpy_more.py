@@ -288,7 +288,7 @@ def select(condlist, choicelist, default=0):
             from None
     conds = [np.asarray(getval(c)) for c in condlist]
     for i, c in enumerate(conds):
-        if c.dtype.type is not np.bool:
+        if c.dtype.type is not np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     shape = np.broadcast_shapes(*(c.shape for c in conds), *(shape_of(c) for c in choices))
     result = broadcast_to(cast_to(choices[-1], dt), shape)
