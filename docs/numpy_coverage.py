@@ -293,27 +293,25 @@ def check_zero(f, args):
     return None
 
 
-def main(verbose=False):
+def _run(cases, rows, suffix=""):
+    """Check each case, add its table row; return (passed, failed)."""
     ok = bad = 0
-    rows = []
-    for name, f, args in CASES:
+    for name, f, args in cases:
         fwd, rev, f32 = check_case(f, args)
         good = fwd is None and rev is None and f32 is None
         ok += good
         bad += not good
-        rows.append((name, "ok" if fwd is None else "FAIL", "ok" if rev is None else "FAIL",
-                     "ok" if f32 is None else ("-" if f32 == "-" else "FAIL"),
-                     next((e for e in (fwd, rev, f32) if e not in (None, "-")), "")))
-    bok = bbad = 0
-    for name, f, args in BEYOND:
-        fwd, rev, f32 = check_case(f, args)
-        good = fwd is None and rev is None and f32 is None
-        bok += good
-        bbad += not good
-        rows.append((name + " (beyond)", "ok" if fwd is None else "FAIL",
+        rows.append((name + suffix, "ok" if fwd is None else "FAIL",
                      "ok" if rev is None else "FAIL",
                      "ok" if f32 is None else ("-" if f32 == "-" else "FAIL"),
                      next((e for e in (fwd, rev, f32) if e not in (None, "-")), "")))
+    return ok, bad
+
+
+def main(verbose=False):
+    rows = []
+    ok, bad = _run(CASES, rows)
+    bok, bbad = _run(BEYOND, rows, " (beyond)")
     zok = zbad = 0
     for name, f, args in ZERO:
         err = check_zero(f, args)
