@@ -19,7 +19,7 @@ from dfdx._errors import NonDifferentiableError, UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
 from dfdx.rules.linalg import matmul
-from dfdx.rules.shape import concatenate, reshape, swapaxes
+from dfdx.rules.shape import as_array, concatenate, reshape, swapaxes
 
 _QRResult = type(np.linalg.qr(np.eye(1)))
 
@@ -88,6 +88,7 @@ qr_prim = defrule(_qr, vjp=_qr_vjp, jvp=_qr_jvp, multiple_results=True,
 def qr(a, mode="reduced"):
     if mode not in ("reduced", "complete", "r", "raw"):
         raise ValueError(f"Unrecognized mode '{mode}'")
+    a = as_array(a)
     _real("numpy.linalg.qr", a)
     if len(shape_of(a)) < 2:
         raise np.linalg.LinAlgError(f"{len(shape_of(a))}-dimensional array given. Array must "
@@ -168,6 +169,7 @@ lstsq_x = defrule(
 
 
 def lstsq(a, b, rcond=None):
+    a, b = as_array(a), as_array(b)
     _real("numpy.linalg.lstsq", a, b)
     av, bv = np.asarray(getval(a)), np.asarray(getval(b))
     x_v, res_v, rank, s_v = np.linalg.lstsq(av, bv, rcond=rcond)
