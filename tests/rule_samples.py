@@ -730,3 +730,5 @@ add(np.pad, lambda x: np.pad(x, (1, 3), mode="wrap"), _vnormal(3), label="wrap")
 add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmetric")
 
 import scipy_samples  # noqa: E402,F401  (SciPy's linalg / signal / integrate: their own file)
+# --- the rest of NumPy (issue 12): rows in their own module --------------------------
+import rule_samples_numpy  # noqa: E402,F401

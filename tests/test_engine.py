@@ -236,9 +236,9 @@ def test_derivative_of_any_order(n):
 
 def test_no_rule_names_the_function_and_the_fix():
     with pytest.raises(dfdx.UnsupportedOperation) as e:
-        dfdx.grad(lambda x: np.sum(np.convolve(x, x)))(np.ones(3))
+        dfdx.grad(lambda x: np.sum(np.trim_zeros(x)))(np.ones(3))
     msg = str(e.value)
-    assert "numpy.convolve" in msg and "dfdx.primitive" in msg and "dfdx.numeric" in msg
+    assert "numpy.trim_zeros" in msg and "dfdx.primitive" in msg and "dfdx.numeric" in msg
     assert isinstance(e.value, NotImplementedError)
     with pytest.raises(dfdx.UnsupportedOperation, match="ellipk"):
         dfdx.grad(sp.ellipk)(1.0)

@@ -331,6 +331,10 @@ TABLE[np.linalg.eigvals] = Entry(np.linalg.eigvals, (SPD,), ("a",), {})
 TABLE[np.amin] = TABLE[np.min]
 TABLE[np.permute_dims] = TABLE[np.transpose]
 
+# the rest of NumPy (issue 12): its entries in a module of their own
+import fidelity_numpy_more  # noqa: E402
+TABLE.update(fidelity_numpy_more.entries(globals()))
+
 
 def _public(fn):
     name = callable_name(fn)

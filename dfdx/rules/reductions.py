@@ -11,6 +11,8 @@ correction=, mean=, ...) is honoured as NumPy computes it, or refused with
 result (a step function has derivative 0); out= is refused.
 """
 
+import warnings
+
 import numpy as np
 
 from dfdx._core import Box
@@ -454,3 +456,101 @@ defcomposite(np.cumprod, _cum_api(cumprod, np.cumprod, "numpy.cumprod"))
 defcomposite(np.var, var)
 defcomposite(np.std, std)
 defcomposite(np.average, average)
+
+
+# --- np.ptp and the nan- reductions (issue 12), composed from the ones above -----------
+# A NaN element gets derivative 0 (it is skipped); an all-NaN slice gives NaN as in NumPy,
+# with derivative 0.
+
+def ptp(a, axis=None, out=None, keepdims=False):
+    _no_out("numpy.ptp", out)
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    return _max_api(a, axis=axis, keepdims=keepdims) - _min_api(a, axis=axis, keepdims=keepdims)
+
+
+def _nan_filled(a, fill):
+    """`a` with NaN replaced by `fill` (traceable: the NaN elements get derivative 0), and
+    the NaN mask (None when `a` cannot hold NaN)."""
+    v = getval(a)
+    if np.result_type(v).kind not in "fc":
+        return a, None
+    m = np.isnan(v)
+    return (np.where(m, fill, a) if m.any() else a), m
+
+
+def _nan_reduction(np_api, fill):
+    def call(a, axis=None, dtype=None, out=None, keepdims=_NO, initial=_NO, where=_NO):
+        a, _ = _nan_filled(a, fill)
+        return np_api(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, initial=initial,
+                      where=where)
+    return call
+
+
+def _nan_cumulative(np_api, fill):
+    def call(a, axis=None, dtype=None, out=None):
+        a, _ = _nan_filled(a, fill)
+        return np_api(a, axis=axis, dtype=dtype, out=out)
+    return call
+
+
+def _kept(where, m):
+    """The elements a nan- reduction reads: not NaN, and in where= (NumPy's broadcasting)."""
+    keep = ~m
+    return keep & np.asarray(getval(where), dtype=bool) if _given(where) else keep
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims=_NO, *, where=_NO):
+    a, m = _nan_filled(a, 0)
+    if m is None or not m.any():
+        return _mean_api(a, axis=axis, dtype=dtype, out=out, keepdims=keepdims, where=where)
+    _no_out("numpy.nanmean", out)
+    keepdims = bool(keepdims) if keepdims is not _NO else False
+    cnt = np.sum(_kept(where, m), axis=axis, keepdims=keepdims)
+    tot = _sum_api(a, axis=axis, dtype=dtype, keepdims=keepdims, where=where)
+    if np.any(cnt == 0):
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
+    return _divide(tot, cnt)
+
+
+def _nan_extreme(np_api, fill):
+    def call(a, axis=None, out=None, keepdims=_NO, initial=_NO, where=_NO):
+        a, m = _nan_filled(a, fill)
+        r = np_api(a, axis=axis, out=out, keepdims=keepdims, initial=initial, where=where)
+        if m is None or not m.any() or _given(initial):
+            return r
+        keepdims = bool(keepdims) if keepdims is not _NO else False
+        empty = ~np.any(_kept(where, m), axis=axis, keepdims=keepdims)
+        if not np.any(empty):
+            return r
+        warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=3)
+        return np.where(empty, np.nan, r)
+    return call
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NO, *, where=_NO, mean=_NO,
+           correction=_NO):
+    # why: NaN is replaced by 0 before var sees it, so that no NaN meets a zero cotangent
+    # in a product (0 * NaN is NaN); the mask leaves the replaced elements out.
+    a, m = _nan_filled(a, 0)
+    keep = _kept(where, m) if m is not None and m.any() else where
+    return var(a, axis=axis, dtype=dtype, out=out, ddof=ddof,
+               keepdims=bool(keepdims) if keepdims is not _NO else False, where=keep, mean=mean,
+               correction=correction)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=_NO, *, where=_NO, mean=_NO,
+           correction=_NO):
+    v = nanvar(a, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, where=where,
+               mean=mean, correction=correction)
+    return std_sqrt(v) if isinstance(v, Box) else np.sqrt(v)
+
+
+for _np_fn, _impl in {
+    np.ptp: ptp, np.nansum: _nan_reduction(_sum_api, 0), np.nanprod: _nan_reduction(_prod_api, 1),
+    np.nancumsum: _nan_cumulative(_cum_api(cumsum, np.cumsum, "numpy.nancumsum"), 0),
+    np.nancumprod: _nan_cumulative(_cum_api(cumprod, np.cumprod, "numpy.nancumprod"), 1),
+    np.nanmean: nanmean, np.nanmax: _nan_extreme(_max_api, -np.inf),
+    np.nanmin: _nan_extreme(_min_api, np.inf), np.nanvar: nanvar,
+    np.nanstd: nanstd,
+}.items():
+    defcomposite(_np_fn, _impl)

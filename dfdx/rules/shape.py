@@ -589,6 +589,231 @@ for _np_fn, _impl in {
 
 defzero(np.zeros_like, np.ones_like, np.empty_like, np.full_like, np.argmax, np.argmin,
         np.argsort, np.nonzero, np.flatnonzero, np.count_nonzero, np.isclose, np.allclose,
-        np.array_equal, np.all, np.any, np.searchsorted, np.digitize, np.argwhere)
+        np.array_equal, np.all, np.any, np.searchsorted, np.digitize, np.argwhere,
+        np.argpartition, np.nanargmax, np.nanargmin)
 
 assert np.reshape in FUNCTIONS
+
+
+# --- more of NumPy's shape functions (issue 12), composed from the primitives above ---
+
+_NO = np._NoValue   # NumPy's "keyword not given" marker
+
+
+def _check_axis(axis, ndim):
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(axis, ndim)
+    return axis % ndim
+
+
+def as_array(x):
+    """A traced value as it is; anything else as NumPy reads it (np.asanyarray)."""
+    return x if isinstance(x, Box) else np.asanyarray(x)
+
+
+def cast_to(x, dt):
+    """`x` cast to the dtype `dt` (as NumPy's assignment into an array of `dt` casts it)."""
+    if isinstance(x, Box):
+        return x if np.result_type(getval(x)) == dt else _astype(x, dt)
+    return np.asarray(x, dtype=dt)
+
+
+def diff(a, n=1, axis=-1, prepend=_NO, append=_NO):
+    if n == 0:
+        return a
+    if n < 0:
+        raise ValueError("order must be non-negative but got " + repr(n))
+    a = as_array(a)
+    nd = len(shape_of(a))
+    if nd == 0:
+        raise ValueError("diff requires input that is at least one dimensional")
+    axis = _check_axis(axis, nd)
+    parts = []
+    for extra in (prepend, None, append):
+        if extra is None:
+            parts.append(a)
+        elif extra is not _NO:
+            extra = as_array(extra)
+            if not shape_of(extra):
+                s = list(shape_of(a))
+                s[axis] = 1
+                extra = broadcast_to(extra, tuple(s))
+            parts.append(extra)
+    if len(parts) > 1:
+        a = concatenate(parts, axis=axis)
+    hi = (slice(None),) * axis + (slice(1, None),)
+    lo = (slice(None),) * axis + (slice(None, -1),)
+    for _ in range(n):
+        a = a[hi] - a[lo]
+    return a
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    ary = ravel(as_array(ary))
+    dt = np.result_type(getval(ary))
+    parts = []
+    for name, extra in (("to_begin", to_begin), (None, None), ("to_end", to_end)):
+        if name is None:
+            parts.append(ary[1:] - ary[:-1])
+        elif extra is not None:
+            extra = as_array(extra)
+            if not np.can_cast(np.result_type(getval(extra)), dt, casting="same_kind"):
+                raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
+                                "the `same_kind` rule.")
+            parts.append(cast_to(ravel(extra), dt))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def append(arr, values, axis=None):
+    arr = as_array(arr)
+    if axis is None:
+        if len(shape_of(arr)) != 1:
+            arr = ravel(arr)
+        values = ravel(as_array(values))
+        axis = len(shape_of(arr)) - 1
+    return concatenate((arr, values), axis=axis)
+
+
+def _labels(shape, start=0):
+    return np.arange(start, start + math.prod(shape)).reshape(shape)
+
+
+def insert(arr, obj, values, axis=None):
+    # why: np.insert's rules for obj and for broadcasting values are many; running NumPy's
+    # own np.insert on labels (0, 1, ... for arr's elements, then values') gives where each
+    # element of the result comes from, and a gather takes it from there.
+    arr = as_array(arr)
+    values = as_array(values)
+    dt = np.result_type(getval(arr))
+    if dt.kind not in "fc":   # values cast to arr's integers: a step function, derivative 0
+        return np.insert(getval(arr), getval(obj), getval(values), axis=axis)
+    na = math.prod(shape_of(arr))
+    labels = np.insert(_labels(shape_of(arr)), getval(obj),
+                       _labels(shape_of(values), na), axis=axis)
+    flat = concatenate([ravel(arr), ravel(cast_to(values, dt))])
+    return getitem(flat, labels)
+
+
+def delete(arr, obj, axis=None):
+    arr = as_array(arr)
+    if axis is None:
+        if len(shape_of(arr)) != 1:
+            arr = ravel(arr)
+        axis = len(shape_of(arr)) - 1
+    axis = _check_axis(axis, len(shape_of(arr)))
+    keep = np.delete(np.arange(shape_of(arr)[axis]), getval(obj))
+    return getitem(arr, (slice(None),) * axis + (keep,))
+
+
+def hsplit(ary, indices_or_sections):
+    nd = len(shape_of(ary))
+    if nd == 0:
+        raise ValueError("hsplit only works on arrays of 1 or more dimensions")
+    return split(ary, indices_or_sections, 1 if nd > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    if len(shape_of(ary)) < 2:
+        raise ValueError("vsplit only works on arrays of 2 or more dimensions")
+    return split(ary, indices_or_sections, 0)
+
+
+def dsplit(ary, indices_or_sections):
+    if len(shape_of(ary)) < 3:
+        raise ValueError("dsplit only works on arrays of 3 or more dimensions")
+    return split(ary, indices_or_sections, 2)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    axes = tuple(axes)
+    nd = len(shape_of(m))
+    if len(axes) != 2:
+        raise ValueError("len(axes) must be 2.")
+    if axes[0] == axes[1] or abs(axes[0] - axes[1]) == nd:
+        raise ValueError("Axes must be different.")
+    if axes[0] >= nd or axes[0] < -nd or axes[1] >= nd or axes[1] < -nd:
+        raise ValueError(f"Axes={axes} out of range for array of ndim={nd}.")
+    k %= 4
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, axes[0]), axes[1])
+    perm = list(range(nd))
+    perm[axes[0]], perm[axes[1]] = perm[axes[1]], perm[axes[0]]
+    if k == 1:
+        return transpose(flip(m, axes[1]), tuple(perm))
+    return flip(transpose(m, tuple(perm)), axes[1])
+
+
+def fliplr(m):
+    if len(shape_of(m)) < 2:
+        raise ValueError("Input must be >= 2-d.")
+    return flip(m, 1)
+
+
+def flipud(m):
+    if len(shape_of(m)) < 1:
+        raise ValueError("Input must be >= 1-d.")
+    return flip(m, 0)
+
+
+def _block_skeleton(arrays):
+    """The nesting of `arrays` with each leaf an empty array of its shape and dtype."""
+    if isinstance(arrays, list):
+        return [_block_skeleton(a) for a in arrays]
+    if isinstance(arrays, tuple):
+        return tuple(_block_skeleton(a) for a in arrays)   # NumPy refuses these itself
+    v = getval(arrays)
+    return np.empty(np.shape(v), np.result_type(v))
+
+
+def _block_depth(arrays):
+    d = 0
+    while isinstance(arrays, list):
+        d += 1
+        arrays = arrays[0]
+    return d
+
+
+def _block_leaves(arrays):
+    if isinstance(arrays, list):
+        return [y for a in arrays for y in _block_leaves(a)]
+    return [arrays]
+
+
+def block(arrays):
+    np.block(_block_skeleton(arrays))   # NumPy's own checks of the nesting and the shapes
+    depth = _block_depth(arrays)
+    nd = max([depth] + [len(shape_of(a)) for a in _block_leaves(arrays)])
+
+    def build(a, level):
+        if isinstance(a, list):
+            return concatenate([build(x, level + 1) for x in a], axis=level - depth)
+        a = as_array(a)
+        s = tuple(shape_of(a))
+        return reshape(a, (1,) * (nd - len(s)) + s) if len(s) < nd else a
+    return build(arrays, 0)
+
+
+def meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    if indexing not in ("xy", "ij"):
+        raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
+    nd = len(xi)
+    ones = (1,) * nd
+    out = [reshape(as_array(x), ones[:i] + (-1,) + ones[i + 1:]) for i, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        out[0] = reshape(out[0], (1, -1) + ones[2:])
+        out[1] = reshape(out[1], (-1, 1) + ones[2:])
+    if not sparse:
+        full = np.broadcast_shapes(*(shape_of(o) for o in out))
+        out = [broadcast_to(o, full) for o in out]
+    return tuple(out)
+
+
+for _np_fn, _impl in {
+    np.diff: diff, np.ediff1d: ediff1d, np.append: append, np.insert: insert,
+    np.delete: delete, np.hsplit: hsplit, np.vsplit: vsplit, np.dsplit: dsplit,
+    np.rot90: rot90, np.fliplr: fliplr, np.flipud: flipud, np.block: block,
+    np.meshgrid: meshgrid,
+}.items():
+    defcomposite(_np_fn, _impl)

@@ -314,3 +314,21 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
 
 for _np_fn, _impl in {np.unique: unique, np.histogram: histogram}.items():
     defcomposite(_np_fn, _impl)
+
+
+def partition(a, kth, axis=-1, kind="introselect", order=None):
+    """np.partition: NumPy's arrangement, each element taken from the sorted values by its
+    rank among the result (so the derivative, ties included, is np.sort's)."""
+    if order is not None:
+        raise UnsupportedOperation("dfdx differentiates numpy.partition of plain arrays, not "
+                                   "with order= (structured arrays). Partition the field you "
+                                   "need: np.partition(x[name], kth).")
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis %= max(len(shape_of(a)), 1)
+    v = np.partition(getval(a), kth, axis=axis, kind=kind)
+    rank = np.argsort(np.argsort(v, axis=axis, kind="stable"), axis=axis, kind="stable")
+    return np.take_along_axis(sort(a, axis=axis), rank, axis=axis)
+
+
+defcomposite(np.partition, partition)
