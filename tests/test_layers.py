@@ -21,7 +21,9 @@ ARRAY = ENGINE | {"dfdx._numpy", "numpy"}
 ORACLE = {"dfdx.result", "dfdx._errors", "numpy"}
 PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm", "threadpoolctl"}
 # the command's own parts, which it may import besides the public API
-COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse")
+COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse", "_cli_fast",
+                 # shared low parts the command uses before SymPy is imported
+                 "_expr", "_budget")
 
 # module path prefix (relative to the package) -> allowed import prefixes besides the stdlib
 RULES = [
@@ -31,12 +33,14 @@ RULES = [
     ("_errors.py", set()),
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
+    ("_expr.py", {"dfdx._errors", "numpy", "scipy"}),   # the grammar, read without SymPy
+    ("_budget.py", {"dfdx._errors"}),
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._onesided"}),
     ("_onesided.py", ARRAY | {"dfdx.api", "dfdx.result"}),
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx.api"}),
     ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
-    ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy"}),
+    ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy", "dfdx._expr", "dfdx._budget"}),
     ("analysis.py", ORACLE | {"dfdx.symbolic", "dfdx.numeric", "sympy"}),
     # the checker: the transforms against the numeric oracle, imported from their modules
     # (not from the package root, which imports the checker)
@@ -49,7 +53,9 @@ RULES = [
     ("optim/", PUBLIC_USER | {"dfdx.optim"}),
     ("explain/", PUBLIC_USER | {"dfdx.explain"}),
     ("plot.py", PUBLIC_USER),
-    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx._cli_parse"}),
+    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx._cli_parse", "dfdx._cli_fast",
+                              "dfdx._expr", "dfdx._budget"}),
+    ("_cli_fast.py", PUBLIC_USER | {"dfdx._expr", "dfdx._budget"}),   # diff without SymPy here
     ("_cli_parse.py", PUBLIC_USER),   # the command's arguments (the parser, built once)
     ("tour.py", PUBLIC_USER | {"dfdx.plot"}),
     ("__main__.py", {"dfdx.cli"}),
@@ -58,7 +64,7 @@ RULES = [
 
 # Layers that may only use names in dfdx.__all__ when they import from dfdx itself.
 PUBLIC_ONLY = ("stats/", "nn/", "optim/", "explain/", "plot.py", "cli.py", "_cli_parse.py",
-               "tour.py")
+               "_cli_fast.py", "tour.py")
 
 
 def _modules():
