@@ -18,9 +18,9 @@ reads one syntax everywhere: ``0``, ``x=0``, ``0+`` / ``0-`` (one-sided),
 variable even where it would be a constant (``e``, ``pi``, ``E``, ``oo``).
 
 ``dfdx diff`` at a point starts its exact route (SymPy) in a child process
-before NumPy is imported, and computes AD and the numeric route meanwhile from
-the text read without SymPy (`dfdx._expr`); where that does not cover the
-case it takes the whole path, so the output is the same either way.
+and computes AD and the numeric route meanwhile from the text read without
+SymPy (`dfdx._expr`); where that does not cover the case it takes the whole
+path, so the output is the same either way.
 
 Exit status: 0 success; 1 a mathematical failure (the methods disagree, a
 derivative or limit does not exist or cannot be decided, the time budget ran
@@ -978,8 +978,8 @@ def _diff_value(out, lines, rec):
 # -- diff without SymPy in this process ---------------------------------------------------------
 # why: SymPy's import is most of the start-up of `dfdx diff`. Where the answer is the common
 # one (a smooth f at an ordinary point, the methods agree), the exact route runs in a child
-# process started before NumPy is imported here, while this process computes AD and the
-# numeric route; every other case (a kink, one side, a non-finite value, disagreement, the
+# process (forked once NumPy is imported: dfdx.symbolic needs it too), while this process
+# imports the engine and computes AD and the numeric route; every other case (a kink, one side, a non-finite value, disagreement, the
 # budget spent, no fork) falls back to the whole path above, so the output is the same.
 
 #: Whether ``diff`` may take the fast path (tests switch it off to compare the two).
@@ -1648,9 +1648,10 @@ def _main(argv, want_json):
             raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout}")
         _TIMEOUT[0] = args.timeout
         _DEADLINE[0] = None if args.command in _STEPWISE else time.monotonic() + args.timeout
-        fast = _fast_start(args)        # before NumPy is imported: see _fast_diff
+        _load()
+        # why: after NumPy, which the child's dfdx.symbolic imports too: forked, it has it free
+        fast = _fast_start(args)
         try:
-            _load()
             with np.errstate(all="ignore"):
                 got = None if fast is None else _fast_diff(args, *fast)
                 out, lines, status = got if got is not None else _COMMANDS[args.command](args)
