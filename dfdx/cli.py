@@ -666,21 +666,32 @@ def _fit(lines):
 # -- subcommands -------------------------------------------------------------------------------
 
 def _sides(res):
-    if res.left is None and res.right is None:
+    return _sides_text(res.left, res.right)
+
+
+def _sides_text(left, right):
+    if left is None and right is None:
         return ""
-    return f"from the left {format_number(res.left)}, from the right {format_number(res.right)}"
+    return f"from the left {format_number(left)}, from the right {format_number(right)}"
 
 
-def _route_check(verify, describe):
-    """Lines and status for the second route (``verify=True``): does it agree with the first?"""
+def _routes_agree(verify):
+    """Whether the second route (``verify=True``) agrees with the first (None: undecided)."""
+    if not verify or verify.get("exact") is None or verify["numeric"] is None:
+        return None
+    return verify["agree"]
+
+
+def _route_lines(verify, describe):
+    """The text of the second route (``verify=True``): its answer and the verdict."""
     if not verify:
-        return [], None
+        return []
     other = verify["numeric"] if verify.get("exact") is not None else None
     if other is None:
-        return [f"  (only one route answered: {verify.get('detail', '')})"], None
+        return [f"  (only one route answered: {verify.get('detail', '')})"]
     verdict = {True: "the exact and numeric routes agree", None: "the numeric route is undecided",
                False: "THE EXACT AND NUMERIC ROUTES DISAGREE"}[verify["agree"]]
-    return [f"  numeric route: {describe(other)} - {verdict}"], verify["agree"]
+    return [f"  numeric route: {describe(other)} - {verdict}"]
 
 
 def _describe_limit(r):
@@ -716,31 +727,32 @@ def _cmd_limit(args):
         direction = side
     res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_left())
     verify = res.info.get("verify") if res.info else None
-    arrow = {"+-": "", "+": "+", "-": "-"}[direction]
-    lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
-    if res.exists and res.value is not None:
-        exact = "" if res.exact is None else f"{res.exact}  = "
-        lines.append(f"  = {exact}{format_number(res.value)}   (method: {res.method}, "
-                     f"error {res.error:.2g})")
-        if direction == "+-" and _sides(res):
-            lines.append(f"  {_sides(res)}")
-    elif res.exists is False:
-        sides = f": {_sides(res)}" if _sides(res) else ""
-        lines.append(f"  the limit does not exist{sides}   (method: {res.method})")
+    agree = _routes_agree(verify)
+    return {"command": "limit", "expr": str(expr), "at": str(at), "dir": direction,
+            "exists": res.exists, "value": res.value,
+            "exact": None if res.exact is None else str(res.exact),
+            "left": res.left, "right": res.right, "method": res.method, "error": res.error,
+            "message": res.message, "routes_agree": agree,
+            "_status": EXIT_FAILURE if res.exists is None or agree is False else EXIT_OK,
+            "_var": var, "_verify": verify}
+
+
+def _text_limit(r):
+    arrow = {"+-": "", "+": "+", "-": "-"}[r["dir"]]
+    lines = [f"lim {r['expr']} as {r['_var']} → {r['at']}{arrow}"]
+    sides = _sides_text(r["left"], r["right"])
+    if r["exists"] and r["value"] is not None:
+        exact = "" if r["exact"] is None else f"{r['exact']}  = "
+        lines.append(f"  = {exact}{format_number(r['value'])}   (method: {r['method']}, "
+                     f"error {r['error']:.2g})")
+        if r["dir"] == "+-" and sides:
+            lines.append(f"  {sides}")
     else:
-        sides = f": {_sides(res)}" if _sides(res) else ""
-        lines.append(f"  undecided{sides}   (method: {res.method})")
-    if res.message:
-        lines.append(f"  {res.message}")
-    more, agree = _route_check(verify, _describe_limit)
-    lines += more
-    out = {"command": "limit", "expr": str(expr), "at": str(at), "dir": direction,
-           "exists": res.exists, "value": res.value,
-           "exact": None if res.exact is None else str(res.exact),
-           "left": res.left, "right": res.right, "method": res.method, "error": res.error,
-           "message": res.message, "routes_agree": agree}
-    status = EXIT_FAILURE if res.exists is None or agree is False else EXIT_OK
-    return out, lines, status
+        what = "the limit does not exist" if r["exists"] is False else "undecided"
+        lines.append(f"  {what}{f': {sides}' if sides else ''}   (method: {r['method']})")
+    if r["message"]:
+        lines.append(f"  {r['message']}")
+    return lines + _route_lines(r["_verify"], _describe_limit)
 
 
 def _cmd_continuity(args):
@@ -750,22 +762,26 @@ def _cmd_continuity(args):
     res = dfdx.continuity(expr, at, verify=True, timeout=_left())
     lim = res.limit
     verify = lim.info.get("verify") if lim is not None and lim.info else None
-    verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
-    lines = [f"{str(expr)} at {var} = {at}: {verdict} (kind: {res.kind}, method: {res.method})",
-             f"  f({at}) = {format_number(res.value) if res.defined else 'undefined'}"]
-    if lim is not None and _sides(lim):
-        lines.append(f"  limit {_sides(lim)}")
-    if res.message:
-        lines.append(f"  {res.message}")
-    more, agree = _route_check(verify, lambda r: f"{r.kind}")
-    lines += more
-    out = {"command": "continuity", "expr": str(expr), "at": str(at),
-           "continuous": res.continuous, "kind": res.kind, "value": res.value,
-           "defined": res.defined, "method": res.method, "message": res.message,
-           "left": None if lim is None else lim.left, "right": None if lim is None else lim.right,
-           "limit": None if lim is None else lim.value, "routes_agree": agree}
-    status = EXIT_FAILURE if res.continuous is None or agree is False else EXIT_OK
-    return out, lines, status
+    agree = _routes_agree(verify)
+    return {"command": "continuity", "expr": str(expr), "at": str(at),
+            "continuous": res.continuous, "kind": res.kind, "value": res.value,
+            "defined": res.defined, "method": res.method, "message": res.message,
+            "left": None if lim is None else lim.left, "right": None if lim is None else lim.right,
+            "limit": None if lim is None else lim.value, "routes_agree": agree,
+            "_status": EXIT_FAILURE if res.continuous is None or agree is False else EXIT_OK,
+            "_var": var, "_verify": verify}
+
+
+def _text_continuity(r):
+    verdict = {True: "continuous", False: "not continuous", None: "undecided"}[r["continuous"]]
+    lines = [f"{r['expr']} at {r['_var']} = {r['at']}: {verdict} (kind: {r['kind']}, method: "
+             f"{r['method']})",
+             f"  f({r['at']}) = {format_number(r['value']) if r['defined'] else 'undefined'}"]
+    if _sides_text(r["left"], r["right"]):
+        lines.append(f"  limit {_sides_text(r['left'], r['right'])}")
+    if r["message"]:
+        lines.append(f"  {r['message']}")
+    return lines + _route_lines(r["_verify"], lambda other: f"{other.kind}")
 
 
 def _wrt(args, expr, point=None):
@@ -1599,11 +1615,28 @@ def _cmd_tour(args):
     return None, [], status
 
 
+def _render(record, as_json):
+    """The one renderer: a command's record as JSON (its public fields) or as text lines.
+
+    A record holds values, never text: its public keys are the JSON object (in
+    order), ``_status`` the exit status, other ``_`` keys values that only the
+    text shows; ``_TEXT[command]`` writes the text from the record alone.
+    """
+    if record.get("_printed"):
+        return          # the command wrote its own report (the tour)
+    if as_json:
+        _print_json({k: v for k, v in record.items() if not k.startswith("_")}, record["_status"])
+    else:
+        print("\n".join(_fit(_TEXT[record["command"]](record))))
+
+
 def _print_json(out, status):
     out = dict(out or {})
     out.setdefault("status", status)
     print(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
 
+
+_TEXT = {"limit": _text_limit, "continuity": _text_continuity}
 
 _COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
              "grad": _cmd_grad, "hessian": lambda a: _cmd_grad(a, hessian=True),
@@ -1654,7 +1687,7 @@ def _main(argv, want_json):
         try:
             with np.errstate(all="ignore"):
                 got = None if fast is None else _fast_diff(args, *fast)
-                out, lines, status = got if got is not None else _COMMANDS[args.command](args)
+                record = got if got is not None else _COMMANDS[args.command](args)
         finally:
             if fast is not None:
                 fast[1].close()
@@ -1679,6 +1712,10 @@ def _main(argv, want_json):
     finally:
         _TIMEOUT[0] = DEFAULT_TIMEOUT
         _DEADLINE[0] = None
+    if isinstance(record, dict):
+        _render(record, args.json)
+        return record["_status"]
+    out, lines, status = record
     if out is not None:
         if args.json:
             _print_json(out, status)
