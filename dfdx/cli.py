@@ -1407,26 +1407,34 @@ def _cmd_taylor(args):
         coeffs.append({"k": k, "exact": None if ex is None else str(ex), "exact_float": ef,
                        "ad": adk, "ad_failed": ad_failed})
     agreed = all(v is not False for v in verdicts)
-    out = {"command": "taylor", "expr": str(expr), "at": str(at), "order": args.order,
-           "polynomial": None if poly is None else str(poly),
-           "method": "exact" if poly is not None else "automatic", "error": 0.0,
-           "coefficients": coeffs, "agreement": {"ad_vs_exact": worst, "agree": agreed}}
-    lines = [f"Taylor polynomial of {str(expr)} about {var} = {at}, order {args.order}:",
-             f"  {poly}" if poly is not None else f"  (exact route {exact_failed}; the "
+    return {"command": "taylor", "expr": str(expr), "at": str(at), "order": args.order,
+            "polynomial": None if poly is None else str(poly),
+            "method": "exact" if poly is not None else "automatic", "error": 0.0,
+            "coefficients": coeffs, "agreement": {"ad_vs_exact": worst, "agree": agreed},
+            "_status": EXIT_OK if agreed else EXIT_FAILURE, "_var": var,
+            "_exact_failed": exact_failed, "_ad_failed": ad_failed if ad is None else None}
+
+
+def _text_taylor(r):
+    poly, worst = r["polynomial"], r["agreement"]["ad_vs_exact"]
+    lines = [f"Taylor polynomial of {r['expr']} about {r['_var']} = {r['at']}, order {r['order']}:",
+             f"  {poly}" if poly is not None else f"  (exact route {r['_exact_failed']}; the "
              "coefficients below are by AD only)",
              "  k   exact coefficient        AD coefficient"]
-    for c in coeffs:
+    for c in r["coefficients"]:
         ex = c["exact"] if c["exact"] is not None else "-"
-        lines.append(f"  {c['k']:<3} {ex:<24} {format_number(c['ad']) if c['ad'] is not None else 'n/a'}")
-    if ad is None:
-        lines.append(f"method: exact - AD coefficients not available ({ad_failed})")
+        ad = format_number(c["ad"]) if c["ad"] is not None else "n/a"
+        lines.append(f"  {c['k']:<3} {ex:<24} {ad}")
+    if r["_ad_failed"] is not None:
+        lines.append(f"method: exact - AD coefficients not available ({r['_ad_failed']})")
     elif poly is None:
         lines.append("method: automatic (nested forward mode) - not checked against the exact "
                      "route")
     else:
-        lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}" if agreed
+        lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}"
+                     if r["agreement"]["agree"]
                      else f"THE AD COEFFICIENTS DISAGREE (worst relative difference {worst:.2g})")
-    return out, lines, EXIT_OK if agreed else EXIT_FAILURE
+    return lines
 
 
 def _cmd_check(args):
@@ -1575,8 +1583,11 @@ def _draw(args, expr, names, kind):
         ylim = _pair(args.yrange, "--yrange") if args.yrange else (-2.0, 2.0)
         fig = plot.gradient_field(text, xlim or (-2.0, 2.0), ylim, at=pt)
     files = [str(p) for p in plot.save(fig, args.output)]
-    out = {"command": "plot", "expr": text, "kind": kind, "files": files}
-    return out, [f"wrote {f}" for f in files], EXIT_OK
+    return {"command": "plot", "expr": text, "kind": kind, "files": files, "_status": EXIT_OK}
+
+
+def _text_files(r):
+    return [f"wrote {f}" for f in r.get("files", ())]
 
 
 def _cmd_train(args):
@@ -1594,25 +1605,27 @@ def _cmd_train(args):
                           "(raise it with --timeout)") from None
     out = {"command": "train", "test_accuracy": res.test_accuracy,
            "train_accuracy": res.train_accuracy, "seconds": res.seconds, "config": res.config,
-           "history": res.history}
-    lines = [f"trained an MLP (64-{args.hidden}-10) on the digits for {args.epochs} epochs in "
-             f"{res.seconds:.1f} s: test accuracy {100 * res.test_accuracy:.1f}%, "
-             f"final loss {res.history['loss'][-1]:.4f}"]
+           "history": res.history, "_status": EXIT_OK, "_hidden": args.hidden,
+           "_epochs": args.epochs}
     if args.output:
         try:
             fig = dfdx.plot.training(res.history)
         except ImportError as exc:
             raise MathFailure(str(exc).splitlines()[0]) from None
-        files = [str(p) for p in dfdx.plot.save(fig, args.output)]
-        out["files"] = files
-        lines += [f"wrote {f}" for f in files]
-    return out, lines, EXIT_OK
+        out["files"] = [str(p) for p in dfdx.plot.save(fig, args.output)]
+    return out
+
+
+def _text_train(r):
+    return [f"trained an MLP (64-{r['_hidden']}-10) on the digits for {r['_epochs']} epochs in "
+            f"{r['seconds']:.1f} s: test accuracy {100 * r['test_accuracy']:.1f}%, "
+            f"final loss {r['history']['loss'][-1]:.4f}"] + _text_files(r)
 
 
 def _cmd_tour(args):
     from dfdx import tour
     status = tour.run(out=args.out, quick=args.quick, step_timeout=_TIMEOUT[0])
-    return None, [], status
+    return {"command": "tour", "_status": status, "_printed": True}
 
 
 def _render(record, as_json):
@@ -1636,7 +1649,8 @@ def _print_json(out, status):
     print(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
 
 
-_TEXT = {"limit": _text_limit, "continuity": _text_continuity}
+_TEXT = {"limit": _text_limit, "continuity": _text_continuity, "taylor": _text_taylor,
+         "plot": _text_files, "train": _text_train}
 
 _COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
              "grad": _cmd_grad, "hessian": lambda a: _cmd_grad(a, hessian=True),
