@@ -1317,37 +1317,44 @@ def _missing_text(missing, point):
 
 def _cmd_grad(args, hessian=False):
     expr, point, fv, x0 = _at_point(args)
-    names = list(point)
     exact, rec = _gradient_record(expr, point, fv, x0, hessian)
-    what = "Hessian" if hessian else "gradient"
-    value, method, error = _summary(rec)
     out = {"command": "hessian" if hessian else "grad", "expr": str(expr),
-           "variables": names, "at": {k: str(v) for k, v in point.items()},
-           "symbolic": _fmt_exact(exact), **_record_json(rec)}
-    lines = [f"f({', '.join(names)}) = {str(expr)}",
-             f"{what} = " + (_fmt_exact(exact) if exact is not None
-                             else f"(exact route: {rec['exact_failed']})"),
-             f"at {_where(point)}:"] + _methods_rows(rec)
-    note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
-        rec["exact_failed"] else ""
+           "variables": list(point), "at": {k: str(v) for k, v in point.items()},
+           "symbolic": _fmt_exact(exact), **_record_json(rec),
+           "_status": EXIT_FAILURE if rec["agree"] is False else EXIT_OK, "_rec": rec,
+           "_exact_known": exact is not None}
     missing, undecided = _missing_partials(expr, point, fv, x0, hessian) \
         if _nonsmooth(expr) else ([], [])
     if missing:
         out.update(value=None, method=None, error=None, differentiable=False,
                    missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
-                            for n, s in missing])
-        lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
-                     "(the values shown are conventions)")
-        return out, lines, EXIT_FAILURE
-    if undecided and rec["agree"] is not False:
+                            for n, s in missing], _missing=missing, _status=EXIT_FAILURE)
+    elif undecided and rec["agree"] is not False:
         out["agreement"]["agree"] = None
-        out.update(differentiable=None, undecided=undecided)
-        lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
-                     f"{_undecided_text(undecided)}{note}")
-        return out, lines, EXIT_FAILURE
-    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
-                 f"{_verdict(rec)}{note}")
-    return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
+        out.update(differentiable=None, undecided=undecided, _status=EXIT_FAILURE)
+    return out
+
+
+def _text_grad(r):
+    rec, where = r["_rec"], _where(r["at"])
+    what = "Hessian" if r["command"] == "hessian" else "gradient"
+    lines = [f"f({', '.join(r['variables'])}) = {r['expr']}",
+             f"{what} = " + (r["symbolic"] if r["_exact_known"]
+                             else f"(exact route: {rec['exact_failed']})"),
+             f"at {where}:"] + _methods_rows(rec)
+    if r.get("differentiable") is False:
+        return lines + [f"not differentiable at {where}: {_missing_text(r['_missing'], r['at'])} "
+                        "(the values shown are conventions)"]
+    return lines + [_value_line(r, rec, _undecided_text(r["undecided"]) if "undecided" in r
+                                else _verdict(rec))]
+
+
+def _value_line(r, rec, verdict):
+    """``value: … (method: …, error …) - verdict``, with why the exact route gave no value."""
+    note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
+        rec["exact_failed"] else ""
+    return (f"value: {format_number(r['value'])} (method: {r['method']}, error "
+            f"{r['error']:.2g}) - {verdict}{note}")
 
 
 def _ad_coefficients(fn, a, order):
@@ -1439,7 +1446,6 @@ def _text_taylor(r):
 
 def _cmd_check(args):
     expr, point, fv, x0 = _at_point(args)
-    names = list(point)
     recs = {"gradient": _gradient_record(expr, point, fv, x0)[1]}
     if args.order >= 2:
         recs["hessian"] = _gradient_record(expr, point, fv, x0, hessian=True)[1]
@@ -1458,31 +1464,41 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    kink, undecided = _check_kink(expr, point, fv, x0, args.order >= 2)
+    missing, undecided = _check_kink(expr, point, fv, x0, args.order >= 2)
     agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
-        and kink is None
+        and not missing
     if agree and undecided:
         agree = None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
            "order": args.order, "agree": agree,
            "check_grad": {"agree": modes, "message": modes_note},
-           **{k: _record_json(r) for k, r in recs.items()}}
-    lines = [f"f({', '.join(names)}) = {str(expr)} at {_where(point)}"]
-    for what, rec in recs.items():
+           **{k: _record_json(r) for k, r in recs.items()},
+           "_status": EXIT_OK if agree else EXIT_FAILURE, "_recs": recs, "_missing": missing}
+    if missing:
+        out["differentiable"] = False
+    elif agree is None:
+        out.update(differentiable=None, undecided=undecided)
+    return out
+
+
+def _text_check(r):
+    where = _where(r["at"])
+    lines = [f"f({', '.join(r['at'])}) = {r['expr']} at {where}"]
+    for what, rec in r["_recs"].items():
         lines.append(f"{what}:")
         lines += _methods_rows(rec, "  ")
         lines.append(f"  {_verdict(rec)}")
-    lines.append(f"dfdx.check_grad (order {args.order}): {modes_note}")
-    if kink is not None:
-        out["differentiable"] = False
-        lines.append(f"FAILED: {kink}")
-    elif agree is None:
-        out.update(differentiable=None, undecided=undecided)
-        lines.append(f"UNDECIDED: {_undecided_text(undecided)}")
+    lines.append(f"dfdx.check_grad (order {r['order']}): {r['check_grad']['message']}")
+    if r["_missing"]:
+        lines.append(f"FAILED: not differentiable at {where}: "
+                     f"{_missing_text(r['_missing'], r['at'])} (the derivatives shown are "
+                     "conventions)")
+    elif r["agree"] is None:
+        lines.append(f"UNDECIDED: {_undecided_text(r['undecided'])}")
     else:
-        lines.append("OK: AD, exact and numeric derivatives agree" if agree
+        lines.append("OK: AD, exact and numeric derivatives agree" if r["agree"]
                      else "FAILED: the methods disagree (see above)")
-    return out, lines, EXIT_OK if agree else EXIT_FAILURE
+    return lines
 
 
 def _check_kink(expr, point, fv, x0, hessian=False):
@@ -1491,16 +1507,13 @@ def _check_kink(expr, point, fv, x0, hessian=False):
     The one-sided partial derivatives decide (`_missing_partials`).
 
     Returns:
-        ``(text, undecided)``: `text` the failure line or None; `undecided` the
-        partials whose existence could not be decided (then agreement is undecided).
+        ``(missing, undecided)`` (`_missing_partials`): the partials that do not
+        exist, and those whose existence could not be decided (then agreement
+        is undecided).
     """
     if not _nonsmooth(expr):
-        return None, []
-    missing, undecided = _missing_partials(expr, point, fv, x0, hessian)
-    if missing:
-        return (f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
-                "(the derivatives shown are conventions)"), undecided
-    return None, undecided
+        return [], []
+    return _missing_partials(expr, point, fv, x0, hessian)
 
 
 def _check_grad(fv, x0, order):
@@ -1650,7 +1663,8 @@ def _print_json(out, status):
 
 
 _TEXT = {"limit": _text_limit, "continuity": _text_continuity, "taylor": _text_taylor,
-         "plot": _text_files, "train": _text_train}
+         "plot": _text_files, "train": _text_train, "grad": _text_grad, "hessian": _text_grad,
+         "check": _text_check}
 
 _COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
              "grad": _cmd_grad, "hessian": lambda a: _cmd_grad(a, hessian=True),
