@@ -884,13 +884,13 @@ def _cmd_diff(args):
     # why: above AD's order (and numeric's) the exact route is the only one: it gets all the time
     alone = point is None or args.n > AD_MAX_ORDER
     exact, exact_failed = _exact(_exact_diff, expr, var, args.n, share=1.0 if alone else 0.5)
-    head, out = _diff_head(args, list(point or _names(expr) or ["x"]), str(expr), var, exact,
-                           exact_failed)
+    out = _diff_record(args, list(point or _names(expr) or ["x"]), str(expr), var, exact,
+                       exact_failed)
     if point is None:
         if exact is None:
             raise MathFailure(f"the exact derivative could not be computed: {exact_failed}")
-        out.update(value=None, method="exact", error=0.0)
-        return out, head, EXIT_OK
+        out.update(value=None, method="exact", error=0.0, _case="formula", _status=EXIT_OK)
+        return out
     names = list(point)
     fn = _function(expr, names)
     _check_domain(expr, point, fn, names)
@@ -899,9 +899,9 @@ def _cmd_diff(args):
     t0 = point_f[names.index(var)]
     out["at"] = {k: str(v) for k, v in point.items()}
     if side:
-        return _diff_one_side(args, expr, var, point, g, t0, side, head, out)
+        return _diff_one_side(args, expr, var, point, g, t0, side, out)
     rec = _record(exact, point, *_diff_routes(args.n, g, t0), exact_failed=exact_failed)
-    lines = head + [f"at {_where(point)}:"] + _methods_rows(rec)
+    out["_rec"] = rec
     # why: at a kink or a jump, or where the exact derivative has no finite value, the
     # central answers (the AD convention, the symmetric difference) are not "the derivative"
     not_finite = rec["exact"] is not None and rec["exact_float"] is None
@@ -909,14 +909,12 @@ def _cmd_diff(args):
         if args.n >= 2 and _nonsmooth(expr, var) else None
     if jump is not None:
         k, sides = jump
-        lines.append(f"not differentiable {args.n} times at {_where(point)}: the "
-                     f"{_order_name(k)} derivative jumps there (left {_side_text(sides['-'])}, "
-                     f"right {_side_text(sides['+'])})")
         out.update({kk: v for kk, v in _record_json_safe(rec).items()
                     if kk not in ("value", "method", "error")})
         out.update(value=None, method=None, error=None, differentiable=False,
-                   jump={"order": k, "left": sides["-"]["value"], "right": sides["+"]["value"]})
-        return out, lines, EXIT_FAILURE
+                   jump={"order": k, "left": sides["-"]["value"], "right": sides["+"]["value"]},
+                   _case="jump", _sides=sides, _status=EXIT_FAILURE)
+        return out
     if args.n >= 1 and (_nonsmooth(expr, var) or not_finite or rec["agree"] is False):
         sides = _one_sided(expr, var, args.n, point, g, t0)
         verdict = _sides_verdict(sides)
@@ -924,25 +922,19 @@ def _cmd_diff(args):
                             for s, r in sides.items()}
         out["differentiable"] = verdict[0]
         if verdict[0] is False or (verdict[0] is None and rec["exact_float"] is None):
-            lines.append(f"  one-sided  left {_side_text(sides['-'])}, "
-                         f"right {_side_text(sides['+'])}")
-            what = ("not differentiable" + (f" {args.n} times" if args.n > 1 else "")
-                    if verdict[0] is False else "undecided")
-            lines.append(f"{what} at {_where(point)}: left {_side_text(sides['-'])}, "
-                         f"right {_side_text(sides['+'])}")
             out.update({k: v for k, v in _record_json_safe(rec).items()
                         if k not in ("value", "method", "error")})
-            out.update(value=None, method=None, error=None)
-            return out, lines, EXIT_FAILURE
+            out.update(value=None, method=None, error=None, _case="one-sided", _sides=sides,
+                       _status=EXIT_FAILURE)
+            return out
         if verdict[0] is True and rec["exact_float"] is None:
-            value = sides["+"]["value"]
-            lines.append(f"value: {format_number(value)} (one-sided derivatives agree: "
-                         f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])})")
             out.update({k: v for k, v in _record_json_safe(rec).items()
                         if k not in ("value", "method", "error")})
-            out.update(value=value, method=sides["+"]["method"], error=sides["+"]["error"])
-            return out, lines, EXIT_OK
-    return _diff_value(out, lines, rec)
+            out.update(value=sides["+"]["value"], method=sides["+"]["method"],
+                       error=sides["+"]["error"], _case="one-sided-agree", _sides=sides,
+                       _status=EXIT_OK)
+            return out
+    return _diff_value(out, rec)
 
 
 def _diff_question(args):
@@ -959,15 +951,40 @@ def _diff_question(args):
     return expr, point, side, var
 
 
-def _diff_head(args, names, expr_text, var, exact, exact_failed):
-    """The first lines of ``diff`` (f and its derivative) and the start of its JSON."""
-    order = "" if args.n == 1 else str(args.n).translate(_SUPERSCRIPT)
-    head = [f"f({', '.join(names)}) = {expr_text}",
-            f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
-                                              else f"(exact route: {exact_failed})")]
-    out = {"command": "diff", "expr": expr_text, "wrt": var, "n": args.n,
-           "derivative": None if exact is None else str(exact)}
-    return head, out
+def _diff_record(args, names, expr_text, var, exact, exact_failed):
+    """The start of the record of ``diff``: f, the variables and the exact derivative."""
+    return {"command": "diff", "expr": expr_text, "wrt": var, "n": args.n,
+            "derivative": None if exact is None else str(exact), "_names": names,
+            "_exact": exact, "_exact_failed": exact_failed}
+
+
+def _text_diff(r):
+    n, var, exact = r["n"], r["wrt"], r["_exact"]
+    order = "" if n == 1 else str(n).translate(_SUPERSCRIPT)
+    lines = [f"f({', '.join(r['_names'])}) = {r['expr']}",
+             f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
+                                              else f"(exact route: {r['_exact_failed']})")]
+    case = r["_case"]
+    if case == "formula":
+        return lines
+    where = _where(r["at"])
+    if case == "side":
+        return lines + _text_one_side(r["_side_rec"], r["side"], where)
+    rec = r["_rec"]
+    lines += [f"at {where}:"] + _methods_rows(rec)
+    sides = r.get("_sides")
+    both = sides and f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])}"
+    if case == "jump":
+        return lines + [f"not differentiable {n} times at {where}: the "
+                        f"{_order_name(r['jump']['order'])} derivative jumps there ({both})"]
+    if case == "one-sided":
+        what = ("not differentiable" + (f" {n} times" if n > 1 else "")
+                if r["differentiable"] is False else "undecided")
+        return lines + [f"  one-sided  {both}", f"{what} at {where}: {both}"]
+    if case == "one-sided-agree":
+        return lines + [f"value: {format_number(r['value'])} (one-sided derivatives agree: "
+                        f"{both})"]
+    return lines + [_value_line(r, rec, _verdict(rec))]
 
 
 def _diff_routes(n, g, t0):
@@ -979,16 +996,11 @@ def _diff_routes(n, g, t0):
     return ad_fn, numeric_fn
 
 
-def _diff_value(out, lines, rec):
-    """The last line of ``diff`` where the central answers are the derivative: the value."""
-    value, method, error = _summary(rec)
-    out.update(**_record_json(rec))
-    note = ""
-    if rec["exact_float"] is None and rec["exact_failed"]:
-        note = f" (the exact route {rec['exact_failed']})"
-    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
-                 f"{_verdict(rec)}{note}")
-    return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
+def _diff_value(out, rec):
+    """The record of ``diff`` where the central answers are the derivative: the value."""
+    out.update(**_record_json(rec), _case="value", _rec=rec,
+               _status=EXIT_FAILURE if rec["agree"] is False else EXIT_OK)
+    return out
 
 
 # -- diff without SymPy in this process ---------------------------------------------------------
@@ -1163,13 +1175,13 @@ def _fast_diff(args, plan, child):
             return None
     if answers is None:
         return None
-    head, out = _diff_head(args, names, read["expr"], var, derivative,
-                           failed if derivative is None else None)
+    out = _diff_record(args, names, read["expr"], var, derivative,
+                       failed if derivative is None else None)
     out["at"] = dict(read["point"])
     rec = _record_of(exact_at, _exact_array(floats), failed, *answers)
     if (rec["exact"] is not None and rec["exact_float"] is None) or rec["agree"] is False:
         return None
-    return _diff_value(out, head + [f"at {_where(read['point'])}:"] + _methods_rows(rec), rec)
+    return _diff_value(out, rec)
 
 
 def _record_json_safe(rec):
@@ -1189,25 +1201,29 @@ def _sides_verdict(sides):
     return combine_sides(left["value"], right["value"], left["error"], right["error"])
 
 
-def _diff_one_side(args, expr, var, point, g, t0, side, head, out):
+def _diff_one_side(args, expr, var, point, g, t0, side, out):
     """``--at 0+`` / ``--at 0-``: the one-sided derivative."""
     if args.n < 1:
         raise UsageError("a one-sided point needs a derivative order -n of at least 1")
     rec = _one_sided(expr, var, args.n, point, g, t0, sides=(side,))[side]
+    out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"],
+               _case="side", _side_rec=rec,
+               _status=EXIT_FAILURE if rec["value"] is None else EXIT_OK)
+    return out
+
+
+def _text_one_side(rec, side, where):
     word = "right" if side == "+" else "left"
-    lines = head + [f"{word} derivative at {_where(point)}:"]
-    lines.append(f"  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
-                                     else f"not available ({rec['exact_failed']})"))
     num = rec["numeric"]
-    lines.append("  numeric    " + (f"{format_number(num.value)} ± {float(num.error):.2g} "
-                                    f"({num.method})" if num is not None
-                                    else f"not available ({rec['numeric_failed']})"))
-    out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"])
+    lines = [f"{word} derivative at {where}:",
+             "  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
+                                else f"not available ({rec['exact_failed']})"),
+             "  numeric    " + (f"{format_number(num.value)} ± {float(num.error):.2g} "
+                                f"({num.method})" if num is not None
+                                else f"not available ({rec['numeric_failed']})")]
     if rec["value"] is None:
-        lines.append(f"the {word} derivative is undefined: {rec['why']}")
-        return out, lines, EXIT_FAILURE
-    lines.append(f"value: {_side_text(rec)} (method: {rec['method']})")
-    return out, lines, EXIT_OK
+        return lines + [f"the {word} derivative is undefined: {rec['why']}"]
+    return lines + [f"value: {_side_text(rec)} (method: {rec['method']})"]
 
 
 def _at_point(args):
@@ -1642,29 +1658,32 @@ def _cmd_tour(args):
 
 
 def _render(record, as_json):
-    """The one renderer: a command's record as JSON (its public fields) or as text lines.
+    """The one renderer: a command's record as JSON (its public fields) or as text.
 
     A record holds values, never text: its public keys are the JSON object (in
     order), ``_status`` the exit status, other ``_`` keys values that only the
     text shows; ``_TEXT[command]`` writes the text from the record alone.
+
+    Returns:
+        What to print, or None (the tour prints its own report).
     """
     if record.get("_printed"):
-        return          # the command wrote its own report (the tour)
+        return None
     if as_json:
-        _print_json({k: v for k, v in record.items() if not k.startswith("_")}, record["_status"])
-    else:
-        print("\n".join(_fit(_TEXT[record["command"]](record))))
+        return _json_text({k: v for k, v in record.items() if not k.startswith("_")},
+                          record["_status"])
+    return "\n".join(_fit(_TEXT[record["command"]](record)))
 
 
-def _print_json(out, status):
+def _json_text(out, status):
     out = dict(out or {})
     out.setdefault("status", status)
-    print(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
+    return json.dumps(_jsonable(out), indent=2, ensure_ascii=False)
 
 
 _TEXT = {"limit": _text_limit, "continuity": _text_continuity, "taylor": _text_taylor,
          "plot": _text_files, "train": _text_train, "grad": _text_grad, "hessian": _text_grad,
-         "check": _text_check}
+         "check": _text_check, "diff": _text_diff}
 
 _COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
              "grad": _cmd_grad, "hessian": lambda a: _cmd_grad(a, hessian=True),
@@ -1716,6 +1735,7 @@ def _main(argv, want_json):
             with np.errstate(all="ignore"):
                 got = None if fast is None else _fast_diff(args, *fast)
                 record = got if got is not None else _COMMANDS[args.command](args)
+                shown = _render(record, args.json)
         finally:
             if fast is not None:
                 fast[1].close()
@@ -1740,22 +1760,15 @@ def _main(argv, want_json):
     finally:
         _TIMEOUT[0] = DEFAULT_TIMEOUT
         _DEADLINE[0] = None
-    if isinstance(record, dict):
-        _render(record, args.json)
-        return record["_status"]
-    out, lines, status = record
-    if out is not None:
-        if args.json:
-            _print_json(out, status)
-        else:
-            print("\n".join(_fit(lines)))
-    return status
+    if shown is not None:
+        print(shown)
+    return record["_status"]
 
 
 def _fail(status, message, want_json):
     message = " ".join(message.split())
     if want_json:
-        _print_json({"error": message}, status)
+        print(_json_text({"error": message}, status))
     print(f"dfdx: error: {message}", file=sys.stderr)
     return status
 

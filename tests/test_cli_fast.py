@@ -113,11 +113,12 @@ def test_the_exact_route_has_its_share_of_the_budget_on_the_fast_path_too(monkey
     assert plan == (["x"], "x", [1.0], "(_v_x)**(2)")
     monkeypatch.setattr(cli, "_DEADLINE", [time.monotonic() + 2.0])
     cli._load()
-    out, lines, status = cli._fast_diff(args, plan, Prefetch(cli._diff_stages, args))
-    assert status == cli.EXIT_OK and out["method"] == "automatic" and out["value"] == 2.0
-    assert out["derivative"] is None and "ran out of time" in out["methods"]["exact_failed"]
-    assert lines[1] == ("d/dx f = (exact route: ran out of time (3 s budget; raise it with "
-                        "--timeout))")
+    record = cli._fast_diff(args, plan, Prefetch(cli._diff_stages, args))
+    assert record["_status"] == cli.EXIT_OK
+    assert record["method"] == "automatic" and record["value"] == 2.0
+    assert record["derivative"] is None and "ran out of time" in record["methods"]["exact_failed"]
+    assert cli._render(record, False).splitlines()[1] == (
+        "d/dx f = (exact route: ran out of time (3 s budget; raise it with --timeout))")
 
 
 def test_a_child_that_ends_without_its_answer_leaves_it_to_the_whole_path(monkeypatch):
