@@ -88,7 +88,8 @@ _REFUSED = {
 _HINTS = {ast.FloorDiv: "write floor(a/b)", ast.MatMult: "matrices are not supported",
           ast.BitXor: "write ** (or ^ in the text) for powers",
           ast.BitAnd: "write 'and' inside where()", ast.BitOr: "write 'or' inside where()",
-          ast.LShift: "shifts are not mathematics here", ast.RShift: "shifts are not mathematics here"}
+          ast.LShift: "shifts are not mathematics here",
+          ast.RShift: "shifts are not mathematics here"}
 
 _UNDERSCORE = "names starting with '_' are not allowed (they could reach Python internals)"
 
@@ -551,7 +552,8 @@ def numpy_function(names, *, expression=None, source=None):
 
     if source is None:
         args = ", ".join(f"a{i}" for i in range(len(names)))
-        source = f"def _compiled({args}):\n    return {ast.unparse(_renamed(expression, names))}, ()\n"
+        body = ast.unparse(_renamed(expression, names))
+        source = f"def _compiled({args}):\n    return {body}, ()\n"
     namespace = {"numpy": np, "__builtins__": {}, **{k: _special(v) for k, v in _SPECIAL.items()}}
     exec(compile(source, "<dfdx.symbolic.compile>", "exec"), namespace)  # noqa: S102 - see above
     raw = namespace["_compiled"]

@@ -1007,8 +1007,9 @@ def _diff_value(out, rec):
 # why: SymPy's import is most of the start-up of `dfdx diff`. Where the answer is the common
 # one (a smooth f at an ordinary point, the methods agree), the exact route runs in a child
 # process (forked once NumPy is imported: dfdx.symbolic needs it too), while this process
-# imports the engine and computes AD and the numeric route; every other case (a kink, one side, a non-finite value, disagreement, the
-# budget spent, no fork) falls back to the whole path above, so the output is the same.
+# imports the engine and computes AD and the numeric route. Every other case (a kink, one
+# side, a non-finite value, disagreement, a lost child, no fork) takes the whole path above,
+# so the output is the same; a step out of time says so, as on the whole path.
 
 #: Whether ``diff`` may take the fast path (tests switch it off to compare the two).
 _FAST_DIFF = True
