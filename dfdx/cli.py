@@ -44,17 +44,15 @@ Example:
 from __future__ import annotations
 
 import ast
-import json
 import math
 import os
 import sys
-import textwrap
 import time
 import warnings
 
 import dfdx
-from dfdx._cli_parse import (DEFAULT_TIMEOUT, STEP_TIMEOUT, UsageError, build_parser,
-                              parser)
+from dfdx._cli_parse import (DEFAULT_TIMEOUT, STEP_TIMEOUT, WIDTH, UsageError,  # noqa: F401
+                              build_parser, parser)
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "DEFAULT_TIMEOUT",
            "MAX_ORDER", "WIDTH"]
@@ -68,8 +66,6 @@ MAX_ORDER = 100_000
 AD_MAX_ORDER = 40
 #: The highest order of dfdx.numeric.derivative.
 NUMERIC_MAX_ORDER = 6
-#: Text output is wrapped to this many columns.
-WIDTH = 100
 
 # why: `dfdx --help` must start fast; NumPy, SymPy, SciPy and matplotlib are imported
 # only by the subcommands that compute (see _load).
@@ -82,8 +78,6 @@ _TIMEOUT = [DEFAULT_TIMEOUT]
 _DEADLINE = [None]
 #: The least a step is given (seconds) once the budget is nearly spent.
 _MIN_STEP = 0.05
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class MathFailure(Exception):
@@ -391,10 +385,6 @@ def _lower_order_jump(expr, var, n, point, g, t0):
     return None
 
 
-def _order_name(k):
-    return {1: "first", 2: "second", 3: "third"}.get(k, f"order-{k}")
-
-
 def _exact_defined(expr, point):
     """Whether f is real and finite at the point, exactly (a huge value is finite)."""
     table = {s: point[s.name] for s in expr.free_symbols if s.name in point}
@@ -425,7 +415,8 @@ def _check_domain(expr, point, fn=None, names=None):
         return              # no exact answer in time; the routes report the overflow
     else:
         what = "undefined" if value is None or math.isnan(value) else str(value)
-    raise dfdx.DomainError(f"{_where(point)} is outside the domain of {expr}: f is {what} there")
+    from dfdx._cli_text import point_text
+    raise dfdx.DomainError(f"{point_text(point)} is outside the domain of {expr}: f is {what} there")
 
 
 def _float_value(fn, point_f):
@@ -439,8 +430,6 @@ def _float_value(fn, point_f):
 
 
 # -- three methods side by side ----------------------------------------------------------------
-
-_LABEL = {"exact": "exact", "ad": "AD", "numeric": "numeric"}
 
 
 def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None):
@@ -519,104 +508,6 @@ def _compare(rec):
             "answered": list(answers)}
 
 
-def _verdict(rec):
-    answered, pairs = rec["answered"], rec["pairs"]
-    if len(answered) < 2:
-        return "only one method answered" if answered else "no method answered"
-    if rec["agree"] is False:
-        bad = [k for k, v in pairs.items() if v is False]
-        return ("THE METHODS DISAGREE (" + ", ".join(
-            " vs ".join(_LABEL[m] for m in k.split("-")) for k in bad) + "; is f differentiable "
-            "here? at a kink or a jump the one-sided derivatives differ)")
-    if all(v is True for v in pairs.values()):
-        return "the three methods agree" if len(answered) == 3 else \
-            f"{' and '.join(_LABEL[m] for m in answered)} agree"
-    if rec["agree"]:
-        return ("exact and AD agree; the numeric estimate is uncertain here (its error bar is "
-                "too wide to confirm or refute them)")
-    return "cannot tell whether the methods agree: the numeric estimate is uncertain here"
-
-
-def _fmt_exact(e):
-    """An exact (SymPy) value as text: a gradient as ``(a, b)``, a matrix as ``[a, b; c, d]``.
-
-    Floats are written by `format_number` (the one number formatter, `dfdx.result`).
-    """
-    if e is None:
-        return "-"
-    if hasattr(e, "tolist"):
-        rows = e.tolist()
-        if len(rows) and all(len(r) == 1 for r in rows):
-            return "(" + ", ".join(str(r[0]) for r in rows) + ")"
-        return "[" + "; ".join(", ".join(str(v) for v in r) for r in rows) + "]"
-    text = str(e)
-    return text if len(text) <= 2 * WIDTH else text[:2 * WIDTH - 30] + f"… ({len(text)} chars)"
-
-
-def _plain_number(e):
-    """Whether an exact value already reads as its float (an integer)."""
-    return getattr(e, "is_Integer", False)
-
-
-def _jsonable(v):
-    """Turn results into JSON: floats (inf/nan as strings), lists, exact values as strings."""
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if np is not None and isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, int) or (np is not None and isinstance(v, np.integer)):
-        return int(v)
-    if isinstance(v, float) or (np is not None and isinstance(v, np.floating)):
-        x = float(v)
-        return x if math.isfinite(x) else str(x)
-    if np is not None and isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    from dfdx.result import Estimate
-    if isinstance(v, Estimate):
-        return {"value": _jsonable(np.asarray(v.value, dtype=float)),
-                "error": _jsonable(np.asarray(v.error, dtype=float)), "nfev": v.nfev,
-                "method": v.method}
-    if hasattr(v, "tolist") and hasattr(v, "shape"):   # a SymPy Matrix
-        return _jsonable([[str(x) for x in row] for row in v.tolist()])
-    return str(v)
-
-
-def _methods_rows(rec, indent="  "):
-    """Lines showing the exact, AD and numeric values of one record."""
-    if rec["exact"] is None and rec["exact_float"] is not None:
-        lines = [f"{indent}exact      (too large to write out) = {format_number(rec['exact_float'])}"]
-    elif rec["exact"] is None:
-        lines = [f"{indent}exact      " + (f"not available ({rec['exact_failed']})"
-                                           if rec["exact_failed"] else "-")]
-    else:
-        lines = [f"{indent}exact      {_fmt_exact(rec['exact'])}"]
-        if rec["exact_float"] is None:
-            lines[-1] += "  (not a finite real number)"
-        elif not _plain_number(rec["exact"]):
-            lines[-1] += f"  = {format_number(rec['exact_float'])}"
-    if rec["ad"] is not None:
-        diff = "" if rec["ad_vs_exact"] is None else f"|AD - exact| = {rec['ad_vs_exact']:.3g}"
-        lines.append(f"{indent}AD         {format_number(rec['ad']):<22} {diff}".rstrip())
-    else:
-        lines.append(f"{indent}AD         not available ({rec['ad_failed']})")
-    if rec["numeric"] is not None:
-        est = rec["numeric"]
-        err = np.max(np.asarray(est.error, dtype=float))
-        diff = rec["numeric_vs_exact"] if rec["numeric_vs_exact"] is not None \
-            else rec["ad_vs_numeric"]
-        vs = "exact" if rec["numeric_vs_exact"] is not None else "AD"
-        tail = "" if diff is None else f"; |numeric - {vs}| = {diff:.3g}"
-        lines.append(f"{indent}numeric    {format_number(est.value)} ± {err:.2g} "
-                     f"({est.nfev} evaluations{tail})")
-    else:
-        lines.append(f"{indent}numeric    not available ({rec['numeric_failed']})")
-    return lines
-
-
 def _summary(rec):
     """Return (value, method, error) of the best answer in a record: exact, else AD, else numeric."""
     if rec["exact_float"] is not None:
@@ -627,7 +518,8 @@ def _summary(rec):
                                                                       dtype=float))):
         return (np.asarray(rec["numeric"].value, dtype=float), "numeric",
                 float(np.max(np.asarray(rec["numeric"].error, dtype=float))))
-    reasons = [f"{_LABEL[m]}: {rec[m + '_failed']}" for m in ("exact", "ad", "numeric")
+    from dfdx._cli_text import LABEL
+    reasons = [f"{LABEL[m]}: {rec[m + '_failed']}" for m in ("exact", "ad", "numeric")
                if rec[m + "_failed"]]
     if rec["numeric"] is not None:
         reasons.append("numeric: uncertain (error inf)")
@@ -636,7 +528,8 @@ def _summary(rec):
 
 def _record_json(rec):
     value, method, error = _summary(rec)
-    return {"value": value, "method": method, "error": error, "exact": _fmt_exact(rec["exact"]),
+    from dfdx._cli_text import fmt_exact
+    return {"value": value, "method": method, "error": error, "exact": fmt_exact(rec["exact"]),
             "methods": {"exact": rec["exact_float"], "exact_failed": rec["exact_failed"],
                         "ad": rec["ad"], "ad_failed": rec["ad_failed"],
                         "numeric": rec["numeric"], "numeric_failed": rec["numeric_failed"]},
@@ -646,33 +539,7 @@ def _record_json(rec):
                           "agree": rec["agree"]}}
 
 
-def _where(point):
-    return ", ".join(f"{k} = {v}" for k, v in point.items())
-
-
-def _fit(lines):
-    """Wrap every line to `WIDTH` columns, continuation lines indented under the first."""
-    out = []
-    for line in lines:
-        if len(line) <= WIDTH:
-            out.append(line)
-            continue
-        lead = len(line) - len(line.lstrip())
-        out += textwrap.wrap(line, WIDTH, subsequent_indent=" " * (lead + 4),
-                             break_long_words=True, break_on_hyphens=False) or [""]
-    return out
-
-
 # -- subcommands -------------------------------------------------------------------------------
-
-def _sides(res):
-    return _sides_text(res.left, res.right)
-
-
-def _sides_text(left, right):
-    if left is None and right is None:
-        return ""
-    return f"from the left {format_number(left)}, from the right {format_number(right)}"
 
 
 def _routes_agree(verify):
@@ -680,26 +547,6 @@ def _routes_agree(verify):
     if not verify or verify.get("exact") is None or verify["numeric"] is None:
         return None
     return verify["agree"]
-
-
-def _route_lines(verify, describe):
-    """The text of the second route (``verify=True``): its answer and the verdict."""
-    if not verify:
-        return []
-    other = verify["numeric"] if verify.get("exact") is not None else None
-    if other is None:
-        return [f"  (only one route answered: {verify.get('detail', '')})"]
-    verdict = {True: "the exact and numeric routes agree", None: "the numeric route is undecided",
-               False: "THE EXACT AND NUMERIC ROUTES DISAGREE"}[verify["agree"]]
-    return [f"  numeric route: {describe(other)} - {verdict}"]
-
-
-def _describe_limit(r):
-    if r.exists and r.value is not None:
-        err = "" if r.error is None or math.isnan(r.error) else f" ± {r.error:.1g}"
-        return f"{format_number(r.value)}{err}"
-    what = "does not exist" if r.exists is False else "undecided"
-    return f"{what}" + (f" ({_sides(r)})" if _sides(r) else "")
 
 
 def _one_variable(args, what, finite=False, side_ok=True):
@@ -737,24 +584,6 @@ def _cmd_limit(args):
             "_var": var, "_verify": verify}
 
 
-def _text_limit(r):
-    arrow = {"+-": "", "+": "+", "-": "-"}[r["dir"]]
-    lines = [f"lim {r['expr']} as {r['_var']} → {r['at']}{arrow}"]
-    sides = _sides_text(r["left"], r["right"])
-    if r["exists"] and r["value"] is not None:
-        exact = "" if r["exact"] is None else f"{r['exact']}  = "
-        lines.append(f"  = {exact}{format_number(r['value'])}   (method: {r['method']}, "
-                     f"error {r['error']:.2g})")
-        if r["dir"] == "+-" and sides:
-            lines.append(f"  {sides}")
-    else:
-        what = "the limit does not exist" if r["exists"] is False else "undecided"
-        lines.append(f"  {what}{f': {sides}' if sides else ''}   (method: {r['method']})")
-    if r["message"]:
-        lines.append(f"  {r['message']}")
-    return lines + _route_lines(r["_verify"], _describe_limit)
-
-
 def _cmd_continuity(args):
     expr, var, at, side = _one_variable(args, "continuity", side_ok=False)
     if not _finite(at):
@@ -770,18 +599,6 @@ def _cmd_continuity(args):
             "limit": None if lim is None else lim.value, "routes_agree": agree,
             "_status": EXIT_FAILURE if res.continuous is None or agree is False else EXIT_OK,
             "_var": var, "_verify": verify}
-
-
-def _text_continuity(r):
-    verdict = {True: "continuous", False: "not continuous", None: "undecided"}[r["continuous"]]
-    lines = [f"{r['expr']} at {r['_var']} = {r['at']}: {verdict} (kind: {r['kind']}, method: "
-             f"{r['method']})",
-             f"  f({r['at']}) = {format_number(r['value']) if r['defined'] else 'undefined'}"]
-    if _sides_text(r["left"], r["right"]):
-        lines.append(f"  limit {_sides_text(r['left'], r['right'])}")
-    if r["message"]:
-        lines.append(f"  {r['message']}")
-    return lines + _route_lines(r["_verify"], lambda other: f"{other.kind}")
 
 
 def _wrt(args, expr, point=None):
@@ -863,22 +680,6 @@ def _ad_one_sided(g, t0, n, side):
     return None if got is None or math.isnan(got) else got
 
 
-def _side_text(rec):
-    v = rec["value"]
-    if v is None:
-        return f"undefined ({rec['why']})"
-    if math.isinf(v):
-        return "+inf" if v > 0 else "-inf"
-    if rec["method"] == "exact" and rec["exact_text"] is not None and \
-            not rec["exact_text"].lstrip("-").isdigit():
-        return f"{rec['exact_text']} = {format_number(v)}"
-    return _sympy_int(v) if rec["method"] == "exact" else f"{format_number(v)} ± {rec['error']:.2g}"
-
-
-def _sympy_int(v):
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else format_number(v)
-
-
 def _cmd_diff(args):
     expr, point, side, var = _diff_question(args)
     # why: above AD's order (and numeric's) the exact route is the only one: it gets all the time
@@ -958,35 +759,6 @@ def _diff_record(args, names, expr_text, var, exact, exact_failed):
             "_exact": exact, "_exact_failed": exact_failed}
 
 
-def _text_diff(r):
-    n, var, exact = r["n"], r["wrt"], r["_exact"]
-    order = "" if n == 1 else str(n).translate(_SUPERSCRIPT)
-    lines = [f"f({', '.join(r['_names'])}) = {r['expr']}",
-             f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
-                                              else f"(exact route: {r['_exact_failed']})")]
-    case = r["_case"]
-    if case == "formula":
-        return lines
-    where = _where(r["at"])
-    if case == "side":
-        return lines + _text_one_side(r["_side_rec"], r["side"], where)
-    rec = r["_rec"]
-    lines += [f"at {where}:"] + _methods_rows(rec)
-    sides = r.get("_sides")
-    both = sides and f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])}"
-    if case == "jump":
-        return lines + [f"not differentiable {n} times at {where}: the "
-                        f"{_order_name(r['jump']['order'])} derivative jumps there ({both})"]
-    if case == "one-sided":
-        what = ("not differentiable" + (f" {n} times" if n > 1 else "")
-                if r["differentiable"] is False else "undecided")
-        return lines + [f"  one-sided  {both}", f"{what} at {where}: {both}"]
-    if case == "one-sided-agree":
-        return lines + [f"value: {format_number(r['value'])} (one-sided derivatives agree: "
-                        f"{both})"]
-    return lines + [_value_line(r, rec, _verdict(rec))]
-
-
 def _diff_routes(n, g, t0):
     """The AD and numeric routes of the n-th derivative of g at t0 (a reason where none runs)."""
     ad_fn = (f"nested AD is limited to order {AD_MAX_ORDER}" if n > AD_MAX_ORDER
@@ -1016,7 +788,7 @@ _FAST_DIFF = True
 
 
 class _Shown(str):
-    """An exact value as the child process wrote it; `_fmt_exact` reads it as the SymPy value."""
+    """An exact value as the child process wrote it; `fmt_exact` reads it as the SymPy value."""
 
     def __new__(cls, text, integer):
         self = super().__new__(cls, text)
@@ -1213,20 +985,6 @@ def _diff_one_side(args, expr, var, point, g, t0, side, out):
     return out
 
 
-def _text_one_side(rec, side, where):
-    word = "right" if side == "+" else "left"
-    num = rec["numeric"]
-    lines = [f"{word} derivative at {where}:",
-             "  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
-                                else f"not available ({rec['exact_failed']})"),
-             "  numeric    " + (f"{format_number(num.value)} ± {float(num.error):.2g} "
-                                f"({num.method})" if num is not None
-                                else f"not available ({rec['numeric_failed']})")]
-    if rec["value"] is None:
-        return lines + [f"the {word} derivative is undefined: {rec['why']}"]
-    return lines + [f"value: {_side_text(rec)} (method: {rec['method']})"]
-
-
 def _at_point(args):
     """Read the expression and ``--at`` point of a gradient question.
 
@@ -1316,28 +1074,13 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
     return out, undecided
 
 
-def _undecided_text(undecided):
-    """Why the agreement is undecided: the one-sided check of these partials decided nothing."""
-    return (f"cannot tell whether the methods agree: whether {', '.join(undecided)} "
-            f"exist{'s' if len(undecided) == 1 else ''} here is undecided (the one-sided "
-            "derivatives could not be computed in time; raise --timeout)")
-
-
-def _missing_text(missing, point):
-    if len(point) == 1 and len(missing) == 1 and missing[0][0].startswith("∂f/"):
-        # one variable: as `diff` says it
-        s = missing[0][1]
-        return f"left {_side_text(s['-'])}, right {_side_text(s['+'])}"
-    return "; ".join(f"{name} does not exist (left {_side_text(s['-'])}, right "
-                     f"{_side_text(s['+'])})" for name, s in missing)
-
-
 def _cmd_grad(args, hessian=False):
+    from dfdx._cli_text import fmt_exact
     expr, point, fv, x0 = _at_point(args)
     exact, rec = _gradient_record(expr, point, fv, x0, hessian)
     out = {"command": "hessian" if hessian else "grad", "expr": str(expr),
            "variables": list(point), "at": {k: str(v) for k, v in point.items()},
-           "symbolic": _fmt_exact(exact), **_record_json(rec),
+           "symbolic": fmt_exact(exact), **_record_json(rec),
            "_status": EXIT_FAILURE if rec["agree"] is False else EXIT_OK, "_rec": rec,
            "_exact_known": exact is not None}
     missing, undecided = _missing_partials(expr, point, fv, x0, hessian) \
@@ -1352,28 +1095,6 @@ def _cmd_grad(args, hessian=False):
     return out
 
 
-def _text_grad(r):
-    rec, where = r["_rec"], _where(r["at"])
-    what = "Hessian" if r["command"] == "hessian" else "gradient"
-    lines = [f"f({', '.join(r['variables'])}) = {r['expr']}",
-             f"{what} = " + (r["symbolic"] if r["_exact_known"]
-                             else f"(exact route: {rec['exact_failed']})"),
-             f"at {where}:"] + _methods_rows(rec)
-    if r.get("differentiable") is False:
-        return lines + [f"not differentiable at {where}: {_missing_text(r['_missing'], r['at'])} "
-                        "(the values shown are conventions)"]
-    return lines + [_value_line(r, rec, _undecided_text(r["undecided"]) if "undecided" in r
-                                else _verdict(rec))]
-
-
-def _value_line(r, rec, verdict):
-    """``value: … (method: …, error …) - verdict``, with why the exact route gave no value."""
-    note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
-        rec["exact_failed"] else ""
-    return (f"value: {format_number(r['value'])} (method: {r['method']}, error "
-            f"{r['error']:.2g}) - {verdict}{note}")
-
-
 def _ad_coefficients(fn, a, order):
     out = []
     for k in range(order + 1):
@@ -1382,6 +1103,7 @@ def _ad_coefficients(fn, a, order):
 
 
 def _cmd_taylor(args):
+    from dfdx._cli_text import side_text
     expr = _expression(args.expr, _at_names(args))
     if args.order < 0 or args.order > 30:
         raise UsageError(f"--order must be between 0 and 30, got {args.order}")
@@ -1412,7 +1134,7 @@ def _cmd_taylor(args):
             if ok is False:
                 raise MathFailure(f"{expr} has no Taylor series about {var} = {at}: it is not "
                                   f"{k} times differentiable there (left "
-                                  f"{_side_text(sides['-'])}, right {_side_text(sides['+'])})")
+                                  f"{side_text(sides['-'])}, right {side_text(sides['+'])})")
     ad, ad_failed = (None, f"nested AD is limited to order {AD_MAX_ORDER}") \
         if args.order > AD_MAX_ORDER else _try(lambda: _ad_coefficients(fn, a, args.order))
     if exact_coeffs is None and ad is None:
@@ -1437,28 +1159,6 @@ def _cmd_taylor(args):
             "coefficients": coeffs, "agreement": {"ad_vs_exact": worst, "agree": agreed},
             "_status": EXIT_OK if agreed else EXIT_FAILURE, "_var": var,
             "_exact_failed": exact_failed, "_ad_failed": ad_failed if ad is None else None}
-
-
-def _text_taylor(r):
-    poly, worst = r["polynomial"], r["agreement"]["ad_vs_exact"]
-    lines = [f"Taylor polynomial of {r['expr']} about {r['_var']} = {r['at']}, order {r['order']}:",
-             f"  {poly}" if poly is not None else f"  (exact route {r['_exact_failed']}; the "
-             "coefficients below are by AD only)",
-             "  k   exact coefficient        AD coefficient"]
-    for c in r["coefficients"]:
-        ex = c["exact"] if c["exact"] is not None else "-"
-        ad = format_number(c["ad"]) if c["ad"] is not None else "n/a"
-        lines.append(f"  {c['k']:<3} {ex:<24} {ad}")
-    if r["_ad_failed"] is not None:
-        lines.append(f"method: exact - AD coefficients not available ({r['_ad_failed']})")
-    elif poly is None:
-        lines.append("method: automatic (nested forward mode) - not checked against the exact "
-                     "route")
-    else:
-        lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}"
-                     if r["agreement"]["agree"]
-                     else f"THE AD COEFFICIENTS DISAGREE (worst relative difference {worst:.2g})")
-    return lines
 
 
 def _cmd_check(args):
@@ -1496,26 +1196,6 @@ def _cmd_check(args):
     elif agree is None:
         out.update(differentiable=None, undecided=undecided)
     return out
-
-
-def _text_check(r):
-    where = _where(r["at"])
-    lines = [f"f({', '.join(r['at'])}) = {r['expr']} at {where}"]
-    for what, rec in r["_recs"].items():
-        lines.append(f"{what}:")
-        lines += _methods_rows(rec, "  ")
-        lines.append(f"  {_verdict(rec)}")
-    lines.append(f"dfdx.check_grad (order {r['order']}): {r['check_grad']['message']}")
-    if r["_missing"]:
-        lines.append(f"FAILED: not differentiable at {where}: "
-                     f"{_missing_text(r['_missing'], r['at'])} (the derivatives shown are "
-                     "conventions)")
-    elif r["agree"] is None:
-        lines.append(f"UNDECIDED: {_undecided_text(r['undecided'])}")
-    else:
-        lines.append("OK: AD, exact and numeric derivatives agree" if r["agree"]
-                     else "FAILED: the methods disagree (see above)")
-    return lines
 
 
 def _check_kink(expr, point, fv, x0, hessian=False):
@@ -1616,10 +1296,6 @@ def _draw(args, expr, names, kind):
     return {"command": "plot", "expr": text, "kind": kind, "files": files, "_status": EXIT_OK}
 
 
-def _text_files(r):
-    return [f"wrote {f}" for f in r.get("files", ())]
-
-
 def _cmd_train(args):
     if args.epochs < 1 or args.hidden < 1:
         raise UsageError("--epochs and --hidden must be at least 1")
@@ -1646,45 +1322,11 @@ def _cmd_train(args):
     return out
 
 
-def _text_train(r):
-    return [f"trained an MLP (64-{r['_hidden']}-10) on the digits for {r['_epochs']} epochs in "
-            f"{r['seconds']:.1f} s: test accuracy {100 * r['test_accuracy']:.1f}%, "
-            f"final loss {r['history']['loss'][-1]:.4f}"] + _text_files(r)
-
-
 def _cmd_tour(args):
     from dfdx import tour
     status = tour.run(out=args.out, quick=args.quick, step_timeout=_TIMEOUT[0])
     return {"command": "tour", "_status": status, "_printed": True}
 
-
-def _render(record, as_json):
-    """The one renderer: a command's record as JSON (its public fields) or as text.
-
-    A record holds values, never text: its public keys are the JSON object (in
-    order), ``_status`` the exit status, other ``_`` keys values that only the
-    text shows; ``_TEXT[command]`` writes the text from the record alone.
-
-    Returns:
-        What to print, or None (the tour prints its own report).
-    """
-    if record.get("_printed"):
-        return None
-    if as_json:
-        return _json_text({k: v for k, v in record.items() if not k.startswith("_")},
-                          record["_status"])
-    return "\n".join(_fit(_TEXT[record["command"]](record)))
-
-
-def _json_text(out, status):
-    out = dict(out or {})
-    out.setdefault("status", status)
-    return json.dumps(_jsonable(out), indent=2, ensure_ascii=False)
-
-
-_TEXT = {"limit": _text_limit, "continuity": _text_continuity, "taylor": _text_taylor,
-         "plot": _text_files, "train": _text_train, "grad": _text_grad, "hessian": _text_grad,
-         "check": _text_check, "diff": _text_diff}
 
 _COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
              "grad": _cmd_grad, "hessian": lambda a: _cmd_grad(a, hessian=True),
@@ -1736,7 +1378,8 @@ def _main(argv, want_json):
             with np.errstate(all="ignore"):
                 got = None if fast is None else _fast_diff(args, *fast)
                 record = got if got is not None else _COMMANDS[args.command](args)
-                shown = _render(record, args.json)
+                from dfdx._cli_text import render
+                shown = render(record, args.json)
         finally:
             if fast is not None:
                 fast[1].close()
@@ -1769,7 +1412,8 @@ def _main(argv, want_json):
 def _fail(status, message, want_json):
     message = " ".join(message.split())
     if want_json:
-        print(_json_text({"error": message}, status))
+        from dfdx._cli_text import json_text
+        print(json_text({"error": message}, status))
     print(f"dfdx: error: {message}", file=sys.stderr)
     return status
 

@@ -17,6 +17,7 @@ import pytest
 import dfdx
 from dfdx import cli
 from dfdx._budget import Prefetch
+from dfdx._cli_text import render
 from dfdx._expr import numpy_function, numpy_source, same_code
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the fast path needs fork")
@@ -117,7 +118,7 @@ def test_the_exact_route_has_its_share_of_the_budget_on_the_fast_path_too(monkey
     assert record["_status"] == cli.EXIT_OK
     assert record["method"] == "automatic" and record["value"] == 2.0
     assert record["derivative"] is None and "ran out of time" in record["methods"]["exact_failed"]
-    assert cli._render(record, False).splitlines()[1] == (
+    assert render(record, False).splitlines()[1] == (
         "d/dx f = (exact route: ran out of time (3 s budget; raise it with --timeout))")
 
 

@@ -21,7 +21,7 @@ ARRAY = ENGINE | {"dfdx._numpy", "numpy"}
 ORACLE = {"dfdx.result", "dfdx._errors", "numpy"}
 PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm", "threadpoolctl"}
 # the command's own parts, which it may import besides the public API
-COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse",
+COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse", "_cli_text",
                  # shared low parts the command uses before SymPy is imported
                  "_expr", "_budget")
 
@@ -53,8 +53,9 @@ RULES = [
     ("optim/", PUBLIC_USER | {"dfdx.optim"}),
     ("explain/", PUBLIC_USER | {"dfdx.explain"}),
     ("plot.py", PUBLIC_USER),
-    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx._cli_parse", "dfdx._expr",
-                              "dfdx._budget"}),
+    ("cli.py", PUBLIC_USER | {"dfdx.tour", "dfdx.plot", "dfdx._cli_parse", "dfdx._cli_text",
+                              "dfdx._expr", "dfdx._budget"}),
+    ("_cli_text.py", PUBLIC_USER | {"dfdx._cli_parse"}),   # the one renderer of the records
     ("_cli_parse.py", PUBLIC_USER),   # the command's arguments (the parser, built once)
     ("tour.py", PUBLIC_USER | {"dfdx.plot"}),
     ("__main__.py", {"dfdx.cli"}),
@@ -63,7 +64,7 @@ RULES = [
 
 # Layers that may only use names in dfdx.__all__ when they import from dfdx itself.
 PUBLIC_ONLY = ("stats/", "nn/", "optim/", "explain/", "plot.py", "cli.py", "_cli_parse.py",
-               "tour.py")
+               "_cli_text.py", "tour.py")
 
 
 def _modules():
