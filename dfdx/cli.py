@@ -6,7 +6,10 @@ there is one, its float value, the method and the error estimate; where the
 three methods (automatic, exact, numeric) all apply they are shown side by
 side with their agreement, decided by the one policy of `dfdx.result.agree`
 (each value within the others' stated errors plus rounding at its magnitude).
-``--json`` prints one JSON object instead.
+``--json`` prints one JSON object instead. The parts: the arguments
+(`dfdx._cli_parse`, one parser built once); one function per subcommand here,
+which returns a record of values (``_cmd_*``); one renderer that writes any
+record as text or JSON (`dfdx._cli_text`).
 
 The command runs under one time budget (``--timeout S``, default 3 seconds
 in all; each route gets a share of what is left and is enforced by stopping
