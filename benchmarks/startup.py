@@ -3,7 +3,8 @@
 Measures, as medians of several fresh processes (wall clock, since a start-up
 is I/O and imports), ``python -c pass`` (the floor), ``dfdx --help`` (target
 <= 0.3 s: it imports no NumPy, SymPy, SciPy or matplotlib) and
-``dfdx diff 'x**2' --at x=1`` (target <= 1.0 s: parse, three methods, answer).
+``dfdx diff 'x**2' --at x=1`` (target <= 1.0 s: parse, three methods, answer; SymPy is
+imported only in the child process that computes the exact route, see `dfdx.cli`).
 The command runs as ``python -m dfdx`` with the interpreter running this file,
 so no installed script is needed. ``PYTHONDONTWRITEBYTECODE`` is unset for the
 runs (a normal install has bytecode caches; without them every start-up

@@ -10,8 +10,10 @@ import argparse
 
 import dfdx
 
-__all__ = ["build_parser", "parser", "UsageError", "DEFAULT_TIMEOUT", "STEP_TIMEOUT"]
+__all__ = ["build_parser", "parser", "UsageError", "DEFAULT_TIMEOUT", "STEP_TIMEOUT", "WIDTH"]
 
+#: Text output is wrapped to this many columns.
+WIDTH = 100
 #: Seconds each method (exact, AD, numeric) may run by default (``--timeout``).
 DEFAULT_TIMEOUT = 3.0
 #: Seconds each step of plot, train and tour (a figure, an epoch, a tour step) may run by

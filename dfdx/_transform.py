@@ -14,7 +14,7 @@ import numpy as np
 from dfdx._core import Box
 from dfdx._numpy.box import getval
 
-__all__ = ["check_callable", "as_input", "float_dtype", "is_complex", "zeros_like",
+__all__ = ["check_callable", "as_input", "is_duck", "float_dtype", "is_complex", "zeros_like",
            "match_input"]
 
 
@@ -25,10 +25,22 @@ def check_callable(f, who):
                         f"Pass the function itself, e.g. dfdx.{who}(f), not f(x).")
 
 
+def is_duck(x):
+    """Whether `x` is an array that is not NumPy's but takes NumPy's functions itself (NEP
+    13/18): dfdx.jit's traced arrays, Taylor series, sparsity patterns (and Dask, CuPy)."""
+    t = type(x)
+    return (not isinstance(x, (np.ndarray, np.generic, Box)) and
+            getattr(t, "__array_ufunc__", None) is not None and
+            hasattr(t, "__array_function__") and hasattr(x, "dtype"))
+
+
 def as_input(x):
     """A differentiable input: ints and bools become float64; arrays stay their dtype."""
     if isinstance(x, (Box, np.floating)):
         return x
+    if is_duck(x):
+        # why: a duck array's own methods keep it what it is (np.asarray would not)
+        return x.astype(np.float64) if np.dtype(x.dtype).kind in "biu" else x
     if isinstance(x, float):
         return np.float64(x)   # why: NumPy scalars give inf/nan where Python floats raise
     if isinstance(x, np.ndarray):
@@ -47,7 +59,7 @@ def as_input(x):
 def float_dtype(x):
     """The dtype of `x` (a value or a box) if float or complex, else float64."""
     dt = np.result_type(getval(x))
-    return dt if dt.kind in "fc" else np.float64
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
 
 
 def is_complex(v):
@@ -80,6 +92,10 @@ def match_input(g, x):
         # why: under tracing too (Hessians), a float32 input gets a float32 cotangent
         # however wide the computation inside f was (astype, mean(dtype=np.float64)).
         return g if g.dtype == dt else g.astype(dt)
+    if is_duck(xv) or is_duck(g):
+        if np.dtype(g.dtype) != dt:
+            g = g.astype(dt)
+        return g if np.shape(g) == np.shape(xv) else np.broadcast_to(g, np.shape(xv))
     if isinstance(xv, np.ndarray):
         g = np.asarray(g)
         if g.dtype != xv.dtype:

@@ -6,7 +6,10 @@ there is one, its float value, the method and the error estimate; where the
 three methods (automatic, exact, numeric) all apply they are shown side by
 side with their agreement, decided by the one policy of `dfdx.result.agree`
 (each value within the others' stated errors plus rounding at its magnitude).
-``--json`` prints one JSON object instead.
+``--json`` prints one JSON object instead. The parts: the arguments
+(`dfdx._cli_parse`, one parser built once); one function per subcommand here,
+which returns a record of values (``_cmd_*``); one renderer that writes any
+record as text or JSON (`dfdx._cli_text`).
 
 The command runs under one time budget (``--timeout S``, default 3 seconds
 in all; each route gets a share of what is left and is enforced by stopping
@@ -16,6 +19,11 @@ and ``tour`` have a budget per figure, epoch or step instead. ``--at``
 reads one syntax everywhere: ``0``, ``x=0``, ``0+`` / ``0-`` (one-sided),
 ``oo``. A name given in ``--at`` (or ``--wrt``) is a
 variable even where it would be a constant (``e``, ``pi``, ``E``, ``oo``).
+
+``dfdx diff`` at a point starts its exact route (SymPy) in a child process
+and computes AD and the numeric route meanwhile from the text read without
+SymPy (`dfdx._expr`); where that does not cover the case it takes the whole
+path, so the output is the same either way.
 
 Exit status: 0 success; 1 a mathematical failure (the methods disagree, a
 derivative or limit does not exist or cannot be decided, the time budget ran
@@ -38,17 +46,16 @@ Example:
 
 from __future__ import annotations
 
-import json
+import ast
 import math
 import os
 import sys
-import textwrap
 import time
 import warnings
 
 import dfdx
-from dfdx._cli_parse import (DEFAULT_TIMEOUT, STEP_TIMEOUT, UsageError, build_parser,
-                              parser)
+from dfdx._cli_parse import (DEFAULT_TIMEOUT, STEP_TIMEOUT, WIDTH, UsageError,  # noqa: F401
+                              build_parser, parser)
 
 __all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILURE", "EXIT_USAGE", "DEFAULT_TIMEOUT",
            "MAX_ORDER", "WIDTH"]
@@ -62,8 +69,6 @@ MAX_ORDER = 100_000
 AD_MAX_ORDER = 40
 #: The highest order of dfdx.numeric.derivative.
 NUMERIC_MAX_ORDER = 6
-#: Text output is wrapped to this many columns.
-WIDTH = 100
 
 # why: `dfdx --help` must start fast; NumPy, SymPy, SciPy and matplotlib are imported
 # only by the subcommands that compute (see _load).
@@ -76,8 +81,6 @@ _TIMEOUT = [DEFAULT_TIMEOUT]
 _DEADLINE = [None]
 #: The least a step is given (seconds) once the budget is nearly spent.
 _MIN_STEP = 0.05
-
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 class MathFailure(Exception):
@@ -252,15 +255,17 @@ def _function(expr, names):
 
 # -- the time budget ---------------------------------------------------------------------------
 
-def _left(share=1.0):
+def _left(share=1.0, now=None):
     """Seconds this step may run: `share` of what is left of the command's budget.
+
+    `now` is the moment the step starts (`time.monotonic`; default: now).
 
     Raises:
         BudgetExceeded: nothing is left.
     """
     if _DEADLINE[0] is None:
         return _TIMEOUT[0] * share
-    left = _DEADLINE[0] - time.monotonic()
+    left = _DEADLINE[0] - (time.monotonic() if now is None else now)
     if left < _MIN_STEP:
         raise dfdx.BudgetExceeded(f"the time budget of {_TIMEOUT[0]:g} s is spent", _TIMEOUT[0])
     return max(_MIN_STEP, left * share)
@@ -272,7 +277,7 @@ def _budget(fn, *args, share=1.0):
     Raises:
         BudgetExceeded: the time ran out (the process was stopped).
     """
-    from dfdx.symbolic._budget import run_with_budget
+    from dfdx._budget import run_with_budget
     return run_with_budget(fn, *args, timeout=_left(share))
 
 
@@ -286,35 +291,34 @@ def _quiet(fn):
 _OUT_OF_TIME = "ran out of time ({:g} s budget; raise it with --timeout)"
 
 
+def _reason(exc):
+    """Why a route or a step failed, as the output says it."""
+    if isinstance(exc, dfdx.BudgetExceeded):
+        return _OUT_OF_TIME.format(_TIMEOUT[0])
+    if isinstance(exc, RecursionError):
+        return "too deeply nested (RecursionError)"
+    return f"{type(exc).__name__}: {_first_line(exc)}"
+
+
 def _try(fn, share=0.5):
     """Run one route under the budget; return ``(value, None)`` or ``(None, reason)``.
 
     `share` is the fraction of what is left of the command's budget this route may use.
     """
-    try:
-        return _budget(_quiet, fn, share=share), None
-    except dfdx.BudgetExceeded:
-        return None, _OUT_OF_TIME.format(_TIMEOUT[0])
-    except RecursionError:
-        return None, "too deeply nested (RecursionError)"
-    except Exception as exc:  # why: one route failing must not stop the others
-        return None, f"{type(exc).__name__}: {_first_line(exc)}"
+    return _exact(_quiet, fn, share=share)
 
 
-def _exact(fn, *args, share=0.5):
+def _exact(fn, *args, share=0.5, here=False):
     """Run one step of the exact route under the budget: ``(value, None)`` or ``(None, reason)``.
 
     The exact route gets half of what is left (by default), so that AD and the
-    numeric route still have time when it runs out.
+    numeric route still have time when it runs out. ``here=True`` runs it in
+    this process, unbounded (the fast path's child, which its parent stops).
     """
     try:
-        return _budget(fn, *args, share=share), None
-    except dfdx.BudgetExceeded:
-        return None, _OUT_OF_TIME.format(_TIMEOUT[0])
-    except RecursionError:
-        return None, "too deeply nested (RecursionError)"
-    except Exception as exc:
-        return None, f"{type(exc).__name__}: {_first_line(exc)}"
+        return (fn(*args) if here else _budget(fn, *args, share=share)), None
+    except Exception as exc:  # why: one route or step failing must not stop the others
+        return None, _reason(exc)
 
 
 # The exact route's steps: module-level functions, so that they run in the budget's
@@ -384,10 +388,6 @@ def _lower_order_jump(expr, var, n, point, g, t0):
     return None
 
 
-def _order_name(k):
-    return {1: "first", 2: "second", 3: "third"}.get(k, f"order-{k}")
-
-
 def _exact_defined(expr, point):
     """Whether f is real and finite at the point, exactly (a huge value is finite)."""
     table = {s: point[s.name] for s in expr.free_symbols if s.name in point}
@@ -402,16 +402,9 @@ def _check_domain(expr, point, fn=None, names=None):
     exact value, under the budget, tells an overflow (exp(exp(x)) at 10: finite,
     only too large for a float) from a point outside the domain.
     """
-    value = None
-    if fn is not None:
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                value = float(fn(*[float(point[n]) for n in names]))
-        except Exception:
-            value = None
-        if value is not None and math.isfinite(value):
-            return
+    value = None if fn is None else _float_value(fn, [float(point[n]) for n in names])
+    if value is not None and math.isfinite(value):
+        return
     got, _ = _exact(_exact_defined, expr, point)
     if got is not None:
         defined, shown = got
@@ -425,12 +418,21 @@ def _check_domain(expr, point, fn=None, names=None):
         return              # no exact answer in time; the routes report the overflow
     else:
         what = "undefined" if value is None or math.isnan(value) else str(value)
-    raise dfdx.DomainError(f"{_where(point)} is outside the domain of {expr}: f is {what} there")
+    from dfdx._cli_text import point_text
+    raise dfdx.DomainError(f"{point_text(point)} is outside the domain of {expr}: f is {what} there")
+
+
+def _float_value(fn, point_f):
+    """f at the point as a float (None where it raises)."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(fn(*point_f))
+    except Exception:
+        return None
 
 
 # -- three methods side by side ----------------------------------------------------------------
-
-_LABEL = {"exact": "exact", "ad": "AD", "numeric": "numeric"}
 
 
 def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None):
@@ -446,15 +448,28 @@ def _record(exact_expr, point, ad_fn, numeric_fn, exact_failed=None, shape=None)
             exact_failed = failed if got2 is None else None
             got = got2
         if got is not None:
-            exact_at, floats = got
-            if isinstance(floats, list):
-                if all(v is not None for row in floats for v in row):
-                    exact_float = np.array(floats, dtype=float)
-            elif floats is not None:
-                exact_float = np.array(floats, dtype=float)
+            exact_at, exact_float = got[0], _exact_array(got[1])
+    return _record_of(exact_at, exact_float, exact_failed, *_routes(ad_fn, numeric_fn))
+
+
+def _exact_array(floats):
+    """The exact value's floats (`_exact_at`) as an array; None where one is not a real number."""
+    if isinstance(floats, list):
+        return np.array(floats, dtype=float) \
+            if all(v is not None for row in floats for v in row) else None
+    return None if floats is None else np.array(floats, dtype=float)
+
+
+def _routes(ad_fn, numeric_fn):
+    """``(ad, ad_failed, numeric, numeric_failed)``: run AD and the numeric route (or a reason)."""
     ad, ad_failed = (None, ad_fn) if isinstance(ad_fn, str) else _try(ad_fn)
     numeric, numeric_failed = (None, numeric_fn) if isinstance(numeric_fn, str) \
         else _try(numeric_fn, share=1.0)
+    return ad, ad_failed, numeric, numeric_failed
+
+
+def _record_of(exact_at, exact_float, exact_failed, ad, ad_failed, numeric, numeric_failed):
+    """The record of one quantity from its answers: values, reasons and their agreement."""
     if ad is not None:
         ad = np.asarray(ad, dtype=float)
     if exact_float is not None:
@@ -496,104 +511,6 @@ def _compare(rec):
             "answered": list(answers)}
 
 
-def _verdict(rec):
-    answered, pairs = rec["answered"], rec["pairs"]
-    if len(answered) < 2:
-        return "only one method answered" if answered else "no method answered"
-    if rec["agree"] is False:
-        bad = [k for k, v in pairs.items() if v is False]
-        return ("THE METHODS DISAGREE (" + ", ".join(
-            " vs ".join(_LABEL[m] for m in k.split("-")) for k in bad) + "; is f differentiable "
-            "here? at a kink or a jump the one-sided derivatives differ)")
-    if all(v is True for v in pairs.values()):
-        return "the three methods agree" if len(answered) == 3 else \
-            f"{' and '.join(_LABEL[m] for m in answered)} agree"
-    if rec["agree"]:
-        return ("exact and AD agree; the numeric estimate is uncertain here (its error bar is "
-                "too wide to confirm or refute them)")
-    return "cannot tell whether the methods agree: the numeric estimate is uncertain here"
-
-
-def _fmt_exact(e):
-    """An exact (SymPy) value as text: a gradient as ``(a, b)``, a matrix as ``[a, b; c, d]``.
-
-    Floats are written by `format_number` (the one number formatter, `dfdx.result`).
-    """
-    if e is None:
-        return "-"
-    if hasattr(e, "tolist"):
-        rows = e.tolist()
-        if len(rows) and all(len(r) == 1 for r in rows):
-            return "(" + ", ".join(str(r[0]) for r in rows) + ")"
-        return "[" + "; ".join(", ".join(str(v) for v in r) for r in rows) + "]"
-    text = str(e)
-    return text if len(text) <= 2 * WIDTH else text[:2 * WIDTH - 30] + f"… ({len(text)} chars)"
-
-
-def _plain_number(e):
-    """Whether an exact value already reads as its float (an integer)."""
-    return getattr(e, "is_Integer", False)
-
-
-def _jsonable(v):
-    """Turn results into JSON: floats (inf/nan as strings), lists, exact values as strings."""
-    if v is None or isinstance(v, (bool, str)):
-        return v
-    if np is not None and isinstance(v, np.bool_):
-        return bool(v)
-    if isinstance(v, int) or (np is not None and isinstance(v, np.integer)):
-        return int(v)
-    if isinstance(v, float) or (np is not None and isinstance(v, np.floating)):
-        x = float(v)
-        return x if math.isfinite(x) else str(x)
-    if np is not None and isinstance(v, np.ndarray):
-        return _jsonable(v.tolist())
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_jsonable(x) for x in v]
-    from dfdx.result import Estimate
-    if isinstance(v, Estimate):
-        return {"value": _jsonable(np.asarray(v.value, dtype=float)),
-                "error": _jsonable(np.asarray(v.error, dtype=float)), "nfev": v.nfev,
-                "method": v.method}
-    if hasattr(v, "tolist") and hasattr(v, "shape"):   # a SymPy Matrix
-        return _jsonable([[str(x) for x in row] for row in v.tolist()])
-    return str(v)
-
-
-def _methods_rows(rec, indent="  "):
-    """Lines showing the exact, AD and numeric values of one record."""
-    if rec["exact"] is None and rec["exact_float"] is not None:
-        lines = [f"{indent}exact      (too large to write out) = {format_number(rec['exact_float'])}"]
-    elif rec["exact"] is None:
-        lines = [f"{indent}exact      " + (f"not available ({rec['exact_failed']})"
-                                           if rec["exact_failed"] else "-")]
-    else:
-        lines = [f"{indent}exact      {_fmt_exact(rec['exact'])}"]
-        if rec["exact_float"] is None:
-            lines[-1] += "  (not a finite real number)"
-        elif not _plain_number(rec["exact"]):
-            lines[-1] += f"  = {format_number(rec['exact_float'])}"
-    if rec["ad"] is not None:
-        diff = "" if rec["ad_vs_exact"] is None else f"|AD - exact| = {rec['ad_vs_exact']:.3g}"
-        lines.append(f"{indent}AD         {format_number(rec['ad']):<22} {diff}".rstrip())
-    else:
-        lines.append(f"{indent}AD         not available ({rec['ad_failed']})")
-    if rec["numeric"] is not None:
-        est = rec["numeric"]
-        err = np.max(np.asarray(est.error, dtype=float))
-        diff = rec["numeric_vs_exact"] if rec["numeric_vs_exact"] is not None \
-            else rec["ad_vs_numeric"]
-        vs = "exact" if rec["numeric_vs_exact"] is not None else "AD"
-        tail = "" if diff is None else f"; |numeric - {vs}| = {diff:.3g}"
-        lines.append(f"{indent}numeric    {format_number(est.value)} ± {err:.2g} "
-                     f"({est.nfev} evaluations{tail})")
-    else:
-        lines.append(f"{indent}numeric    not available ({rec['numeric_failed']})")
-    return lines
-
-
 def _summary(rec):
     """Return (value, method, error) of the best answer in a record: exact, else AD, else numeric."""
     if rec["exact_float"] is not None:
@@ -604,7 +521,8 @@ def _summary(rec):
                                                                       dtype=float))):
         return (np.asarray(rec["numeric"].value, dtype=float), "numeric",
                 float(np.max(np.asarray(rec["numeric"].error, dtype=float))))
-    reasons = [f"{_LABEL[m]}: {rec[m + '_failed']}" for m in ("exact", "ad", "numeric")
+    from dfdx._cli_text import LABEL
+    reasons = [f"{LABEL[m]}: {rec[m + '_failed']}" for m in ("exact", "ad", "numeric")
                if rec[m + "_failed"]]
     if rec["numeric"] is not None:
         reasons.append("numeric: uncertain (error inf)")
@@ -613,7 +531,8 @@ def _summary(rec):
 
 def _record_json(rec):
     value, method, error = _summary(rec)
-    return {"value": value, "method": method, "error": error, "exact": _fmt_exact(rec["exact"]),
+    from dfdx._cli_text import fmt_exact
+    return {"value": value, "method": method, "error": error, "exact": fmt_exact(rec["exact"]),
             "methods": {"exact": rec["exact_float"], "exact_failed": rec["exact_failed"],
                         "ad": rec["ad"], "ad_failed": rec["ad_failed"],
                         "numeric": rec["numeric"], "numeric_failed": rec["numeric_failed"]},
@@ -623,49 +542,14 @@ def _record_json(rec):
                           "agree": rec["agree"]}}
 
 
-def _where(point):
-    return ", ".join(f"{k} = {v}" for k, v in point.items())
-
-
-def _fit(lines):
-    """Wrap every line to `WIDTH` columns, continuation lines indented under the first."""
-    out = []
-    for line in lines:
-        if len(line) <= WIDTH:
-            out.append(line)
-            continue
-        lead = len(line) - len(line.lstrip())
-        out += textwrap.wrap(line, WIDTH, subsequent_indent=" " * (lead + 4),
-                             break_long_words=True, break_on_hyphens=False) or [""]
-    return out
-
-
 # -- subcommands -------------------------------------------------------------------------------
 
-def _sides(res):
-    if res.left is None and res.right is None:
-        return ""
-    return f"from the left {format_number(res.left)}, from the right {format_number(res.right)}"
 
-
-def _route_check(verify, describe):
-    """Lines and status for the second route (``verify=True``): does it agree with the first?"""
-    if not verify:
-        return [], None
-    other = verify["numeric"] if verify.get("exact") is not None else None
-    if other is None:
-        return [f"  (only one route answered: {verify.get('detail', '')})"], None
-    verdict = {True: "the exact and numeric routes agree", None: "the numeric route is undecided",
-               False: "THE EXACT AND NUMERIC ROUTES DISAGREE"}[verify["agree"]]
-    return [f"  numeric route: {describe(other)} - {verdict}"], verify["agree"]
-
-
-def _describe_limit(r):
-    if r.exists and r.value is not None:
-        err = "" if r.error is None or math.isnan(r.error) else f" ± {r.error:.1g}"
-        return f"{format_number(r.value)}{err}"
-    what = "does not exist" if r.exists is False else "undecided"
-    return f"{what}" + (f" ({_sides(r)})" if _sides(r) else "")
+def _routes_agree(verify):
+    """Whether the second route (``verify=True``) agrees with the first (None: undecided)."""
+    if not verify or verify.get("exact") is None or verify["numeric"] is None:
+        return None
+    return verify["agree"]
 
 
 def _one_variable(args, what, finite=False, side_ok=True):
@@ -693,31 +577,14 @@ def _cmd_limit(args):
         direction = side
     res = dfdx.limit(expr, at, dir=direction, verify=True, timeout=_left())
     verify = res.info.get("verify") if res.info else None
-    arrow = {"+-": "", "+": "+", "-": "-"}[direction]
-    lines = [f"lim {str(expr)} as {var} → {at}{arrow}"]
-    if res.exists and res.value is not None:
-        exact = "" if res.exact is None else f"{res.exact}  = "
-        lines.append(f"  = {exact}{format_number(res.value)}   (method: {res.method}, "
-                     f"error {res.error:.2g})")
-        if direction == "+-" and _sides(res):
-            lines.append(f"  {_sides(res)}")
-    elif res.exists is False:
-        sides = f": {_sides(res)}" if _sides(res) else ""
-        lines.append(f"  the limit does not exist{sides}   (method: {res.method})")
-    else:
-        sides = f": {_sides(res)}" if _sides(res) else ""
-        lines.append(f"  undecided{sides}   (method: {res.method})")
-    if res.message:
-        lines.append(f"  {res.message}")
-    more, agree = _route_check(verify, _describe_limit)
-    lines += more
-    out = {"command": "limit", "expr": str(expr), "at": str(at), "dir": direction,
-           "exists": res.exists, "value": res.value,
-           "exact": None if res.exact is None else str(res.exact),
-           "left": res.left, "right": res.right, "method": res.method, "error": res.error,
-           "message": res.message, "routes_agree": agree}
-    status = EXIT_FAILURE if res.exists is None or agree is False else EXIT_OK
-    return out, lines, status
+    agree = _routes_agree(verify)
+    return {"command": "limit", "expr": str(expr), "at": str(at), "dir": direction,
+            "exists": res.exists, "value": res.value,
+            "exact": None if res.exact is None else str(res.exact),
+            "left": res.left, "right": res.right, "method": res.method, "error": res.error,
+            "message": res.message, "routes_agree": agree,
+            "_status": EXIT_FAILURE if res.exists is None or agree is False else EXIT_OK,
+            "_var": var, "_verify": verify}
 
 
 def _cmd_continuity(args):
@@ -727,22 +594,14 @@ def _cmd_continuity(args):
     res = dfdx.continuity(expr, at, verify=True, timeout=_left())
     lim = res.limit
     verify = lim.info.get("verify") if lim is not None and lim.info else None
-    verdict = {True: "continuous", False: "not continuous", None: "undecided"}[res.continuous]
-    lines = [f"{str(expr)} at {var} = {at}: {verdict} (kind: {res.kind}, method: {res.method})",
-             f"  f({at}) = {format_number(res.value) if res.defined else 'undefined'}"]
-    if lim is not None and _sides(lim):
-        lines.append(f"  limit {_sides(lim)}")
-    if res.message:
-        lines.append(f"  {res.message}")
-    more, agree = _route_check(verify, lambda r: f"{r.kind}")
-    lines += more
-    out = {"command": "continuity", "expr": str(expr), "at": str(at),
-           "continuous": res.continuous, "kind": res.kind, "value": res.value,
-           "defined": res.defined, "method": res.method, "message": res.message,
-           "left": None if lim is None else lim.left, "right": None if lim is None else lim.right,
-           "limit": None if lim is None else lim.value, "routes_agree": agree}
-    status = EXIT_FAILURE if res.continuous is None or agree is False else EXIT_OK
-    return out, lines, status
+    agree = _routes_agree(verify)
+    return {"command": "continuity", "expr": str(expr), "at": str(at),
+            "continuous": res.continuous, "kind": res.kind, "value": res.value,
+            "defined": res.defined, "method": res.method, "message": res.message,
+            "left": None if lim is None else lim.left, "right": None if lim is None else lim.right,
+            "limit": None if lim is None else lim.value, "routes_agree": agree,
+            "_status": EXIT_FAILURE if res.continuous is None or agree is False else EXIT_OK,
+            "_var": var, "_verify": verify}
 
 
 def _wrt(args, expr, point=None):
@@ -824,23 +683,66 @@ def _ad_one_sided(g, t0, n, side):
     return None if got is None or math.isnan(got) else got
 
 
-def _side_text(rec):
-    v = rec["value"]
-    if v is None:
-        return f"undefined ({rec['why']})"
-    if math.isinf(v):
-        return "+inf" if v > 0 else "-inf"
-    if rec["method"] == "exact" and rec["exact_text"] is not None and \
-            not rec["exact_text"].lstrip("-").isdigit():
-        return f"{rec['exact_text']} = {format_number(v)}"
-    return _sympy_int(v) if rec["method"] == "exact" else f"{format_number(v)} ± {rec['error']:.2g}"
-
-
-def _sympy_int(v):
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else format_number(v)
-
-
 def _cmd_diff(args):
+    expr, point, side, var = _diff_question(args)
+    # why: above AD's order (and numeric's) the exact route is the only one: it gets all the time
+    alone = point is None or args.n > AD_MAX_ORDER
+    exact, exact_failed = _exact(_exact_diff, expr, var, args.n, share=1.0 if alone else 0.5)
+    out = _diff_record(args, list(point or _names(expr) or ["x"]), str(expr), var, exact,
+                       exact_failed)
+    if point is None:
+        if exact is None:
+            raise MathFailure(f"the exact derivative could not be computed: {exact_failed}")
+        out.update(value=None, method="exact", error=0.0, _case="formula", _status=EXIT_OK)
+        return out
+    names = list(point)
+    fn = _function(expr, names)
+    _check_domain(expr, point, fn, names)
+    point_f = [float(point[n]) for n in names]
+    g = _partial(fn, names, point_f, var)
+    t0 = point_f[names.index(var)]
+    out["at"] = {k: str(v) for k, v in point.items()}
+    if side:
+        return _diff_one_side(args, expr, var, point, g, t0, side, out)
+    rec = _record(exact, point, *_diff_routes(args.n, g, t0), exact_failed=exact_failed)
+    out["_rec"] = rec
+    # why: at a kink or a jump, or where the exact derivative has no finite value, the
+    # central answers (the AD convention, the symmetric difference) are not "the derivative"
+    not_finite = rec["exact"] is not None and rec["exact_float"] is None
+    jump = _lower_order_jump(expr, var, args.n, point, g, t0) \
+        if args.n >= 2 and _nonsmooth(expr, var) else None
+    if jump is not None:
+        k, sides = jump
+        out.update({kk: v for kk, v in _record_json_safe(rec).items()
+                    if kk not in ("value", "method", "error")})
+        out.update(value=None, method=None, error=None, differentiable=False,
+                   jump={"order": k, "left": sides["-"]["value"], "right": sides["+"]["value"]},
+                   _case="jump", _sides=sides, _status=EXIT_FAILURE)
+        return out
+    if args.n >= 1 and (_nonsmooth(expr, var) or not_finite or rec["agree"] is False):
+        sides = _one_sided(expr, var, args.n, point, g, t0)
+        verdict = _sides_verdict(sides)
+        out["one_sided"] = {s: {"value": r["value"], "error": r["error"], "method": r["method"]}
+                            for s, r in sides.items()}
+        out["differentiable"] = verdict[0]
+        if verdict[0] is False or (verdict[0] is None and rec["exact_float"] is None):
+            out.update({k: v for k, v in _record_json_safe(rec).items()
+                        if k not in ("value", "method", "error")})
+            out.update(value=None, method=None, error=None, _case="one-sided", _sides=sides,
+                       _status=EXIT_FAILURE)
+            return out
+        if verdict[0] is True and rec["exact_float"] is None:
+            out.update({k: v for k, v in _record_json_safe(rec).items()
+                        if k not in ("value", "method", "error")})
+            out.update(value=sides["+"]["value"], method=sides["+"]["method"],
+                       error=sides["+"]["error"], _case="one-sided-agree", _sides=sides,
+                       _status=EXIT_OK)
+            return out
+    return _diff_value(out, rec)
+
+
+def _diff_question(args):
+    """Read what ``diff`` asks: ``(expr, point, side, var)`` (point and side None without --at)."""
     expr = _expression(args.expr, _at_names(args))
     if args.n < 0:
         raise UsageError(f"-n must be >= 0, got {args.n}")
@@ -850,84 +752,212 @@ def _cmd_diff(args):
     var = _wrt(args, expr, point)
     if point is not None and var not in point:
         raise UsageError(f"--at gives no value for {var}; add {var}=...")
-    # why: above AD's order (and numeric's) the exact route is the only one: it gets all the time
-    alone = point is None or args.n > AD_MAX_ORDER
-    exact, exact_failed = _exact(_exact_diff, expr, var, args.n, share=1.0 if alone else 0.5)
-    order = "" if args.n == 1 else str(args.n).translate(_SUPERSCRIPT)
-    head = [f"f({', '.join(point or _names(expr) or ['x'])}) = {str(expr)}",
-            f"d{order}/d{var}{order} f = " + (_fmt_exact(exact) if exact is not None
-                                              else f"(exact route: {exact_failed})")]
-    out = {"command": "diff", "expr": str(expr), "wrt": var, "n": args.n,
-           "derivative": None if exact is None else str(exact)}
-    if point is None:
-        if exact is None:
-            raise MathFailure(f"the exact derivative could not be computed: {exact_failed}")
-        out.update(value=None, method="exact", error=0.0)
-        return out, head, EXIT_OK
+    return expr, point, side, var
+
+
+def _diff_record(args, names, expr_text, var, exact, exact_failed):
+    """The start of the record of ``diff``: f, the variables and the exact derivative."""
+    return {"command": "diff", "expr": expr_text, "wrt": var, "n": args.n,
+            "derivative": None if exact is None else str(exact), "_names": names,
+            "_exact": exact, "_exact_failed": exact_failed}
+
+
+def _diff_routes(n, g, t0):
+    """The AD and numeric routes of the n-th derivative of g at t0 (a reason where none runs)."""
+    ad_fn = (f"nested AD is limited to order {AD_MAX_ORDER}" if n > AD_MAX_ORDER
+             else lambda: dfdx.derivative(g, n=n)(t0))
+    numeric_fn = (f"dfdx.numeric stops at order {NUMERIC_MAX_ORDER}" if n > NUMERIC_MAX_ORDER
+                  else lambda: dfdx.numeric.derivative(g, t0, n=n))
+    return ad_fn, numeric_fn
+
+
+def _diff_value(out, rec):
+    """The record of ``diff`` where the central answers are the derivative: the value."""
+    out.update(**_record_json(rec), _case="value", _rec=rec,
+               _status=EXIT_FAILURE if rec["agree"] is False else EXIT_OK)
+    return out
+
+
+# -- diff without SymPy in this process ---------------------------------------------------------
+# why: SymPy's import is most of the start-up of `dfdx diff`. Where the answer is the common
+# one (a smooth f at an ordinary point, the methods agree), the exact route runs in a child
+# process (forked once NumPy is imported: dfdx.symbolic needs it too), while this process
+# imports the engine and computes AD and the numeric route. Every other case (a kink, one
+# side, a non-finite value, disagreement, a lost child, no fork) takes the whole path above,
+# so the output is the same; a step out of time says so, as on the whole path.
+
+#: Whether ``diff`` may take the fast path (tests switch it off to compare the two).
+_FAST_DIFF = True
+
+
+class _Shown(str):
+    """An exact value as the child process wrote it; `fmt_exact` reads it as the SymPy value."""
+
+    def __new__(cls, text, integer):
+        self = super().__new__(cls, text)
+        self.is_Integer = integer
+        return self
+
+
+def _literal(text):
+    """The float of ``1``, ``-0.5``, ``2e-3`` (as SymPy's exact value gives it), else None."""
+    from dfdx._expr import read
+    try:
+        _, tree = read(text)
+    except (dfdx.ParseError, TypeError):
+        return None
+    node, sign = tree.body, 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node, sign = node.operand, -1.0 if isinstance(node.op, ast.USub) else 1.0
+    if not isinstance(node, ast.Constant) or type(node.value) not in (int, float):
+        return None
+    try:
+        value = sign * float(node.value) + 0.0      # + 0.0: SymPy has no -0
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _fast_plan(args):
+    """``(names, var, point_f, expression)`` read without SymPy, or None where not covered."""
+    from dfdx._budget import can_enforce
+    from dfdx._expr import numpy_source
+    if not (_FAST_DIFF and args.command == "diff" and args.at and 0 <= args.n <= NUMERIC_MAX_ORDER
+            and can_enforce()):
+        return None
+    try:
+        free, nonsmooth, expression = numpy_source(args.expr, _at_names(args))
+    except (dfdx.ParseError, TypeError):
+        return None
+    parts = [p.strip() for p in args.at.split(",")]
+    if nonsmooth or not all(parts):
+        return None
+    if all("=" not in p for p in parts):
+        pairs = list(zip(free or ["x"], parts)) if len(parts) == len(free or ["x"]) else None
+    else:
+        pairs = [tuple(s.strip() for s in p.split("=", 1)) for p in parts if "=" in p]
+    names = [n for n, _ in pairs or ()]
+    if len(pairs or ()) != len(parts) or len(set(names)) != len(names) or set(free) - set(names):
+        return None
+    point_f = [_literal(v) for _, v in pairs]
+    var = args.wrt or (names[0] if len(names) == 1 else None)
+    if None in point_f or var not in names:
+        return None
+    return names, var, point_f, expression
+
+
+def _fast_start(args):
+    """Start the exact route of ``diff`` in a child process: ``(plan, child)``, or None."""
+    plan = _fast_plan(args)
+    if plan is None:
+        return None
+    from dfdx._budget import Prefetch
+    return plan, Prefetch(_diff_stages, args)
+
+
+def _diff_stages(send, args):
+    """The child's exact route: what SymPy says, as text and floats, step by step."""
+    import dfdx.symbolic  # noqa: F401 - here only, never in the parent on the fast path
+    expr, point, side, var = _diff_question(args)
     names = list(point)
-    fn = _function(expr, names)
-    _check_domain(expr, point, fn, names)
-    point_f = [float(point[n]) for n in names]
-    g = _partial(fn, names, point_f, var)
-    t0 = point_f[names.index(var)]
-    out["at"] = {k: str(v) for k, v in point.items()}
-    if side:
-        return _diff_one_side(args, expr, var, point, g, t0, side, head, out)
-    ad_fn = (f"nested AD is limited to order {AD_MAX_ORDER}" if args.n > AD_MAX_ORDER
-             else lambda: dfdx.derivative(g, n=args.n)(t0))
-    numeric_fn = (f"dfdx.numeric stops at order {NUMERIC_MAX_ORDER}"
-                  if args.n > NUMERIC_MAX_ORDER
-                  else lambda: dfdx.numeric.derivative(g, t0, n=args.n))
-    rec = _record(exact, point, ad_fn, numeric_fn, exact_failed=exact_failed)
-    lines = head + [f"at {_where(point)}:"] + _methods_rows(rec)
-    # why: at a kink or a jump, or where the exact derivative has no finite value, the
-    # central answers (the AD convention, the symmetric difference) are not "the derivative"
-    not_finite = rec["exact"] is not None and rec["exact_float"] is None
-    jump = _lower_order_jump(expr, var, args.n, point, g, t0) \
-        if args.n >= 2 and _nonsmooth(expr, var) else None
-    if jump is not None:
-        k, sides = jump
-        lines.append(f"not differentiable {args.n} times at {_where(point)}: the "
-                     f"{_order_name(k)} derivative jumps there (left {_side_text(sides['-'])}, "
-                     f"right {_side_text(sides['+'])})")
-        out.update({kk: v for kk, v in _record_json_safe(rec).items()
-                    if kk not in ("value", "method", "error")})
-        out.update(value=None, method=None, error=None, differentiable=False,
-                   jump={"order": k, "left": sides["-"]["value"], "right": sides["+"]["value"]})
-        return out, lines, EXIT_FAILURE
-    if args.n >= 1 and (_nonsmooth(expr, var) or not_finite or rec["agree"] is False):
-        sides = _one_sided(expr, var, args.n, point, g, t0)
-        verdict = _sides_verdict(sides)
-        out["one_sided"] = {s: {"value": r["value"], "error": r["error"], "method": r["method"]}
-                            for s, r in sides.items()}
-        out["differentiable"] = verdict[0]
-        if verdict[0] is False or (verdict[0] is None and rec["exact_float"] is None):
-            lines.append(f"  one-sided  left {_side_text(sides['-'])}, "
-                         f"right {_side_text(sides['+'])}")
-            what = ("not differentiable" + (f" {args.n} times" if args.n > 1 else "")
-                    if verdict[0] is False else "undecided")
-            lines.append(f"{what} at {_where(point)}: left {_side_text(sides['-'])}, "
-                         f"right {_side_text(sides['+'])}")
-            out.update({k: v for k, v in _record_json_safe(rec).items()
-                        if k not in ("value", "method", "error")})
-            out.update(value=None, method=None, error=None)
-            return out, lines, EXIT_FAILURE
-        if verdict[0] is True and rec["exact_float"] is None:
-            value = sides["+"]["value"]
-            lines.append(f"value: {format_number(value)} (one-sided derivatives agree: "
-                         f"left {_side_text(sides['-'])}, right {_side_text(sides['+'])})")
-            out.update({k: v for k, v in _record_json_safe(rec).items()
-                        if k not in ("value", "method", "error")})
-            out.update(value=value, method=sides["+"]["method"], error=sides["+"]["error"])
-            return out, lines, EXIT_OK
-    value, method, error = _summary(rec)
-    out.update(**_record_json(rec))
-    note = ""
-    if rec["exact_float"] is None and rec["exact_failed"]:
-        note = f" (the exact route {rec['exact_failed']})"
-    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
-                 f"{_verdict(rec)}{note}")
-    return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
+    source = dfdx.symbolic.as_function(expr, names).source
+    send({"expr": str(expr), "names": names, "var": var, "side": side, "source": source,
+          "point": {k: str(v) for k, v in point.items()},
+          "floats": [repr(float(point[n])) for n in names], "nonsmooth": _nonsmooth(expr, var)})
+    exact, failed = _exact(_exact_diff, expr, var, args.n, here=True)
+    send({"failed": failed} if exact is None else _shown(exact, None))
+    # its float at the point first (that needs no exact number: x**1000000 at 1.0001), then
+    # its exact value there
+    for fn in () if exact is None else (_exact_float, _exact_at):
+        got, failed = _exact(fn, exact, point, here=True)
+        send({"failed": failed} if got is None else _shown(*got))
+
+
+def _shown(exact, floats):
+    """A message for the parent: an exact value as text, and its floats."""
+    return {"text": str(exact), "integer": bool(getattr(exact, "is_Integer", False)),
+            "floats": floats}
+
+
+def _fast_routes(n, fn, names, point_f, var):
+    """AD's and the numeric route's answers (`_routes`), or None where f is not finite here."""
+    value = _float_value(fn, point_f)
+    if value is None or not math.isfinite(value):
+        return None
+    return _routes(*_diff_routes(n, _partial(fn, names, point_f, var),
+                                 point_f[names.index(var)]))
+
+
+class _Lost(Exception):
+    """The child ended without its answer: the whole path answers instead."""
+
+
+def _next_stage(child, deadline):
+    """``(moment, message, None)`` of the child's next step, or ``(None, None, reason)``."""
+    try:
+        got = child.get(deadline() if callable(deadline) else deadline)
+    except dfdx.BudgetExceeded as exc:
+        return None, None, _reason(exc)
+    if got is None or not isinstance(got[1], dict):
+        raise _Lost
+    return (got[0], None, got[1]["failed"]) if "failed" in got[1] else (*got, None)
+
+
+def _fast_exact(child, since):
+    """The child's exact derivative and its value at the point, each step under its share.
+
+    As `_record` does, the value is the exact number where it can be built in
+    time, else its float (``x**1000000`` at 1.0001).
+
+    Returns:
+        ``(derivative, value, floats, failed)``: `_Shown` texts (or None), the
+        value's floats, and why the exact route gave none.
+    """
+    t2, derivative, failed = _next_stage(child, lambda: since + _left(0.5, now=since))
+    if derivative is None:
+        return None, None, None, failed
+    shown = _Shown(derivative["text"], derivative["integer"])
+    try:
+        deadline = t2 + _left(0.5, now=t2)
+    except dfdx.BudgetExceeded as exc:
+        return shown, None, None, _reason(exc)
+    _, rough, _ = _next_stage(child, deadline)
+    _, exact, failed = _next_stage(child, deadline)
+    if exact is not None:
+        return shown, _Shown(exact["text"], exact["integer"]), exact["floats"], None
+    if rough is not None:
+        return shown, None, rough["floats"], None
+    return shown, None, None, failed
+
+
+def _fast_diff(args, plan, child):
+    """``diff`` by the fast path: the command's answer, or None to take the whole path."""
+    from dfdx._expr import numpy_function, same_code
+    names, var, point_f, expression = plan
+    with child:
+        fn = None if expression is None else numpy_function(names, expression=expression)
+        answers = None if fn is None else _fast_routes(args.n, fn, names, point_f, var)
+        try:
+            t1, read, _ = _next_stage(child, None)     # the text read: no budget, as parsing
+            if (read["names"], read["var"], read["side"], read["nonsmooth"], read["floats"]) \
+                    != (names, var, None, False, [repr(v) for v in point_f]):
+                return None
+            if fn is None or not same_code(expression, names, read["source"]):
+                # why: the same code gives the same values, bit for bit; else SymPy's form rules
+                answers = _fast_routes(args.n, numpy_function(names, source=read["source"]),
+                                       names, point_f, var)
+            derivative, exact_at, floats, failed = _fast_exact(child, t1)
+        except _Lost:
+            return None
+    if answers is None:
+        return None
+    out = _diff_record(args, names, read["expr"], var, derivative,
+                       failed if derivative is None else None)
+    out["at"] = dict(read["point"])
+    rec = _record_of(exact_at, _exact_array(floats), failed, *answers)
+    if (rec["exact"] is not None and rec["exact_float"] is None) or rec["agree"] is False:
+        return None
+    return _diff_value(out, rec)
 
 
 def _record_json_safe(rec):
@@ -947,25 +977,15 @@ def _sides_verdict(sides):
     return combine_sides(left["value"], right["value"], left["error"], right["error"])
 
 
-def _diff_one_side(args, expr, var, point, g, t0, side, head, out):
+def _diff_one_side(args, expr, var, point, g, t0, side, out):
     """``--at 0+`` / ``--at 0-``: the one-sided derivative."""
     if args.n < 1:
         raise UsageError("a one-sided point needs a derivative order -n of at least 1")
     rec = _one_sided(expr, var, args.n, point, g, t0, sides=(side,))[side]
-    word = "right" if side == "+" else "left"
-    lines = head + [f"{word} derivative at {_where(point)}:"]
-    lines.append(f"  exact      " + (rec["exact_text"] if rec["exact_text"] is not None
-                                     else f"not available ({rec['exact_failed']})"))
-    num = rec["numeric"]
-    lines.append("  numeric    " + (f"{format_number(num.value)} ± {float(num.error):.2g} "
-                                    f"({num.method})" if num is not None
-                                    else f"not available ({rec['numeric_failed']})"))
-    out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"])
-    if rec["value"] is None:
-        lines.append(f"the {word} derivative is undefined: {rec['why']}")
-        return out, lines, EXIT_FAILURE
-    lines.append(f"value: {_side_text(rec)} (method: {rec['method']})")
-    return out, lines, EXIT_OK
+    out.update(side=side, value=rec["value"], method=rec["method"], error=rec["error"],
+               _case="side", _side_rec=rec,
+               _status=EXIT_FAILURE if rec["value"] is None else EXIT_OK)
+    return out
 
 
 def _at_point(args):
@@ -1057,55 +1077,25 @@ def _missing_partials(expr, point, fv, x0, hessian=False):
     return out, undecided
 
 
-def _undecided_text(undecided):
-    """Why the agreement is undecided: the one-sided check of these partials decided nothing."""
-    return (f"cannot tell whether the methods agree: whether {', '.join(undecided)} "
-            f"exist{'s' if len(undecided) == 1 else ''} here is undecided (the one-sided "
-            "derivatives could not be computed in time; raise --timeout)")
-
-
-def _missing_text(missing, point):
-    if len(point) == 1 and len(missing) == 1 and missing[0][0].startswith("∂f/"):
-        # one variable: as `diff` says it
-        s = missing[0][1]
-        return f"left {_side_text(s['-'])}, right {_side_text(s['+'])}"
-    return "; ".join(f"{name} does not exist (left {_side_text(s['-'])}, right "
-                     f"{_side_text(s['+'])})" for name, s in missing)
-
-
 def _cmd_grad(args, hessian=False):
+    from dfdx._cli_text import fmt_exact
     expr, point, fv, x0 = _at_point(args)
-    names = list(point)
     exact, rec = _gradient_record(expr, point, fv, x0, hessian)
-    what = "Hessian" if hessian else "gradient"
-    value, method, error = _summary(rec)
     out = {"command": "hessian" if hessian else "grad", "expr": str(expr),
-           "variables": names, "at": {k: str(v) for k, v in point.items()},
-           "symbolic": _fmt_exact(exact), **_record_json(rec)}
-    lines = [f"f({', '.join(names)}) = {str(expr)}",
-             f"{what} = " + (_fmt_exact(exact) if exact is not None
-                             else f"(exact route: {rec['exact_failed']})"),
-             f"at {_where(point)}:"] + _methods_rows(rec)
-    note = f" (the exact route {rec['exact_failed']})" if rec["exact_float"] is None and \
-        rec["exact_failed"] else ""
+           "variables": list(point), "at": {k: str(v) for k, v in point.items()},
+           "symbolic": fmt_exact(exact), **_record_json(rec),
+           "_status": EXIT_FAILURE if rec["agree"] is False else EXIT_OK, "_rec": rec,
+           "_exact_known": exact is not None}
     missing, undecided = _missing_partials(expr, point, fv, x0, hessian) \
         if _nonsmooth(expr) else ([], [])
     if missing:
         out.update(value=None, method=None, error=None, differentiable=False,
                    missing=[{"name": n, "left": s["-"]["value"], "right": s["+"]["value"]}
-                            for n, s in missing])
-        lines.append(f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
-                     "(the values shown are conventions)")
-        return out, lines, EXIT_FAILURE
-    if undecided and rec["agree"] is not False:
+                            for n, s in missing], _missing=missing, _status=EXIT_FAILURE)
+    elif undecided and rec["agree"] is not False:
         out["agreement"]["agree"] = None
-        out.update(differentiable=None, undecided=undecided)
-        lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
-                     f"{_undecided_text(undecided)}{note}")
-        return out, lines, EXIT_FAILURE
-    lines.append(f"value: {format_number(value)} (method: {method}, error {error:.2g}) - "
-                 f"{_verdict(rec)}{note}")
-    return out, lines, EXIT_FAILURE if rec["agree"] is False else EXIT_OK
+        out.update(differentiable=None, undecided=undecided, _status=EXIT_FAILURE)
+    return out
 
 
 def _ad_coefficients(fn, a, order):
@@ -1116,6 +1106,7 @@ def _ad_coefficients(fn, a, order):
 
 
 def _cmd_taylor(args):
+    from dfdx._cli_text import side_text
     expr = _expression(args.expr, _at_names(args))
     if args.order < 0 or args.order > 30:
         raise UsageError(f"--order must be between 0 and 30, got {args.order}")
@@ -1146,7 +1137,7 @@ def _cmd_taylor(args):
             if ok is False:
                 raise MathFailure(f"{expr} has no Taylor series about {var} = {at}: it is not "
                                   f"{k} times differentiable there (left "
-                                  f"{_side_text(sides['-'])}, right {_side_text(sides['+'])})")
+                                  f"{side_text(sides['-'])}, right {side_text(sides['+'])})")
     ad, ad_failed = (None, f"nested AD is limited to order {AD_MAX_ORDER}") \
         if args.order > AD_MAX_ORDER else _try(lambda: _ad_coefficients(fn, a, args.order))
     if exact_coeffs is None and ad is None:
@@ -1165,31 +1156,16 @@ def _cmd_taylor(args):
         coeffs.append({"k": k, "exact": None if ex is None else str(ex), "exact_float": ef,
                        "ad": adk, "ad_failed": ad_failed})
     agreed = all(v is not False for v in verdicts)
-    out = {"command": "taylor", "expr": str(expr), "at": str(at), "order": args.order,
-           "polynomial": None if poly is None else str(poly),
-           "method": "exact" if poly is not None else "automatic", "error": 0.0,
-           "coefficients": coeffs, "agreement": {"ad_vs_exact": worst, "agree": agreed}}
-    lines = [f"Taylor polynomial of {str(expr)} about {var} = {at}, order {args.order}:",
-             f"  {poly}" if poly is not None else f"  (exact route {exact_failed}; the "
-             "coefficients below are by AD only)",
-             "  k   exact coefficient        AD coefficient"]
-    for c in coeffs:
-        ex = c["exact"] if c["exact"] is not None else "-"
-        lines.append(f"  {c['k']:<3} {ex:<24} {format_number(c['ad']) if c['ad'] is not None else 'n/a'}")
-    if ad is None:
-        lines.append(f"method: exact - AD coefficients not available ({ad_failed})")
-    elif poly is None:
-        lines.append("method: automatic (nested forward mode) - not checked against the exact "
-                     "route")
-    else:
-        lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}" if agreed
-                     else f"THE AD COEFFICIENTS DISAGREE (worst relative difference {worst:.2g})")
-    return out, lines, EXIT_OK if agreed else EXIT_FAILURE
+    return {"command": "taylor", "expr": str(expr), "at": str(at), "order": args.order,
+            "polynomial": None if poly is None else str(poly),
+            "method": "exact" if poly is not None else "automatic", "error": 0.0,
+            "coefficients": coeffs, "agreement": {"ad_vs_exact": worst, "agree": agreed},
+            "_status": EXIT_OK if agreed else EXIT_FAILURE, "_var": var,
+            "_exact_failed": exact_failed, "_ad_failed": ad_failed if ad is None else None}
 
 
 def _cmd_check(args):
     expr, point, fv, x0 = _at_point(args)
-    names = list(point)
     recs = {"gradient": _gradient_record(expr, point, fv, x0)[1]}
     if args.order >= 2:
         recs["hessian"] = _gradient_record(expr, point, fv, x0, hessian=True)[1]
@@ -1208,31 +1184,21 @@ def _cmd_check(args):
         modes, modes_note = None, ("inconclusive: the finite differences along random "
                                    "directions disagree, but AD equals the exact derivative, so "
                                    "the numeric side cannot resolve f here")
-    kink, undecided = _check_kink(expr, point, fv, x0, args.order >= 2)
+    missing, undecided = _check_kink(expr, point, fv, x0, args.order >= 2)
     agree = all(r["agree"] is not False for r in recs.values()) and modes is not False \
-        and kink is None
+        and not missing
     if agree and undecided:
         agree = None
     out = {"command": "check", "expr": str(expr), "at": {k: str(v) for k, v in point.items()},
            "order": args.order, "agree": agree,
            "check_grad": {"agree": modes, "message": modes_note},
-           **{k: _record_json(r) for k, r in recs.items()}}
-    lines = [f"f({', '.join(names)}) = {str(expr)} at {_where(point)}"]
-    for what, rec in recs.items():
-        lines.append(f"{what}:")
-        lines += _methods_rows(rec, "  ")
-        lines.append(f"  {_verdict(rec)}")
-    lines.append(f"dfdx.check_grad (order {args.order}): {modes_note}")
-    if kink is not None:
+           **{k: _record_json(r) for k, r in recs.items()},
+           "_status": EXIT_OK if agree else EXIT_FAILURE, "_recs": recs, "_missing": missing}
+    if missing:
         out["differentiable"] = False
-        lines.append(f"FAILED: {kink}")
     elif agree is None:
         out.update(differentiable=None, undecided=undecided)
-        lines.append(f"UNDECIDED: {_undecided_text(undecided)}")
-    else:
-        lines.append("OK: AD, exact and numeric derivatives agree" if agree
-                     else "FAILED: the methods disagree (see above)")
-    return out, lines, EXIT_OK if agree else EXIT_FAILURE
+    return out
 
 
 def _check_kink(expr, point, fv, x0, hessian=False):
@@ -1241,16 +1207,13 @@ def _check_kink(expr, point, fv, x0, hessian=False):
     The one-sided partial derivatives decide (`_missing_partials`).
 
     Returns:
-        ``(text, undecided)``: `text` the failure line or None; `undecided` the
-        partials whose existence could not be decided (then agreement is undecided).
+        ``(missing, undecided)`` (`_missing_partials`): the partials that do not
+        exist, and those whose existence could not be decided (then agreement
+        is undecided).
     """
     if not _nonsmooth(expr):
-        return None, []
-    missing, undecided = _missing_partials(expr, point, fv, x0, hessian)
-    if missing:
-        return (f"not differentiable at {_where(point)}: {_missing_text(missing, point)} "
-                "(the derivatives shown are conventions)"), undecided
-    return None, undecided
+        return [], []
+    return _missing_partials(expr, point, fv, x0, hessian)
 
 
 def _check_grad(fv, x0, order):
@@ -1301,7 +1264,7 @@ def _cmd_plot(args):
 
 def _step():
     """The step-wise budget of plot, train and tour: ``--timeout`` seconds per step."""
-    from dfdx.symbolic._budget import step_budget
+    from dfdx._budget import step_budget
     return step_budget(_TIMEOUT[0])
 
 
@@ -1333,8 +1296,7 @@ def _draw(args, expr, names, kind):
         ylim = _pair(args.yrange, "--yrange") if args.yrange else (-2.0, 2.0)
         fig = plot.gradient_field(text, xlim or (-2.0, 2.0), ylim, at=pt)
     files = [str(p) for p in plot.save(fig, args.output)]
-    out = {"command": "plot", "expr": text, "kind": kind, "files": files}
-    return out, [f"wrote {f}" for f in files], EXIT_OK
+    return {"command": "plot", "expr": text, "kind": kind, "files": files, "_status": EXIT_OK}
 
 
 def _cmd_train(args):
@@ -1352,31 +1314,21 @@ def _cmd_train(args):
                           "(raise it with --timeout)") from None
     out = {"command": "train", "test_accuracy": res.test_accuracy,
            "train_accuracy": res.train_accuracy, "seconds": res.seconds, "config": res.config,
-           "history": res.history}
-    lines = [f"trained an MLP (64-{args.hidden}-10) on the digits for {args.epochs} epochs in "
-             f"{res.seconds:.1f} s: test accuracy {100 * res.test_accuracy:.1f}%, "
-             f"final loss {res.history['loss'][-1]:.4f}"]
+           "history": res.history, "_status": EXIT_OK, "_hidden": args.hidden,
+           "_epochs": args.epochs}
     if args.output:
         try:
             fig = dfdx.plot.training(res.history)
         except ImportError as exc:
             raise MathFailure(str(exc).splitlines()[0]) from None
-        files = [str(p) for p in dfdx.plot.save(fig, args.output)]
-        out["files"] = files
-        lines += [f"wrote {f}" for f in files]
-    return out, lines, EXIT_OK
+        out["files"] = [str(p) for p in dfdx.plot.save(fig, args.output)]
+    return out
 
 
 def _cmd_tour(args):
     from dfdx import tour
     status = tour.run(out=args.out, quick=args.quick, step_timeout=_TIMEOUT[0])
-    return None, [], status
-
-
-def _print_json(out, status):
-    out = dict(out or {})
-    out.setdefault("status", status)
-    print(json.dumps(_jsonable(out), indent=2, ensure_ascii=False))
+    return {"command": "tour", "_status": status, "_printed": True}
 
 
 _COMMANDS = {"limit": _cmd_limit, "continuity": _cmd_continuity, "diff": _cmd_diff,
@@ -1423,8 +1375,17 @@ def _main(argv, want_json):
         _TIMEOUT[0] = args.timeout
         _DEADLINE[0] = None if args.command in _STEPWISE else time.monotonic() + args.timeout
         _load()
-        with np.errstate(all="ignore"):
-            out, lines, status = _COMMANDS[args.command](args)
+        # why: after NumPy, which the child's dfdx.symbolic imports too: forked, it has it free
+        fast = _fast_start(args)
+        try:
+            with np.errstate(all="ignore"):
+                got = None if fast is None else _fast_diff(args, *fast)
+                record = got if got is not None else _COMMANDS[args.command](args)
+                from dfdx._cli_text import render
+                shown = render(record, args.json)
+        finally:
+            if fast is not None:
+                fast[1].close()
     except UsageError as exc:
         return _fail(EXIT_USAGE, str(exc), want_json)
     except dfdx.ParseError as exc:
@@ -1446,18 +1407,16 @@ def _main(argv, want_json):
     finally:
         _TIMEOUT[0] = DEFAULT_TIMEOUT
         _DEADLINE[0] = None
-    if out is not None:
-        if args.json:
-            _print_json(out, status)
-        else:
-            print("\n".join(_fit(lines)))
-    return status
+    if shown is not None:
+        print(shown)
+    return record["_status"]
 
 
 def _fail(status, message, want_json):
     message = " ".join(message.split())
     if want_json:
-        _print_json({"error": message}, status)
+        from dfdx._cli_text import json_text
+        print(json_text({"error": message}, status))
     print(f"dfdx: error: {message}", file=sys.stderr)
     return status
 

@@ -25,7 +25,7 @@ import sys
 import numpy as np
 
 from dfdx._core import MISSING, Box, Primitive, getval
-from dfdx._errors import UnsupportedOperation
+from dfdx._errors import TracerConversionError, UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
            "unbroadcast", "unbroadcast_batched", "shape_of", "primitive", "SAMPLES",
@@ -127,7 +127,11 @@ def _all_finite(p):
     try:
         return cmath.isfinite(p)
     except TypeError:
+        pass
+    try:
         return bool(np.all(np.isfinite(p)))
+    except TracerConversionError:
+        return False    # why: a value known only when it runs (dfdx.jit): the safe path
 
 
 def _safe_mul(c, p):
