@@ -295,7 +295,7 @@ _LINEAR = {
     np.tril: (0,), np.atleast_1d: (0,), np.atleast_2d: (0,), np.copy: (0,),
     np.where: (1, 2), np.concatenate: ("seq",), np.stack: ("seq",), np.hstack: ("seq",),
     np.vstack: ("seq",), np.dstack: ("seq",), np.column_stack: ("seq",), np.split: (0,),
-    np.array_split: (0,), np.hsplit: (0,), np.vsplit: (0,), np.dsplit: (0,),
+    np.array_split: (0,), np.hsplit: (0,), np.vsplit: (0,), np.dsplit: (0,), np.block: ("seq",),
     np.fft.fft: (0,), np.fft.ifft: (0,), np.fft.rfft: (0,), np.fft.irfft: (0,),
     np.fft.fft2: (0,), np.fft.ifft2: (0,), np.fft.fftn: (0,), np.fft.ifftn: (0,),
 }
@@ -320,14 +320,8 @@ def _zero_derivative(fn):
 
 
 def _order_of(objs):
-    for o in objs:
-        if isinstance(o, Series):
-            return o.order
-        if isinstance(o, (list, tuple)):
-            k = _order_of(o)
-            if k is not None:
-                return k
-    return None
+    found = _series_in(list(objs))
+    return found[0].order if found else None
 
 
 def _series(x, K):
@@ -362,16 +356,33 @@ def _plain(x):
     return x
 
 
+def _series_in(obj):
+    """Every Series inside `obj` (nested lists, tuples and dicts searched)."""
+    if isinstance(obj, Series):
+        return [obj]
+    if isinstance(obj, (list, tuple)):
+        return [x for o in obj for x in _series_in(o)]
+    if isinstance(obj, dict):
+        return [x for o in obj.values() for x in _series_in(o)]
+    return []
+
+
+#: keywords of linear functions that hold constant data: zero beyond coefficient 0
+_AFFINE = {"prepend", "append", "constant_values", "default"}
+
+
 def _linear(fn, args, kwargs, slots, K):
     """A function linear in `slots`: coefficient 0 with everything, k >= 1 with zeros elsewhere."""
     def linear(i):
         return i in slots or ("seq" in slots and i == 0)
 
-    traced = [x for i, a in enumerate(args) if linear(i)
-              for x in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(x, Series)]
+    fixed = [a for i, a in enumerate(args) if not linear(i)] + [kwargs]
+    if _series_in(fixed):
+        return _fallback(fn, args, kwargs, K)      # a series where the function is not linear
+    traced = _series_in([a for i, a in enumerate(args) if linear(i)])
     kw = _plain(kwargs)
     outs = [fn(*[_plain(a) for a in args], **kw)]
-    kw = {k: v for k, v in kw.items() if k != "initial"}     # a constant: coefficient 0 only
+    kw = {k: (_zeros(v) if k in _AFFINE else v) for k, v in kw.items() if k != "initial"}
     for k in range(1, K + 1):
         if all(x.c[k] is None for x in traced):
             outs.append(None)
@@ -398,6 +409,10 @@ def _fallback(fn, args, kwargs, K):
 
     def at_t(t):
         def poly(x):
+            if isinstance(x, (list, tuple)) and not hasattr(x, "_fields"):
+                return type(x)(poly(o) for o in x)
+            if isinstance(x, dict):
+                return {k: poly(v) for k, v in x.items()}
             if not isinstance(x, Series):
                 return x
             acc = x.c[0]
@@ -405,10 +420,11 @@ def _fallback(fn, args, kwargs, K):
                 if x.c[k] is not None:
                     acc = acc + x.c[k] * t ** k
             return acc
-        return fn(*[poly(a) if not isinstance(a, (list, tuple)) else type(a)(map(poly, a))
-                    for a in args], **kwargs)
+        return fn(*poly(list(args)), **poly(kwargs))
 
     value = fn(*[_plain(a) for a in args], **_plain(kwargs))
+    if not isinstance(value, (tuple, list)) and np.result_type(value).kind not in "fc":
+        return value                # integer or boolean results (lexsort): derivative zero
     if isinstance(value, (tuple, list)):        # eigh, svd, slogdet: each result in turn
         parts = [Series([v] + [derivative(lambda t, i=i: at_t(t)[i], n=k)(0.0)
                                / math.factorial(k) for k in range(1, K + 1)])

@@ -1677,10 +1677,6 @@ CONCAT = ("np.concatenate of a Python list ([0.0]) with traced arrays: IndexErro
 EINSUM = "np.einsum('...ii->'): dfdx's einsum parser rejects an ellipsis summed away (a bug)"
 
 
-def _no_rule(name):
-    return f"no derivative rule yet for numpy.{name} (issue 12's list)"
-
-
 #: what does not differentiate yet, and why (each a strict xfail: a fix makes it fail)
 XFAIL: dict = {
     **dict.fromkeys(["conv1d_loop", "conv2d_naive", "fir_filter_loop",
@@ -1697,19 +1693,6 @@ XFAIL: dict = {
     **dict.fromkeys(["heat_equation_functional", "cumulative_trapezoid_energy",
                      "ordinal_logit_loglik"], CONCAT),
     "einsum_ellipsis_trace": EINSUM,
-    **dict.fromkeys(["conv1d_np_convolve", "moving_average"], _no_rule("convolve")),
-    **dict.fromkeys(["spring_chain_energy", "total_variation_smooth"], _no_rule("diff")),
-    **dict.fromkeys(["wave_energy", "gradient_energy"], _no_rule("gradient")),
-    **{name: _no_rule(fn) for name, fn in [
-        ("autocorrelation_lag1", "correlate"), ("covariance_trace", "cov"),
-        ("linear_interpolation", "interp"), ("trapezoid_of_square", "trapezoid"),
-        ("torque_cross", "cross"), ("polyval_fit_residual", "polyval"),
-        ("piecewise_potential", "piecewise"), ("select_regimes", "select"),
-        ("lstsq_residual", "linalg.lstsq"), ("qr_orthogonality", "linalg.qr"),
-        ("nan_aware_mean", "nanmean"), ("peak_to_peak", "ptp"), ("trimmed_mean", "partition"),
-        ("linspace_traced_endpoint", "linspace"), ("weighted_bincount", "bincount"),
-        ("append_in_loop", "append"), ("apply_along_axis_norms", "apply_along_axis"),
-        ("insert_and_delete", "insert")]},
 }
 
 

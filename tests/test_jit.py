@@ -38,9 +38,8 @@ REFUSED = {
 }
 
 
-#: Samples whose function is itself a transform (grad inside): the engine must first accept
-#: traced arrays as values.
-TRANSFORMS = {"dfdx.rules.linalg._cofactor_value"}
+#: Samples whose function is itself a transform that jit cannot compile yet
+TRANSFORMS = set()
 
 
 def _value_params():
