@@ -54,9 +54,8 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
             (``x[mask]``, writing into an array).
 
     Example:
-        >>> import numpy as np
-        >>> from dfdx._jit import jit
-        >>> @jit
+        >>> import numpy as np, dfdx
+        >>> @dfdx.jit
         ... def f(x):
         ...     return np.sum(np.tanh(x) ** 2)
         >>> float(f(np.array([0.5, -1.0])))
