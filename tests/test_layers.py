@@ -36,7 +36,8 @@ RULES = [
     # the compiler: graphs of NumPy calls and the traced array that records them; no engine
     ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree"}),
     ("_transform.py", ARRAY),   # what the transforms share
-    ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided"}),
+    ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided", "dfdx._taylor",
+                        "dfdx._sparse"}),
     ("_onesided.py", ARRAY | {"dfdx._transform", "dfdx.result"}),
     ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
     ("_sparse.py", ARRAY | {"dfdx.api", "scipy"}),   # sparsity patterns, compressed Jacobians

@@ -150,3 +150,16 @@ def test_chained_rosenbrock_hessian_is_tridiagonal():
     # products: the cross pairs only (x0 * x1 has no diagonal second derivative)
     P = dfdx.hessian_sparsity(lambda x: x[0] * x[1] + np.sin(x[2]), np.ones(3)).toarray()
     assert (P == np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], bool)).all()
+
+
+def test_jacobian_and_hessian_take_sparse():
+    f = lambda x: x[1:] ** 2 - x[:-1]                             # noqa: E731
+    x = np.linspace(0, 1, 6)
+    J = dfdx.jacobian(f, sparse=True)(x)
+    assert sps.issparse(J)
+    np.testing.assert_array_equal(J.toarray(), dfdx.jacobian(f)(x))
+    rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)  # noqa
+    H = dfdx.hessian(rosen, sparse=True)(x)
+    np.testing.assert_allclose(H.toarray(), dfdx.hessian(rosen)(x), rtol=1e-13)
+    with pytest.raises(ValueError, match="argnums=0"):
+        dfdx.jacobian(lambda x, y: x * y, argnums=1, sparse=True)

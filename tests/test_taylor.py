@@ -163,3 +163,14 @@ def test_every_rules_sample_matches_nested_forward_mode_to_order_4(sample, name,
         np.testing.assert_allclose(got[k], want[k], rtol=1e-3 if low else 1e-7,
                                    atol=(1e-3 if low else 1e-9) * scale, equal_nan=True,
                                    err_msg=f"coefficient {k}")
+
+
+def test_derivative_of_high_order_uses_taylor_mode_with_the_same_answers():
+    f = lambda x: np.sin(np.exp(x)) * np.tanh(x)                  # noqa: E731
+    c = dfdx.taylor(f, 0.3, 8)
+    assert float(dfdx.derivative(f, n=8)(0.3)) == pytest.approx(c[8] * math.factorial(8),
+                                                                 rel=1e-14)
+    # under another transform the nested form runs: grad of f''' = f''''
+    assert float(dfdx.grad(dfdx.derivative(np.sin, n=3))(0.5)) == pytest.approx(np.sin(0.5))
+    x = np.array([0.1, 0.7], np.float32)
+    assert dfdx.derivative(np.exp, n=4)(x).dtype == np.float32
