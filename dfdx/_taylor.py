@@ -405,7 +405,8 @@ def _bilinear(fn, args, kwargs, K):
 
 def _fallback(fn, args, kwargs, K):
     """Nested forward mode on this one call: coefficients of ``t -> fn(x(t))`` at t = 0."""
-    from dfdx.api import derivative    # why: the transforms import this module's users
+    # why: nested forward mode itself (derivative() would come back to Taylor mode)
+    from dfdx.api import nested_derivative as derivative
 
     def at_t(t):
         def poly(x):
