@@ -316,7 +316,7 @@ def _text_taylor(r):
     if r["_ad_failed"] is not None:
         lines.append(f"method: exact - AD coefficients not available ({r['_ad_failed']})")
     elif poly is None:
-        lines.append("method: automatic (nested forward mode) - not checked against the exact "
+        lines.append("method: automatic (dfdx.derivative) - not checked against the exact "
                      "route")
     else:
         lines.append(f"method: exact - coefficients by AD agree to {worst:.2g}"

@@ -337,7 +337,8 @@ def test_unusual_input_never_gives_a_traceback(capsys, command, extra, tmp_path,
     ["diff", "x**1000000", "--at", "x=1.0001"],
     ["diff", "exp(exp(exp(exp(exp(x)))))", "--at", "x=1"],
     ["diff", "-n", "200", "exp(x)*sin(x)"],
-    ["taylor", "tan(x)", "--at", "1", "--order", "30"],
+    # gamma has no Taylor recurrence: its order-30 coefficients take nested forward mode
+    ["taylor", "gamma(x)", "--at", "1", "--order", "30"],
     ["hessian", "exp(" + "+".join(f"x{i}*x{(i + 1) % 30}" for i in range(30)) + ")**3",
      "--at", ",".join(f"x{i}=0.1" for i in range(30))],
 ])
@@ -491,7 +492,8 @@ def test_check_at_a_kink_fails_with_both_sides_not_the_convention(capsys):
 @pytest.mark.parametrize("argv", [
     ["diff", "exp(exp(exp(exp(exp(x)))))", "--at", "x=1"],
     ["diff", "-n", "200", "exp(x)*sin(x)", "--at", "x=1"],
-    ["taylor", "tan(x)", "--at", "1", "--order", "30"],
+    # gamma has no Taylor recurrence: its order-30 coefficients take nested forward mode
+    ["taylor", "gamma(x)", "--at", "1", "--order", "30"],
 ])
 def test_a_route_that_runs_long_says_it_ran_out_of_time(capsys, argv):
     code, out, err = run(capsys, *argv, "--timeout", "0.5")
