@@ -113,7 +113,8 @@ def _close(a, b, rtol=None, atol=0.0):
     """Whether two answers agree by the one policy (`dfdx.result.agree`).
 
     `rtol`/`atol` state the error of `b` when it is not exact (an optimiser's
-    tolerance); without them both are exact and only rounding is allowed.
+    tolerance, a quadrature's or a sample's error); without them both are exact
+    and only rounding is allowed.
     """
     from dfdx.result import agree
 
@@ -127,6 +128,21 @@ def _within(est, exact):
     from dfdx.result import agree
 
     return agree(est.value, np.asarray(exact, dtype=float), est.error, 0.0) is True
+
+
+def _methods_agree(exact, ad, numeric, *more_exact):
+    """Whether the exact, AD and numeric answers agree: the CLI's verdict (`result.agreement`).
+
+    `more_exact` are further answers without an error bar (another exact or AD route).
+    """
+    from dfdx.result import agreement
+
+    answers = {"exact": (np.asarray(exact, dtype=float), 0.0),
+               "ad": (np.asarray(ad, dtype=float), 0.0),
+               "numeric": (numeric.value, numeric.error)}
+    for i, v in enumerate(more_exact):
+        answers[f"exact{i + 2}"] = (np.asarray(v, dtype=float), 0.0)
+    return agreement(answers)["agree"] is True
 
 
 def _exact_at(sym, values):
@@ -261,8 +277,8 @@ def _derivatives(t):
     d2y = outer.gradient(dy, xv)
     t.say(f"  dfdx.grad(f)(1.0) = {_g(a1)}; dfdx.derivative(f, n=2)(1.0) = {_g(a2)}; "
           f"nested tapes: {_g(dy)}, {_g(d2y)}")
-    ok1 = e1 == 7 and a1 == 7 and float(dy) == 7 and _within(n1, 7)
-    ok2 = e2 == 4 and a2 == 4 and float(d2y) == 4 and _within(n2, 4)
+    ok1 = e1 == 7 and _methods_agree(e1, a1, n1, float(dy))
+    ok2 = e2 == 4 and _methods_agree(e2, a2, n2, float(d2y))
     _agreement(t, "f'(1) = 7", ok1)
     _agreement(t, "f''(1) = 4", ok2)
     t.row("f'(1), f = 2x²+3x+1", f"{s1.subs(dfdx.symbolic.parse('x'), 1)}", _g(a1), _pm(n1, 7), ok1)
@@ -281,8 +297,35 @@ def _derivatives(t):
     except dfdx.TapeError as exc:
         t.say(f"    TapeError: {str(exc).split('. ')[0]}.")
     t.say("    Corrected: nest the tapes (above) — the outer tape records the inner gradient.")
+    _taylor(t)
     t.picture("derivatives", lambda: dfdx.plot.derivatives(_f1, at=1.0, xlim=(-3, 2)))
     t.picture("step-error", lambda: dfdx.plot.step_error(np.exp, 1.0))
+
+
+def _f3(x):
+    return np.exp(np.sin(x))
+
+
+def _taylor(t):
+    """High orders: Taylor mode's coefficients against SymPy's series of the same function."""
+    from dfdx.result import agree
+
+    order = 10
+    tay = np.asarray(dfdx.taylor(_f3, 0.0, order), dtype=float)
+    series = dfdx.symbolic.taylor(_f3, 0, order)
+    x = dfdx.symbolic.parse("x")
+    exact = np.array([float(series.coeff(x, k)) for k in range(order + 1)])
+    # why: coefficients are compared at the magnitude of the largest term, as a polynomial's
+    # value is (a zero coefficient has no magnitude of its own)
+    ok = agree(tay, exact, scale=float(np.max(np.abs(exact)))) is True
+    t.say(f"  Taylor coefficients of exp(sin(x)) at 0 to order {order}: dfdx.taylor "
+          f"{_g(tay[:6], 6)}…; dfdx.symbolic.taylor "
+          f"({', '.join(str(series.coeff(x, k)) for k in range(6))}, …) "
+          f"(largest difference {np.max(np.abs(tay - exact)):.1e})")
+    t.say(f"  Taylor coefficients to order {order}: "
+          f"{'Taylor mode and the exact series agree' if ok else 'THE TWO ROUTES DISAGREE'}")
+    t.row(f"Taylor of exp(sin x), order {order}", _g(exact[:4], 4) + "…", _g(tay[:4], 4) + "…",
+          None, ok)
 
 
 # -- 4. partial derivatives --------------------------------------------------------------------
@@ -323,8 +366,7 @@ def _partials(t):
     nu = dfdx.numeric.gradient(lambda v: _f2(v[0], v[1]), np.array([1.0, 2.0]))
     t.say(f"  AD: dfdx.grad(f, argnums=(0, 1))(1.0, 2.0) = {_g(ad)}; GradientTape: {_g(tp)}")
     t.say(f"  numeric: dfdx.numeric.gradient = {_pm(nu)}")
-    ok = _close(ad, exact_f, 1e-13) and _close(tp, exact_f, 1e-13) and _within(nu, exact_f) \
-        and _close([float(v) for v in sym_at], exact_f, 1e-14)
+    ok = _methods_agree(exact_f, ad, nu, tp, [float(v) for v in sym_at])
     _agreement(t, "∇f(1, 2)", ok)
     t.row("∇f(1, 2), x²+3y+exp(xy)", "(2+2e², 3+e²)", _g(ad, 7), _pm(nu, 7), ok)
     grid_ok = abs(grids[6] - exact_f).max() < abs(grids[2] - exact_f).max()
@@ -352,8 +394,7 @@ def _hessians(t):
     t.say(f"  exact:   {sym_at.tolist()}")
     t.say(f"  AD:      dfdx.hessian(f)(v) = {_matrix(ad, 12)}")
     t.say(f"  numeric: dfdx.numeric.hessian = {_matrix(nu.value, 10)} ± {float(np.max(nu.error)):.0e}")
-    ok = _close(ad, exact_f, 1e-13) and _within(nu, exact_f) \
-        and _close(np.array(sym_at.tolist(), dtype=float), exact_f, 1e-14)
+    ok = _methods_agree(exact_f, ad, nu, np.array(sym_at.tolist(), dtype=float))
     _agreement(t, "the Hessian", ok)
     eig = np.linalg.eigvalsh(ad)
     t.say(f"  eigenvalues {_g(eig, 6)}: indefinite — (1, 2) is on a saddle-shaped slope")
@@ -381,8 +422,8 @@ def _newton(t):
     h_ad = np.asarray(dfdx.hessian(_rosen)(np.array([1.0, 1.0])), dtype=float)
     h_nu = dfdx.numeric.hessian(_rosen, np.array([1.0, 1.0]))
     h_ex = np.array([[802.0, -400.0], [-400.0, 200.0]])
-    ok = newton.success and _close(newton.x, [1, 1], 1e-6, 1e-8) and _close(h_ad, h_ex) \
-        and _within(h_nu, h_ex)
+    ok = newton.success and _close(newton.x, [1, 1], 1e-6, 1e-8) \
+        and _methods_agree(h_ex, h_ad, h_nu)
     t.say(f"  the Hessian at the minimum: exact [[802, -400], [-400, 200]], AD {_g(h_ad.ravel())},"
           f" numeric ± {float(np.max(h_nu.error)):.1g}")
     t.say(f"  Newton needs {newton.nit} steps where gradient descent needs "
@@ -444,7 +485,7 @@ def _uncertainty(t):
     nu = dfdx.numeric.gradient(_output, x0)
     sym = dfdx.symbolic.gradient(lambda a, b: _output([a, b]))
     ex = np.array([float(v) for v in _exact_at(sym, (0.8, 0.3))])
-    ok = _close(sens.ravel(), ad, 1e-12) and _close(ad, ex, 1e-12) and _within(nu, ex)
+    ok = _methods_agree(ex, ad, nu, sens.ravel())
     t.say(f"  sensitivity ∂y/∂x at {_g(x0)}: explain.sensitivity {_g(sens.ravel(), 8)}, "
           f"exact {_g(ex, 8)}, numeric {_pm(nu)}")
     _agreement(t, "the sensitivities", ok)
@@ -452,7 +493,8 @@ def _uncertainty(t):
 
     ig = explain.integrated_gradients(_output, x0, np.zeros(2))
     total = float(np.sum(ig.attributions))
-    ok = abs(total - (ig.f_x - ig.f_baseline)) <= 1e-3 * max(1.0, abs(ig.f_x))
+    # the path integral's quadrature error: 1e-3 of the output's magnitude
+    ok = _close(total, ig.f_x - ig.f_baseline, atol=1e-3 * max(1.0, abs(ig.f_x)))
     t.say(f"  feature importance (integrated gradients from 0): {_g(ig.attributions, 6)}; they "
           f"add up to {total:.6f} = f(x) - f(0) = {ig.f_x - ig.f_baseline:.6f} "
           f"(gap {abs(ig.delta):.1e})")
@@ -466,7 +508,8 @@ def _uncertainty(t):
     rng = np.random.default_rng(0)
     samples = rng.multivariate_normal(x0, cov, size=20000 if t.quick else 200000)
     mc = _output(samples.T)
-    ok = abs(std - std_exact) <= 1e-12 * max(1, std_exact) and abs(np.std(mc) - std) < 0.05 * std
+    # the Monte Carlo standard deviation is a sample: 5 % (many times its standard error)
+    ok = _close(std, std_exact) and _close(np.std(mc), std, rtol=0.05)
     t.say(f"  uncertainty (inputs ~ N(x, Σ)): delta method y = {float(np.squeeze(mean_out)):.4f} "
           f"± {std:.4f}; exact gradient gives ± {std_exact:.4f}; Monte Carlo "
           f"{np.mean(mc):.4f} ± {np.std(mc):.4f}")
