@@ -36,7 +36,11 @@ class TreeDef:
         inner = ", ".join(map(repr, self.children))
         if self.kind == "dict":
             return "{" + ", ".join(f"{k!r}: {c!r}" for k, c in zip(self.meta, self.children)) + "}"
-        return {"tuple": f"({inner})", "list": f"[{inner}]"}.get(self.kind, f"{self.meta.__name__}({inner})")
+        if self.kind == "tuple":
+            return f"({inner},)" if len(self.children) == 1 else f"({inner})"
+        if self.kind == "list":
+            return f"[{inner}]"
+        return f"{self.meta.__name__}({inner})"
 
     @property
     def num_leaves(self):
