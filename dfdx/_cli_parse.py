@@ -52,6 +52,9 @@ _EXAMPLES = {
 }
 
 
+_EXPR_HELP = "an expression such as 'sin(x)/x' or 'x^2 + 3*y' (read safely, never eval'd)"
+
+
 def build_parser():
     """Build the argparse parser of the `dfdx` command (one subparser per subcommand).
 
@@ -86,41 +89,51 @@ def build_parser():
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         return p
 
-    expr_help = "an expression such as 'sin(x)/x' or 'x^2 + 3*y' (read safely, never eval'd)"
+    _add_calculus_commands(add)
+    _add_tool_commands(add)
+    return parser
+
+
+def _add_calculus_commands(add):
+    """The subcommands that answer a calculus question about an expression."""
     p = add("limit", "the limit of f(x) as x → A, with both one-sided values")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--at", required=True, metavar="A",
                    help="the point: 0, x=0, 0+ or 0- (one side), oo (write --at=-oo for minus infinity)")
     p.add_argument("--dir", default="+-", choices=["+", "-", "+-"],
                    help="approach from above (+), below (-) or both (+-, the default)")
     p = add("continuity", "whether f is continuous at A, and what kind of point it is")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--at", required=True, metavar="A", help="the point (a finite number)")
     p = add("diff", "the n-th derivative, exactly; at a point also by AD and numerically")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--wrt", metavar="VAR", help="the variable (default: the only one)")
     p.add_argument("-n", type=int, default=1, metavar="N", help="the order (default 1)")
     p.add_argument("--at", metavar="POINT",
                    help="evaluate at a point, e.g. 1, x=1, x=1,y=2, or 0+ / 0- for one side")
     p = add("grad", "the gradient at a point: AD, exact and numeric side by side")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
     p = add("hessian", "the Hessian at a point: AD, exact and numeric side by side")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
     p = add("taylor", "the Taylor polynomial about A (coefficients checked by AD)")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--at", required=True, metavar="A", help="the centre, e.g. 0 or pi/2")
     p.add_argument("--order", type=int, default=3, metavar="N", help="the degree (default 3)")
     p.add_argument("--wrt", metavar="VAR", help="the variable (default: the only one)")
     p = add("check", "check that AD, exact and numeric derivatives agree at a point; "
             "exit 1 if they do not")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--at", required=True, metavar="POINT", help="the point, e.g. x=1,y=2")
     p.add_argument("--order", type=int, default=1, choices=[1, 2],
                    help="1: gradient; 2: gradient and Hessian")
+
+
+def _add_tool_commands(add):
+    """The subcommands that draw, train or tour."""
     p = add("plot", "draw a picture (PNG, SVG or PDF; needs pip install dfdx[plot])")
-    p.add_argument("expr", metavar="EXPR", help=expr_help)
+    p.add_argument("expr", metavar="EXPR", help=_EXPR_HELP)
     p.add_argument("--kind", default="auto",
                    choices=["auto", "derivatives", "limit", "continuity", "field", "step-error"],
                    help="the picture (auto: derivatives for f(x), field for f(x, y))")
@@ -144,7 +157,6 @@ def build_parser():
     p.add_argument("--out", default="demo-output", metavar="DIR",
                    help="folder for the pictures (default demo-output)")
     p.add_argument("--quick", action="store_true", help="a shorter training step")
-    return parser
 
 
 _PARSER = []

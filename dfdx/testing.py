@@ -178,6 +178,37 @@ def _numeric(f, args, x64, u64, vs, outs, step, method="central"):
     return (value, error), ""
 
 
+def _projections(f, args, out, out_leaves, us, vs, modes, label, first):
+    """<v, J u> by each AD mode asked for, and the norms that scale their tolerance.
+
+    On the first try the modes' values and dtypes are checked against `out` too.
+    """
+    results, norms = {}, []
+    u_norm = np.sqrt(sum(_dot(u, u) for u in us))
+    v_norm = np.sqrt(sum(_dot(v, v) for v, o in zip(vs, out_leaves) if _inexact(o)))
+    if "fwd" in modes:
+        tout_primal, tout = jvp(f, tuple(args), tuple(_rebuild(args, iter(us))))
+        if first:
+            _check_values(label, "forward", out, tout_primal)
+            _check_dtypes(label, "forward-mode tangent", out, tout)
+        touts = _leaves(tout)
+        results["forward"] = sum(_dot(v, t) for v, t, o in zip(vs, touts, out_leaves)
+                                 if _inexact(o))
+        norms.append(v_norm * np.sqrt(sum(_dot(t, t) for t, o in zip(touts, out_leaves)
+                                          if _inexact(o))))
+    if "rev" in modes:
+        vout, vjp_fn = vjp(f, *args)
+        if first:
+            _check_values(label, "reverse", out, vout)
+        cts = vjp_fn(_rebuild(out, iter(vs)))
+        if first:
+            _check_dtypes(label, "reverse-mode cotangent", args, cts)
+        cts = _leaves(cts)
+        results["reverse"] = sum(_dot(c, u) for c, u in zip(cts, us))
+        norms.append(u_norm * np.sqrt(sum(_dot(c, c) for c in cts)))
+    return results, norms
+
+
 def _attempt(f, args, rng, modes, rtol, atol, step, label, first, low):
     """One try; returns None when checked, or a reason string when the numeric side failed."""
     leaves = [_as_inexact(x) for x in _leaves(args)]
@@ -202,29 +233,8 @@ def _attempt(f, args, rng, modes, rtol, atol, step, label, first, low):
         return why
     est, err = num
 
-    results, norms = {}, [abs(est)]
-    u_norm = np.sqrt(sum(_dot(u, u) for u in us))
-    v_norm = np.sqrt(sum(_dot(v, v) for v, o in zip(vs, out_leaves) if _inexact(o)))
-    if "fwd" in modes:
-        tout_primal, tout = jvp(f, tuple(args), tuple(_rebuild(args, iter(us))))
-        if first:
-            _check_values(label, "forward", out, tout_primal)
-            _check_dtypes(label, "forward-mode tangent", out, tout)
-        touts = _leaves(tout)
-        results["forward"] = sum(_dot(v, t) for v, t, o in zip(vs, touts, out_leaves)
-                                 if _inexact(o))
-        norms.append(v_norm * np.sqrt(sum(_dot(t, t) for t, o in zip(touts, out_leaves)
-                                          if _inexact(o))))
-    if "rev" in modes:
-        vout, vjp_fn = vjp(f, *args)
-        if first:
-            _check_values(label, "reverse", out, vout)
-        cts = vjp_fn(_rebuild(out, iter(vs)))
-        if first:
-            _check_dtypes(label, "reverse-mode cotangent", args, cts)
-        cts = _leaves(cts)
-        results["reverse"] = sum(_dot(c, u) for c, u in zip(cts, us))
-        norms.append(u_norm * np.sqrt(sum(_dot(c, c) for c in cts)))
+    results, norms = _projections(f, args, out, out_leaves, us, vs, modes, label, first)
+    norms.append(abs(est))
     scale = max(norms)
     nominal = atol + rtol * scale
     nums = ", ".join(f"{m} {float(val)!r}" for m, val in results.items())
