@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 import dfdx
 from dfdx._numpy.registry import callable_name
-from dfdx._sparse import colour_columns
+from dfdx._sparse import colour_columns, colour_star
 from rule_samples import SAMPLES
 
 #: samples the pattern tracer cannot run, with the named error (SciPy's own functions and
@@ -103,6 +103,35 @@ def test_colouring_is_valid(m, n, density, seed):
     dense = P.toarray()
     for c in range(colour.max() + 1 if n else 0):
         assert (dense[:, colour == c].sum(axis=1) <= 1).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 25), st.floats(0.0, 0.6), st.integers(0, 2**31))
+def test_star_colouring_determines_every_symmetric_matrix_of_its_pattern(n, density, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.random((n, n)) < density
+    P = A | A.T | np.eye(n, dtype=bool)
+    colour = colour_star(sps.csr_matrix(P))
+    for i, j in zip(*np.nonzero(P & ~np.eye(n, dtype=bool))):
+        assert colour[i] != colour[j]                           # distance-1
+    # the symmetric H with this pattern is read back from H S: each entry alone in its
+    # colour class in its own row or in its mirror row
+    for i, j in zip(*np.nonzero(P)):
+        own = np.sum(P[i] & (colour == colour[j])) == 1
+        mirror = np.sum(P[j] & (colour == colour[i])) == 1
+        assert own or mirror, (i, j)
+
+
+def test_arrowhead_hessian_takes_two_colours_and_equals_the_dense_one():
+    def f(x):        # x0 couples with every variable: one dense row and column
+        return x[0] * np.sum(np.sin(x[1:])) + np.sum(x ** 4)
+
+    x = np.linspace(0.1, 1.0, 50)
+    hess = dfdx.sparse_hessian(f, x)
+    assert hess.colours == 2
+    assert int(colour_columns(hess.pattern).max()) + 1 == 50    # what a column colouring takes
+    H = hess(x)
+    np.testing.assert_array_equal(H.toarray(), dfdx.hessian(f)(x))
 
 
 def test_conversions_are_refused_by_name():
