@@ -315,3 +315,44 @@ def test_natural_gradient_on_gaussian_regression_is_one_newton_step():
                                method="cg", cg_tol=1e-12)
     w2, _ = cg.update(np.zeros(3), dfdx.grad(loss)(np.zeros(3)), cg.init(np.zeros(3)), x=X)
     np.testing.assert_allclose(w2, w, rtol=1e-6)
+
+
+def _chained_rosenbrock(x):
+    return np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+
+def test_newton_with_a_sparse_hessian_takes_the_dense_path_and_converges():
+    import dfdx.optim._minimize as m
+
+    x0 = np.full(300, 0.5)
+    sparse = optim.minimize(_chained_rosenbrock, x0, method="newton")
+    assert sparse.success and np.allclose(sparse.x, 1.0, atol=1e-10)
+    saved = m.SPARSE_FROM
+    m.SPARSE_FROM = 10 ** 9          # the dense Hessian and Cholesky factorisation
+    try:
+        dense = optim.minimize(_chained_rosenbrock, x0, method="newton")
+    finally:
+        m.SPARSE_FROM = saved
+    assert dense.nit == sparse.nit
+    np.testing.assert_allclose(sparse.history["fun"], dense.history["fun"], rtol=1e-9, atol=1e-20)
+
+
+def test_the_sparse_hessian_is_used_only_where_the_pattern_is_sparse():
+    from dfdx.optim._minimize import _sparse_hessian_or_none
+
+    assert _sparse_hessian_or_none(_chained_rosenbrock, np.zeros(300)).colours == 3
+    assert _sparse_hessian_or_none(lambda x: np.sum(x) ** 2, np.zeros(300)) is False  # dense
+    assert _sparse_hessian_or_none(_chained_rosenbrock, np.zeros(20)) is False        # small
+
+
+def test_sparse_newton_damps_an_indefinite_hessian():
+    from dfdx.optim._minimize import _newton_direction
+    import scipy.sparse as sps
+
+    H = sps.diags([np.r_[-1.0, np.ones(199)]], [0], format="csr")
+    g = np.ones(200)
+    p, lam = _newton_direction(H, g)
+    assert lam > 1.0 and float(g @ p) < 0          # made positive definite: a descent direction
+    p_dense, lam_dense = _newton_direction(H.toarray(), g)
+    assert lam == lam_dense
+    np.testing.assert_allclose(p, p_dense, rtol=1e-12)

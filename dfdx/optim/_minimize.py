@@ -61,6 +61,7 @@ class _Problem:
         self.f, self.args = f, args
         self.nfev = 0
         self.vg = dfdx.value_and_grad(self._flat)
+        self._sparse_hessian = None      # not decided yet; False: dense
 
     def _flat(self, v):
         return self.f(self.r.unravel(v), *self.args)
@@ -75,6 +76,16 @@ class _Problem:
         return float(val), np.asarray(g, dtype=np.float64)
 
     def hessian(self, v):
+        """The Hessian at v: a CSR matrix when its pattern is sparse, else a dense array.
+
+        The pattern is found from the code once, at the first call
+        (`dfdx.hessian_sparsity`); it is used when the problem is large
+        (n >= SPARSE_FROM) and at most SPARSE_DENSITY of the entries can be nonzero.
+        """
+        if self._sparse_hessian is None:
+            self._sparse_hessian = _sparse_hessian_or_none(self._flat, v)
+        if self._sparse_hessian is not False:
+            return self._sparse_hessian(v).astype(np.float64)
         return np.asarray(dfdx.hessian(self._flat)(v), dtype=np.float64)
 
     def hvp(self, v, d):
@@ -97,19 +108,74 @@ def _armijo(prob, x, fx, g, p, t0=1.0, c1=1e-4, shrink=0.5, max_halvings=60):
     return 0.0, fx
 
 
+#: Newton uses a sparse Hessian from this many variables on, when at most this share of
+#: its entries can be nonzero. why: below ~100 variables the dense Cholesky factorisation
+#: costs less than finding the pattern; a denser pattern gains little from a sparse solve.
+SPARSE_FROM = 100
+SPARSE_DENSITY = 0.05
+
+
+def _sparse_hessian_or_none(f, v):
+    """`dfdx.sparse_hessian(f, v)` when its pattern is sparse enough, else False."""
+    n = v.size
+    if n < SPARSE_FROM:
+        return False
+    try:
+        pattern = dfdx.hessian_sparsity(f, v)
+    except (dfdx.DfdxError, TypeError, ValueError):
+        return False         # f's code cannot be traced for its pattern: the dense Hessian
+    if pattern.nnz > SPARSE_DENSITY * n * n:
+        return False
+    return dfdx.sparse_hessian(f, v)
+
+
+def _dense_factor(H, lam):
+    """A solver for (H + lam I) by Cholesky; None when that is not positive definite."""
+    try:
+        c = scipy.linalg.cho_factor(H + lam * np.eye(len(H)))
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    return lambda b: scipy.linalg.cho_solve(c, b)
+
+
+def _sparse_factor(H, lam):
+    """A solver for sparse (H + lam I); None when that is not positive definite.
+
+    A symmetric LU (the same ordering for rows and columns, no pivoting off the
+    diagonal) is L D L^T with D the diagonal of U: positive definite exactly when
+    every pivot is positive.
+    """
+    import scipy.sparse as sps
+    import scipy.sparse.linalg as spla
+
+    A = sps.csc_matrix(H + lam * sps.identity(H.shape[0], format="csc"))
+    try:
+        lu = spla.splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                       options={"SymmetricMode": True})
+    except RuntimeError:      # exactly singular
+        return None
+    if not np.all(lu.U.diagonal() > 0):
+        return None
+    return lu.solve
+
+
 def _newton_direction(H, g):
-    """Solve (H + lam I) p = -g with the smallest lam >= 0 that makes it positive definite."""
-    n = len(g)
-    scale = max(float(np.max(np.abs(np.diag(H)))) if n else 1.0, 1e-12)
+    """Solve (H + lam I) p = -g with the smallest lam >= 0 that makes it positive definite.
+
+    H is a dense array or a scipy.sparse matrix (then a sparse factorisation).
+    """
+    sparse = not isinstance(H, np.ndarray)
+    factor = _sparse_factor if sparse else _dense_factor
+    diag = H.diagonal() if sparse else np.diag(H)
+    scale = max(float(np.max(np.abs(diag))) if len(g) else 1.0, 1e-12)
     lam = 0.0
     while True:
-        try:
-            c = scipy.linalg.cho_factor(H + lam * np.eye(n))
-            return scipy.linalg.cho_solve(c, -g), lam
-        except (np.linalg.LinAlgError, ValueError):
-            lam = max(2 * lam, 1e-8 * scale)
-            if lam > 1e12 * scale:
-                return -g, lam
+        solve = factor(H, lam)
+        if solve is not None:
+            return solve(-g), lam
+        lam = max(2 * lam, 1e-8 * scale)
+        if lam > 1e12 * scale:
+            return -g, lam
 
 
 def _cg(hvp, g, tol, maxiter):
@@ -144,7 +210,10 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
           smallest ``lam * I`` that makes it positive definite, then a
           backtracking (Armijo) line search from the full step. Near a
           minimum with a positive definite Hessian the full step is taken and
-          convergence is quadratic. Cost: one Hessian (n x n) per step.
+          convergence is quadratic. Cost: one Hessian (n x n) per step; from
+          100 variables on, when the Hessian's pattern found from the code is
+          sparse (at most 5 % nonzero), a sparse Hessian (`dfdx.sparse_hessian`,
+          a few sweeps) and a sparse factorisation instead.
         - ``"newton-cg"``: truncated Newton; the Newton system is solved by
           conjugate gradient using Hessian-vector products (`dfdx.hvp`) only,
           never forming the Hessian: for many parameters.
