@@ -40,11 +40,12 @@ RULES = [
                         "dfdx._sparse"}),
     ("_onesided.py", ARRAY | {"dfdx._transform", "dfdx.result"}),
     ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
-    ("_sparse.py", ARRAY | {"dfdx.api", "scipy"}),   # sparsity patterns, compressed Jacobians
+    ("_sparse.py", ARRAY | {"dfdx.api", "scipy", "dfdx._colouring"}),
+    ("_colouring.py", {"numpy", "scipy"}),   # graph colourings, for AD and finite differences   # sparsity patterns, compressed Jacobians
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx._transform"}),
     ("_expr.py", {"dfdx._errors", "numpy", "scipy"}),   # the grammar, read without SymPy
     ("_budget.py", {"dfdx._errors"}),
-    ("numeric/", ORACLE | {"dfdx.numeric", "scipy"}),
+    ("numeric/", ORACLE | {"dfdx.numeric", "scipy", "dfdx._colouring"}),
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
     ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy", "dfdx._expr", "dfdx._budget"}),
     ("analysis.py", ORACLE | {"dfdx.symbolic", "dfdx.numeric", "sympy"}),

@@ -345,7 +345,7 @@ def test_n_zero_returns_the_value():
 
 # -- layering ----------------------------------------------------------------------------------
 
-ALLOWED = {"numpy", "scipy", "dfdx.result", "dfdx._errors"}
+ALLOWED = {"numpy", "scipy", "dfdx.result", "dfdx._errors", "dfdx._colouring"}
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "dfdx" / "numeric").glob("*.py")) + [ROOT / "dfdx" / "grid.py"],
@@ -451,3 +451,29 @@ def test_easy_functions_stay_cheap():
     n1 = [derivative(f, x).nfev for f in fs for x in (0.3, 0.7, 1.3, 2.1)]
     n2 = [derivative(f, x, n=2).nfev for f in fs for x in (0.3, 0.7, 1.3, 2.1)]
     assert np.median(n1) <= 25 and np.median(n2) <= 33, (np.median(n1), np.median(n2))
+
+
+def test_jacobian_with_a_sparsity_pattern_equals_the_dense_estimate_in_a_few_directions():
+    import dfdx
+
+    def f(v):
+        return np.concatenate([np.sin(v[1:]) * v[:-1], np.exp(v[:1])])
+
+    x = np.linspace(0.2, 1.4, 40)
+    P = dfdx.sparsity(f, x)
+    sparse = jacobian(f, x, sparsity=P)
+    dense = jacobian(f, x)
+    assert sparse.info["colours"] == 2 and sparse.nfev < dense.nfev / 5
+    np.testing.assert_allclose(sparse.value.toarray(), dense.value, rtol=1e-10, atol=1e-12)
+    exact = dfdx.jacobian(f)(x)
+    assert np.all(np.abs(sparse.value.toarray() - exact) <= 2 * sparse.error.toarray() + 1e-14)
+    assert sparse.info["uncertain"].nnz == 0
+
+
+def test_jacobian_with_a_pattern_of_the_wrong_shape_is_refused():
+    import scipy.sparse as sps
+
+    with pytest.raises(ValueError, match="columns but x has"):
+        jacobian(np.sin, np.ones(3), sparsity=sps.eye(4))
+    with pytest.raises(ValueError, match="rows but f returns"):
+        jacobian(lambda v: v[:2], np.ones(3), sparsity=sps.eye(3))

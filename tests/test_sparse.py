@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 import dfdx
 from dfdx._numpy.registry import callable_name
-from dfdx._sparse import colour_columns, colour_star
+from dfdx._colouring import colour_columns, colour_star
 from rule_samples import SAMPLES
 
 #: samples the pattern tracer cannot run, with the named error (SciPy's own functions and

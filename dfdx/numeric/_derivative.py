@@ -833,13 +833,19 @@ def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
 
 
 def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
-             executor=None, vectorized=None):
+             executor=None, vectorized=None, sparsity=None):
     """Estimate the Jacobian of an array function, shape ``(*out_shape, *x.shape)``.
 
     Args:
         f: callable taking an array shaped like `x`, returning an array (or scalar).
         x: the point.
         method, step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+        sparsity: the pattern of the Jacobian, ``(f.size, x.size)`` (a scipy.sparse
+            matrix or a boolean array; `dfdx.sparsity(f, x)` finds it from the code).
+            The columns are coloured as for `dfdx.sparse_jacobian`: one directional
+            derivative per colour instead of one per variable; value and error are
+            then ``scipy.sparse`` CSR matrices of that shape. An entry outside the
+            pattern must be zero: it is not estimated.
 
     Returns:
         Estimate with ``value`` and ``error`` of shape ``(*out_shape, *x.shape)``.
@@ -849,8 +855,16 @@ def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
         >>> J = jacobian(lambda v: np.array([v[0] * v[1], np.sin(v[0])]), [1.0, 2.0])
         >>> np.allclose(J.value, [[2.0, 1.0], [np.cos(1.0), 0.0]])
         True
+        >>> import dfdx
+        >>> f = lambda v: v[1:] ** 2 - v[:-1]
+        >>> J = jacobian(f, np.ones(1000), sparsity=dfdx.sparsity(f, np.ones(1000)))
+        >>> J.value.shape, J.info["colours"], J.nfev < 60
+        ((999, 1000), 2, True)
     """
     xa = _check_vector_x(x, "jacobian")
+    if sparsity is not None:
+        return _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, executor,
+                                vectorized)
     dirs = np.eye(xa.size).reshape((xa.size,) + xa.shape)
     res, out_shape = _multi(f, xa, 1, dirs, "jacobian", executor, vectorized, tol, rtol, method,
                             step, max_levels)
@@ -859,6 +873,39 @@ def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     e = np.moveaxis(res["error"], 0, -1).reshape(out_shape + xa.shape)
     return Estimate(v, e, int(res["nfev"].sum()) + 1, _method_name(res["side"]),
                     {"notes": sorted(set(s for s in res["notes"] if s)), "uncertain": ~np.isfinite(e)})
+
+
+def _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, executor, vectorized):
+    """`jacobian` with a known pattern: one direction per colour of its columns."""
+    import scipy.sparse as sps
+
+    from dfdx._colouring import colour_columns
+
+    P = sps.coo_matrix(sparsity, dtype=bool)
+    if P.shape[1] != xa.size:
+        raise ValueError(f"jacobian: the sparsity pattern has {P.shape[1]} columns but x has "
+                         f"{xa.size} elements; find it at this x with dfdx.sparsity(f, x).")
+    colour = colour_columns(P)
+    k = int(colour.max()) + 1 if colour.size else 0
+    dirs = np.zeros((k, xa.size))
+    dirs[colour, np.arange(xa.size)] = 1.0
+    res, out_shape = _multi(f, xa, 1, dirs.reshape((k,) + xa.shape), "jacobian", executor,
+                            vectorized, tol, rtol, method, step, max_levels)
+    m = int(np.prod(out_shape or ()))
+    if m != P.shape[0]:
+        raise ValueError(f"jacobian: the sparsity pattern has {P.shape[0]} rows but f returns "
+                         f"{m} values; find it with dfdx.sparsity(f, x).")
+    rows, cols = P.row, P.col
+
+    def read(a):
+        return sps.csr_matrix((a[colour[cols], rows], (rows, cols)), shape=P.shape)
+
+    e = read(res["error"])
+    uncertain = read(~np.isfinite(res["error"]))
+    uncertain.eliminate_zeros()
+    return Estimate(read(res["value"]), e, int(res["nfev"].sum()) + 1, _method_name(res["side"]),
+                    {"notes": sorted(set(s for s in res["notes"] if s)), "colours": k,
+                     "uncertain": uncertain})
 
 
 def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
