@@ -21,6 +21,12 @@ How it works, in one screen:
   sweep is a plain loop over the reversed tape: iterative, never recursive.
 * A forward trace carries a tangent in each box and applies the JVP rules at
   once.
+* A batching trace (`BatchTrace`, for dfdx.vmap) holds in each box a value with a
+  leading batch axis, and applies the primitive's batching declaration (`Primitive.batch`,
+  set by dfdx.rules.batching) to the unwrapped values, or a loop over the batch where it
+  has none. It differentiates nothing, so it nests under and over the other traces.
+  While one is open, `getval` stops at its boxes: a mapped value is the plain value of
+  the code being mapped (its shape is one example's), never the whole batch.
 
 Rules are traceable functions of (cotangent or tangent, answer, *args): they are
 evaluated on whatever the arguments are, boxes of outer traces included, which
@@ -42,6 +48,11 @@ What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node)
   cotangent)`` pairs; return the cotangents of the input boxes (None: zero).
   ``trace.forward_batched(seeds, outputs)`` replays the tape in forward mode
   (for a trace opened with ``ReverseTrace(keep=True)``).
+* ``with BatchTrace(size) as trace:``; ``trace.input(value)`` (the batch axis first);
+  ``trace.unbox``/``owns``/``find`` as above; ``trace.batched(value)``: a box of the trace.
+* ``aux_of(box)`` (a reverse box's node or a forward box's tangent), ``trace_of(x)`` (the
+  trace of a box, None for a plain value) and ``value_of(box)`` (one level unwrapped):
+  for the few places outside the transforms that read a box's own slots (dfdx._onesided).
 * ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule;
   ``getval(x)`` strips every level of boxing (a plain value, traced no further).
 """
@@ -54,7 +65,8 @@ from dfdx._errors import UnsupportedOperation
 
 __all__ = [
     "Box", "Node", "Primitive", "ReverseTrace", "ForwardTrace", "MissingRule", "new_level",
-    "configure", "add_cotangents", "getval", "MISSING", "ShapeOnly",
+    "configure", "add_cotangents", "getval", "MISSING", "ShapeOnly", "BatchTrace",
+    "configure_batching", "aux_of", "trace_of", "value_of",
 ]
 
 _next_level = itertools.count(1).__next__
@@ -200,6 +212,10 @@ class Primitive:
         self.bjvp_all = None
         self.bvjps = ()          # batched VJP rules (cotangents with a leading batch axis)
         self.bvjp_all = None
+        #: None, or the batching declaration ``batch(prim, vals, batched, kwargs, size)``:
+        #: the answer, with a leading batch axis, of `prim` on `vals` where ``batched[i]``
+        #: says whether ``vals[i]`` has one (see dfdx.rules.batching). None: a loop.
+        self.batch = None
         self.multiple_results = multiple_results
         #: None, or flags (ans, arg0, arg1, ...): True where the reverse rules read only
         #: the shape and dtype of that value, so the tape may keep just those.
@@ -274,10 +290,41 @@ class Primitive:
 
 
 def getval(x):
-    """Strip every level of boxing from `x` (a value, never traced further)."""
+    """Strip every level of boxing from `x` (a value, never traced further).
+
+    Inside dfdx.vmap a mapped value stays a box of its `BatchTrace` (without the boxes of
+    any differentiating trace inside it): that is what the mapped code sees as a value.
+    """
+    if _open_batches:
+        return _getval_batched(x)
     while isinstance(x, Box):
         x = x._value
     return x
+
+
+def _getval_batched(x):
+    while isinstance(x, Box):
+        t = x._trace
+        if type(t) is BatchTrace and not t.done:
+            inner = _getval_batched(x._value)
+            return x if inner is x._value else _batch_box_class(inner, t, None)
+        x = x._value
+    return x
+
+
+def aux_of(box):
+    """A box's per-trace data: the node of a reverse trace, the tangent of a forward one."""
+    return box._aux
+
+
+def trace_of(x):
+    """The trace `x` is a box of; None for a plain value."""
+    return x._trace if isinstance(x, Box) else None
+
+
+def value_of(box):
+    """The value inside `box`, one level of boxing removed (it may be a box of an outer trace)."""
+    return box._value
 
 
 def _dtype(x):
@@ -297,6 +344,10 @@ def _dtype_of_value(t, ans):
 
 def _call_plain(prim, args, kwargs):
     """A primitive with zero derivative: call it on the plain values at every level."""
+    if _open_batches:
+        vals = [getval(a) for a in args]
+        # why: a mapped value stays a box of its batching trace, which must batch the call
+        return prim(*vals, **kwargs)
     return prim.fun(*(getval(a) for a in args), **kwargs)
 
 
@@ -712,3 +763,84 @@ def _batched_jvp(prim, tangents, ans, vals, kwargs):
         elif rule is not None:
             out = add_cotangents(out, rule(t, ans, *vals, **kwargs))
     return out
+
+
+# --- batching (dfdx.vmap) --------------------------------------------------------------
+
+_open_batches = 0        # how many BatchTraces are open (getval's fast path when none)
+_batch_box_class = Box
+_batch_loop = None
+
+
+def configure_batching(*, box_class, loop):
+    """Wire batching to an array library; dfdx._vmap calls it once, on import.
+
+    Args:
+        box_class: the `Box` subclass a `BatchTrace` creates (one example's shape, and the
+            errors Python control flow on a mapped value raises).
+        loop: ``loop(prim, vals, batched, kwargs, size)``: the batched answer of a primitive
+            without a batching declaration, one example at a time, stacked.
+    """
+    global _batch_box_class, _batch_loop
+    if not (isinstance(box_class, type) and issubclass(box_class, Box)):
+        raise TypeError(f"configure_batching: box_class must be a Box subclass, not {box_class!r}.")
+    _batch_box_class, _batch_loop = box_class, loop
+
+
+class BatchTrace(_Trace):
+    """A batching trace: each box holds a value whose leading axis (of length `size`) is
+    the batch; every primitive call on them is answered for the whole batch at once.
+
+    Nothing is differentiated here; the derivative traces inside and outside see the
+    batched values as plain values (or boxes of this trace), so vmap composes with them.
+    """
+
+    __slots__ = ("size", "_open")
+
+    def __init__(self, size):
+        self.level = new_level()
+        self.done = False
+        self.size = size
+        self._open = False
+
+    def __enter__(self):
+        global _open_batches
+        _open_batches += 1
+        self._open = True
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        global _open_batches
+        if self._open:
+            _open_batches -= 1
+            self._open = False
+        self.done = True
+
+    def input(self, value):
+        """Wrap a value whose leading axis is the batch."""
+        return _batch_box_class(value, self, None)
+
+    batched = input
+
+    def process(self, prim, args, kwargs):
+        vals = list(args)
+        batched = [False] * len(vals)
+        i = 0
+        for a in args:
+            if isinstance(a, Box) and a._trace is self:
+                vals[i] = a._value
+                batched[i] = True
+            i += 1
+        rule = prim.batch
+        if rule is None:
+            out = _batch_loop(prim, vals, batched, kwargs, self.size)
+        else:
+            out = rule(prim, vals, batched, kwargs, self.size)
+        box = _batch_box_class
+        if prim.multiple_results:
+            return tuple(box(o, self, None) for o in out)
+        return box(out, self, None)
