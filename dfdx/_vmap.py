@@ -13,8 +13,8 @@ import functools
 
 import numpy as np
 
-from dfdx._core import BatchTrace, Box, configure_batching, getval
-from dfdx._errors import TracerConversionError
+from dfdx._core import BatchTrace, Box, Primitive, configure_batching, getval
+from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._numpy.box import ArrayBox
 from dfdx._tree import tree_flatten, tree_unflatten
 from dfdx.rules import batching as _batching
@@ -27,10 +27,28 @@ def _one_example(x):
     return np.shape(x._value)[1:]
 
 
-def _control_flow(what):
+def _uniform(box, what):
+    """The one value every example of `box` has (a scalar), or the error naming the fix."""
+    v = box._value
+    while isinstance(v, Box):
+        v = v._value
+    if box.size != 1:
+        raise ValueError(f"{what}: the truth value of an array with more than one element "
+                         "is ambiguous. Use a.any() or a.all().")
+    v = np.asarray(v).reshape(-1)   # every batch axis (vmap of vmap), one example's element
+    first = v[0]
+    if np.all(v == first):
+        return first
+    raise _control_flow(what, f" ({np.count_nonzero(v != first)} of {len(v)} examples differ "
+                        "from the first)")
+
+
+def _control_flow(what, detail=None):
+    why = ("stands for one value per example of the batch" if detail is None else
+           f"gives different answers for the examples of the batch{detail}")
     return TracerConversionError(
-        f"{what} was called on a value mapped by dfdx.vmap: each example of the batch may "
-        "give a different answer, so Python control flow cannot follow them all. Write the "
+        f"{what} was called on a value mapped by dfdx.vmap, which {why}, so Python control "
+        "flow cannot follow them all. Write the "
         "branch as an array expression: np.where(cond, a, b) (or np.maximum, np.clip), or "
         "pass the value unmapped (in_axes=None) if it is the same for every example.")
 
@@ -68,7 +86,27 @@ class BatchBox(ArrayBox):
             # why: a query answers from one example's shape or the dtype; the table's own
             # entries call getval, which gives this box back (no end to the recursion)
             return query(*args, **kwargs)
-        return ArrayBox.__array_function__(self, func, types, args, kwargs)
+        if func in _DISPATCHING:
+            # why: the implementation calls the same NumPy function on getval(x) for a plain
+            # answer; under vmap the plain answer of a batch is one per example.
+            return _per_example(func, args, kwargs)
+        _DISPATCHING.add(func)
+        try:
+            return ArrayBox.__array_function__(self, func, types, args, kwargs)
+        except TracerConversionError:
+            # why: the implementation needs one example's concrete values (Python control
+            # flow, np.asarray): answer it one example at a time (correct, slower).
+            return _per_example(func, args, kwargs)
+        finally:
+            _DISPATCHING.discard(func)
+
+    def __invert__(self): return _BITWISE["invert"](self)
+    def __and__(self, other): return _BITWISE["and"](self, other)
+    def __rand__(self, other): return _BITWISE["and"](other, self)
+    def __or__(self, other): return _BITWISE["or"](self, other)
+    def __ror__(self, other): return _BITWISE["or"](other, self)
+    def __xor__(self, other): return _BITWISE["xor"](self, other)
+    def __rxor__(self, other): return _BITWISE["xor"](other, self)
 
     def __len__(self):
         s = _one_example(self)
@@ -77,19 +115,21 @@ class BatchBox(ArrayBox):
         return s[0]
 
     def __bool__(self):
-        raise _control_flow("bool() (an if, while, and/or or assert)")
+        # why: tracing is eager: where every example takes the same branch, that branch is
+        # what a loop over the examples would take (rules' fast paths: "no ties anywhere").
+        return bool(_uniform(self, "bool() (an if, while, and/or or assert)"))
 
     def __float__(self):
         raise _control_flow("float()")
 
     def __int__(self):
-        raise _control_flow("int()")
+        return int(_uniform(self, "int()"))
 
     def __complex__(self):
         raise _control_flow("complex()")
 
     def __index__(self):
-        raise _control_flow("an integer conversion (__index__)")
+        return _uniform(self, "an integer conversion (__index__)").__index__()
 
     def item(self, *args):
         raise _control_flow(".item()")
@@ -118,6 +158,50 @@ class BatchBox(ArrayBox):
         from dfdx._numpy.box import _astype
         from dfdx._numpy.registry import FUNCTIONS
         return FUNCTIONS[_astype](self, np.dtype(dtype))
+
+
+_DISPATCHING: set = set()
+
+_BITWISE = {name: _batching.declare(Primitive(fn, zero_derivative=True), _batching.elementwise)
+            for name, fn in (("invert", np.invert), ("and", np.bitwise_and),
+                             ("or", np.bitwise_or), ("xor", np.bitwise_xor))}
+
+
+def _per_example(func, args, kwargs):
+    """`func` called on one example at a time (of the innermost batch among the arguments,
+    at the top level or in a list or tuple), the answers stacked into boxes of that batch."""
+    def boxes(x):
+        if isinstance(x, BatchBox):
+            yield x
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                yield from boxes(y)
+    found = [b for a in (*args, *kwargs.values()) for b in boxes(a)]
+    trace = max((b._trace for b in found), key=lambda t: t.level)
+
+    def part(x, j):
+        if isinstance(x, BatchBox) and x._trace is trace:
+            return x._value[j]
+        if isinstance(x, (list, tuple)):
+            return type(x)(part(y, j) for y in x)
+        return x
+    outs = [func(*(part(a, j) for a in args), **{k: part(v, j) for k, v in kwargs.items()})
+            for j in range(trace.size)]
+    leaves = [tree_flatten(o) for o in outs]
+    td = leaves[0][1]
+    if any(t != td for _, t in leaves):
+        raise UnsupportedOperation(f"dfdx.vmap cannot batch {func.__name__}: its answer has a "
+                                   "different structure for different examples.")
+    stacked = []
+    for k in range(len(leaves[0][0])):
+        parts = [ls[k] for ls, _ in leaves]
+        shapes = {np.shape(getval(p)) for p in parts}
+        if len(shapes) > 1:
+            raise UnsupportedOperation(
+                f"dfdx.vmap cannot batch numpy.{func.__name__} here: its answer has a different "
+                f"shape for different examples ({sorted(shapes)[:3]}). Compute it outside vmap.")
+        stacked.append(trace.input(np.stack(parts)))
+    return tree_unflatten(td, stacked)
 
 
 def _plain_dtype(x):

@@ -73,6 +73,10 @@ def loop(prim, vals, batched, kwargs, size):
         outs.append(prim(*args, **kwargs))
     if prim.multiple_results:
         return tuple(_stack([o[c] for o in outs], prim) for c in range(len(outs[0])))
+    if isinstance(outs[0], (tuple, list)):
+        raise UnsupportedOperation(
+            f"dfdx.vmap cannot batch {prim.name}: it returns a sequence of arrays whose "
+            "lengths may differ from one example to the next. Compute it outside vmap.")
     return _stack(outs, prim)
 
 
@@ -100,11 +104,15 @@ _PARAMS: dict = {}
 
 
 def _bind(prim, vals, kwargs):
-    """The arguments after the first as a dict by parameter name (the primitive's signature)."""
-    names = _PARAMS.get(prim)
-    if names is None:
-        names = _PARAMS[prim] = [p.name for p in inspect.signature(prim.fun).parameters.values()]
-    bound = dict(zip(names[1:], vals[1:]))
+    """The arguments after the first as a dict by parameter name (the primitive's signature),
+    with the defaults of those not given."""
+    params = _PARAMS.get(prim)
+    if params is None:
+        params = _PARAMS[prim] = [
+            (p.name, p.default) for p in inspect.signature(prim.fun).parameters.values()
+            if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    bound = {n: d for n, d in params[1:] if d is not inspect.Parameter.empty}
+    bound.update(zip((n for n, _ in params[1:]), vals[1:]))
     bound.update(kwargs)
     return bound
 

@@ -1,0 +1,214 @@
+"""dfdx.vmap: every rule's batched form against a Python loop, composition with every
+transform (both modes, order 2), in_axes / out_axes, and the errors that teach."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import dfdx
+from dfdx._numpy.registry import callable_name
+from rule_samples import SAMPLES
+
+B = 3
+
+
+def _scaled(a, j):
+    a = np.asarray(a)
+    return a * (1 + 1e-3 * j) if a.dtype.kind in "fc" else a
+
+
+def _loop(f, per):
+    return [f(*p) for p in per]
+
+
+def _assert_batched(got, want, rtol=1e-9, atol=1e-12):
+    """`got` (a pytree with a batch axis) equals the list `want` of per-example pytrees."""
+    gl = dfdx.tree_leaves(got)
+    wl = [dfdx.tree_leaves(w) for w in want]
+    assert len(gl) == len(wl[0])
+    for k, g in enumerate(gl):
+        w = np.stack([np.asarray(x[k]) for x in wl])
+        assert np.shape(g) == w.shape, (np.shape(g), w.shape)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, equal_nan=True)
+
+
+# Samples vmap refuses, with a dfdx error (never a wrong answer): their answers' shapes
+# depend on the values, or SciPy converts the input with np.asarray.
+REFUSED = {"numpy.nonzero", "numpy.roots", "scipy.linalg._decomp_lu.lu_factor",
+           "scipy.linalg._decomp_lu.lu_solve", ("scipy.linalg._decomp.eigh", "generalized"),
+           ("numpy.piecewise", "0-d")}
+
+
+def _params():
+    out = []
+    for key, samples in SAMPLES.items():
+        for i, s in enumerate(samples):
+            if not s.xfail:
+                out.append(pytest.param(key, s, id=f"{callable_name(key)}[{s.label or i}]"))
+    return out
+
+
+@pytest.mark.parametrize("key, sample", _params())
+def test_batched_form_of_every_rule_equals_a_loop(key, sample):
+    """The batching declaration (or the loop fallback) of every registered callable: all
+    arguments mapped, and only the first one mapped (the others broadcast)."""
+    name = callable_name(key)
+    refused = name in REFUSED or (name, sample.label) in REFUSED
+    modes = ["all"] + (["first"] if len(sample.args) > 1 else [])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for mode in modes:
+            if mode == "all":
+                per = [[_scaled(a, j) for a in sample.args] for j in range(B)]
+                args = [np.stack([p[i] for p in per]) for i in range(len(sample.args))]
+                axes = 0
+            else:
+                per = [[_scaled(sample.args[0], j), *sample.args[1:]] for j in range(B)]
+                args = [np.stack([p[0] for p in per]), *sample.args[1:]]
+                axes = (0,) + (None,) * (len(sample.args) - 1)
+            want = _loop(sample.fn, per)
+            try:
+                got = dfdx.vmap(sample.fn, in_axes=axes)(*args)
+            except (dfdx.DfdxError, IndexError) as e:
+                assert refused, f"{name} [{sample.label}] ({mode}): vmap raised {e!r}"
+                continue
+            _assert_batched(got, want)
+
+
+# --- composition with the transforms -------------------------------------------------------
+
+def f(x):
+    return np.sum(np.tanh(x) ** 3 * np.sin(x[::-1])) + x[0] * x[1] + np.max(x) ** 2
+
+
+def vec(x):
+    return np.concatenate([np.exp(x) * x[0], np.cumsum(x)]) @ np.ones(2 * x.shape[0])[:, None]
+
+
+X = np.random.default_rng(0).normal(size=(4, 3))
+
+
+@pytest.mark.parametrize("name, transform", [
+    ("grad", dfdx.grad), ("hessian", dfdx.hessian), ("jacfwd", dfdx.jacfwd),
+    ("jacrev", dfdx.jacrev), ("grad of grad", lambda g: dfdx.grad(lambda x: np.sum(
+        dfdx.grad(g)(x) ** 2))), ("jacfwd of jacrev", lambda g: dfdx.jacfwd(dfdx.jacrev(g))),
+    ("jacrev of jacfwd", lambda g: dfdx.jacrev(dfdx.jacfwd(g))),
+    ("derivative", lambda g: dfdx.derivative(lambda s: g(X[0] * s))),
+])
+def test_vmap_of_a_transform_equals_a_loop(name, transform):
+    h = transform(f)
+    inputs = X if name != "derivative" else np.linspace(0.5, 1.5, 4)
+    _assert_batched(dfdx.vmap(h)(inputs), [h(x) for x in inputs], rtol=1e-8)
+
+
+@pytest.mark.parametrize("name, transform", [
+    ("grad", lambda g: dfdx.grad(lambda A: np.sum(g(A)))),
+    ("jacfwd", dfdx.jacfwd), ("jacrev", dfdx.jacrev),
+    ("hessian", lambda g: dfdx.hessian(lambda A: np.sum(g(A) ** 2))),
+])
+def test_a_transform_of_vmap_equals_a_loop(name, transform):
+    mapped = transform(dfdx.vmap(f))
+    looped = transform(lambda A: np.stack([f(a) for a in A]))
+    np.testing.assert_allclose(mapped(X), looped(X), rtol=1e-9, atol=1e-12)
+
+
+def test_vmap_of_jvp_vjp_and_hvp():
+    T = X[::-1] * 0.5
+    got = dfdx.vmap(lambda x, t: dfdx.jvp(f, (x,), (t,)))(X, T)
+    _assert_batched(got, [dfdx.jvp(f, (x,), (t,)) for x, t in zip(X, T)])
+    got = dfdx.vmap(lambda x, t: dfdx.hvp(f, (x,), (t,)))(X, T)
+    _assert_batched(got, [dfdx.hvp(f, (x,), (t,)) for x, t in zip(X, T)])
+    got = dfdx.vmap(lambda x: dfdx.vjp(vec, x)[1](np.ones(1)))(X)
+    _assert_batched(got, [dfdx.vjp(vec, x)[1](np.ones(1)) for x in X])
+
+
+def test_vmap_of_vmap_and_of_a_vector_function():
+    XX = np.stack([X, 2 * X])
+    _assert_batched(dfdx.vmap(dfdx.vmap(dfdx.grad(f)))(XX),
+                    [np.stack([dfdx.grad(f)(x) for x in xs]) for xs in XX])
+    _assert_batched(dfdx.vmap(dfdx.jacrev(vec))(X), [dfdx.jacrev(vec)(x) for x in X])
+    _assert_batched(dfdx.vmap(dfdx.jacfwd(vec))(X), [dfdx.jacfwd(vec)(x) for x in X])
+
+
+def test_per_example_gradients_of_an_mlp_equal_a_loop():
+    init, apply = dfdx.nn.mlp([5, 8, 3])
+    params = init(np.random.default_rng(1))
+    Xb = np.random.default_rng(2).normal(size=(6, 5))
+    y = np.array([0, 1, 2, 1, 0, 2])
+
+    def loss(p, x, t):
+        return dfdx.nn.cross_entropy(apply(p, x[None]), t[None])
+
+    got = dfdx.vmap(dfdx.grad(loss), in_axes=(None, 0, 0))(params, Xb, y)
+    _assert_batched(got, [dfdx.grad(loss)(params, x, t) for x, t in zip(Xb, y)], rtol=1e-9)
+    assert got["layers"][0]["w"].shape == (6, 5, 8) if isinstance(got, dict) and "layers" in got \
+        else all(np.shape(leaf)[0] == 6 for leaf in dfdx.tree_leaves(got))
+    np.testing.assert_allclose(dfdx.nn.per_example_grads(loss, params, Xb, y)
+                               and dfdx.tree_leaves(dfdx.nn.per_example_grads(loss, params, Xb, y)),
+                               dfdx.tree_leaves(got))
+
+
+# --- in_axes / out_axes ----------------------------------------------------------------
+
+def test_in_axes_none_negative_and_pytrees():
+    W = np.arange(6.0).reshape(2, 3)
+    Y = np.arange(12.0).reshape(3, 4)            # mapped over its last axis
+    got = dfdx.vmap(lambda w, y: w @ y, in_axes=(None, -1))(W, Y)
+    np.testing.assert_allclose(got, np.stack([W @ Y[:, j] for j in range(4)]))
+    tree = {"a": X, "b": (X[:, 0], 2.0)}
+    got = dfdx.vmap(lambda t: t["a"] * t["b"][0] + t["b"][1],
+                    in_axes=({"a": 0, "b": (0, None)},))(tree)
+    np.testing.assert_allclose(got, X * X[:, :1] + 2.0)
+    got = dfdx.vmap(lambda x, scale=1.0: x * scale)(X, scale=3.0)   # keywords: unmapped
+    np.testing.assert_allclose(got, 3 * X)
+
+
+def test_out_axes_and_unbatched_outputs():
+    got = dfdx.vmap(lambda x: (x, np.ones(2)), out_axes=(1, None))(X)
+    np.testing.assert_allclose(got[0], X.T)
+    np.testing.assert_allclose(got[1], np.ones(2))
+    got = dfdx.vmap(lambda x: np.ones(2))(X)        # not depending on the batch: broadcast
+    assert got.shape == (4, 2)
+    got = dfdx.vmap(lambda x: {"s": np.sum(x), "v": x}, out_axes=-1)(X)
+    np.testing.assert_allclose(got["v"], X.T)
+    np.testing.assert_allclose(got["s"], X.sum(1))
+
+
+def test_shape_and_len_are_one_examples():
+    seen = []
+    dfdx.vmap(lambda x: seen.append((x.shape, x.ndim, len(x), np.shape(x), x.size)) or x)(X)
+    assert seen == [((3,), 1, 3, (3,), 3)]
+
+
+def test_where_instead_of_control_flow():
+    got = dfdx.vmap(dfdx.grad(lambda x: np.sum(np.where(x > 0, x ** 2, -x))))(X)
+    np.testing.assert_allclose(got, np.where(X > 0, 2 * X, -1.0))
+
+
+# --- errors -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", [
+    lambda x: x if x[0] > 0 else -x,   # X[:, 0] has both signs
+    lambda x: float(x[0]),
+    lambda x: np.asarray(x),
+    lambda x: dfdx.grad(lambda y: y[0] if y[0] > 0 else -y[0])(x),
+])
+def test_control_flow_on_a_mapped_value_names_np_where(body):
+    with pytest.raises(dfdx.TracerConversionError, match="np.where"):
+        dfdx.vmap(body)(X)
+
+
+def test_bad_axes_are_refused_with_the_fix():
+    with pytest.raises(ValueError, match="different lengths"):
+        dfdx.vmap(lambda a, b: a + b)(X, np.ones((5, 3)))
+    with pytest.raises(ValueError, match="no argument is mapped"):
+        dfdx.vmap(lambda a: a, in_axes=None)(X)
+    with pytest.raises(ValueError, match="out of range"):
+        dfdx.vmap(lambda a: a, in_axes=2)(X)
+    with pytest.raises(ValueError, match="one entry per argument"):
+        dfdx.vmap(lambda a, b: a, in_axes=(0,))(X, X)
+    with pytest.raises(ValueError, match="out_axes=None"):
+        dfdx.vmap(lambda a: a, out_axes=None)(X)
+    with pytest.raises(dfdx.UnsupportedOperation, match="different shape"):
+        dfdx.vmap(lambda a: a[a > 0])(X)
