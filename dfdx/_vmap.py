@@ -17,7 +17,7 @@ from dfdx._core import BatchTrace, Box, Primitive, configure_batching, getval
 from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._numpy.box import ArrayBox
 from dfdx._tree import tree_flatten, tree_unflatten
-from dfdx.rules import batching as _batching
+import dfdx.rules.batching as _batching
 
 __all__ = ["vmap", "BatchBox"]
 

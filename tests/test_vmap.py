@@ -132,21 +132,69 @@ def test_vmap_of_vmap_and_of_a_vector_function():
 
 
 def test_per_example_gradients_of_an_mlp_equal_a_loop():
-    init, apply = dfdx.nn.mlp([5, 8, 3])
+    init, apply = dfdx.nn.mlp([5, 8, 3], activation="tanh")
     params = init(np.random.default_rng(1))
     Xb = np.random.default_rng(2).normal(size=(6, 5))
-    y = np.array([0, 1, 2, 1, 0, 2])
+    Y = dfdx.nn.one_hot(np.array([0, 1, 2, 1, 0, 2]), 3)
 
     def loss(p, x, t):
-        return dfdx.nn.cross_entropy(apply(p, x[None]), t[None])
+        return dfdx.nn.softmax_cross_entropy(apply(p, x), t)
 
-    got = dfdx.vmap(dfdx.grad(loss), in_axes=(None, 0, 0))(params, Xb, y)
-    _assert_batched(got, [dfdx.grad(loss)(params, x, t) for x, t in zip(Xb, y)], rtol=1e-9)
-    assert got["layers"][0]["w"].shape == (6, 5, 8) if isinstance(got, dict) and "layers" in got \
-        else all(np.shape(leaf)[0] == 6 for leaf in dfdx.tree_leaves(got))
-    np.testing.assert_allclose(dfdx.nn.per_example_grads(loss, params, Xb, y)
-                               and dfdx.tree_leaves(dfdx.nn.per_example_grads(loss, params, Xb, y)),
-                               dfdx.tree_leaves(got))
+    got = dfdx.vmap(dfdx.grad(loss), in_axes=(None, 0, 0))(params, Xb, Y)
+    _assert_batched(got, [dfdx.grad(loss)(params, x, t) for x, t in zip(Xb, Y)])
+    assert got[0]["W"].shape == (6, 5, 8) and got[1]["b"].shape == (6, 3)
+    same = dfdx.nn.per_example_grads(loss, params, Xb, Y)
+    for a, b in zip(dfdx.tree_leaves(same), dfdx.tree_leaves(got)):
+        np.testing.assert_array_equal(a, b)
+    # the mean of the per-example gradients is the batch gradient
+    batch = dfdx.grad(lambda p: dfdx.nn.softmax_cross_entropy(apply(p, Xb), Y))(params)
+    for a, b in zip(dfdx.tree_leaves(got), dfdx.tree_leaves(batch)):
+        np.testing.assert_allclose(a.mean(0), b, rtol=1e-10, atol=1e-14)
+
+
+def test_dp_sgd_clips_each_example_and_seeds_its_noise():
+    g = {"w": np.array([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]]), "b": np.array([0.0, 0.0, 1.0])}
+    mean, norms = dfdx.optim.privatize(g, clip_norm=1.0, noise_multiplier=0.0, rng=0)
+    np.testing.assert_allclose(norms, [5.0, 0.5, 1.0])
+    np.testing.assert_allclose(mean["w"], (np.array([0.6, 0.8]) + [0.3, 0.4]) / 3)
+    np.testing.assert_allclose(mean["b"], 1.0 / 3)
+    # the clipping bound: with no noise, the sum of clipped gradients has norm <= n * C
+    rng = np.random.default_rng(3)
+    big = {"w": 100 * rng.normal(size=(8, 4)), "b": 100 * rng.normal(size=(8,))}
+    m, _ = dfdx.optim.privatize(big, clip_norm=0.5, noise_multiplier=0.0, rng=0)
+    assert np.sqrt(np.sum(m["w"] ** 2) + m["b"] ** 2) <= 0.5 + 1e-12
+    # noise: seeded (the same seed, the same draw), of the documented scale
+    a, _ = dfdx.optim.privatize(big, 0.5, 2.0, rng=7)
+    b, _ = dfdx.optim.privatize(big, 0.5, 2.0, rng=7)
+    c, _ = dfdx.optim.privatize(big, 0.5, 2.0, rng=8)
+    np.testing.assert_array_equal(a["w"], b["w"])
+    assert not np.array_equal(a["w"], c["w"])
+    wide = {"w": np.zeros((4, 20000))}
+    noisy, _ = dfdx.optim.privatize(wide, clip_norm=0.5, noise_multiplier=2.0, rng=1)
+    assert abs(noisy["w"].std() - 2.0 * 0.5 / 4) < 0.01   # sigma C / n
+    with pytest.raises(ValueError, match="per-example"):
+        dfdx.optim.privatize({"w": np.ones(3), "b": np.ones((2, 3))}, 1.0, 1.0, rng=0)
+
+
+def test_dp_sgd_trains_and_is_reproducible():
+    X = np.random.default_rng(4).normal(size=(32, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+
+    def loss(p, x, t):
+        return (x @ p["w"] - t) ** 2
+
+    def run(seed):
+        params = {"w": np.zeros(3)}
+        opt = dfdx.optim.DPSGD(lr=0.05, clip_norm=5.0, noise_multiplier=0.1, seed=seed)
+        state = opt.init(params)
+        for _ in range(150):
+            params, state = opt.update(params, dfdx.nn.per_example_grads(loss, params, X, y),
+                                       state)
+        return params["w"]
+    w = run(0)
+    np.testing.assert_allclose(w, [1.0, -2.0, 0.5], atol=0.1)
+    np.testing.assert_array_equal(w, run(0))
+    assert not np.array_equal(w, run(1))
 
 
 # --- in_axes / out_axes ----------------------------------------------------------------
