@@ -238,7 +238,8 @@ _QUERIES = {
 }
 
 
-configure_batching(box_class=BatchBox, loop=_batching.loop)
+configure_batching(box_class=BatchBox, loop=_batching.loop, batch_jvp=_batching.generated_jvp,
+                   batch_vjp=_batching.generated_vjp)
 
 
 def _norm_axis(axis, ndim, what):

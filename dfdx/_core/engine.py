@@ -772,7 +772,7 @@ _batch_box_class = Box
 _batch_loop = None
 
 
-def configure_batching(*, box_class, loop):
+def configure_batching(*, box_class, loop, batch_jvp=None, batch_vjp=None):
     """Wire batching to an array library; dfdx._vmap calls it once, on import.
 
     Args:
@@ -780,11 +780,19 @@ def configure_batching(*, box_class, loop):
             errors Python control flow on a mapped value raises).
         loop: ``loop(prim, vals, batched, kwargs, size)``: the batched answer of a primitive
             without a batching declaration, one example at a time, stacked.
+        batch_jvp, batch_vjp: replace `configure`'s fallbacks for primitives without
+            hand-written batched rules (same signatures): the plain rule run once under a
+            `BatchTrace` with the tangent (cotangent) batched -- the batched form generated
+            from the batching declarations.
     """
-    global _batch_box_class, _batch_loop
+    global _batch_box_class, _batch_loop, _batch_jvp, _batch_vjp
     if not (isinstance(box_class, type) and issubclass(box_class, Box)):
         raise TypeError(f"configure_batching: box_class must be a Box subclass, not {box_class!r}.")
     _batch_box_class, _batch_loop = box_class, loop
+    if batch_jvp is not None:
+        _batch_jvp = batch_jvp
+    if batch_vjp is not None:
+        _batch_vjp = batch_vjp
 
 
 class BatchTrace(_Trace):

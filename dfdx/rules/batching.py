@@ -406,3 +406,58 @@ def declared():
 
 
 declared()
+
+
+# --- batched rules generated from the declarations ------------------------------------------
+#
+# jacfwd / hessian push k tangents through one evaluation (ForwardTrace(batch=k)) and jacrev
+# sweeps k cotangents at once (ReverseTrace.backward_batched). A primitive without a
+# hand-written batched rule gets its plain rule run once under a BatchTrace, with the
+# tangent (or cotangent) batched and everything else as it is: the rule's own primitives
+# are then batched by their declarations.
+
+def _size_of(t):
+    if isinstance(t, tuple):
+        return next(shape_of(x)[0] for x in t if x is not None)
+    return shape_of(t)[0]
+
+
+def _unbatch(trace, out, size):
+    if out is None:
+        return None
+    if isinstance(out, tuple):
+        return tuple(_unbatch(trace, o, size) for o in out)
+    box = trace.find(out)
+    if box is None:          # the rule's answer does not depend on the tangent: constant
+        return np.broadcast_to(out, (size,) + tuple(shape_of(out)))
+    return trace.unbox(box)
+
+
+def _generated(rule, t, ans, args, kwargs, whole, old):
+    from dfdx._core import BatchTrace
+    from dfdx._errors import TracerConversionError
+    size = _size_of(t)
+    try:
+        with BatchTrace(size) as trace:
+            if isinstance(t, tuple):
+                tb = tuple(None if x is None else trace.input(x) for x in t)
+            else:
+                tb = trace.input(t)
+            out = rule(tb, ans, *args, **kwargs)
+            return _unbatch(trace, out, size)
+    except (TracerConversionError, UnsupportedOperation):
+        # why: a rule that branches on its tangent differently per direction, or builds a
+        # shape from it: the loop over the directions is always right.
+        return old(rule, t, ans, args, kwargs, whole=whole)
+
+
+def generated_jvp(rule, t, ans, args, kwargs, whole=False):
+    """A batched JVP generated from the plain rule (see above); same signature as
+    ``registry.batch_fallback``."""
+    return _generated(rule, t, ans, args, kwargs, whole, _registry.batch_fallback)
+
+
+def generated_vjp(rule, g, ans, args, kwargs, whole=False):
+    """A batched VJP generated from the plain rule; same signature as
+    ``registry.batch_fallback_vjp``."""
+    return _generated(rule, g, ans, args, kwargs, whole, _registry.batch_fallback_vjp)
