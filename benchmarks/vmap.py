@@ -12,6 +12,12 @@ batch 128, float64 and float32; every backend pinned to one thread.
 Results are checked against the loop before they are timed. Targets (issue 14):
 per-example <= 3x the batch gradient, and <= torch.func.
 
+The per-example gradient of the 256x256 layer alone is 64 MiB (float64), above glibc's
+largest mmap threshold (32 MiB): NumPy's array comes from a fresh mmap each call and is
+paid for in page faults (about 10 ms of the total here), where torch's caching allocator
+reuses its memory. ``--keep-memory`` (glibc's M_MMAP_MAX = 0: every allocation from the
+heap, reused) shows the time without them.
+
 Run ``python -m benchmarks.vmap`` (``--quick`` for shorter repeats); the table goes to
 ``benchmarks/RESULTS-vmap.md``.
 """
@@ -104,7 +110,8 @@ def run(quick=False):
 def render(rows):
     info = machine_info()
     lines = ["# W7: per-example gradients of the W2 MLP (batch 128), 1 thread", "",
-             f"Machine: {info.get('cpu', '?')}; medians.", "",
+             f"Machine: {info.get('machine', '?')}, NumPy {info.get('numpy')}, dfdx at "
+             f"{info.get('dfdx_commit')}, {info.get('date')}; medians.", "",
              "| dtype | batch grad | per-example (vmap) | ratio | loop of grads | "
              "torch.func vmap(grad) | vmap / torch.func |",
              "|---|---|---|---|---|---|---|"]
@@ -120,11 +127,19 @@ def render(rows):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.vmap", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer, shorter repeats")
+    p.add_argument("--keep-memory", action="store_true",
+                   help="glibc keeps freed memory (M_MMAP_MAX = 0): no page faults per call")
     args = p.parse_args(argv)
+    if args.keep_memory:
+        import ctypes
+        ctypes.CDLL("libc.so.6").mallopt(-4, 0)   # M_MMAP_MAX
     text = render(run(args.quick))
+    if args.keep_memory:
+        text = text.replace("1 thread", "1 thread, --keep-memory (no mmap: heap memory reused)")
     print(text)
-    with open(RESULTS, "w", encoding="utf-8") as fh:
-        fh.write(text)
+    mode = "a" if args.keep_memory and os.path.exists(RESULTS) else "w"
+    with open(RESULTS, mode, encoding="utf-8") as fh:
+        fh.write(("\n" if mode == "a" else "") + text)
 
 
 if __name__ == "__main__":
