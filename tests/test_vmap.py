@@ -332,3 +332,10 @@ def test_generated_batched_rules_equal_a_loop(key, sample, generated_only):
         except dfdx.UnsupportedOperation:
             return   # no reverse-mode rule (checked by test_rules)
         np.testing.assert_allclose(rev, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_vmap_composes_with_jit():
+    g = lambda x: np.sin(x) @ x
+    want = np.stack([g(x) for x in X])
+    np.testing.assert_allclose(dfdx.jit(dfdx.vmap(g))(X), want)
+    np.testing.assert_allclose(dfdx.vmap(dfdx.jit(g))(X), want)
