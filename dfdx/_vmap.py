@@ -239,7 +239,8 @@ _QUERIES = {
 
 
 configure_batching(box_class=BatchBox, loop=_batching.loop, batch_jvp=_batching.generated_jvp,
-                   batch_vjp=_batching.generated_vjp)
+                   batch_vjp=_batching.generated_vjp,
+                   rule_per_example=_batching.rule_per_example)
 
 
 def _norm_axis(axis, ndim, what):
@@ -354,17 +355,42 @@ def vmap(f, in_axes=0, out_axes=0):
             raise ValueError(f"vmap: the mapped axes have different lengths: {detail}. "
                              "Every mapped axis must have the batch's length.")
         size = sizes.pop()
-        with BatchTrace(size) as trace:
-            boxed = [x if a is None else trace.input(x if a == 0 else np.moveaxis(x, a, 0))
-                     for x, a in zip(leaves, axes)]
-            new_args = tree_unflatten(td, boxed)
-            out = f(*new_args, **kwargs)
-            oleaves, otd = tree_flatten(out)
-            _, _, oaxes = _axes_for(out, out_axes, "out_axes")
-            res = [_unbatch(o, a, trace, size) for o, a in zip(oleaves, oaxes)]
+        try:
+            with BatchTrace(size) as trace:
+                boxed = [x if a is None else trace.input(x if a == 0 else np.moveaxis(x, a, 0))
+                         for x, a in zip(leaves, axes)]
+                new_args = tree_unflatten(td, boxed)
+                out = f(*new_args, **kwargs)
+                oleaves, otd = tree_flatten(out)
+                _, _, oaxes = _axes_for(out, out_axes, "out_axes")
+                res = [_unbatch(o, a, trace, size) for o, a in zip(oleaves, oaxes)]
+        except TracerConversionError as e:
+            if not getattr(e, "in_rule", False):
+                raise
+            # why: a derivative rule's fast path (no ties, no zeros) differs between the
+            # examples, under a transform whose values vmap cannot split from outside
+            # (vmap(hessian(f))): one example at a time is always right.
+            return _loop(f, leaves, td, axes, size, kwargs, out_axes)
         return tree_unflatten(otd, res)
 
     return mapped
+
+
+def _loop(f, leaves, td, axes, size, kwargs, out_axes):
+    """vmap(f) as a loop over the examples (stacked like the batched answer)."""
+    outs = []
+    for j in range(size):
+        parts = [x if a is None else x[(slice(None),) * a + (j,)] for x, a in zip(leaves, axes)]
+        outs.append(f(*tree_unflatten(td, parts), **kwargs))
+    flat = [tree_flatten(o) for o in outs]
+    otd = flat[0][1]
+    _, _, oaxes = _axes_for(outs[0], out_axes, "out_axes")
+    res = []
+    for k, a in enumerate(oaxes):
+        col = [fl[0][k] for fl in flat]
+        res.append(col[0] if a is None else
+                   np.stack(col, axis=_norm_axis(a, np.ndim(getval(col[0])) + 1, "out_axes")))
+    return tree_unflatten(otd, res)
 
 
 def _unbatch(o, axis, trace, size):

@@ -339,3 +339,16 @@ def test_vmap_composes_with_jit():
     want = np.stack([g(x) for x in X])
     np.testing.assert_allclose(dfdx.jit(dfdx.vmap(g))(X), want)
     np.testing.assert_allclose(dfdx.vmap(dfdx.jit(g))(X), want)
+
+
+def test_rules_whose_fast_path_differs_between_examples():
+    """A tie in one example only (np.max, relu at 0): the rules' fast path ("no ties") holds
+    for some examples and not others; vmap answers as the loop does, in every order."""
+    T = np.array([[1.0, 3.0, 3.0], [1.0, 2.0, 3.0], [0.0, 1.0, -1.0]])
+    f = lambda x: np.max(x) ** 2 + np.sum(np.maximum(x - 1, 0) ** 2) + np.sum(np.maximum(x, 0))
+    for name, h in [("grad", dfdx.grad(f)), ("hessian", dfdx.hessian(f)),
+                    ("jacrev of grad", dfdx.jacrev(dfdx.grad(f))),
+                    ("jacfwd of grad", dfdx.jacfwd(dfdx.grad(f)))]:
+        _assert_batched(dfdx.vmap(h)(T), [h(x) for x in T])
+    np.testing.assert_allclose(dfdx.jacrev(dfdx.vmap(f))(T),
+                               dfdx.jacrev(lambda A: np.stack([f(a) for a in A]))(T))

@@ -61,7 +61,7 @@ from __future__ import annotations
 
 import itertools
 
-from dfdx._errors import UnsupportedOperation
+from dfdx._errors import TracerConversionError, UnsupportedOperation
 
 __all__ = [
     "Box", "Node", "Primitive", "ReverseTrace", "ForwardTrace", "MissingRule", "new_level",
@@ -572,13 +572,19 @@ class ReverseTrace(_Trace):
                     parent[0] = add(parent[0], prim.cotangent(g))
                     continue
                 if prim.vjp_all is not None:
-                    cts = prim.vjp_all(g, ans, *args, **kw)
+                    try:
+                        cts = prim.vjp_all(g, ans, *args, **kw)
+                    except TracerConversionError as e:
+                        cts = _per_example(e, prim.vjp_all, (g, ans, *args), kw)
                     for i, parent in parents:
                         parent[0] = add(parent[0], cts[i])
                 else:
                     vjps = prim.vjps
                     for i, parent in parents:
-                        ct = vjps[i](g, ans, *args, **kw) if kw else vjps[i](g, ans, *args)
+                        try:
+                            ct = vjps[i](g, ans, *args, **kw) if kw else vjps[i](g, ans, *args)
+                        except TracerConversionError as e:
+                            ct = _per_example(e, vjps[i], (g, ans, *args), kw or {})
                         pg = parent[0]
                         if pg is None:
                             parent[0] = ct
@@ -624,17 +630,22 @@ class ReverseTrace(_Trace):
                 continue
             cts = None
             if prim.bvjp_all is not None:
-                cts = prim.bvjp_all(g, ans, *args, **kw)
+                cts = _guarded(prim.bvjp_all, (g, ans, *args), kw)
             elif prim.vjp_all is not None:
-                cts = fallback(prim.vjp_all, g, ans, args, kw, whole=True)
+                cts = _guarded(lambda g, ans, *a, **k: fallback(prim.vjp_all, g, ans, a, k,
+                                                                  whole=True), (g, ans, *args), kw)
             bvjps = prim.bvjps
             for i, parent in parents:
                 if cts is not None:
                     ct = cts[i]
                 else:
                     rule = bvjps[i] if i < len(bvjps) else MISSING
-                    ct = (fallback(prim.vjps[i], g, ans, args, kw) if rule is MISSING else
-                          rule(g, ans, *args, **kw))
+                    if rule is MISSING:
+                        vjp = prim.vjps[i]
+                        ct = _guarded(lambda g, ans, *a, **k: fallback(vjp, g, ans, a, k),
+                                      (g, ans, *args), kw)
+                    else:
+                        ct = _guarded(rule, (g, ans, *args), kw)
                 parent[0] = add(parent[0], ct)
 
     def forward_batched(self, seeds, outputs):
@@ -658,7 +669,7 @@ class ReverseTrace(_Trace):
                 tangents = [(i, p[0]) for i, p in parents if p[0] is not None]
                 if not tangents:
                     continue
-                t = _batched_jvp(prim, tangents, ans, args, kw or {})
+                t = _batched_jvp_guarded(prim, tangents, ans, args, kw or {})
                 if t is not None and not prim.multiple_results and len(tangents) < len(args):
                     t = _dtype_of_value(t, ans)   # why: as in ForwardTrace.process
                 node[0] = t
@@ -714,19 +725,26 @@ class ForwardTrace(_Trace):
         else:
             ans = prim.fun(*vals, **kwargs)
         if self.batch is not None:
-            out = _batched_jvp(prim, tangents, ans, vals, kwargs)
+            out = _batched_jvp_guarded(prim, tangents, ans, vals, kwargs)
         elif prim.jvp_all is not None:
             ts = [None] * len(vals)
             for i, t in tangents:
                 ts[i] = t
-            out = prim.jvp_all(tuple(ts), ans, *vals, **kwargs)
+            try:
+                out = prim.jvp_all(tuple(ts), ans, *vals, **kwargs)
+            except TracerConversionError as e:
+                out = _per_example(e, prim.jvp_all, (tuple(ts), ans, *vals), kwargs)
         else:
             out = None
             jvps = prim.jvps
             for i, t in tangents:
                 rule = prim._rule(jvps, None, i, "forward")
                 if rule is not None:
-                    out = add_cotangents(out, rule(t, ans, *vals, **kwargs))
+                    try:
+                        r = rule(t, ans, *vals, **kwargs)
+                    except TracerConversionError as e:
+                        r = _per_example(e, rule, (t, ans, *vals), kwargs)
+                    out = add_cotangents(out, r)
         if out is None:
             return ans
         if prim.multiple_results:
@@ -739,6 +757,23 @@ class ForwardTrace(_Trace):
             if type(out) is not ta or ta not in _scalar_types:
                 out = _dtype_of_value(out, ans)
         return _box_class(ans, self, out)
+
+
+def _guarded(rule, args, kwargs):
+    """``rule(*args, **kwargs)``, again one example at a time where its control flow differs
+    between the examples of a dfdx.vmap batch."""
+    try:
+        return rule(*args, **kwargs)
+    except TracerConversionError as e:
+        return _per_example(e, rule, args, kwargs)
+
+
+def _batched_jvp_guarded(prim, tangents, ans, vals, kwargs):
+    try:
+        return _batched_jvp(prim, tangents, ans, vals, kwargs)
+    except TracerConversionError as e:
+        return _per_example(e, lambda ts, a, *v: _batched_jvp(prim, list(ts), a, list(v), kwargs),
+                            (tuple(tangents), ans, *vals), {})
 
 
 def _batched_jvp(prim, tangents, ans, vals, kwargs):
@@ -770,9 +805,24 @@ def _batched_jvp(prim, tangents, ans, vals, kwargs):
 _open_batches = 0        # how many BatchTraces are open (getval's fast path when none)
 _batch_box_class = Box
 _batch_loop = None
+_rule_per_example = None
 
 
-def configure_batching(*, box_class, loop, batch_jvp=None, batch_vjp=None):
+def _per_example(err, rule, args, kwargs):
+    """A derivative rule that branched differently for the examples of a dfdx.vmap batch
+    (a fast path at ties, zeros, ...), run again one example at a time; else `err`."""
+    if not _open_batches or _rule_per_example is None:
+        raise err
+    try:
+        return _rule_per_example(err, rule, args, kwargs)
+    except TracerConversionError as e:
+        # why: raised inside a derivative rule, not by the user's code: dfdx.vmap may
+        # then answer one example at a time (see dfdx._vmap)
+        e.in_rule = True
+        raise
+
+
+def configure_batching(*, box_class, loop, batch_jvp=None, batch_vjp=None, rule_per_example=None):
     """Wire batching to an array library; dfdx._vmap calls it once, on import.
 
     Args:
@@ -784,8 +834,11 @@ def configure_batching(*, box_class, loop, batch_jvp=None, batch_vjp=None):
             hand-written batched rules (same signatures): the plain rule run once under a
             `BatchTrace` with the tangent (cotangent) batched -- the batched form generated
             from the batching declarations.
+        rule_per_example: ``rule_per_example(err, rule, args, kwargs)``: a derivative rule
+            that raised `err` on mapped values (Python control flow whose examples differ)
+            called once per example and stacked; it raises `err` where it cannot.
     """
-    global _batch_box_class, _batch_loop, _batch_jvp, _batch_vjp
+    global _batch_box_class, _batch_loop, _batch_jvp, _batch_vjp, _rule_per_example
     if not (isinstance(box_class, type) and issubclass(box_class, Box)):
         raise TypeError(f"configure_batching: box_class must be a Box subclass, not {box_class!r}.")
     _batch_box_class, _batch_loop = box_class, loop
@@ -793,6 +846,8 @@ def configure_batching(*, box_class, loop, batch_jvp=None, batch_vjp=None):
         _batch_jvp = batch_jvp
     if batch_vjp is not None:
         _batch_vjp = batch_vjp
+    if rule_per_example is not None:
+        _rule_per_example = rule_per_example
 
 
 class BatchTrace(_Trace):

@@ -470,3 +470,57 @@ def generated_vjp(rule, g, ans, args, kwargs, whole=False):
     """A batched VJP generated from the plain rule; same signature as
     ``registry.batch_fallback_vjp``."""
     return _generated(rule, g, ans, args, kwargs, whole, _registry.batch_fallback_vjp)
+
+
+# --- derivative rules whose Python control flow differs between examples --------------------
+
+def rule_per_example(err, rule, args, kwargs):
+    """Call a derivative rule once per example of the innermost open batch and stack.
+
+    For rules that choose a fast path with Python control flow (no ties, no zeros) when the
+    examples of a batch disagree. The mapped values must be at the top of the arguments
+    (or in a tuple of them): a mapped value under a box of another trace cannot be split
+    from outside, and then `err` (naming np.where) is raised.
+    """
+    from dfdx._core import BatchTrace
+
+    def top(x):
+        if isinstance(x, tuple):
+            for y in x:
+                yield from top(y)
+        elif isinstance(x, Box):
+            yield x
+    boxes = [b for a in args for b in top(a)]
+    traces = [b._trace for b in boxes if type(b._trace) is BatchTrace and not b._trace.done]
+    if not traces:
+        raise err
+    trace = max(traces, key=lambda t: t.level)
+    for b in boxes:   # a box of this trace hidden under another box cannot be split here
+        v = b
+        while isinstance(v, Box) and v._trace is not trace:
+            v = v._value
+        if v is not b and isinstance(v, Box):
+            raise err
+
+    def part(x, j):
+        if isinstance(x, tuple):
+            return tuple(part(y, j) for y in x)
+        if isinstance(x, Box) and x._trace is trace:
+            return x._value[j]
+        return x
+    outs = [rule(*(part(a, j) for a in args), **kwargs) for j in range(trace.size)]
+
+    def stack(parts):
+        if all(p is None for p in parts):
+            return None
+        if any(p is None for p in parts):
+            raise err
+        return trace.input(_stack(parts, _RuleName(rule)))
+    if isinstance(outs[0], tuple):
+        return tuple(stack([o[c] for o in outs]) for c in range(len(outs[0])))
+    return stack(outs)
+
+
+class _RuleName:
+    def __init__(self, rule):
+        self.name = getattr(rule, "__qualname__", repr(rule))
