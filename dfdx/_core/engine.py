@@ -26,7 +26,9 @@ How it works, in one screen:
   set by dfdx.rules.batching) to the unwrapped values, or a loop over the batch where it
   has none. It differentiates nothing, so it nests under and over the other traces.
   While one is open, `getval` stops at its boxes: a mapped value is the plain value of
-  the code being mapped (its shape is one example's), never the whole batch.
+  the code being mapped (its shape is one example's), never the whole batch. A
+  derivative rule whose Python control flow differs between the examples (a fast path
+  "no ties") is run again one example at a time (`configure_batching`).
 
 Rules are traceable functions of (cotangent or tangent, answer, *args): they are
 evaluated on whatever the arguments are, boxes of outer traces included, which
