@@ -38,6 +38,7 @@ def _load():
     from dfdx._onesided import differentiable
     from dfdx._taylor import jet, taylor
     from dfdx._jit import jit
+    from dfdx._vmap import vmap
     from dfdx._sparse import hessian_sparsity, sparse_hessian, sparse_jacobian, sparsity
     import dfdx.rules  # noqa: F401  (registers the derivative tables)
     globals().update({k: v for k, v in locals().items() if not k.startswith("_") and k != "dfdx"})
@@ -56,7 +57,7 @@ __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "jacfwd", "jacrev", "jacobian", "hessian", "hvp",
     "derivative", "stop_gradient", "GradientTape", "Variable", "primitive", "check_grad",
     # speed and structure: compilation, Taylor mode (high orders in one pass), sparsity
-    "jit", "taylor", "jet", "sparsity", "sparse_jacobian", "hessian_sparsity", "sparse_hessian",
+    "jit", "vmap", "taylor", "jet", "sparsity", "sparse_jacobian", "hessian_sparsity", "sparse_hessian",
     # pytrees (nested dict / list / tuple / namedtuple of arrays)
     "tree_map", "tree_leaves", "tree_flatten", "tree_flatten_with_path", "tree_unflatten",
     # analysis (exact first, numeric as fallback)

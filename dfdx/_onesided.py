@@ -44,7 +44,7 @@ import threading
 
 import numpy as np
 
-from dfdx._core import Box, ForwardTrace, Primitive
+from dfdx._core import Box, ForwardTrace, Primitive, aux_of, trace_of, value_of
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy import box as _box
 from dfdx._numpy.box import ArrayBox, getval
@@ -95,11 +95,12 @@ def _component(x, need, within=None):
     """
     need = set(need)
     while isinstance(x, Box):
-        if x._trace in need:
-            need.discard(x._trace)
-            x = x._aux
-        elif within is None or x._trace in within:
-            x = x._value
+        t = trace_of(x)
+        if t in need:
+            need.discard(t)
+            x = aux_of(x)       # the tangent of that forward trace
+        elif within is None or t in within:
+            x = value_of(x)
         else:
             break
     return None if need else x   # None: that derivative is a symbolic zero
@@ -229,11 +230,11 @@ def _defer(trace, prim, args, kwargs):
         out = ForwardTrace.process(trace, prim, args, kwargs)
     finally:
         _STATE.point -= 1
-    if type(out) is ArrayBox and isinstance(out._trace, DirectionalTrace):
+    if type(out) is ArrayBox and isinstance(trace_of(out), DirectionalTrace):
         out.__class__ = DirectionalBox
     elif type(out) is tuple:
         for o in out:
-            if type(o) is ArrayBox and isinstance(o._trace, DirectionalTrace):
+            if type(o) is ArrayBox and isinstance(trace_of(o), DirectionalTrace):
                 o.__class__ = DirectionalBox
     return out
 

@@ -38,6 +38,7 @@ RULES = [
     ("_transform.py", ARRAY),   # what the transforms share
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided", "dfdx._taylor",
                         "dfdx._sparse"}),
+    ("_vmap.py", ARRAY | {"dfdx._tree", "dfdx.rules.batching"}),   # vmap: the batching trace's box
     ("_onesided.py", ARRAY | {"dfdx._transform", "dfdx.result"}),
     ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
     ("_sparse.py", ARRAY | {"dfdx.api", "scipy", "dfdx._colouring"}),

@@ -21,6 +21,14 @@ How it works, in one screen:
   sweep is a plain loop over the reversed tape: iterative, never recursive.
 * A forward trace carries a tangent in each box and applies the JVP rules at
   once.
+* A batching trace (`BatchTrace`, for dfdx.vmap) holds in each box a value with a
+  leading batch axis, and applies the primitive's batching declaration (`Primitive.batch`,
+  set by dfdx.rules.batching) to the unwrapped values, or a loop over the batch where it
+  has none. It differentiates nothing, so it nests under and over the other traces.
+  While one is open, `getval` stops at its boxes: a mapped value is the plain value of
+  the code being mapped (its shape is one example's), never the whole batch. A
+  derivative rule whose Python control flow differs between the examples (a fast path
+  "no ties") is run again one example at a time (`configure_batching`).
 
 Rules are traceable functions of (cotangent or tangent, answer, *args): they are
 evaluated on whatever the arguments are, boxes of outer traces included, which
@@ -42,6 +50,11 @@ What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node)
   cotangent)`` pairs; return the cotangents of the input boxes (None: zero).
   ``trace.forward_batched(seeds, outputs)`` replays the tape in forward mode
   (for a trace opened with ``ReverseTrace(keep=True)``).
+* ``with BatchTrace(size) as trace:``; ``trace.input(value)`` (the batch axis first);
+  ``trace.unbox``/``owns``/``find`` as above; ``trace.batched(value)``: a box of the trace.
+* ``aux_of(box)`` (a reverse box's node or a forward box's tangent), ``trace_of(x)`` (the
+  trace of a box, None for a plain value) and ``value_of(box)`` (one level unwrapped):
+  for the few places outside the transforms that read a box's own slots (dfdx._onesided).
 * ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule;
   ``getval(x)`` strips every level of boxing (a plain value, traced no further).
 """
@@ -50,11 +63,12 @@ from __future__ import annotations
 
 import itertools
 
-from dfdx._errors import UnsupportedOperation
+from dfdx._errors import TracerConversionError, UnsupportedOperation
 
 __all__ = [
     "Box", "Node", "Primitive", "ReverseTrace", "ForwardTrace", "MissingRule", "new_level",
-    "configure", "add_cotangents", "getval", "MISSING", "ShapeOnly",
+    "configure", "add_cotangents", "getval", "MISSING", "ShapeOnly", "BatchTrace",
+    "configure_batching", "aux_of", "trace_of", "value_of",
 ]
 
 _next_level = itertools.count(1).__next__
@@ -200,6 +214,10 @@ class Primitive:
         self.bjvp_all = None
         self.bvjps = ()          # batched VJP rules (cotangents with a leading batch axis)
         self.bvjp_all = None
+        #: None, or the batching declaration ``batch(prim, vals, batched, kwargs, size)``:
+        #: the answer, with a leading batch axis, of `prim` on `vals` where ``batched[i]``
+        #: says whether ``vals[i]`` has one (see dfdx.rules.batching). None: a loop.
+        self.batch = None
         self.multiple_results = multiple_results
         #: None, or flags (ans, arg0, arg1, ...): True where the reverse rules read only
         #: the shape and dtype of that value, so the tape may keep just those.
@@ -274,10 +292,41 @@ class Primitive:
 
 
 def getval(x):
-    """Strip every level of boxing from `x` (a value, never traced further)."""
+    """Strip every level of boxing from `x` (a value, never traced further).
+
+    Inside dfdx.vmap a mapped value stays a box of its `BatchTrace` (without the boxes of
+    any differentiating trace inside it): that is what the mapped code sees as a value.
+    """
+    if _open_batches:
+        return _getval_batched(x)
     while isinstance(x, Box):
         x = x._value
     return x
+
+
+def _getval_batched(x):
+    while isinstance(x, Box):
+        t = x._trace
+        if type(t) is BatchTrace and not t.done:
+            inner = _getval_batched(x._value)
+            return x if inner is x._value else _batch_box_class(inner, t, None)
+        x = x._value
+    return x
+
+
+def aux_of(box):
+    """A box's per-trace data: the node of a reverse trace, the tangent of a forward one."""
+    return box._aux
+
+
+def trace_of(x):
+    """The trace `x` is a box of; None for a plain value."""
+    return x._trace if isinstance(x, Box) else None
+
+
+def value_of(box):
+    """The value inside `box`, one level of boxing removed (it may be a box of an outer trace)."""
+    return box._value
 
 
 def _dtype(x):
@@ -297,6 +346,10 @@ def _dtype_of_value(t, ans):
 
 def _call_plain(prim, args, kwargs):
     """A primitive with zero derivative: call it on the plain values at every level."""
+    if _open_batches:
+        vals = [getval(a) for a in args]
+        # why: a mapped value stays a box of its batching trace, which must batch the call
+        return prim(*vals, **kwargs)
     return prim.fun(*(getval(a) for a in args), **kwargs)
 
 
@@ -521,13 +574,19 @@ class ReverseTrace(_Trace):
                     parent[0] = add(parent[0], prim.cotangent(g))
                     continue
                 if prim.vjp_all is not None:
-                    cts = prim.vjp_all(g, ans, *args, **kw)
+                    try:
+                        cts = prim.vjp_all(g, ans, *args, **kw)
+                    except TracerConversionError as e:
+                        cts = _per_example(e, prim.vjp_all, (g, ans, *args), kw)
                     for i, parent in parents:
                         parent[0] = add(parent[0], cts[i])
                 else:
                     vjps = prim.vjps
                     for i, parent in parents:
-                        ct = vjps[i](g, ans, *args, **kw) if kw else vjps[i](g, ans, *args)
+                        try:
+                            ct = vjps[i](g, ans, *args, **kw) if kw else vjps[i](g, ans, *args)
+                        except TracerConversionError as e:
+                            ct = _per_example(e, vjps[i], (g, ans, *args), kw or {})
                         pg = parent[0]
                         if pg is None:
                             parent[0] = ct
@@ -573,17 +632,22 @@ class ReverseTrace(_Trace):
                 continue
             cts = None
             if prim.bvjp_all is not None:
-                cts = prim.bvjp_all(g, ans, *args, **kw)
+                cts = _guarded(prim.bvjp_all, (g, ans, *args), kw)
             elif prim.vjp_all is not None:
-                cts = fallback(prim.vjp_all, g, ans, args, kw, whole=True)
+                cts = _guarded(lambda g, ans, *a, **k: fallback(prim.vjp_all, g, ans, a, k,
+                                                                  whole=True), (g, ans, *args), kw)
             bvjps = prim.bvjps
             for i, parent in parents:
                 if cts is not None:
                     ct = cts[i]
                 else:
                     rule = bvjps[i] if i < len(bvjps) else MISSING
-                    ct = (fallback(prim.vjps[i], g, ans, args, kw) if rule is MISSING else
-                          rule(g, ans, *args, **kw))
+                    if rule is MISSING:
+                        vjp = prim.vjps[i]
+                        ct = _guarded(lambda g, ans, *a, **k: fallback(vjp, g, ans, a, k),
+                                      (g, ans, *args), kw)
+                    else:
+                        ct = _guarded(rule, (g, ans, *args), kw)
                 parent[0] = add(parent[0], ct)
 
     def forward_batched(self, seeds, outputs):
@@ -607,7 +671,7 @@ class ReverseTrace(_Trace):
                 tangents = [(i, p[0]) for i, p in parents if p[0] is not None]
                 if not tangents:
                     continue
-                t = _batched_jvp(prim, tangents, ans, args, kw or {})
+                t = _batched_jvp_guarded(prim, tangents, ans, args, kw or {})
                 if t is not None and not prim.multiple_results and len(tangents) < len(args):
                     t = _dtype_of_value(t, ans)   # why: as in ForwardTrace.process
                 node[0] = t
@@ -663,19 +727,26 @@ class ForwardTrace(_Trace):
         else:
             ans = prim.fun(*vals, **kwargs)
         if self.batch is not None:
-            out = _batched_jvp(prim, tangents, ans, vals, kwargs)
+            out = _batched_jvp_guarded(prim, tangents, ans, vals, kwargs)
         elif prim.jvp_all is not None:
             ts = [None] * len(vals)
             for i, t in tangents:
                 ts[i] = t
-            out = prim.jvp_all(tuple(ts), ans, *vals, **kwargs)
+            try:
+                out = prim.jvp_all(tuple(ts), ans, *vals, **kwargs)
+            except TracerConversionError as e:
+                out = _per_example(e, prim.jvp_all, (tuple(ts), ans, *vals), kwargs)
         else:
             out = None
             jvps = prim.jvps
             for i, t in tangents:
                 rule = prim._rule(jvps, None, i, "forward")
                 if rule is not None:
-                    out = add_cotangents(out, rule(t, ans, *vals, **kwargs))
+                    try:
+                        r = rule(t, ans, *vals, **kwargs)
+                    except TracerConversionError as e:
+                        r = _per_example(e, rule, (t, ans, *vals), kwargs)
+                    out = add_cotangents(out, r)
         if out is None:
             return ans
         if prim.multiple_results:
@@ -688,6 +759,23 @@ class ForwardTrace(_Trace):
             if type(out) is not ta or ta not in _scalar_types:
                 out = _dtype_of_value(out, ans)
         return _box_class(ans, self, out)
+
+
+def _guarded(rule, args, kwargs):
+    """``rule(*args, **kwargs)``, again one example at a time where its control flow differs
+    between the examples of a dfdx.vmap batch."""
+    try:
+        return rule(*args, **kwargs)
+    except TracerConversionError as e:
+        return _per_example(e, rule, args, kwargs)
+
+
+def _batched_jvp_guarded(prim, tangents, ans, vals, kwargs):
+    try:
+        return _batched_jvp(prim, tangents, ans, vals, kwargs)
+    except TracerConversionError as e:
+        return _per_example(e, lambda ts, a, *v: _batched_jvp(prim, list(ts), a, list(v), kwargs),
+                            (tuple(tangents), ans, *vals), {})
 
 
 def _batched_jvp(prim, tangents, ans, vals, kwargs):
@@ -712,3 +800,112 @@ def _batched_jvp(prim, tangents, ans, vals, kwargs):
         elif rule is not None:
             out = add_cotangents(out, rule(t, ans, *vals, **kwargs))
     return out
+
+
+# --- batching (dfdx.vmap) --------------------------------------------------------------
+
+_open_batches = 0        # how many BatchTraces are open (getval's fast path when none)
+_batch_box_class = Box
+_batch_loop = None
+_rule_per_example = None
+
+
+def _per_example(err, rule, args, kwargs):
+    """A derivative rule that branched differently for the examples of a dfdx.vmap batch
+    (a fast path at ties, zeros, ...), run again one example at a time; else `err`."""
+    if not _open_batches or _rule_per_example is None:
+        raise err
+    try:
+        return _rule_per_example(err, rule, args, kwargs)
+    except TracerConversionError as e:
+        # why: raised inside a derivative rule, not by the user's code: dfdx.vmap may
+        # then answer one example at a time (see dfdx._vmap)
+        e.in_rule = True
+        raise
+
+
+def configure_batching(*, box_class, loop, batch_jvp=None, batch_vjp=None, rule_per_example=None):
+    """Wire batching to an array library; dfdx._vmap calls it once, on import.
+
+    Args:
+        box_class: the `Box` subclass a `BatchTrace` creates (one example's shape, and the
+            errors Python control flow on a mapped value raises).
+        loop: ``loop(prim, vals, batched, kwargs, size)``: the batched answer of a primitive
+            without a batching declaration, one example at a time, stacked.
+        batch_jvp, batch_vjp: replace `configure`'s fallbacks for primitives without
+            hand-written batched rules (same signatures): the plain rule run once under a
+            `BatchTrace` with the tangent (cotangent) batched -- the batched form generated
+            from the batching declarations.
+        rule_per_example: ``rule_per_example(err, rule, args, kwargs)``: a derivative rule
+            that raised `err` on mapped values (Python control flow whose examples differ)
+            called once per example and stacked; it raises `err` where it cannot.
+    """
+    global _batch_box_class, _batch_loop, _batch_jvp, _batch_vjp, _rule_per_example
+    if not (isinstance(box_class, type) and issubclass(box_class, Box)):
+        raise TypeError(f"configure_batching: box_class must be a Box subclass, not {box_class!r}.")
+    _batch_box_class, _batch_loop = box_class, loop
+    if batch_jvp is not None:
+        _batch_jvp = batch_jvp
+    if batch_vjp is not None:
+        _batch_vjp = batch_vjp
+    if rule_per_example is not None:
+        _rule_per_example = rule_per_example
+
+
+class BatchTrace(_Trace):
+    """A batching trace: each box holds a value whose leading axis (of length `size`) is
+    the batch; every primitive call on them is answered for the whole batch at once.
+
+    Nothing is differentiated here; the derivative traces inside and outside see the
+    batched values as plain values (or boxes of this trace), so vmap composes with them.
+    """
+
+    __slots__ = ("size", "_open")
+
+    def __init__(self, size):
+        self.level = new_level()
+        self.done = False
+        self.size = size
+        self._open = False
+
+    def __enter__(self):
+        global _open_batches
+        _open_batches += 1
+        self._open = True
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def close(self):
+        global _open_batches
+        if self._open:
+            _open_batches -= 1
+            self._open = False
+        self.done = True
+
+    def input(self, value):
+        """Wrap a value whose leading axis is the batch."""
+        return _batch_box_class(value, self, None)
+
+    batched = input
+
+    def process(self, prim, args, kwargs):
+        vals = list(args)
+        batched = [False] * len(vals)
+        i = 0
+        for a in args:
+            if isinstance(a, Box) and a._trace is self:
+                vals[i] = a._value
+                batched[i] = True
+            i += 1
+        rule = prim.batch
+        if rule is None:
+            out = _batch_loop(prim, vals, batched, kwargs, self.size)
+        else:
+            out = rule(prim, vals, batched, kwargs, self.size)
+        box = _batch_box_class
+        if prim.multiple_results:
+            return tuple(box(o, self, None) for o in out)
+        return box(out, self, None)

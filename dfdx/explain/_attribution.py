@@ -200,9 +200,9 @@ def integrated_gradients(f, x, baseline=None, steps=50, target=None, method="gau
     grad = dfdx.grad(scalar)
     alphas, weights = _quadrature(steps, method)
     diff = x - b
-    total = np.zeros(x.shape, dtype=np.float64)
-    for a, w in zip(alphas, weights):
-        total += w * np.asarray(grad(b + x.dtype.type(a) * diff), dtype=np.float64)
+    points = b + alphas.astype(x.dtype).reshape((-1,) + (1,) * x.ndim) * diff
+    grads = _grads_at(grad, points)
+    total = np.tensordot(weights, grads.astype(np.float64, copy=False), axes=(0, 0))
     attributions = (diff * total).astype(x.dtype, copy=False)
     f_x, f_b = float(scalar(x)), float(scalar(b))
     delta = float(np.sum(attributions, dtype=np.float64)) - (f_x - f_b)
@@ -240,9 +240,21 @@ def smoothgrad(f, x, samples=50, noise=0.15, rng=None, target=None, squared=Fals
     span = float(np.max(x) - np.min(x)) if x.size else 0.0
     sd = noise * (span if span > 0 else 1.0)
     grad = dfdx.grad(_selected(f, target))
-    total = np.zeros(x.shape, dtype=np.float64)
-    for _ in range(samples):
-        g = np.asarray(grad(x + rng.normal(0.0, sd, size=x.shape).astype(x.dtype)),
-                       dtype=np.float64)
-        total += g * g if squared else g
+    noisy = np.stack([x + rng.normal(0.0, sd, size=x.shape).astype(x.dtype)
+                      for _ in range(samples)])   # the same draws, in the same order, as before
+    g = _grads_at(grad, noisy).astype(np.float64, copy=False)
+    total = np.sum(g * g if squared else g, axis=0)
     return (total / samples).astype(x.dtype, copy=False)
+
+
+def _grads_at(grad, points):
+    """``grad`` at each of `points` (stacked along axis 0), in one batched pass (dfdx.vmap).
+
+    why: one pass over all the points instead of a Python loop of gradients (measured:
+    see docs/deep-learning.md). A function vmap cannot batch (Python control flow on the
+    input) is evaluated point by point instead, as before.
+    """
+    try:
+        return np.asarray(dfdx.vmap(grad)(points))
+    except (dfdx.TracerConversionError, dfdx.UnsupportedOperation):
+        return np.stack([np.asarray(grad(p)) for p in points])

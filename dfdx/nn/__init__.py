@@ -11,7 +11,8 @@ upcasting.
   `softmax`, `log_softmax`, `logsumexp`
 - losses: `mse`, `gaussian_nll`, `binary_cross_entropy`, `softmax_cross_entropy`
   (from logits, with label smoothing), `accuracy`, `one_hot`
-- training: `fit`, `train_digits`, `load_digits`
+- training: `fit`, `train_digits`, `load_digits`; `per_example_grads` (one gradient per
+  example, with dfdx.vmap)
 
 Example:
     >>> import numpy as np, dfdx
@@ -31,6 +32,7 @@ from dfdx.nn._init import glorot_normal, glorot_uniform, he_normal, he_uniform, 
 from dfdx.nn._layers import dense, dense_init, dropout, mlp
 from dfdx.nn._losses import (accuracy, binary_cross_entropy, gaussian_nll, mse, one_hot,
                              softmax_cross_entropy)
+from dfdx.nn._per_example import per_example_grads
 from dfdx.nn._train import TrainResult, fit, load_digits, train_digits
 
 __all__ = [
@@ -39,5 +41,5 @@ __all__ = [
     "relu", "leaky_relu", "tanh", "sigmoid", "softplus", "gelu", "softmax", "log_softmax",
     "logsumexp", "identity",
     "mse", "gaussian_nll", "binary_cross_entropy", "softmax_cross_entropy", "accuracy", "one_hot",
-    "fit", "train_digits", "load_digits", "TrainResult",
+    "fit", "train_digits", "load_digits", "TrainResult", "per_example_grads",
 ]

@@ -21,6 +21,12 @@ def _dtype(z):
     return dt if dt.kind == "f" else np.float64
 
 
+def _as_array(x):
+    # why: an array-like value (a traced or dfdx.vmap-mapped one) stays itself; np.asarray
+    # would refuse a mapped value and drop the derivative of a traced one.
+    return x if hasattr(x, "dtype") and hasattr(x, "shape") else np.asarray(x)
+
+
 def one_hot(labels, num_classes, dtype=np.float64):
     """Return the one-hot encoding of integer `labels`, shape ``(*labels.shape, num_classes)``.
 
@@ -30,7 +36,7 @@ def one_hot(labels, num_classes, dtype=np.float64):
         array([[1., 0., 0.],
                [0., 0., 1.]])
     """
-    labels = np.asarray(labels)
+    labels = _as_array(labels)
     if labels.dtype.kind not in "iub":
         raise TypeError(f"one_hot needs integer class labels, got dtype {labels.dtype}.")
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
@@ -119,7 +125,7 @@ def softmax_cross_entropy(logits, labels, label_smoothing=0.0):
     """
     k = np.shape(logits)[-1]
     dtype = _dtype(logits)
-    labels = np.asarray(labels)
+    labels = _as_array(labels)
     if labels.dtype.kind in "iub" and labels.shape == np.shape(logits)[:-1]:
         t = one_hot(labels, k, dtype)
     elif labels.shape == np.shape(logits):

@@ -7,6 +7,8 @@
   `cosine_decay`; `clip_by_global_norm` (or ``clip_norm=`` on any optimizer).
   A NaN or inf gradient raises `NonFiniteGradientError` naming the step and
   the parameter.
+- Differential privacy: `DPSGD` (per-example clipping + Gaussian noise) on the
+  per-example gradients of `dfdx.nn.per_example_grads`; `privatize` for any optimizer.
 - Second order: ``optim.minimize(f, x0, method="newton" | "newton-cg" | "lbfgs" | "gd")``.
 - Natural gradient: `NaturalGradient`, `fisher_matrix`, `fisher_vector_product`.
 
@@ -26,6 +28,7 @@ Example:
 from dfdx.optim._first_order import (SGD, Adagrad, Adam, AdamW, NonFiniteGradientError,
                                      Optimizer, RMSProp, check_finite, clip_by_global_norm,
                                      constant, cosine_decay, exponential_decay, step_decay)
+from dfdx.optim._dp import DPSGD, privatize
 from dfdx.optim._minimize import OptimizeResult, minimize
 from dfdx.optim._natural import (LIKELIHOODS, NaturalGradient, fisher_matrix,
                                  fisher_vector_product)
@@ -35,7 +38,7 @@ __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSProp", "Adagrad",
     "constant", "step_decay", "exponential_decay", "cosine_decay",
     "clip_by_global_norm", "check_finite", "NonFiniteGradientError",
-    "minimize", "OptimizeResult",
+    "minimize", "OptimizeResult", "DPSGD", "privatize",
     "NaturalGradient", "fisher_matrix", "fisher_vector_product", "LIKELIHOODS",
     "tree_map", "tree_leaves", "global_norm", "ravel",
 ]
