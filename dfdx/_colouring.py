@@ -8,7 +8,6 @@ Plain graph algorithms on ``scipy.sparse`` patterns, used by the AD transforms
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sps
 
 __all__ = ["colour_columns", "colour_star"]
 
@@ -19,6 +18,8 @@ def colour_columns(pattern):
     Greedy in order of decreasing degree (the number of columns each column
     conflicts with). Returns an int array: the colour of each column.
     """
+    import scipy.sparse as sps       # why: imported on first use (start-up of `import dfdx`)
+
     P = sps.csr_matrix(pattern, dtype=bool).astype(np.int32)
     conflict = (P.T @ P).tocsr()
     n = P.shape[1]
@@ -51,6 +52,8 @@ def colour_star(pattern):
         >>> int(colour_star(sps.csr_matrix(arrow)).max()) + 1, int(colour_columns(arrow).max()) + 1
         (2, 6)
     """
+    import scipy.sparse as sps
+
     P = sps.csr_matrix(pattern, dtype=bool)
     P = sps.csr_matrix(P + P.T, dtype=bool)
     P.setdiag(False)
