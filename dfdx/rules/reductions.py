@@ -57,7 +57,10 @@ def _count(x, axis):
 
 
 def _sum(x, axis=None, keepdims=False):
-    # why: np.add.reduce skips np.sum's Python-level wrapper (a few microseconds a call).
+    # why: np.add.reduce skips np.sum's Python-level wrapper (a few microseconds a call);
+    # a duck array (Dask, CuPy) has no ufunc methods but takes np.sum (NEP 18).
+    if not isinstance(x, (np.ndarray, np.generic, Box, float, int, complex)):
+        return np.sum(x, axis=axis, keepdims=keepdims)
     return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
 
@@ -72,7 +75,7 @@ sum_ = defrule(
 
 
 def _mean(x, axis=None, keepdims=False):
-    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x, axis)
+    return _sum(x, axis=axis, keepdims=keepdims) / _count(x, axis)
 
 
 mean = defrule(
@@ -90,7 +93,7 @@ def _tie_share(ans, x, axis, keepdims):
     # why: at ties the derivative is split evenly between the tied elements.
     hit = x == _keep(ans, shape_of(x), axis, keepdims)
     count = np.sum(hit, axis=axis, keepdims=True)
-    if np.all(count == 1):
+    if not hasattr(count, "__dask_graph__") and np.all(count == 1):   # lazy: not computed
         return hit   # no ties: a boolean mask, and g * bool keeps g's dtype
     dtype = ans.dtype if hasattr(ans, "dtype") else np.result_type(ans)
     return (hit / count).astype(dtype, copy=False)
