@@ -345,7 +345,7 @@ def test_n_zero_returns_the_value():
 
 # -- layering ----------------------------------------------------------------------------------
 
-ALLOWED = {"numpy", "scipy", "dfdx.result", "dfdx._errors"}
+ALLOWED = {"numpy", "scipy", "dfdx.result", "dfdx._errors", "tqdm"}   # tqdm: the optional progress bar
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "dfdx" / "numeric").glob("*.py")) + [ROOT / "dfdx" / "grid.py"],
