@@ -33,7 +33,10 @@ def _keep(g, shape, axis, keepdims):
 
 def _spread(g, x, axis, keepdims):
     """Broadcast a reduced cotangent back over the reduced axes of `x`."""
-    return broadcast_to(_keep(g, shape_of(x), axis, keepdims), shape_of(x))
+    g, xv = _keep(g, shape_of(x), axis, keepdims), getval(x)
+    if hasattr(xv, "__dask_graph__") and not isinstance(g, Box) and not hasattr(g, "__dask_graph__"):
+        return np.zeros_like(xv) + g   # why: NumPy broadcast to a Dask x would enter its graph whole
+    return broadcast_to(g, shape_of(x))
 
 
 def _spread_batched(g, x, axis, keepdims):
@@ -386,7 +389,7 @@ def _sqrt_share(ans):
     # identically 0 for a single element (derivative 0) and a cone otherwise (the mean
     # of the one-sided derivatives is 0), so 0 is the derivative there, at every order.
     pos = ans > 0
-    if np.all(pos):
+    if not hasattr(pos, "__dask_graph__") and np.all(pos):   # lazy (Dask): no test
         return 0.5 / ans
     return np.where(pos, 0.5 / np.where(pos, ans, 1), 0)
 
