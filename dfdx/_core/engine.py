@@ -322,7 +322,8 @@ SLIM_SIZE = 4096
 
 
 def _slim(v):
-    if getattr(v, "size", 0) < SLIM_SIZE or isinstance(v, Box):
+    # why: a lazy value (Dask) costs nothing to keep, and rules allocate in its namespace
+    if getattr(v, "size", 0) < SLIM_SIZE or isinstance(v, Box) or hasattr(v, "__dask_graph__"):
         return v
     return ShapeOnly(v.shape, v.dtype)
 
