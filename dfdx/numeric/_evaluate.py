@@ -7,7 +7,7 @@ counts as "undefined there" (NaN), and NumPy floating-point warnings are
 silenced inside (they describe exactly the situations we handle on purpose).
 
 On an executor (threads, processes, a Dask cluster's ``client.get_executor()``)
-the points of one round go out in a few batches, about two per worker, so that
+the points of one round go out in a few batches, one or two per worker, so that
 a scheduler's per-task overhead (~1 ms on Dask) is paid per batch, not per point;
 the results come back in the points' order, whatever order the batches finish in.
 """
@@ -115,8 +115,9 @@ class Evaluator:
             import tqdm
         except ImportError:
             if self.progress:
-                raise ImportError("progress=True needs tqdm, which is not installed. Install it "
-                                  'with: pip install "dfdx[train]" (or pip install tqdm).') from None
+                raise ImportError("progress=True needs tqdm, which is not installed. Install "
+                                  'it with: pip install "dfdx[train]" (or pip install tqdm).') \
+                    from None
             self.progress = False
             return
         self._bar = tqdm.tqdm(desc=f"dfdx.numeric.{self.who}", unit="eval", initial=self.count,
@@ -248,13 +249,17 @@ def _map_batched(executor, f, points, tick):
         outs = list(executor.map(_Call(f), list(points)))
         tick(n)
         return outs
-    # why: two batches per worker: one task per point pays the scheduler's overhead per
-    # point (Dask: ~1 ms, more than a cheap f), one per worker leaves a worker idle when
-    # another is slow or dies and its batch is run again.
-    k = max(1, min(n, 2 * _workers(executor)))
+    # why: one task per point pays the scheduler's overhead per point (Dask: ~1 ms, more
+    # than a cheap f). One batch per worker where the points are few (6 points, 2 workers:
+    # 3 each; 4 batches of 1, 2, 1, 2 would take 4 calls' time, not 3), two per worker
+    # beyond, so that a slow worker, or one that dies and has its batch run again, leaves
+    # less idle time on the others.
+    w = _workers(executor)
+    k = max(1, min(n, w if n < 4 * w else 2 * w))
     bounds = np.linspace(0, n, k + 1).astype(int)
     call = _CallBatch(f)
-    futures = [executor.submit(call, points[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+    futures = [executor.submit(call, points[a:b])
+               for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
     outs = []
     for fut in futures:
         part = fut.result()
