@@ -34,8 +34,11 @@ def _keep(g, shape, axis, keepdims):
 def _spread(g, x, axis, keepdims):
     """Broadcast a reduced cotangent back over the reduced axes of `x`."""
     g, xv = _keep(g, shape_of(x), axis, keepdims), getval(x)
-    if hasattr(xv, "__dask_graph__") and not isinstance(g, Box) and not hasattr(g, "__dask_graph__"):
-        return np.zeros_like(xv) + g   # why: NumPy broadcast to a Dask x would enter its graph whole
+    if (hasattr(xv, "__dask_graph__") or hasattr(xv, "__cuda_array_interface__")) and \
+            type(g) is not type(xv) and not isinstance(g, Box):
+        # why: a NumPy cotangent broadcast to a Dask x would enter its graph whole, and CuPy
+        # refuses NumPy operands: it is made in x's namespace
+        return np.zeros_like(xv) + (g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g)
     return broadcast_to(g, shape_of(x))
 
 
