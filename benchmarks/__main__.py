@@ -36,6 +36,7 @@ SUITES = {
     "symbolic_compile": "benchmarks.symbolic_compile",
     "train_digits": "benchmarks.train_digits",
     "startup": "benchmarks.startup",
+    "dask_bench": "benchmarks.dask_bench",
 }
 
 
