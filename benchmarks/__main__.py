@@ -37,6 +37,7 @@ SUITES = {
     "train_digits": "benchmarks.train_digits",
     "startup": "benchmarks.startup",
     "vmap": "benchmarks.vmap",
+    "dask_bench": "benchmarks.dask_bench",
 }
 
 

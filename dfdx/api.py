@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from dfdx._dask import finishing
 from dfdx._core import Box, ForwardTrace, MissingRule, ReverseTrace
 from dfdx._errors import DfdxError, NonScalarOutputError
 from dfdx._numpy.box import ArrayBox, getval
@@ -129,7 +130,7 @@ class _Vjp:
         return tuple(tree_unflatten(td, gs) for td, gs in self.backward(cts))
 
 
-def value_and_grad(f, argnums=0, has_aux=False):
+def value_and_grad(f, argnums=0, has_aux=False, *, lazy=None):
     """Make a function that returns both ``f(*args)`` and its gradient.
 
     Args:
@@ -137,6 +138,10 @@ def value_and_grad(f, argnums=0, has_aux=False):
         argnums: which positional argument(s) to differentiate: an int, or a
             tuple of ints (the gradient is then a tuple).
         has_aux: `f` returns ``(scalar, aux)``; aux is passed through untouched.
+        lazy: for Dask arrays: None gives results in the type of the arguments (NumPy
+            parameters with Dask data: computed, in one pass; a Dask argument: its
+            gradient lazy, in its chunks), True keeps every Dask result lazy, False
+            computes them all.
 
     Returns:
         A function returning ``(value, grad)`` (or ``((value, aux), grad)``);
@@ -180,7 +185,7 @@ def value_and_grad(f, argnums=0, has_aux=False):
         g = grads[0] if single else tuple(grads)
         return ((v.out, v.aux) if has_aux else v.out), g
 
-    return value_and_grad_f
+    return finishing(value_and_grad_f, argnums, lazy)
 
 
 def _value_and_grad_scalar(f, args, kwargs, argnum, x):
@@ -264,13 +269,14 @@ def _name(f):
     return getattr(f, "__name__", type(f).__name__)
 
 
-def grad(f, argnums=0, has_aux=False):
+def grad(f, argnums=0, has_aux=False, *, lazy=None):
     """Make a function that returns the gradient of scalar-valued `f`.
 
     Args:
         f: a function of NumPy values returning a scalar (shape ``()``).
         argnums: which positional argument(s) to differentiate (int or tuple).
         has_aux: `f` returns ``(scalar, aux)``; the new function returns ``(grad, aux)``.
+        lazy: for Dask arrays, as in `value_and_grad`.
 
     Returns:
         A function with the signature of `f` returning the gradient, shaped
@@ -286,7 +292,7 @@ def grad(f, argnums=0, has_aux=False):
         (7.0, 4.0)
     """
     check_callable(f, "grad")
-    vg = value_and_grad(f, argnums, has_aux)
+    vg = value_and_grad(f, argnums, has_aux, lazy=lazy)
 
     @functools.wraps(f)
     def grad_f(*args, **kwargs):

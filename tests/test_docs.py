@@ -12,7 +12,8 @@ DOC_FILES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
 
 # An example that uses an optional extra is skipped when the extra is missing.
 EXTRAS = {"matplotlib": re.compile(r"\bplot\b"),
-          "sklearn": re.compile(r"train_digits|load_digits")}
+          "sklearn": re.compile(r"train_digits|load_digits"),
+          "distributed": re.compile(r"\bdask\b|\bdistributed\b")}
 
 
 def _blocks(path):

@@ -19,7 +19,8 @@ STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 ENGINE = {"dfdx._core", "dfdx._errors"}
 ARRAY = ENGINE | {"dfdx._numpy", "numpy"}
 ORACLE = {"dfdx.result", "dfdx._errors", "numpy"}
-PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm", "threadpoolctl"}
+PUBLIC_USER = {"dfdx", "numpy", "scipy", "matplotlib", "sklearn", "tqdm", "threadpoolctl", "dask",
+               "distributed"}
 # the command's own parts, which it may import besides the public API
 COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse", "_cli_text",
                  # shared low parts the command uses before SymPy is imported
@@ -37,16 +38,17 @@ RULES = [
     ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree"}),
     ("_transform.py", ARRAY),   # what the transforms share
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided", "dfdx._taylor",
-                        "dfdx._sparse"}),
+                        "dfdx._sparse", "dfdx._dask"}),
     ("_vmap.py", ARRAY | {"dfdx._tree", "dfdx.rules.batching"}),   # vmap: the batching trace's box
+    ("_dask.py", {"numpy", "dask", "dfdx._tree"}),   # Dask values in the transforms (lazy)
     ("_onesided.py", ARRAY | {"dfdx._transform", "dfdx.result"}),
     ("_taylor.py", ARRAY | {"dfdx.api", "scipy"}),   # Taylor mode; nested forward as fallback
-    ("_sparse.py", ARRAY | {"dfdx.api", "scipy", "dfdx._colouring"}),
-    ("_colouring.py", {"numpy", "scipy"}),   # graph colourings, for AD and finite differences   # sparsity patterns, compressed Jacobians
+    ("_sparse.py", ARRAY | {"dfdx.api", "scipy", "dfdx._colouring"}),   # sparsity, compressed Jacobians
+    ("_colouring.py", {"numpy", "scipy"}),   # graph colourings, for AD and finite differences
     ("tape.py", ARRAY | {"dfdx._tree", "dfdx._transform"}),
     ("_expr.py", {"dfdx._errors", "numpy", "scipy"}),   # the grammar, read without SymPy
     ("_budget.py", {"dfdx._errors"}),
-    ("numeric/", ORACLE | {"dfdx.numeric", "scipy", "dfdx._colouring"}),
+    ("numeric/", ORACLE | {"dfdx.numeric", "scipy", "dfdx._colouring", "tqdm"}),   # tqdm: progress
     ("grid.py", ORACLE | {"scipy", "dfdx.numeric"}),   # one stencil solver: numeric's
     ("symbolic/", ORACLE | {"dfdx.symbolic", "sympy", "scipy", "dfdx._expr", "dfdx._budget"}),
     ("analysis.py", ORACLE | {"dfdx.symbolic", "dfdx.numeric", "sympy"}),

@@ -345,7 +345,8 @@ def test_n_zero_returns_the_value():
 
 # -- layering ----------------------------------------------------------------------------------
 
-ALLOWED = {"numpy", "scipy", "dfdx.result", "dfdx._errors", "dfdx._colouring"}
+ALLOWED = {"numpy", "scipy", "dfdx.result", "dfdx._errors", "dfdx._colouring",
+           "tqdm"}   # tqdm: the optional progress bar
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "dfdx" / "numeric").glob("*.py")) + [ROOT / "dfdx" / "grid.py"],

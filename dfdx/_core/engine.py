@@ -375,7 +375,10 @@ SLIM_SIZE = 4096
 
 
 def _slim(v):
-    if getattr(v, "size", 0) < SLIM_SIZE or isinstance(v, Box):
+    # why: a lazy value (Dask) costs nothing to keep, and a device array's (CuPy) memory is
+    # the device's; the rules allocate cotangents in the namespace of both
+    if (getattr(v, "size", 0) < SLIM_SIZE or isinstance(v, Box) or hasattr(v, "__dask_graph__")
+            or hasattr(v, "__cuda_array_interface__")):
         return v
     return ShapeOnly(v.shape, v.dtype)
 

@@ -128,6 +128,8 @@ def _all_finite(p):
         return cmath.isfinite(p)
     except TypeError:
         pass
+    if hasattr(p, "__dask_graph__"):
+        return False    # why: a lazy value (Dask) is not computed to answer: the safe path
     try:
         return bool(np.all(np.isfinite(p)))
     except TracerConversionError:

@@ -76,7 +76,7 @@ def _progress_mode(progress, stream):
 
 
 def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None, has_aux=False,
-        batch_metrics=None, evaluate=None, progress=True, on_epoch=None, stream=None):
+        batch_metrics=None, evaluate=None, progress=True, on_epoch=None, stream=None, client=None):
     """Train `params` by minibatch backpropagation; returns ``(params, history)``.
 
     Args:
@@ -98,6 +98,10 @@ def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None,
         on_epoch: called as ``on_epoch(record)`` after every epoch with the
             record dict (``epoch``, ``loss``, metrics, ``time``).
         stream: where progress goes (default sys.stderr for bars, sys.stdout for lines).
+        client: a ``dask.distributed.Client``: data-parallel steps on its workers, each
+            batch's gradient computed where the chunks of `data` (Dask arrays, chunked by
+            rows) live; Dask data without a client use Dask's current scheduler. See
+            docs/distributed.md.
 
     Returns:
         ``(params, history)``; history maps each record key to a list over epochs.
@@ -117,6 +121,12 @@ def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None,
         >>> len(hist["loss"]), hist["loss"][-1] < hist["loss"][0]
         (5, True)
     """
+    if client is not None or any(hasattr(d, "__dask_graph__") for d in data):
+        from dfdx.nn._distributed import fit_distributed
+        return fit_distributed(loss_fn, params, optimizer, data, client=client, epochs=epochs,
+                               batch_size=batch_size, rng=rng, has_aux=has_aux,
+                               batch_metrics=batch_metrics, evaluate=evaluate,
+                               progress=progress, on_epoch=on_epoch, stream=stream)
     data = tuple(np.asarray(d) for d in data)
     n = data[0].shape[0]
     if any(d.shape[0] != n for d in data):

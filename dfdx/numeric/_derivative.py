@@ -43,7 +43,7 @@ import warnings
 import numpy as np
 
 from dfdx._errors import DomainError
-from dfdx.numeric._evaluate import Evaluator, check_callable
+from dfdx.numeric._evaluate import Evaluator, check_callable, executor_of
 from dfdx.numeric._extrapolate import EPS, NOISE_ULPS, richardson_window
 from dfdx.numeric._stencils import geometric_offsets
 from dfdx.result import Estimate
@@ -601,7 +601,7 @@ def _complex_step(f, xa, who):
 
 
 def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
-               executor=None, vectorized=None):
+               executor=None, vectorized=None, client=None, progress=None):
     """Estimate the n-th derivative of a scalar function, with an error estimate.
 
     Central differences on a geometric sequence of steps ``h_k = h0 / 2**k``,
@@ -635,6 +635,9 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
             the result is identical to the serial one.
         vectorized: True if f maps arrays elementwise, False to call it per point,
             None to find out.
+        client: a ``dask.distributed.Client``: short for ``executor=client.get_executor()``.
+        progress: True for a progress bar (tqdm) of the evaluations, False for none,
+            None (default) for one once they have taken more than 3 seconds.
 
     Returns:
         Estimate: ``value`` and ``error`` shaped like `x`, ``nfev`` (calls of f
@@ -664,9 +667,11 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     xa = _check_x(x, "derivative")
     tol = 0.0 if tol is None else float(tol)
     rtol = _RTOL if rtol is None else float(rtol)
+    executor = executor_of(executor, client, "derivative")
     if n == 0:
-        ev = Evaluator(f, executor, vectorized, elementwise=True)
+        ev = Evaluator(f, executor, vectorized, elementwise=True, progress=progress, who="derivative")
         v = ev(xa.reshape(-1)).reshape(xa.shape)
+        ev.close()
         return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {"uncertain": False})
     if method == "complex-step":
         if n != 1:
@@ -676,7 +681,7 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20, "uncertain": False})
     flat = xa.reshape(-1)
     D = flat.size
-    ev = Evaluator(f, executor, vectorized, elementwise=True)
+    ev = Evaluator(f, executor, vectorized, elementwise=True, progress=progress, who="derivative")
 
     def point_fn(idx, t):
         y = ev(flat[idx] + t)
@@ -697,10 +702,13 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
         xs = flat[idx]
         return np.abs(((xs + t) - xs) - t)
 
-    res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
-               lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
-    if step is None:
-        _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels)
+    try:
+        res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
+                   lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
+        if step is None:
+            _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels)
+    finally:
+        ev.close()
     return _scalar_estimate(res, xa.shape)
 
 
@@ -750,13 +758,14 @@ def _scalar_estimate(res, shape):
 # -- several variables ------------------------------------------------------------------------
 
 
-def _multi(f, x, n, directions, who, executor, vectorized, tol, rtol, method, step, max_levels):
+def _multi(f, x, n, directions, who, executor, vectorized, tol, rtol, method, step, max_levels,
+           client=None, progress=None):
     """Run the engine on directional derivatives of f at x along each row of `directions`."""
     check_callable(f, who)
     if method not in ("central", "forward", "backward"):
         raise ValueError(f"{who} supports method 'central', 'forward' or 'backward', got {method!r}.")
     xa = x
-    ev = Evaluator(f, executor, vectorized)
+    ev = Evaluator(f, executor_of(executor, client, who), vectorized, progress=progress, who=who)
     D = directions.shape[0]
     scale = _default_step(xa.reshape(-1)) if step is None else np.full(xa.size, float(step))
     # step of a direction: the smallest default step among the coordinates it moves
@@ -781,9 +790,12 @@ def _multi(f, x, n, directions, who, executor, vectorized, tol, rtol, method, st
         return np.nan_to_num(np.nanmax(np.where(u != 0, r, 0.0), axis=1), nan=0.0)
 
     xscale = np.array([np.abs(xf[np.nonzero(r)[0]]).max() if np.any(r) else 0.0 for r in dirs_flat])
-    res = _run(point_fn, D, n, h0, method, 0.0 if tol is None else tol,
-               _RTOL if rtol is None else rtol, max_levels, who,
-               lambda d: f"x={xa.tolist()!r:.80}, direction {d}", arg_error, xscale)
+    try:
+        res = _run(point_fn, D, n, h0, method, 0.0 if tol is None else tol,
+                   _RTOL if rtol is None else rtol, max_levels, who,
+                   lambda d: f"x={xa.tolist()!r:.80}, direction {d}", arg_error, xscale)
+    finally:
+        ev.close()
     return res, ev.out_shape
 
 
@@ -795,7 +807,7 @@ def _check_vector_x(x, who):
 
 
 def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
-             executor=None, vectorized=None):
+             executor=None, vectorized=None, client=None, progress=None):
     """Estimate the gradient of a scalar function of an array, with error estimates.
 
     Args:
@@ -803,10 +815,14 @@ def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
         x: the point (array of any shape; a scalar is treated as shape (1,)).
         method, step, tol, rtol, max_levels: as for `derivative`.
         executor: a `concurrent.futures.Executor` (threads, processes, or a Dask
-            ``client.get_executor()``): the points are evaluated in parallel, with
-            results identical to the serial run. For processes f must be picklable.
+            ``client.get_executor()``): the points are evaluated in parallel, in a few
+            batches per worker, with results identical to the serial run. For
+            processes and Dask f must be picklable (cloudpickle: lambdas too).
         vectorized: True if f takes a batch of points stacked along axis 0 and
             returns one value per point (one call per step level).
+        client: a ``dask.distributed.Client``: short for ``executor=client.get_executor()``.
+        progress: True for a progress bar (tqdm) of the evaluations, False for none,
+            None (default) for one once they have taken more than 3 seconds.
 
     Returns:
         Estimate with ``value`` and ``error`` shaped like `x`, ``nfev`` the total
@@ -821,7 +837,7 @@ def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     xa = _check_vector_x(x, "gradient")
     dirs = np.eye(xa.size).reshape((xa.size,) + xa.shape)
     res, out_shape = _multi(f, xa, 1, dirs, "gradient", executor, vectorized, tol, rtol, method,
-                            step, max_levels)
+                            step, max_levels, client, progress)
     if res["value"].shape[1] != 1:
         raise ValueError(f"gradient needs f to return a scalar, but it returned shape {out_shape}. "
                          "Reduce it (np.sum) or use dfdx.numeric.jacobian.")
@@ -833,13 +849,14 @@ def gradient(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
 
 
 def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_levels=64,
-             executor=None, vectorized=None, sparsity=None):
+             executor=None, vectorized=None, client=None, progress=None, sparsity=None):
     """Estimate the Jacobian of an array function, shape ``(*out_shape, *x.shape)``.
 
     Args:
         f: callable taking an array shaped like `x`, returning an array (or scalar).
         x: the point.
-        method, step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+        method, step, tol, rtol, max_levels, executor, vectorized, client, progress: as
+            for `gradient`.
         sparsity: the pattern of the Jacobian, ``(f.size, x.size)`` (a scipy.sparse
             matrix or a boolean array; `dfdx.sparsity(f, x)` finds it from the code).
             The columns are coloured as for `dfdx.sparse_jacobian`: one directional
@@ -864,10 +881,10 @@ def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
     xa = _check_vector_x(x, "jacobian")
     if sparsity is not None:
         return _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, executor,
-                                vectorized)
+                                vectorized, client, progress)
     dirs = np.eye(xa.size).reshape((xa.size,) + xa.shape)
     res, out_shape = _multi(f, xa, 1, dirs, "jacobian", executor, vectorized, tol, rtol, method,
-                            step, max_levels)
+                            step, max_levels, client, progress)
     out_shape = tuple(out_shape or ())
     v = np.moveaxis(res["value"], 0, -1).reshape(out_shape + xa.shape)
     e = np.moveaxis(res["error"], 0, -1).reshape(out_shape + xa.shape)
@@ -875,7 +892,8 @@ def jacobian(f, x, *, method="central", step=None, tol=None, rtol=None, max_leve
                     {"notes": sorted(set(s for s in res["notes"] if s)), "uncertain": ~np.isfinite(e)})
 
 
-def _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, executor, vectorized):
+def _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, executor, vectorized,
+                     client, progress):
     """`jacobian` with a known pattern: one direction per colour of its columns."""
     import scipy.sparse as sps
 
@@ -890,7 +908,7 @@ def _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, execu
     dirs = np.zeros((k, xa.size))
     dirs[colour, np.arange(xa.size)] = 1.0
     res, out_shape = _multi(f, xa, 1, dirs.reshape((k,) + xa.shape), "jacobian", executor,
-                            vectorized, tol, rtol, method, step, max_levels)
+                            vectorized, tol, rtol, method, step, max_levels, client, progress)
     m = int(np.prod(out_shape or ()))
     if m != P.shape[0]:
         raise ValueError(f"jacobian: the sparsity pattern has {P.shape[0]} rows but f returns "
@@ -908,7 +926,8 @@ def _sparse_jacobian(f, xa, sparsity, method, step, tol, rtol, max_levels, execu
                      "uncertain": uncertain})
 
 
-def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
+def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None,
+            client=None, progress=None):
     """Estimate the Hessian of a scalar function (symmetric, with mixed partials).
 
     Diagonal entries are second derivatives along each axis; a mixed partial
@@ -919,7 +938,8 @@ def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=Non
     Args:
         f: callable taking an array shaped like `x`, returning a scalar.
         x: the point (array, any shape).
-        step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+        step, tol, rtol, max_levels, executor, vectorized, client, progress: as for
+            `gradient`.
 
     Returns:
         Estimate with ``value`` and ``error`` of shape ``(*x.shape, *x.shape)``.
@@ -937,7 +957,7 @@ def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=Non
     pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
     dirs = np.concatenate([eye] + ([np.array([eye[i] + eye[j] for i, j in pairs])] if pairs else []))
     res, out_shape = _multi(f, xa, 2, dirs.reshape((-1,) + xa.shape), "hessian", executor, vectorized,
-                            tol, rtol, "central", step, max_levels)
+                            tol, rtol, "central", step, max_levels, client, progress)
     if res["value"].shape[1] != 1:
         raise ValueError(f"hessian needs f to return a scalar, but it returned shape {out_shape}.")
     dv, de = res["value"][:, 0], res["error"][:, 0]
@@ -951,7 +971,8 @@ def hessian(f, x, *, step=None, tol=None, rtol=None, max_levels=64, executor=Non
                                                 "uncertain": ~np.isfinite(E.reshape(xa.shape * 2))})
 
 
-def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None):
+def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None, vectorized=None,
+        client=None, progress=None):
     """Estimate the Hessian-vector product ``H(x) @ v`` without forming H.
 
     Uses ``(H v)_i = (D2(e_i + v) - D2(e_i) - D2(v)) / 2`` with second directional
@@ -961,7 +982,8 @@ def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None
         f: callable taking an array shaped like `x`, returning a scalar.
         x: the point.
         v: the vector, same shape as `x`.
-        step, tol, rtol, max_levels, executor, vectorized: as for `gradient`.
+        step, tol, rtol, max_levels, executor, vectorized, client, progress: as for
+            `gradient`.
 
     Returns:
         Estimate with ``value`` and ``error`` shaped like `x`.
@@ -983,7 +1005,7 @@ def hvp(f, x, v, *, step=None, tol=None, rtol=None, max_levels=64, executor=None
     eye = np.eye(m).reshape((m,) + xa.shape)
     dirs = np.concatenate([va[None], eye, eye + va[None]])
     res, out_shape = _multi(f, xa, 2, dirs, "hvp", executor, vectorized, tol, rtol, "central", step,
-                            max_levels)
+                            max_levels, client, progress)
     dv, de = res["value"][:, 0], res["error"][:, 0]
     hv = 0.5 * (dv[1 + m:] - dv[1:1 + m] - dv[0])
     he = 0.5 * (de[1 + m:] + de[1:1 + m] + de[0])

@@ -33,7 +33,13 @@ def _keep(g, shape, axis, keepdims):
 
 def _spread(g, x, axis, keepdims):
     """Broadcast a reduced cotangent back over the reduced axes of `x`."""
-    return broadcast_to(_keep(g, shape_of(x), axis, keepdims), shape_of(x))
+    g, xv = _keep(g, shape_of(x), axis, keepdims), getval(x)
+    if (hasattr(xv, "__dask_graph__") or hasattr(xv, "__cuda_array_interface__")) and \
+            type(g) is not type(xv) and not isinstance(g, Box):
+        # why: a NumPy cotangent broadcast to a Dask x would enter its graph whole, and CuPy
+        # refuses NumPy operands: it is made in x's namespace
+        return np.zeros_like(xv) + (g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g)
+    return broadcast_to(g, shape_of(x))
 
 
 def _spread_batched(g, x, axis, keepdims):
@@ -57,7 +63,10 @@ def _count(x, axis):
 
 
 def _sum(x, axis=None, keepdims=False):
-    # why: np.add.reduce skips np.sum's Python-level wrapper (a few microseconds a call).
+    # why: np.add.reduce skips np.sum's Python-level wrapper (a few microseconds a call);
+    # a duck array (Dask, CuPy) has no ufunc methods but takes np.sum (NEP 18).
+    if not isinstance(x, (np.ndarray, np.generic, Box, float, int, complex)):
+        return np.sum(x, axis=axis, keepdims=keepdims)
     return np.add.reduce(x, axis=axis, keepdims=keepdims)
 
 
@@ -72,7 +81,7 @@ sum_ = defrule(
 
 
 def _mean(x, axis=None, keepdims=False):
-    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x, axis)
+    return _sum(x, axis=axis, keepdims=keepdims) / _count(x, axis)
 
 
 mean = defrule(
@@ -90,7 +99,7 @@ def _tie_share(ans, x, axis, keepdims):
     # why: at ties the derivative is split evenly between the tied elements.
     hit = x == _keep(ans, shape_of(x), axis, keepdims)
     count = np.sum(hit, axis=axis, keepdims=True)
-    if np.all(count == 1):
+    if not hasattr(count, "__dask_graph__") and np.all(count == 1):   # lazy: not computed
         return hit   # no ties: a boolean mask, and g * bool keeps g's dtype
     dtype = ans.dtype if hasattr(ans, "dtype") else np.result_type(ans)
     return (hit / count).astype(dtype, copy=False)
@@ -383,7 +392,7 @@ def _sqrt_share(ans):
     # identically 0 for a single element (derivative 0) and a cone otherwise (the mean
     # of the one-sided derivatives is 0), so 0 is the derivative there, at every order.
     pos = ans > 0
-    if np.all(pos):
+    if not hasattr(pos, "__dask_graph__") and np.all(pos):   # lazy (Dask): no test
         return 0.5 / ans
     return np.where(pos, 0.5 / np.where(pos, ans, 1), 0)
 

@@ -74,8 +74,8 @@ class _BatchLead:
 
 
 def _reshape(x, shape, order="C"):
-    if hasattr(x, "reshape"):
-        return x.reshape(shape, order=order)
+    if hasattr(x, "reshape"):   # a duck array's reshape may take no order= (Dask)
+        return x.reshape(shape) if order == "C" else x.reshape(shape, order=order)
     return np.reshape(x, shape, order=order)
 
 
@@ -121,6 +121,8 @@ defcomposite(np.permute_dims, lambda a, axes=None: transpose(a, axes))
 
 
 def _broadcast_to(x, shape, subok=False):
+    if hasattr(x, "__array_function__") and not isinstance(x, (np.ndarray, Box)):
+        return np.broadcast_to(x, shape)   # a duck array (Dask, CuPy) keeps its type
     x = np.asarray(x)
     if x.shape == tuple(shape):
         return x
@@ -152,7 +154,7 @@ def _align_rank(t, x, nd):
 
 def _untake(g, key, shape):
     """The adjoint of x[key]: a zero array of `shape` with `g` added at `key`."""
-    out = np.zeros(shape, dtype=np.result_type(g))
+    out = np.zeros_like(g, shape=shape)   # why: in g's own namespace (Dask, CuPy)
     if _is_basic(key):
         out[key] = g
     else:
