@@ -268,3 +268,13 @@ def test_fit_on_the_cluster_matches_single_machine(client):
     assert diff < 1e-10
     assert ha["loss"] == pytest.approx(hb["loss"], rel=1e-12)
     assert hb["loss"][1] < hb["loss"][0]
+
+
+def test_cholesky_of_a_dask_array_is_the_lower_factor_and_differentiates():
+    # dask.array answers np.linalg.cholesky with the upper factor: dfdx keeps NumPy's lower
+    a = np.array([[4.0, 2.0, 0.4], [2.0, 3.0, 0.5], [0.4, 0.5, 2.0]])
+    A = da.from_array(a, chunks=3)
+    L = dfdx.rules.linalg.cholesky(A)
+    np.testing.assert_allclose(np.asarray(L), np.linalg.cholesky(a), rtol=1e-14)
+    f = lambda m: np.sum(np.linalg.cholesky(m) * np.arange(9.0).reshape(3, 3))  # noqa: E731
+    np.testing.assert_allclose(np.asarray(dfdx.grad(f)(A)), dfdx.grad(f)(a), rtol=1e-12)

@@ -605,6 +605,11 @@ def _cholesky_jvp(t, ans, a, upper=False):
 
 
 def _cholesky(a, upper=False):
+    if type(a).__module__.startswith("dask."):
+        # why: dask.array answers np.linalg.cholesky with the upper factor (its own
+        # default); NumPy's convention is the lower one
+        r = np.linalg.cholesky(a)
+        return r if upper else np.swapaxes(r, -1, -2)
     return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
 
 
