@@ -270,8 +270,8 @@ def _mask(where, a):
 
 
 def _reduce(prim, np_fn, a, axis, keepdims):
-    if isinstance(a, Box):   # the only traced argument: its trace is the innermost
-        return a._trace.process(prim, (a,), {"axis": axis, "keepdims": keepdims})
+    if isinstance(a, Box):   # traced: the primitive enters its trace (Primitive.__call__)
+        return prim(a, axis=axis, keepdims=keepdims)
     return np_fn(a, axis=axis, keepdims=keepdims)
 
 
