@@ -482,7 +482,7 @@ def rule_per_example(err, rule, args, kwargs):
     (or in a tuple of them): a mapped value under a box of another trace cannot be split
     from outside, and then `err` (naming np.where) is raised.
     """
-    from dfdx._core import BatchTrace
+    from dfdx._core import BatchTrace, trace_of, value_of
 
     def top(x):
         if isinstance(x, tuple):
@@ -491,22 +491,23 @@ def rule_per_example(err, rule, args, kwargs):
         elif isinstance(x, Box):
             yield x
     boxes = [b for a in args for b in top(a)]
-    traces = [b._trace for b in boxes if type(b._trace) is BatchTrace and not b._trace.done]
+    traces = [trace_of(b) for b in boxes
+              if type(trace_of(b)) is BatchTrace and not trace_of(b).done]
     if not traces:
         raise err
     trace = max(traces, key=lambda t: t.level)
     for b in boxes:   # a box of this trace hidden under another box cannot be split here
         v = b
-        while isinstance(v, Box) and v._trace is not trace:
-            v = v._value
+        while isinstance(v, Box) and trace_of(v) is not trace:
+            v = value_of(v)
         if v is not b and isinstance(v, Box):
             raise err
 
     def part(x, j):
         if isinstance(x, tuple):
             return tuple(part(y, j) for y in x)
-        if isinstance(x, Box) and x._trace is trace:
-            return x._value[j]
+        if trace_of(x) is trace:
+            return value_of(x)[j]
         return x
     outs = [rule(*(part(a, j) for a in args), **kwargs) for j in range(trace.size)]
 
