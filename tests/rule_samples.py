@@ -30,7 +30,7 @@ import scipy.special as sp
 import dfdx
 from dfdx._numpy.box import _astype, _getitem
 from dfdx._numpy.registry import callable_name
-from dfdx.rules import linalg, reductions, shape, sorting, special, ufuncs
+from dfdx.rules import _util, linalg, reductions, shape, sorting, special, ufuncs
 
 
 class Sample(NamedTuple):
@@ -249,7 +249,7 @@ add(_getitem, lambda x: x[1:, ::2], normal(3, 4), label="basic")
 add(_getitem, lambda x: x[[0, 2, 0]], normal(3, 2), label="fancy, repeated")
 add(_getitem, lambda x: x[x > 0], normal(3, 2), label="boolean")
 add(_getitem, lambda x: x[None, ..., 1], normal(2, 3), label="newaxis, ellipsis")
-add(shape._untake, lambda x: shape.untake(x, ([0, 2, 0],), (4,)), normal(3))
+add(_util._untake, lambda x: _util.untake(x, ([0, 2, 0],), (4,)), normal(3))
 add(np.concatenate, lambda x, y: np.concatenate([x, y], axis=1), normal(2, 1), normal(2, 3))
 add(np.concatenate, lambda x, y: np.concatenate([x, y], axis=None), normal(2, 1), normal(3))
 add(shape._concatenate, lambda x: np.concatenate([x, 2 * x]), normal(2))

@@ -12,7 +12,7 @@ import scipy.signal as ss
 
 import dfdx
 from dfdx import integrate, linalg, signal
-from dfdx.rules import linalg as np_linalg
+from dfdx.rules import _util as rules_util
 from rule_samples import _sym, add, normal, spd_input, uniform
 
 
@@ -73,10 +73,10 @@ add(sl.eigh, lambda x: linalg.eigh(x, lower=False, eigvals_only=True), normal(3,
     label="upper triangle, values")
 add(sl.eigh, lambda x, y: (lambda w, v: (w, _signs(v)))(*linalg.eigh(_sym(x), _sym(y))),
     spd_input(), spd_input(), label="generalized")
-add(np_linalg._scipy_eigh, lambda x: linalg.eigh(_sym(x))[0], normal(2, 3, 3), label="batch")
+add(rules_util._scipy_eigh, lambda x: linalg.eigh(_sym(x))[0], normal(2, 3, 3), label="batch")
 add(sl.svd, lambda x: (lambda u, s, vh: (_signs(u), s))(*linalg.svd(x)), normal(3, 3))
 add(sl.svd, lambda x: linalg.svd(x, compute_uv=False), normal(4, 2), label="values")
-add(np_linalg._scipy_svd, lambda x: (lambda u, s, vh: (_signs(u), s))(
+add(rules_util._scipy_svd, lambda x: (lambda u, s, vh: (_signs(u), s))(
     *linalg.svd(x, full_matrices=False)), normal(2, 4), label="wide")
 
 # --- signal and integrate -------------------------------------------------------------

@@ -26,11 +26,16 @@ COMMAND_PARTS = ("tour", "plot", "cli", "_cli_parse", "_cli_text",
                  # shared low parts the command uses before SymPy is imported
                  "_expr", "_budget")
 
+# the one rules module the others may import (what they share); a rule module never
+# imports another (the package root imports them all, dfdx.linalg & co. re-export them)
+RULES_SHARED = ("_util",)
+
 # module path prefix (relative to the package) -> allowed import prefixes besides the stdlib
 RULES = [
     ("_core/", ENGINE),
     ("_numpy/", ARRAY),
-    ("rules/", ARRAY | {"dfdx.rules", "scipy"}),   # dfdx.rules: see the test below
+    ("rules/__init__.py", ARRAY | {"dfdx.rules"}),   # the package registers its modules
+    ("rules/", ARRAY | {"scipy"} | {"dfdx.rules." + m for m in RULES_SHARED}),   # see below
     ("_errors.py", set()),
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
@@ -144,19 +149,23 @@ def test_public_layers_use_only_the_public_api(path):
 @pytest.mark.parametrize("path", sorted((ROOT / "rules").glob("*.py")),
                          ids=lambda p: p.name)
 def test_rules_share_helpers_only_through_util(path):
-    # DESIGN: rules import _core, _numpy and numpy/scipy. Shared helpers live in
-    # rules/_util.py; from a sibling rule module only its traced primitives (public names).
+    # DESIGN: rules import _core, _numpy and numpy/scipy. What they share lives in
+    # rules/_util.py; a rule module imports no other (a NumPy function dispatches to it).
     if path.name == "__init__.py":
         return
+    shared = {"dfdx.rules." + m for m in RULES_SHARED}
     for mod, names in _imports(path):
-        if mod == "dfdx.rules" or not mod.startswith("dfdx.rules."):
-            assert mod != "dfdx.rules", f"rules/{path.name} imports the package dfdx.rules"
-            continue
-        if mod == "dfdx.rules._util":
-            continue
-        private = [n for n in names if n.startswith("_")]
-        assert not private, (f"rules/{path.name} imports private {private} from {mod}; "
-                             "shared helpers go into dfdx/rules/_util.py")
+        if mod == "dfdx.rules":
+            names = [n for n in names if "dfdx.rules." + n not in shared]
+            assert not names, f"rules/{path.name} imports {names} from the package dfdx.rules"
+        elif mod.startswith("dfdx.rules."):
+            assert mod in shared, (f"rules/{path.name} imports the rule module {mod}; call the "
+                                   "NumPy function instead (it dispatches to that module's "
+                                   "primitive), or move what both need to dfdx/rules/_util.py")
+        else:
+            assert mod.split(".")[0] in STDLIB | {"numpy", "scipy"} or \
+                mod in ("dfdx._core", "dfdx._errors") or mod.startswith("dfdx._numpy"), \
+                f"rules/{path.name} imports {mod}, outside DESIGN's rule for rules"
 
 
 def test_core_knows_no_numpy():

@@ -19,7 +19,7 @@ from rule_samples import SAMPLES
 
 #: samples the pattern tracer cannot run, with the named error (SciPy's own functions and
 #: functions that convert their input: until primitives hand duck values over)
-REFUSED = {"dfdx.rules.shape._untake": "add.at", "dfdx.rules.special._polygamma": "np.asarray",
+REFUSED = {"dfdx.rules._util._untake": "add.at", "dfdx.rules.special._polygamma": "np.asarray",
            "dfdx.rules.linalg._cofactor_value": "Cannot differentiate"}
 
 

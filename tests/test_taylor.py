@@ -104,7 +104,7 @@ def test_conversions_are_refused_by_name():
 #: rules-table samples whose function cannot run on a Taylor series, with the named error
 REFUSED = {
     "dfdx.rules.special._polygamma": "np.asarray",        # converts its input itself
-    "dfdx.rules.shape._untake": "add.at",                 # writes into a NumPy array
+    "dfdx.rules._util._untake": "add.at",                 # writes into a NumPy array
     # grad of det inside: the fallback's forward mode meets SVD's repeated singular values
     "dfdx.rules.linalg._cofactor_value": "repeated|rank",
 }

@@ -34,12 +34,11 @@ from dfdx._errors import NonDifferentiableError, UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import (UFUNCS, defcomposite, defrule, shape_of, unbroadcast,
                                   unbroadcast_batched)
-from dfdx.rules.reductions import amax, amin, sum_
-from dfdx.rules.shape import broadcast_to, expand_dims, moveaxis, ravel, reshape, swapaxes
+from dfdx.rules._util import scipy_eigh, scipy_svd
 
 
 def _mT(a):
-    return swapaxes(a, -1, -2)
+    return np.swapaxes(a, -1, -2)
 
 
 def _kind(x):
@@ -130,7 +129,7 @@ def _pad_batched(t, nd):
     ts = shape_of(t)
     if len(ts) - 1 >= nd:
         return t
-    return reshape(t, (ts[0],) + (1,) * (nd - len(ts) + 1) + tuple(ts[1:]))
+    return np.reshape(t, (ts[0],) + (1,) * (nd - len(ts) + 1) + tuple(ts[1:]))
 
 
 def _matmul_bjvp_x(t, x, y):
@@ -140,7 +139,7 @@ def _matmul_bjvp_x(t, x, y):
     if len(xs) == 1:
         if len(ys) <= 2:
             return matmul(t, y)                               # (k, m) @ (m[, p])
-        t = _pad_batched(expand_dims(t, -2), len(ys))         # (k, 1.., 1, m)
+        t = _pad_batched(np.expand_dims(t, -2), len(ys))         # (k, 1.., 1, m)
         return matmul(t, y)[..., 0, :]
     if len(ys) == 1:
         return matmul(t, y)                                   # (k, ..., n, m) @ (m,)
@@ -155,7 +154,7 @@ def _matmul_bjvp_y(t, x, y):
             return matmul(t, x)                               # (k, m) @ (m,) -> (k,)
         if len(xs) == 2:
             return matmul(t, _mT(x))                          # (k, m) @ (m, n): one GEMM
-        t = _pad_batched(expand_dims(t, -1), len(xs))         # (k, 1.., m, 1)
+        t = _pad_batched(np.expand_dims(t, -1), len(xs))         # (k, 1.., m, 1)
         return matmul(x, t)[..., 0]
     if len(xs) == 1:
         return matmul(x, t)                                   # (m,) @ (k, ..., m, p)
@@ -258,7 +257,7 @@ def _einsum_jvp(ts, ans, subscripts, *xs, batched=False):
             res = term if res is None else res + term
     target = ((k,) if batched else ()) + tuple(shape_of(ans))
     if res is not None and shape_of(res) != target:
-        res = broadcast_to(res, target)
+        res = np.broadcast_to(res, target)
     return res
 
 
@@ -322,7 +321,7 @@ def tensordot(a, b, axes=2):
 
 
 def vdot(a, b):
-    return sum_(_cj(ravel(a)) * ravel(b))        # NumPy conjugates the first argument
+    return np.sum(_cj(np.ravel(a)) * np.ravel(b))        # NumPy conjugates the first argument
 
 
 def inner(a, b):
@@ -333,21 +332,21 @@ def inner(a, b):
 
 def outer(a, b, out=None):
     _refuse("numpy.outer", out=out)
-    return reshape(ravel(a), (-1, 1)) * reshape(ravel(b), (1, -1))
+    return np.reshape(np.ravel(a), (-1, 1)) * np.reshape(np.ravel(b), (1, -1))
 
 
 def kron(a, b):
     sa, sb = shape_of(a), shape_of(b)
     nd = max(len(sa), len(sb))
     sa, sb = (1,) * (nd - len(sa)) + tuple(sa), (1,) * (nd - len(sb)) + tuple(sb)
-    a = reshape(a, tuple(v for s in sa for v in (s, 1)))
-    b = reshape(b, tuple(v for s in sb for v in (1, s)))
-    return reshape(a * b, tuple(p * q for p, q in zip(sa, sb)))
+    a = np.reshape(a, tuple(v for s in sa for v in (s, 1)))
+    b = np.reshape(b, tuple(v for s in sb for v in (1, s)))
+    return np.reshape(a * b, tuple(p * q for p, q in zip(sa, sb)))
 
 
 def vecdot(x1, x2, /, *, axis=-1, **kw):
     _refuse("numpy.vecdot", **kw)
-    return sum_(_cj(x1) * x2, axis=axis)         # NumPy conjugates the first argument
+    return np.sum(_cj(x1) * x2, axis=axis)         # NumPy conjugates the first argument
 
 
 def matrix_transpose(x, /):
@@ -358,7 +357,7 @@ def matrix_power(a, n):
     if n < 0:
         a, n = inv(a), -n
     if n == 0:
-        return broadcast_to(_eye(shape_of(a)[-1], a), shape_of(a))
+        return np.broadcast_to(_eye(shape_of(a)[-1], a), shape_of(a))
     result = None
     while n:                                 # binary powering: log2(n) products
         if n & 1:
@@ -381,11 +380,11 @@ def multi_dot(arrays, *, out=None):
 # --- numpy.linalg --------------------------------------------------------
 
 def _col(v):
-    return expand_dims(v, -1)
+    return np.expand_dims(v, -1)
 
 
 def _row(v):
-    return expand_dims(v, -2)
+    return np.expand_dims(v, -2)
 
 
 def _real_only(name, *xs):
@@ -457,7 +456,7 @@ def _prod_except(s, pairs):
     if not pairs:
         return np.prod(np.where(k[:, None] != k[None, :], _row(s), 1.0), axis=-1)
     keep = (k[None, None, :] != k[:, None, None]) & (k[None, None, :] != k[None, :, None])
-    c2 = np.prod(np.where(keep, expand_dims(_row(s), -2), 1.0), axis=-1)
+    c2 = np.prod(np.where(keep, np.expand_dims(_row(s), -2), 1.0), axis=-1)
     return np.where(np.eye(n, dtype=bool), 0.0, c2)
 
 
@@ -507,7 +506,7 @@ def _det_vjp(g, ans, a):
 
 
 def _det_jvp(t, ans, a):
-    return sum_(_cof(a) * t, axis=(-2, -1))
+    return np.sum(_cof(a) * t, axis=(-2, -1))
 
 
 det = defrule(np.linalg.det, vjp=_det_vjp, jvp=_det_jvp, bvjp=_det_vjp, bjvp=_det_jvp)
@@ -542,7 +541,7 @@ def _slogdet_vjp(g, ans, a):
 
 
 def _slogdet_jvp(t, ans, a):
-    h = sum_(_inv_nonsingular(ans, a) * t, axis=(-2, -1))
+    h = np.sum(_inv_nonsingular(ans, a) * t, axis=(-2, -1))
     if _kind(a) != "c" and _kind(t) != "c":
         return None, h
     return ans[0] * 1j * np.imag(h), np.real(h)
@@ -909,12 +908,12 @@ def _eig_jvp(t, ans, a):
         # why: NumPy's eigenvectors have unit norm and their largest component real;
         # the derivative keeps both (a real shift along v and a phase).
         onehot = _eig_pivot(v)
-        re = np.real(sum_(_cj(v) * dv, axis=-2))
-        pivot_dv = sum_(onehot * dv, axis=-2)
-        pivot_v = sum_(onehot * v, axis=-2)
+        re = np.real(np.sum(_cj(v) * dv, axis=-2))
+        pivot_dv = np.sum(onehot * dv, axis=-2)
+        pivot_v = np.sum(onehot * v, axis=-2)
         dv = dv - _row(re + 1j * np.imag(pivot_dv) / np.real(pivot_v)) * v
     else:
-        dv = dv - _row(sum_(v * dv, axis=-2)) * v
+        dv = dv - _row(np.sum(v * dv, axis=-2)) * v
     return dw, dv
 
 
@@ -929,11 +928,11 @@ def _eig_vjp(g, ans, a):
     if gv is not None:
         if _kind(v) == "c":
             onehot = _eig_pivot(v)
-            c = sum_(_cj(gv) * v, axis=-2)                 # gv_k^H v_k
-            pivot_v = sum_(onehot * v, axis=-2)
+            c = np.sum(_cj(gv) * v, axis=-2)                 # gv_k^H v_k
+            pivot_v = np.sum(onehot * v, axis=-2)
             gv = gv - _row(np.real(c)) * v - 1j * _row(-np.imag(c) / np.real(pivot_v)) * onehot
         else:
-            gv = gv - _row(sum_(gv * v, axis=-2)) * v
+            gv = gv - _row(np.sum(gv * v, axis=-2)) * v
         y = _cj(_inv_gap(_pair_diff(w), close)) * matmul(_H(v), gv)
     if gw is not None:
         term = _col(gw) * _eye(n, gw)
@@ -1012,7 +1011,7 @@ def _expand(r, x, axis, keepdims):
     nd = len(shape_of(x))
     axes = range(nd) if axis is None else [a % nd for a in
                                            (axis if isinstance(axis, tuple) else (axis,))]
-    return reshape(r, tuple(1 if i in axes else s for i, s in enumerate(shape_of(x))))
+    return np.reshape(r, tuple(1 if i in axes else s for i, s in enumerate(shape_of(x))))
 
 
 def _safe_ratio(x, n):
@@ -1032,7 +1031,7 @@ def _norm2_jvp(t, ans, x, axis=None, keepdims=False):
     r = _safe_ratio(x, _expand(ans, x, axis, keepdims))
     # the norm is real: for complex x its derivative is Re(conj(x) t) / |x|
     tr = np.real(_cj(r) * t) if _kind(x) == "c" or _kind(t) == "c" else t * r
-    return sum_(tr, axis=axis, keepdims=keepdims)
+    return np.sum(tr, axis=axis, keepdims=keepdims)
 
 
 norm2 = defrule(_norm2, vjp=_norm2_vjp, jvp=_norm2_jvp, name="numpy.linalg.norm")
@@ -1043,14 +1042,14 @@ def _vector_norm(x, ord, axis, keepdims):
         return norm2(x, axis=axis, keepdims=keepdims)
     ax = dict(axis=axis, keepdims=keepdims)
     if ord == np.inf:
-        return amax(np.abs(x), **ax)
+        return np.max(np.abs(x), **ax)
     if ord == -np.inf:
-        return amin(np.abs(x), **ax)
+        return np.min(np.abs(x), **ax)
     if ord == 0:
         return np.sum(getval(x) != 0, **ax).astype(np.result_type(getval(x)))
     if ord == 1:
-        return sum_(np.abs(x), **ax)
-    return sum_(np.abs(x) ** ord, **ax) ** (1.0 / ord)
+        return np.sum(np.abs(x), **ax)
+    return np.sum(np.abs(x) ** ord, **ax) ** (1.0 / ord)
 
 
 def _matrix_norm(x, ord, axis, keepdims):
@@ -1060,10 +1059,10 @@ def _matrix_norm(x, ord, axis, keepdims):
     nd = len(shape_of(x))
     r, c = r % nd, c % nd
     if ord in ("nuc", 2, -2):
-        s = svdvals(moveaxis(x, (r, c), (-2, -1)))
-        out = {"nuc": sum_, 2: amax, -2: amin}[ord](s, axis=-1)
+        s = svdvals(np.moveaxis(x, (r, c), (-2, -1)))
+        out = {"nuc": np.sum, 2: np.max, -2: np.min}[ord](s, axis=-1)
         if keepdims:
-            out = expand_dims(expand_dims(out, min(r, c)), max(r, c))
+            out = np.expand_dims(np.expand_dims(out, min(r, c)), max(r, c))
         return out
     if ord in (1, -1):
         inner_ax, outer_ax = r, c
@@ -1071,11 +1070,11 @@ def _matrix_norm(x, ord, axis, keepdims):
         inner_ax, outer_ax = c, r
     else:
         raise ValueError(f"Invalid norm order {ord!r} for matrices.")
-    sums = sum_(np.abs(x), axis=inner_ax, keepdims=True)
-    reduce = amax if ord in (1, np.inf) else amin
+    sums = np.sum(np.abs(x), axis=inner_ax, keepdims=True)
+    reduce = np.max if ord in (1, np.inf) else np.min
     out = reduce(sums, axis=outer_ax, keepdims=True)
     if not keepdims:
-        out = reshape(out, tuple(s for i, s in enumerate(shape_of(out)) if i not in (r, c)))
+        out = np.reshape(out, tuple(s for i, s in enumerate(shape_of(out)) if i not in (r, c)))
     return out
 
 
@@ -1097,8 +1096,8 @@ def norm(x, ord=None, axis=None, keepdims=False):
 
 def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
     if axis is None:
-        out = _vector_norm(ravel(x), ord, 0, False)
-        return reshape(out, (1,) * len(shape_of(x))) if keepdims else out
+        out = _vector_norm(np.ravel(x), ord, 0, False)
+        return np.reshape(out, (1,) * len(shape_of(x))) if keepdims else out
     return _vector_norm(x, ord, axis, keepdims)
 
 
@@ -1125,27 +1124,13 @@ for _np_fn, _impl in {
     defcomposite(_np_fn, _impl)
 
 
-# --- SciPy's eigh and svd (dfdx.rules.scipy_linalg): SciPy's values, the rules above ------
-
-def _scipy_eigh(a, UPLO="L", driver=None):
-    import scipy.linalg   # why: on first use only (importing it costs start-up time)
-    w, v = scipy.linalg.eigh(a, lower=UPLO.upper() == "L", driver=driver)
-    return w, v
-
-
-def _scipy_svd(a, lapack_driver="gesdd"):
-    import scipy.linalg
-    return tuple(scipy.linalg.svd(a, full_matrices=False, lapack_driver=lapack_driver))
-
+# --- SciPy's eigh and svd (primitives of dfdx.rules._util, used by dfdx.rules.scipy_linalg):
+# SciPy's values, the rules above
 
 def _drop_kw(rule, *names):
     return lambda g, ans, a, **kw: rule(g, ans, a, **{k: v for k, v in kw.items()
                                                      if k not in names})
 
 
-scipy_eigh = defrule(
-    _scipy_eigh, vjp=_drop_kw(_eigh_vjp, "driver"), jvp=_drop_kw(_eigh_jvp, "driver"),
-    multiple_results=True, name="scipy.linalg.eigh")
-scipy_svd = defrule(
-    _scipy_svd, vjp=_drop_kw(_svd_vjp, "lapack_driver"), jvp=_drop_kw(_svd_jvp, "lapack_driver"),
-    multiple_results=True, name="scipy.linalg.svd")
+scipy_eigh.defvjp(_drop_kw(_eigh_vjp, "driver")).defjvp(_drop_kw(_eigh_jvp, "driver"))
+scipy_svd.defvjp(_drop_kw(_svd_vjp, "lapack_driver")).defjvp(_drop_kw(_svd_jvp, "lapack_driver"))

@@ -18,14 +18,13 @@ import numpy as np
 from dfdx._errors import NonDifferentiableError, UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
-from dfdx.rules.linalg import matmul
-from dfdx.rules.shape import as_array, concatenate, reshape, swapaxes
+from dfdx.rules._util import as_array
 
 _QRResult = type(np.linalg.qr(np.eye(1)))
 
 
 def _mT(a):
-    return swapaxes(a, -1, -2)
+    return np.swapaxes(a, -1, -2)
 
 
 def _real(name, *xs):
@@ -60,9 +59,9 @@ def _qr_jvp(t, ans, a):
     q, r = ans
     _full_rank(r)
     ar = _times_rinv(t, r)                    # dA R^-1
-    x = matmul(_mT(q), ar)                    # Q^T dA R^-1 = (Q^T dQ, skew) + dR R^-1 (upper)
+    x = np.matmul(_mT(q), ar)                    # Q^T dA R^-1 = (Q^T dQ, skew) + dR R^-1 (upper)
     u = np.triu(x) + _mT(np.tril(x, -1))      # dR R^-1
-    return ar - matmul(q, u), matmul(u, r)
+    return ar - np.matmul(q, u), np.matmul(u, r)
 
 
 def _qr_vjp(g, ans, a):
@@ -72,12 +71,12 @@ def _qr_vjp(g, ans, a):
     gq, gr = g
     # the adjoint of _qr_jvp: with C = gR R^T - Q^T gQ and D = triu(C) + triu(C, 1)^T,
     # gA = (gQ + Q D) R^-T
-    c = None if gr is None else matmul(gr, _mT(r))
+    c = None if gr is None else np.matmul(gr, _mT(r))
     if gq is not None:
-        qg = matmul(_mT(q), gq)
+        qg = np.matmul(_mT(q), gq)
         c = -qg if c is None else c - qg
     d = np.triu(c) + _mT(np.triu(c, 1))
-    b = matmul(q, d) if gq is None else gq + matmul(q, d)
+    b = np.matmul(q, d) if gq is None else gq + np.matmul(q, d)
     return _mT(np.linalg.solve(r, _mT(b)))
 
 
@@ -105,7 +104,7 @@ def qr(a, mode="reduced"):
         q, r = qr_prim(a)
     else:
         q, r1 = qr_prim(a[..., :m])
-        r = concatenate([r1, matmul(_mT(q), a[..., m:])], axis=-1)
+        r = np.concatenate([r1, np.matmul(_mT(q), a[..., m:])], axis=-1)
     return r if mode == "r" else _QRResult(q, r)
 
 
@@ -131,12 +130,12 @@ def _lstsq_jvp_a(t, x, a, b, rcond=None, full_rank=True):
     _need_full_rank(full_rank)
     p = np.linalg.pinv(a)
     m, n = shape_of(a)
-    dx = -matmul(p, matmul(t, x))
+    dx = -np.matmul(p, np.matmul(t, x))
     if m > n:     # r = 0 otherwise
-        dx = dx + matmul(p, matmul(_mT(p), matmul(_mT(t), b - matmul(a, x))))
+        dx = dx + np.matmul(p, np.matmul(_mT(p), np.matmul(_mT(t), b - np.matmul(a, x))))
     if m < n:     # P A = I otherwise
-        y = matmul(_mT(t), matmul(_mT(p), x))
-        dx = dx + y - matmul(p, matmul(a, y))
+        y = np.matmul(_mT(t), np.matmul(_mT(p), x))
+        dx = dx + y - np.matmul(p, np.matmul(a, y))
     return dx
 
 
@@ -145,12 +144,12 @@ def _lstsq_vjp_a(g, x, a, b, rcond=None, full_rank=True):
     _need_full_rank(full_rank)
     p = np.linalg.pinv(a)
     m, n = shape_of(a)
-    pg = matmul(_mT(p), g)
-    ga = -matmul(pg, _mT(x))
+    pg = np.matmul(_mT(p), g)
+    ga = -np.matmul(pg, _mT(x))
     if m > n:
-        ga = ga + matmul(b - matmul(a, x), _mT(matmul(p, pg)))
+        ga = ga + np.matmul(b - np.matmul(a, x), _mT(np.matmul(p, pg)))
     if m < n:
-        ga = ga + matmul(matmul(_mT(p), x), _mT(g - matmul(p, matmul(a, g))))
+        ga = ga + np.matmul(np.matmul(_mT(p), x), _mT(g - np.matmul(p, np.matmul(a, g))))
     return ga
 
 
@@ -158,7 +157,7 @@ def _lstsq_b(c, x, a, b, rcond=None, full_rank=True, adjoint=False):
     _real("numpy.linalg.lstsq", a, b)
     _need_full_rank(full_rank)
     p = np.linalg.pinv(a)
-    return matmul(_mT(p), c) if adjoint else matmul(p, c)
+    return np.matmul(_mT(p), c) if adjoint else np.matmul(p, c)
 
 
 lstsq_x = defrule(
@@ -177,16 +176,16 @@ def lstsq(a, b, rcond=None):
         return x_v, res_v, rank, s_v      # NumPy raised above for what it does not take
     m, n = av.shape
     vector = bv.ndim == 1
-    b2 = reshape(b, (m, 1)) if vector else b
+    b2 = np.reshape(b, (m, 1)) if vector else b
     x = lstsq_x(a, b2, rcond=rcond, full_rank=bool(rank == min(m, n)))
     if vector:
-        x = reshape(x, (n,))
+        x = np.reshape(x, (n,))
     res = res_v
     if res_v.size:      # NumPy's residuals: full rank and more rows than columns
-        r = b - matmul(a, x)
+        r = b - np.matmul(a, x)
         res = np.sum(r * r, axis=0)
         if vector:
-            res = reshape(res, (1,))
+            res = np.reshape(res, (1,))
     return x, res, rank, np.linalg.svd(a, compute_uv=False)
 
 
@@ -215,8 +214,8 @@ def tensorsolve(a, b, axes=None):
     if int(np.prod(shape_of(a))) != prod ** 2:
         raise np.linalg.LinAlgError("Input arrays must satisfy the requirement "
                                     "prod(a.shape[b.ndim:]) == prod(a.shape[:b.ndim])")
-    res = np.linalg.solve(reshape(a, (prod, prod)), reshape(b, (prod,)))
-    return reshape(res, old)
+    res = np.linalg.solve(np.reshape(a, (prod, prod)), np.reshape(b, (prod,)))
+    return np.reshape(res, old)
 
 
 def tensorinv(a, ind=2):
@@ -224,8 +223,8 @@ def tensorinv(a, ind=2):
         raise ValueError("Invalid ind argument.")
     old = tuple(shape_of(a))
     prod = int(np.prod(old[:ind]))
-    inv = np.linalg.inv(reshape(a, (prod, -1)))
-    return reshape(inv, old[ind:] + old[:ind])
+    inv = np.linalg.inv(np.reshape(a, (prod, -1)))
+    return np.reshape(inv, old[ind:] + old[:ind])
 
 
 defcomposite(np.linalg.cond, cond)

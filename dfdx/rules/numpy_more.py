@@ -25,8 +25,7 @@ from dfdx._core import Box
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, defzero, shape_of
-from dfdx.rules.shape import (as_array, broadcast_to, cast_to, concatenate, flip, moveaxis,
-                              reshape, untake)
+from dfdx.rules._util import as_array, cast_to, untake
 
 
 def _dtype(x):
@@ -46,8 +45,8 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     a, b = as_array(a), as_array(b)
     if not shape_of(a) or not shape_of(b):
         raise ValueError("At least one array has zero dimension")
-    a = moveaxis(a, axisa, -1)
-    b = moveaxis(b, axisb, -1)
+    a = np.moveaxis(a, axisa, -1)
+    b = np.moveaxis(b, axisb, -1)
     na, nb = shape_of(a)[-1], shape_of(b)[-1]
     if na not in (2, 3) or nb not in (2, 3):
         raise ValueError("incompatible dimensions for cross product\n"
@@ -71,7 +70,7 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
         a2 = a[..., 2]
         cp0, cp1 = -(a2 * b1), a2 * b0
     cp = np.stack([cp0, cp1, cp2], axis=-1)
-    return moveaxis(cp, -1, axisc)
+    return np.moveaxis(cp, -1, axisc)
 
 
 # --- gradient, trapezoid, polyval -----------------------------------------------
@@ -139,8 +138,8 @@ def gradient(f, *varargs, axis=None, edge_order=1):
             b = (dx2 - dx1) / (dx1 * dx2)
             c = dx1 / (dx2 * (dx1 + dx2))
             bshape = tuple(-1 if i == ax else 1 for i in range(nd))
-            inner = (reshape(a, bshape) * f2 + reshape(b, bshape) * f3
-                     + reshape(c, bshape) * f4)
+            inner = (np.reshape(a, bshape) * f2 + np.reshape(b, bshape) * f3
+                     + np.reshape(c, bshape) * f4)
         e = [_edge(f, ax, i) for i in (0, 1, 2, -3, -2, -1)] if edge_order == 2 else \
             [_edge(f, ax, i) for i in (0, 1, -2, -1)]
         if edge_order == 1:
@@ -164,7 +163,7 @@ def gradient(f, *varargs, axis=None, edge_order=1):
                 c = (2. * dx2 + dx1) / (dx2 * (dx1 + dx2))
             last = a * e[3] + b * e[4] + c * e[5]
         # NumPy writes each part into an array of f's dtype: the same casts here
-        outs.append(concatenate([cast_to(p, otype) for p in (first, inner, last)], axis=ax))
+        outs.append(np.concatenate([cast_to(p, otype) for p in (first, inner, last)], axis=ax))
     return outs[0] if len(axes) == 1 else tuple(outs)
 
 
@@ -179,7 +178,7 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
             d = x[1:] - x[:-1]
             s = [1] * nd
             s[axis] = shape_of(d)[0]
-            d = reshape(d, tuple(s))
+            d = np.reshape(d, tuple(s))
         else:
             d = np.diff(x, axis=axis)
     axis %= nd
@@ -207,7 +206,7 @@ def _corr_valid(g, w, n):
     """sum_k g[k + i] w[k] for i < n: the transpose of convolving with `w` (dfdx's
     cotangents of a complex product take no conjugate, as matmul's do)."""
     m = shape_of(w)[0]
-    return conv_full(g, flip(w, 0))[m - 1:m - 1 + n]
+    return conv_full(g, np.flip(w, 0))[m - 1:m - 1 + n]
 
 
 conv_full = defrule(
@@ -231,8 +230,8 @@ def _mode(mode):
 
 def _vectors(a, v):
     a, v = as_array(a), as_array(v)
-    a = reshape(a, (1,)) if not shape_of(a) else a
-    v = reshape(v, (1,)) if not shape_of(v) else v
+    a = np.reshape(a, (1,)) if not shape_of(a) else a
+    v = np.reshape(v, (1,)) if not shape_of(v) else v
     if len(shape_of(a)) > 1 or len(shape_of(v)) > 1:
         raise ValueError("object too deep for desired array")
     return a, v
@@ -265,8 +264,8 @@ def correlate(a, v, mode="valid"):
     if mode == "same" and m > n:
         # why: NumPy centres 'same' on the longer input, so with v the longer one the
         # window is the reverse of correlate(v, a)'s, conjugated.
-        return _conj(flip(correlate(v, a, "same"), 0))
-    return convolve(a, flip(_conj(v), 0), mode)
+        return _conj(np.flip(correlate(v, a, "same"), 0))
+    return convolve(a, np.flip(_conj(v), 0), mode)
 
 
 # --- select, piecewise ------------------------------------------------------------
@@ -291,7 +290,7 @@ def select(condlist, choicelist, default=0):
         if c.dtype.type is not np.bool_:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     shape = np.broadcast_shapes(*(c.shape for c in conds), *(shape_of(c) for c in choices))
-    result = broadcast_to(cast_to(choices[-1], dt), shape)
+    result = np.broadcast_to(cast_to(choices[-1], dt), shape)
     for choice, cond in zip(choices[-2::-1], conds[::-1]):
         result = np.where(cond, cast_to(choice, dt), result)
     return result
@@ -311,7 +310,7 @@ def piecewise(x, condlist, funclist, *args, **kw):
                          "expected")
     dt = _dtype(x)
     size = int(np.prod(xs))
-    flat_x = reshape(x, (size,))
+    flat_x = np.reshape(x, (size,))
     y = np.zeros(size, dt)
     # why: NumPy calls each function on the selected elements only (x[cond]) and writes
     # the results there: a gather, the function, and a scatter back.
@@ -323,9 +322,9 @@ def piecewise(x, condlist, funclist, *args, **kw):
         idx = np.flatnonzero(cond)
         if not idx.size:
             continue
-        r = broadcast_to(cast_to(func(flat_x[idx], *args, **kw), dt), idx.shape)
+        r = np.broadcast_to(cast_to(func(flat_x[idx], *args, **kw), dt), idx.shape)
         y = np.where(cond, untake(r, (idx,), (size,)), y)
-    return reshape(y, xs)
+    return np.reshape(y, xs)
 
 
 # --- interp ---------------------------------------------------------------------
@@ -351,8 +350,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         xp = xp % period
         order = np.argsort(getval(xp))
         xp, fp = xp[order], fp[order]
-        xp = concatenate((xp[-1:] - period, xp, xp[0:1] + period))
-        fp = concatenate((fp[-1:], fp, fp[0:1]))
+        xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
+        fp = np.concatenate((fp[-1:], fp, fp[0:1]))
     xv, xpv = np.asarray(getval(x)), np.asarray(getval(xp))
     n = xpv.shape[0]
     lo = fp[0] if left is None else cast_to(left, ft)
@@ -413,11 +412,10 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
         y = y * delta
     y = y + start
     if endpoint and num > 1:
-        y = concatenate([y[:-1], reshape(broadcast_to(cast_to(stop, _dtype(y)),
-                                                      shape_of(y)[1:]),
-                                         (1,) + tuple(shape_of(y)[1:]))])
+        last = np.broadcast_to(cast_to(stop, _dtype(y)), shape_of(y)[1:])
+        y = np.concatenate([y[:-1], np.reshape(last, (1,) + tuple(shape_of(y)[1:]))])
     if axis != 0:
-        y = moveaxis(y, 0, axis)
+        y = np.moveaxis(y, 0, axis)
     if dtype is not None:
         y = cast_to(y, np.dtype(dtype))
     return (y, step) if retstep else y
@@ -429,8 +427,8 @@ def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
                            axis)
     if not isinstance(base, (float, int)) and len(shape_of(base)):
         nd = len(np.broadcast_shapes(shape_of(start), shape_of(stop), shape_of(base)))
-        start, stop, base = (reshape(as_array(a), (1,) * (nd - len(shape_of(a)))
-                                     + tuple(shape_of(a))) for a in (start, stop, base))
+        start, stop, base = (np.reshape(as_array(a), (1,) * (nd - len(shape_of(a)))
+                                        + tuple(shape_of(a))) for a in (start, stop, base))
         base = np.expand_dims(base, axis)
     y = linspace(start, stop, num=num, endpoint=endpoint, axis=axis)
     r = np.power(base, y)
@@ -455,13 +453,13 @@ def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
     if num > 0:
         # NumPy writes the end points themselves over exp(log(.)) of them
         rest = tuple(shape_of(result)[1:])
-        ends = [reshape(broadcast_to(start, rest), (1,) + rest), result[1:]]
+        ends = [np.reshape(np.broadcast_to(start, rest), (1,) + rest), result[1:]]
         if num > 1 and endpoint:
-            ends = [ends[0], result[1:-1], reshape(broadcast_to(stop, rest), (1,) + rest)]
-        result = concatenate(ends) if num > 1 else ends[0]
+            ends = [ends[0], result[1:-1], np.reshape(np.broadcast_to(stop, rest), (1,) + rest)]
+        result = np.concatenate(ends) if num > 1 else ends[0]
     result = result * out_sign
     if axis != 0:
-        result = moveaxis(result, 0, axis)
+        result = np.moveaxis(result, 0, axis)
     return cast_to(result, dtype)
 
 
@@ -480,7 +478,7 @@ for _np_fn, _impl in {
 def broadcast_arrays(*args, subok=False):
     args = [as_array(a) for a in args]
     shape = np.broadcast_shapes(*(shape_of(a) for a in args))
-    return tuple(broadcast_to(a, shape) for a in args)
+    return tuple(np.broadcast_to(a, shape) for a in args)
 
 
 def _cumulative(np_name, fill):
@@ -499,7 +497,7 @@ def _cumulative(np_name, fill):
         if include_initial:
             s = list(shape_of(r))
             s[axis % max(nd, 1)] = 1
-            r = concatenate([np.full(s, fill, _dtype(r)), r], axis=axis)
+            r = np.concatenate([np.full(s, fill, _dtype(r)), r], axis=axis)
         return r
     return call
 
@@ -522,10 +520,10 @@ def vander(x, N=None, increasing=False):
     parts = [np.ones((n, min(N, 1)), dt)]
     if N > 1:
         # NumPy's multiply.accumulate of x along the row: the same products
-        parts.append(np.cumprod(broadcast_to(reshape(cast_to(x, dt), (n, 1)), (n, N - 1)),
+        parts.append(np.cumprod(np.broadcast_to(np.reshape(cast_to(x, dt), (n, 1)), (n, N - 1)),
                                 axis=1))
-    v = concatenate(parts, axis=1)
-    return v if increasing else flip(v, 1)
+    v = np.concatenate(parts, axis=1)
+    return v if increasing else np.flip(v, 1)
 
 
 def bincount(x, /, weights=None, minlength=0):
@@ -536,29 +534,29 @@ def bincount(x, /, weights=None, minlength=0):
     w = cast_to(as_array(weights), np.float64)     # NumPy counts weights in double
     if shape_of(w) != xv.shape:
         raise ValueError("The weights and list don't have the same length.")
-    return untake(reshape(w, (-1,)), (xv.reshape(-1),), (counts.shape[0],))
+    return untake(np.reshape(w, (-1,)), (xv.reshape(-1),), (counts.shape[0],))
 
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     arr = as_array(arr)
     nd = len(shape_of(arr))
     axis = np.lib.array_utils.normalize_axis_index(axis, nd)
-    moved = moveaxis(arr, axis, -1)
+    moved = np.moveaxis(arr, axis, -1)
     rest = tuple(shape_of(moved)[:-1])
     if not all(rest):
         raise ValueError("Cannot apply_along_axis when any iteration dimensions are 0")
     outs = [func1d(moved[idx], *args, **kwargs) for idx in np.ndindex(*rest)]
     res = np.stack([as_array(o) for o in outs])
     inner = tuple(shape_of(res)[1:])
-    res = reshape(res, rest + inner)
+    res = np.reshape(res, rest + inner)
     # NumPy puts the result's axes where `axis` was
-    return moveaxis(res, tuple(range(len(rest), len(rest) + len(inner))),
-                    tuple(range(axis, axis + len(inner))))
+    return np.moveaxis(res, tuple(range(len(rest), len(rest) + len(inner))),
+                       tuple(range(axis, axis + len(inner))))
 
 
 def resize(a, new_shape):
     new_shape = (new_shape,) if isinstance(new_shape, (int, np.integer)) else tuple(new_shape)
-    a = reshape(as_array(a), (-1,))
+    a = np.reshape(as_array(a), (-1,))
     new_size = 1
     for d in new_shape:
         if d < 0:
@@ -568,7 +566,7 @@ def resize(a, new_shape):
     if size == 0 or new_size == 0:
         return np.zeros(new_shape, _dtype(a))
     repeats = -(-new_size // size)
-    return reshape(concatenate((a,) * repeats)[:new_size], new_shape)
+    return np.reshape(np.concatenate((a,) * repeats)[:new_size], new_shape)
 
 
 def real_if_close(a, tol=100):
@@ -647,7 +645,7 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * np.pi):
     axis %= nd
     head = p[(slice(None),) * axis + (slice(0, 1),)]
     tail = p[(slice(None),) * axis + (slice(1, None),)] + np.cumsum(correct, axis=axis)
-    return cast_to(concatenate([head, tail], axis=axis), dtype)
+    return cast_to(np.concatenate([head, tail], axis=axis), dtype)
 
 
 def polyder(p, m=1):
@@ -665,7 +663,7 @@ def polyint(p, m=1, k=None):
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     k = np.zeros(m, float) if k is None else k
-    k = reshape(as_array(k), (-1,))
+    k = np.reshape(as_array(k), (-1,))
     if shape_of(k)[0] == 1 and m > 1:
         k = k[0] * np.ones(m, float)
     if shape_of(k)[0] < m:
@@ -673,7 +671,7 @@ def polyint(p, m=1, k=None):
     p = as_array(p)
     if m == 0:
         return p
-    y = concatenate((p / np.arange(shape_of(p)[0], 0, -1), reshape(k[0], (1,))))
+    y = np.concatenate((p / np.arange(shape_of(p)[0], 0, -1), np.reshape(k[0], (1,))))
     return polyint(y, m - 1, k=k[1:])
 
 
@@ -701,8 +699,8 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     rhs = y
     if w is not None:
         w = as_array(w) + 0.0
-        lhs = lhs * reshape(w, (-1, 1))
-        rhs = rhs * (w if len(shape_of(rhs)) == 1 else reshape(w, (-1, 1)))
+        lhs = lhs * np.reshape(w, (-1, 1))
+        rhs = rhs * (w if len(shape_of(rhs)) == 1 else np.reshape(w, (-1, 1)))
     scale = np.sqrt(np.sum(lhs * lhs, axis=0))
     lhs = lhs / scale
     c, resids, rank, s = np.linalg.lstsq(lhs, rhs, rcond)
@@ -715,7 +713,7 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
 
 def roots(p):
     p = as_array(p)
-    p = reshape(p, (1,)) if not shape_of(p) else p
+    p = np.reshape(p, (1,)) if not shape_of(p) else p
     if len(shape_of(p)) != 1:
         raise ValueError("Input must be a rank-1 array.")
     nz = np.nonzero(np.ravel(getval(p)))[0]
@@ -728,10 +726,10 @@ def roots(p):
     n = shape_of(p)[0]
     if n > 1:
         below = np.diag(np.ones((n - 2,), _dtype(p)), -1)[1:]
-        r = np.linalg.eigvals(concatenate([reshape(-p[1:] / p[0], (1, n - 1)), below]))
+        r = np.linalg.eigvals(np.concatenate([np.reshape(-p[1:] / p[0], (1, n - 1)), below]))
     else:
         r = np.array([])
-    return concatenate((r, np.zeros(trailing, _dtype(r))))
+    return np.concatenate((r, np.zeros(trailing, _dtype(r))))
 
 
 def sort_complex(a):
@@ -745,7 +743,7 @@ def sort_complex(a):
 
 
 def diagflat(v, k=0):
-    return np.diag(reshape(as_array(v), (-1,)), k)
+    return np.diag(np.reshape(as_array(v), (-1,)), k)
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *,
@@ -765,13 +763,13 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 
     def rows(a):
         a = cast_to(a, dtype)
-        a = reshape(a, (1,) * (2 - len(shape_of(a))) + tuple(shape_of(a)))
+        a = np.reshape(a, (1,) * (2 - len(shape_of(a))) + tuple(shape_of(a)))
         return a.T if not rowvar and shape_of(a)[0] != 1 else a
     X = rows(m)
     if shape_of(X)[0] == 0:
         return np.array([]).reshape(0, 0)
     if y is not None:
-        X = concatenate((X, rows(y)), axis=0)
+        X = np.concatenate((X, rows(y)), axis=0)
     if ddof is None:
         ddof = 0 if bias else 1
     w = None
@@ -795,13 +793,13 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
     if np.any(getval(fact) <= 0):
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=2)
         fact = 0.0
-    X = X - reshape(avg, (-1, 1))
+    X = X - np.reshape(avg, (-1, 1))
     X_T = X.T if w is None else (X * w).T
     with np.errstate(divide="ignore", invalid="ignore"):
         c = np.matmul(X, _conj(X_T))
         c = cast_to(c * np.true_divide(1, fact), _dtype(c))   # NumPy scales c in place
     s = tuple(d for d in shape_of(c) if d != 1)
-    return reshape(c, s)
+    return np.reshape(c, s)
 
 
 def corrcoef(x, y=None, rowvar=True, *, dtype=None):
@@ -810,8 +808,8 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
         return c / c
     d = np.diagonal(c)
     stddev = np.sqrt(np.real(d))
-    c = c / reshape(stddev, (-1, 1))
-    c = c / reshape(stddev, (1, -1))
+    c = c / np.reshape(stddev, (-1, 1))
+    c = c / np.reshape(stddev, (1, -1))
     if _dtype(c).kind == "c":
         return np.clip(np.real(c), -1, 1) + 1j * np.clip(np.imag(c), -1, 1)
     return np.clip(c, -1, 1)

@@ -20,7 +20,6 @@ from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
 from dfdx.rules._util import norm_axis, shift_axes
-from dfdx.rules.shape import broadcast_to, moveaxis, ravel, reshape
 
 
 def _keep(g, shape, axis, keepdims):
@@ -28,7 +27,7 @@ def _keep(g, shape, axis, keepdims):
     if keepdims or not shape or axis is None:
         return g   # a full reduction gives a scalar, which broadcasts as it is
     axes = norm_axis(axis, len(shape))
-    return reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    return np.reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
 
 
 def _spread(g, x, axis, keepdims):
@@ -39,7 +38,7 @@ def _spread(g, x, axis, keepdims):
         # why: a NumPy cotangent broadcast to a Dask x would enter its graph whole, and CuPy
         # refuses NumPy operands: it is made in x's namespace
         return np.zeros_like(xv) + (g[()] if isinstance(g, np.ndarray) and g.ndim == 0 else g)
-    return broadcast_to(g, shape_of(x))
+    return np.broadcast_to(g, shape_of(x))
 
 
 def _spread_batched(g, x, axis, keepdims):
@@ -48,10 +47,10 @@ def _spread_batched(g, x, axis, keepdims):
     shape = tuple(shape_of(x))
     if not keepdims and shape:
         axes = norm_axis(axis, len(shape))
-        g = reshape(g, (k,) + tuple(1 if i in axes else s for i, s in enumerate(shape)))
+        g = np.reshape(g, (k,) + tuple(1 if i in axes else s for i, s in enumerate(shape)))
     elif not shape:
-        g = reshape(g, (k,))
-    return broadcast_to(g, (k,) + shape)
+        g = np.reshape(g, (k,))
+    return np.broadcast_to(g, (k,) + shape)
 
 
 def _count(x, axis):
@@ -140,15 +139,15 @@ def _prod_of_others(x, axis):
     """For each element, the product of the other elements along `axis` (zero-safe)."""
     shape = shape_of(x)
     axes = norm_axis(axis, len(shape))
-    moved = moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
     mshape = shape_of(moved)
     n = int(np.prod(mshape[len(mshape) - len(axes):]))
-    flat = reshape(moved, mshape[:len(mshape) - len(axes)] + (n,))
+    flat = np.reshape(moved, mshape[:len(mshape) - len(axes)] + (n,))
     one = np.ones_like(getval(flat)[..., :1])
     left = np.cumprod(np.concatenate([one, flat[..., :-1]], axis=-1), axis=-1)
     right = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], one], axis=-1), -1), -1), -1)
-    out = reshape(left * right, mshape)
-    return moveaxis(out, tuple(range(-len(axes), 0)), axes)
+    out = np.reshape(left * right, mshape)
+    return np.moveaxis(out, tuple(range(-len(axes), 0)), axes)
 
 
 def _prod_vjp(g, ans, x, axis=None, keepdims=False):
@@ -171,7 +170,7 @@ def _cumsum(x, axis=None):
 
 def _cumsum_vjp(g, ans, x, axis=None):
     if axis is None:
-        return reshape(_rev_cumsum(g, 0), shape_of(x))
+        return np.reshape(_rev_cumsum(g, 0), shape_of(x))
     return _rev_cumsum(g, axis)
 
 
@@ -185,7 +184,7 @@ cumsum = defrule(
     jvp=lambda t, ans, x, axis=None: cumsum(t, axis),
     bjvp=lambda t, ans, x, axis=None: (
         cumsum(t, shift_axes(axis, len(shape_of(x)))) if axis is not None else
-        cumsum(reshape(t, (shape_of(t)[0], -1)), 1)),
+        cumsum(np.reshape(t, (shape_of(t)[0], -1)), 1)),
     name="numpy.cumsum")
 
 
@@ -195,35 +194,35 @@ def _cumprod(x, axis=None):
 
 def _cumprod_vjp(g, ans, x, axis=None):
     if axis is None:
-        return reshape(_cumprod_vjp(g, ans, ravel(x), 0), shape_of(x))
+        return np.reshape(_cumprod_vjp(g, ans, np.ravel(x), 0), shape_of(x))
     if not np.any(getval(x) == 0):
         # why: without zeros, d ans_i / d x_k = ans_i / x_k for i >= k: one pass.
         return _rev_cumsum(g * ans, axis) / x
     # With zeros: d ans_i / d x_k = prod_{j <= i, j != k} x_j, built explicitly (O(n^2)).
-    xm = moveaxis(x, axis, -1)
-    gm = moveaxis(g, axis, -1)
+    xm = np.moveaxis(x, axis, -1)
+    gm = np.moveaxis(g, axis, -1)
     n = shape_of(xm)[-1]
     eye = np.eye(n, dtype=bool)
     xk = np.where(eye, 1.0, np.expand_dims(xm, -2))          # [..., k, j]: x with x_k -> 1
     # [..., k, i], i >= k; a boolean mask keeps the dtype of x (float32 stays float32)
     partial = np.cumprod(xk, axis=-1) * np.triu(np.ones((n, n), dtype=bool))
     out = np.sum(partial * np.expand_dims(gm, -2), axis=-1)
-    return moveaxis(out, -1, axis)
+    return np.moveaxis(out, -1, axis)
 
 
 def _cumprod_jvp(t, ans, x, axis=None):
     if axis is None:
-        return _cumprod_jvp(ravel(t), ans, ravel(x), 0)
+        return _cumprod_jvp(np.ravel(t), ans, np.ravel(x), 0)
     if not np.any(getval(x) == 0):
         return ans * cumsum(t / x, axis)
-    xm = moveaxis(x, axis, -1)
-    tm = moveaxis(t, axis, -1)
+    xm = np.moveaxis(x, axis, -1)
+    tm = np.moveaxis(t, axis, -1)
     n = shape_of(xm)[-1]
     eye = np.eye(n, dtype=bool)
     xk = np.where(eye, 1.0, np.expand_dims(xm, -2))
     partial = np.cumprod(xk, axis=-1) * np.triu(np.ones((n, n), dtype=bool))
     out = np.sum(partial * np.expand_dims(tm, -1), axis=-2)
-    return moveaxis(out, -1, axis)
+    return np.moveaxis(out, -1, axis)
 
 
 cumprod = defrule(_cumprod, vjp=_cumprod_vjp, jvp=_cumprod_jvp, name="numpy.cumprod")
@@ -432,13 +431,13 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
                 raise TypeError("Axis must be specified when shapes of a and weights differ.")
             if len(shape_of(w)) != 1:
                 raise TypeError("1D weights expected when shapes of a and weights differ.")
-            w = reshape(w, tuple(-1 if i == axis % len(shape_of(a)) else 1
-                                 for i in range(len(shape_of(a)))))
-        w = broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a)))
+            w = np.reshape(w, tuple(-1 if i == axis % len(shape_of(a)) else 1
+                                    for i in range(len(shape_of(a)))))
+        w = np.broadcast_to(w, np.broadcast_shapes(shape_of(w), shape_of(a)))
         scl = _sum_api(w, axis=axis, keepdims=keepdims)
         avg = _sum_api(a * w, axis=axis, keepdims=keepdims) / scl
         if returned and shape_of(scl) != shape_of(avg):
-            scl = broadcast_to(scl, shape_of(avg))
+            scl = np.broadcast_to(scl, shape_of(avg))
     return (avg, scl) if returned else avg
 
 

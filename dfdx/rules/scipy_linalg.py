@@ -25,17 +25,21 @@ import scipy.linalg as sl
 
 from dfdx._errors import DomainError, NonDifferentiableError, UnsupportedOperation
 from dfdx._numpy.box import getval
-from dfdx._numpy.registry import defcomposite, defrule, shape_of
-from dfdx.rules.linalg import cholesky, det as _np_det, inv as _np_inv, matmul, scipy_eigh, \
-    scipy_svd
-from dfdx.rules.shape import concatenate, expand_dims, swapaxes
+from dfdx._numpy.registry import FUNCTIONS, defcomposite, defrule, shape_of
+from dfdx.rules._util import scipy_eigh, scipy_svd
 
 __all__ = ["expm", "sqrtm", "logm", "solve_triangular", "cho_factor", "cho_solve", "lu_factor",
            "lu_solve", "det", "inv", "eigh", "svd"]
 
 
+def _cholesky(a, upper=False):
+    # why: what np.linalg.cholesky dispatches to, called for plain values too: NumPy's lower
+    # factor also of a Dask array (whose own np.linalg.cholesky answers with the upper one)
+    return FUNCTIONS[np.linalg.cholesky](a, upper=upper)
+
+
 def _mT(a):
-    return swapaxes(a, -1, -2)
+    return np.swapaxes(a, -1, -2)
 
 
 def _float_dtype(x):
@@ -71,8 +75,8 @@ def _frechet(f, a, e):
     na, ne = np.max(np.abs(getval(a))), np.max(np.abs(getval(e)))
     c = float(na / ne) if ne > 0 and na > 0 else 1.0
     zero = np.zeros(shape_of(a), dtype=np.result_type(getval(a), getval(e)))
-    block = concatenate([concatenate([a, c * e], axis=-1), concatenate([zero, a], axis=-1)],
-                        axis=-2)
+    block = np.concatenate([np.concatenate([a, c * e], axis=-1),
+                            np.concatenate([zero, a], axis=-1)], axis=-2)
     return f(block)[..., :n, n:] / c
 
 
@@ -228,7 +232,7 @@ def _solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
 
 def _as_matrix(x, b):
     """A vector right-hand side as a column (the solve rules work on matrices)."""
-    return expand_dims(x, -1) if len(shape_of(b)) == 1 else x
+    return np.expand_dims(x, -1) if len(shape_of(b)) == 1 else x
 
 
 def _from_matrix(x, b):
@@ -238,7 +242,7 @@ def _from_matrix(x, b):
 def _tri_jvp_a(t, ans, a, b, trans=0, lower=False, unit_diagonal=False):
     # x = op(T)^-1 b, T the triangle SciPy reads: dx = -op(T)^-1 op(dT) x
     dt = np.where(_tri_mask(shape_of(a)[-1], lower, unit_diagonal), t, 0.0)
-    rhs = -matmul(dt if trans == 0 else _mT(dt), _as_matrix(ans, b))
+    rhs = -np.matmul(dt if trans == 0 else _mT(dt), _as_matrix(ans, b))
     return _from_matrix(tri_solve(a, rhs, trans=trans, lower=lower,
                                   unit_diagonal=unit_diagonal), b)
 
@@ -246,7 +250,7 @@ def _tri_jvp_a(t, ans, a, b, trans=0, lower=False, unit_diagonal=False):
 def _tri_vjp(g, ans, a, b, trans=0, lower=False, unit_diagonal=False):
     gb = tri_solve(a, g, trans=1 - min(trans, 1), lower=lower, unit_diagonal=unit_diagonal)
     x, gm = _as_matrix(ans, b), _as_matrix(gb, b)
-    outer = -matmul(gm, _mT(x)) if trans == 0 else -matmul(x, _mT(gm))
+    outer = -np.matmul(gm, _mT(x)) if trans == 0 else -np.matmul(x, _mT(gm))
     mask = _tri_mask(shape_of(a)[-1], lower, unit_diagonal)
     return np.where(mask, outer, 0.0), gb
 
@@ -308,7 +312,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
         (array([[2., 1.],
                [2., 2.]]), False)
     """
-    factor = cholesky(a, upper=not lower)
+    factor = _cholesky(a, upper=not lower)
     return np.where(_tri_mask(shape_of(a)[-1], lower), factor, a), bool(lower)
 
 
@@ -358,7 +362,7 @@ def _lu_jvp(t, ans, a):
     strict, L, U = _lu_parts(lu)
     y = tri_solve(lu, t[_perm(piv)], lower=True, unit_diagonal=True)
     f = _mT(tri_solve(lu, _mT(y), trans=1, lower=False))
-    return matmul(L, np.where(strict, f, 0.0)) + matmul(np.where(strict, 0.0, f), U), None
+    return np.matmul(L, np.where(strict, f, 0.0)) + np.matmul(np.where(strict, 0.0, f), U), None
 
 
 def _lu_vjp(g, ans, a):
@@ -367,8 +371,8 @@ def _lu_vjp(g, ans, a):
     if g is None:
         return None
     strict, L, U = _lu_parts(lu)
-    gf = (np.where(strict, matmul(_mT(L), np.where(strict, g, 0.0)), 0.0)
-          + np.where(strict, 0.0, matmul(np.where(strict, 0.0, g), _mT(U))))
+    gf = (np.where(strict, np.matmul(_mT(L), np.where(strict, g, 0.0)), 0.0)
+          + np.where(strict, 0.0, np.matmul(np.where(strict, 0.0, g), _mT(U))))
     z = tri_solve(lu, gf, trans=1, lower=True, unit_diagonal=True)
     w = _mT(tri_solve(lu, _mT(z), trans=0, lower=False))
     return w[np.argsort(_perm(piv))]
@@ -440,7 +444,7 @@ def det(a, overwrite_a=False, check_finite=True):
         >>> float(linalg.det(np.array([[1.0, 2.0], [3.0, 4.0]])))
         -2.0000000000000004
     """
-    return _np_det(a)
+    return np.linalg.det(a)
 
 
 def _symmetric(a, lower):
@@ -466,11 +470,11 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     """
     _square("scipy.linalg.inv", a)
     if assume_a in (None, "general", "gen"):
-        return _np_inv(a)
+        return np.linalg.inv(a)
     n = shape_of(a)[-1]
     eye = np.eye(n, dtype=_float_dtype(a))
     if assume_a == "diagonal":
-        inverted = eye * expand_dims(1.0 / np.diagonal(a, axis1=-2, axis2=-1), -2)
+        inverted = eye * np.expand_dims(1.0 / np.diagonal(a, axis1=-2, axis2=-1), -2)
         # why: SciPy (1.17) inverts the diagonal and leaves the other entries as a's own
         return np.where(np.eye(n, dtype=bool), inverted, a)
     if assume_a in ("upper triangular", "lower triangular"):
@@ -478,7 +482,7 @@ def inv(a, overwrite_a=False, check_finite=True, *, assume_a=None, lower=False):
     if assume_a in ("sym", "her", "pos"):
         if assume_a == "her":
             _real_only("scipy.linalg.inv with assume_a='her'", a)
-        return _np_inv(_symmetric(a, lower))
+        return np.linalg.inv(_symmetric(a, lower))
     raise ValueError(f"scipy.linalg.inv: unknown assume_a={assume_a!r}; SciPy's are None, "
                      "'general', 'diagonal', 'upper triangular', 'lower triangular', 'pos', "
                      "'sym', 'her'.")
@@ -512,7 +516,7 @@ def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwr
         w, v = scipy_eigh(a, UPLO=uplo, driver=driver)
         return w if eigvals_only else (w, v)
     # a v = w b v with b = L L^T: C = L^-1 A L^-T has eigenvectors u = L^T v
-    lfac = cholesky(_symmetric(b, lower))
+    lfac = _cholesky(_symmetric(b, lower))
     c = tri_solve(lfac, _mT(tri_solve(lfac, _symmetric(a, lower), lower=True)), lower=True)
     w, u = scipy_eigh(c, UPLO="L")
     if eigvals_only:

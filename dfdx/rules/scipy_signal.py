@@ -15,8 +15,6 @@ import scipy.integrate as si
 import scipy.signal as ss
 
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
-from dfdx.rules.reductions import sum_
-from dfdx.rules.shape import flip, reshape
 
 __all__ = ["convolve", "correlate", "trapezoid"]
 
@@ -31,7 +29,7 @@ def _adjoint(g, other, own, mode, method):
     # the output of `mode` starts at s = (full - out) // 2 inside the full convolution
     # (SciPy's centring); the argument's part of the full adjoint starts at m - 1 - s
     starts = [m - 1 - (f - o) // 2 for m, f, o in zip(shape_of(other), full, shape_of(g))]
-    c = conv(g, flip(other), mode="full", method=method)
+    c = conv(g, np.flip(other), mode="full", method=method)
     # where the argument's part reaches past the full adjoint, that part is zero
     pads = [(max(0, -s), max(0, s + n - k)) for s, n, k in zip(starts, own, shape_of(c))]
     if any(p != (0, 0) for p in pads):
@@ -102,7 +100,7 @@ def correlate(in1, in2, mode="full", method="auto"):
     _check("scipy.signal.correlate", in1, in2, mode)
     if not shape_of(in1):
         return in1 * np.conjugate(in2) if np.iscomplexobj(in2) else in1 * in2
-    rev = flip(in2)
+    rev = np.flip(in2)
     if np.result_type(in2).kind == "c":
         rev = np.conjugate(rev)
     return conv(in1, rev, mode=mode, method=method)
@@ -139,10 +137,10 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
         x = _array(x)
         if len(shape_of(x)) == 1:
             d = x[1:] - x[:-1]
-            d = reshape(d, tuple(-1 if i == axis else 1 for i in range(nd)))
+            d = np.reshape(d, tuple(-1 if i == axis else 1 for i in range(nd)))
         else:
             d = x[hi] - x[lo]
-    return sum_(d * (y[hi] + y[lo]) / 2.0, axis=axis)
+    return np.sum(d * (y[hi] + y[lo]) / 2.0, axis=axis)
 
 
 defcomposite(ss.correlate, correlate)

@@ -14,64 +14,11 @@ from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import _astype, _getitem, getval
 from dfdx._numpy.registry import (FUNCTIONS, defcomposite, defrule, defzero, shape_of, unbroadcast,
                                   unbroadcast_batched)
-from dfdx.rules._util import norm_axis, shift_axes
+from dfdx.rules._util import (_batched_shape, _getitem_bjvp, _untake_bjvp, as_array, cast_to,
+                              norm_axis, shift_axes, untake)
 
 
 # --- primitives ----------------------------------------------------------
-
-def _batched_shape(t, shape_or_ans):
-    """The shape of a batched tangent: the batch axis of `t`, then the given shape."""
-    shape = shape_or_ans if isinstance(shape_or_ans, tuple) else shape_of(shape_or_ans)
-    return (shape_of(t)[0],) + tuple(shape)
-
-
-def _is_advanced(k):
-    return not (k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)))
-
-
-def _split_advanced(keys):
-    """Whether NumPy moves the advanced-index axes of `keys` to the front, and their rank."""
-    arrays = [k for k in keys if _is_advanced(k)]
-    if not arrays:
-        return False, 0
-    # why: next to an array, an integer is an advanced index too (X[0, :, [0, 1]]).
-    pos = [i for i, k in enumerate(keys) if _is_advanced(k) or isinstance(k, (int, np.integer))]
-    shapes = []
-    for k in arrays:
-        k = np.asarray(getval(k))
-        shapes.append((int(np.count_nonzero(k)),) if k.dtype == bool else k.shape)
-    separated = pos[-1] - pos[0] + 1 != len(pos)
-    return separated, len(np.broadcast_shapes(*shapes))
-
-
-def _batched_key(key):
-    """Index for a batched value: the batch axis first, then `key`; and, when NumPy moves
-    the advanced-index axes of `key` to the front, their rank (else 0)."""
-    keys = key if isinstance(key, tuple) else (key,)
-    separated, rank = _split_advanced(keys)
-    return (slice(None),) + keys, (rank if separated else 0)
-
-
-def _getitem_bjvp(t, ans, x, key):
-    bkey, moved = _batched_key(key)
-    r = getitem(t, bkey)
-    # why: with separated advanced indices NumPy puts their axes first, before the batch axis.
-    return moveaxis(r, moved, 0) if moved else r
-
-
-def _untake_bjvp(t, ans, x, key, shape):
-    bkey, moved = _batched_key(key)
-    if moved:
-        t = moveaxis(t, 0, moved)
-    return untake(t, bkey, _batched_shape(t if not moved else _BatchLead(t, moved), tuple(shape)))
-
-
-class _BatchLead:
-    """The batch size of a tangent whose batch axis sits at position `i`."""
-
-    def __init__(self, t, i):
-        self.shape = (shape_of(t)[i],)
-
 
 def _reshape(x, shape, order="C"):
     if hasattr(x, "reshape"):   # a duck array's reshape may take no order= (Dask)
@@ -152,21 +99,6 @@ def _align_rank(t, x, nd):
     return t
 
 
-def _untake(g, key, shape):
-    """The adjoint of x[key]: a zero array of `shape` with `g` added at `key`."""
-    out = np.zeros_like(g, shape=shape)   # why: in g's own namespace (Dask, CuPy)
-    if _is_basic(key):
-        out[key] = g
-    else:
-        np.add.at(out, key, g)   # why: repeated fancy indices must accumulate
-    return out
-
-
-def _is_basic(key):
-    keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
-
-
 getitem = defrule(
     _getitem,
     vjp=(lambda g, ans, x, key: untake(g, key, shape_of(x)), None),
@@ -174,13 +106,6 @@ getitem = defrule(
     bjvp=(_getitem_bjvp, None),
     bvjp=(lambda g, ans, x, key: _untake_bjvp(g, None, None, key, shape_of(x)), None),
     name="indexing x[...]", shape_only=("ans", 0))
-untake = defrule(
-    _untake,
-    vjp=(lambda g, ans, x, key, shape: getitem(g, key), None, None),
-    jvp=(lambda t, ans, x, key, shape: untake(t, key, shape), None, None),
-    bjvp=(_untake_bjvp, None, None),
-    bvjp=(lambda g, ans, x, key, shape: _getitem_bjvp(g, None, None, key), None, None),
-    name="scatter-add (the adjoint of indexing)")
 
 
 def _concatenate(axis, *xs):
@@ -606,18 +531,6 @@ def _check_axis(axis, ndim):
     if not -ndim <= axis < ndim:
         raise np.exceptions.AxisError(axis, ndim)
     return axis % ndim
-
-
-def as_array(x):
-    """A traced value as it is; anything else as NumPy reads it (np.asanyarray)."""
-    return x if isinstance(x, Box) else np.asanyarray(x)
-
-
-def cast_to(x, dt):
-    """`x` cast to the dtype `dt` (as NumPy's assignment into an array of `dt` casts it)."""
-    if isinstance(x, Box):
-        return x if np.result_type(getval(x)) == dt else _astype(x, dt)
-    return np.asarray(x, dtype=dt)
 
 
 def diff(a, n=1, axis=-1, prepend=_NO, append=_NO):

@@ -20,9 +20,7 @@ from dfdx._core import Box
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defcomposite, defrule, shape_of
-from dfdx.rules.linalg import matmul
-from dfdx.rules.reductions import mean
-from dfdx.rules.shape import expand_dims, getitem, moveaxis, ravel, reshape, untake
+from dfdx.rules._util import untake
 
 
 def _sort(x, axis=-1):
@@ -46,19 +44,19 @@ def _order(x, axis):
 def _average_ties(v, ties):
     if ties is None:
         return v
-    return matmul(ties, expand_dims(v, -1))[..., 0]
+    return np.matmul(ties, np.expand_dims(v, -1))[..., 0]
 
 
 def _sort_vjp(g, ans, x, axis=-1):
     perm, inv, ties = _order(x, axis)
-    gs = _average_ties(moveaxis(g, axis, -1), ties)
-    return moveaxis(np.take_along_axis(gs, inv, -1), -1, axis)
+    gs = _average_ties(np.moveaxis(g, axis, -1), ties)
+    return np.moveaxis(np.take_along_axis(gs, inv, -1), -1, axis)
 
 
 def _sort_jvp(t, ans, x, axis=-1):
     perm, inv, ties = _order(x, axis)
-    ts = np.take_along_axis(moveaxis(t, axis, -1), perm, -1)
-    return moveaxis(_average_ties(ts, ties), -1, axis)
+    ts = np.take_along_axis(np.moveaxis(t, axis, -1), perm, -1)
+    return np.moveaxis(_average_ties(ts, ties), -1, axis)
 
 
 sort_prim = defrule(_sort, vjp=_sort_vjp, jvp=_sort_jvp, name="numpy.sort")
@@ -70,7 +68,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None):
                                    "order= (structured arrays). Sort the field you need: "
                                    "np.sort(x[name]).")
     if axis is None:
-        return sort_prim(ravel(a), axis=0)
+        return sort_prim(np.ravel(a), axis=0)
     return sort_prim(a, axis=axis % len(shape_of(a)))
 
 
@@ -116,13 +114,13 @@ def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
                                    "value: use the returned value instead of out=.")
     nd = len(shape_of(a))
     if axis is None:
-        s = sort(ravel(a), axis=0)
+        s = sort(np.ravel(a), axis=0)
     elif isinstance(axis, (tuple, list)):
         raise UnsupportedOperation("dfdx differentiates numpy.quantile along one axis or all, "
                                    "not a tuple of axes. Move the axes together and reshape.")
     else:
         axis %= nd
-        s = moveaxis(sort(a, axis=axis), axis, 0)
+        s = np.moveaxis(sort(a, axis=axis), axis, 0)
     n = shape_of(s)[0]
     qv = np.asarray(getval(q))
     if np.any((qv < 0) | (qv > 1)):
@@ -141,12 +139,12 @@ def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
         right = np.minimum(lo + 1, n - 1)
         sides = np.maximum((lo > 0).astype(np.intp) + (lo < n - 1), 1)   # 2 inside, 1 at an end
         step = np.where(knot.reshape(bshape),
-                        (getitem(s, right) - getitem(s, left)) / sides.astype(dt).reshape(bshape),
-                        getitem(s, hi) - getitem(s, lo))
+                        (s[right] - s[left]) / sides.astype(dt).reshape(bshape),
+                        s[hi] - s[lo])
         # the weight in q's dtype (a Python q: in the result's), as NumPy computes it
-        w = (reshape(q * (n - 1) - floor, bshape) if isinstance(q, Box) else
+        w = (np.reshape(q * (n - 1) - floor, bshape) if isinstance(q, Box) else
              (pos_v - floor).astype(dt).reshape(bshape))
-        out = getitem(s, lo) + w * step
+        out = s[lo] + w * step
     else:
         if method == "lower":
             k = lo
@@ -155,16 +153,16 @@ def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
         elif method == "nearest":
             k = np.around(pos_v).astype(np.intp)
         if method == "midpoint":
-            out = (getitem(s, lo) + getitem(s, np.ceil(pos_v).astype(np.intp))) / 2
+            out = (s[lo] + s[np.ceil(pos_v).astype(np.intp)]) / 2
         else:
-            out = getitem(s, k)
+            out = s[k]
     out = _as_dtype(out, dt)
     if keepdims:
         rest = shape_of(out)[qv.ndim:]
         if axis is None:
-            out = reshape(out, qv.shape + (1,) * nd)
+            out = np.reshape(out, qv.shape + (1,) * nd)
         else:
-            out = reshape(out, qv.shape + rest[:axis] + (1,) + rest[axis:])
+            out = np.reshape(out, qv.shape + rest[:axis] + (1,) + rest[axis:])
     return out
 
 
@@ -180,17 +178,17 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
                                    "value: use the returned value instead of out=.")
     nd = len(shape_of(a))
     if axis is None:
-        s, ax = sort(ravel(a), axis=0), 0
+        s, ax = sort(np.ravel(a), axis=0), 0
     else:
         ax = axis % nd
         s = sort(a, axis=ax)
     n = shape_of(s)[ax]
     idx = [slice(None)] * len(shape_of(s))
     idx[ax] = slice((n - 1) // 2, n // 2 + 1)
-    out = mean(getitem(s, tuple(idx)), axis=ax, keepdims=True)
+    out = np.mean(s[tuple(idx)], axis=ax, keepdims=True)
     if keepdims:
-        return reshape(out, (1,) * nd) if axis is None else out
-    return reshape(out, tuple(v for i, v in enumerate(shape_of(out)) if i != ax))
+        return np.reshape(out, (1,) * nd) if axis is None else out
+    return np.reshape(out, tuple(v for i, v in enumerate(shape_of(out)) if i != ax))
 
 
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
@@ -211,28 +209,28 @@ def _nanquantile(a, q, axis, out, method, keepdims, weights, interpolation, weak
 
     nd = len(shape_of(a))
     if axis is None:
-        flat = ravel(a)
+        flat = np.ravel(a)
         keep = ~np.isnan(getval(flat))
-        r = quantile(getitem(flat, np.flatnonzero(keep)), q) if keep.any() else \
+        r = quantile(flat[np.flatnonzero(keep)], q) if keep.any() else \
             all_nan(np.shape(getval(q)))
-        return reshape(r, np.shape(getval(q)) + (1,) * nd) if keepdims else r
+        return np.reshape(r, np.shape(getval(q)) + (1,) * nd) if keepdims else r
     if isinstance(axis, (tuple, list)):
         raise UnsupportedOperation("dfdx differentiates numpy.nanquantile along one axis or "
                                    "all, not a tuple of axes. Move the axes together and reshape.")
     axis %= nd
-    moved = moveaxis(a, axis, -1)
+    moved = np.moveaxis(a, axis, -1)
     rest = tuple(shape_of(moved)[:-1])
-    rows = reshape(moved, (-1, shape_of(moved)[-1]))
+    rows = np.reshape(moved, (-1, shape_of(moved)[-1]))
     qshape = np.shape(getval(q))
     outs = []
     # why: each slice keeps a different number of values, so each is its own quantile
     for j in range(shape_of(rows)[0]):
         keep = np.flatnonzero(~np.isnan(getval(rows)[j]))
-        outs.append(quantile(getitem(rows, (j, keep)), q) if keep.size else all_nan(qshape))
-    r = moveaxis(reshape(np.stack(outs), rest + qshape), tuple(range(len(rest))),
-                 tuple(range(len(qshape), len(qshape) + len(rest))))
+        outs.append(quantile(rows[j, keep], q) if keep.size else all_nan(qshape))
+    r = np.moveaxis(np.reshape(np.stack(outs), rest + qshape), tuple(range(len(rest))),
+                    tuple(range(len(qshape), len(qshape) + len(rest))))
     if keepdims:
-        r = expand_dims(r, len(qshape) + axis)
+        r = np.expand_dims(r, len(qshape) + axis)
     return r
 
 
@@ -261,18 +259,18 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
                     equal_nan=equal_nan, sorted=sorted)
     values, index, inverse, counts = res
     if axis is None:
-        flat = ravel(ar)
+        flat = np.ravel(ar)
         group = np.ravel(inverse)
         counts_f = counts.astype(_dtype_of(ar))   # why: int64 counts would upcast float32
         vals = untake(flat, group, (len(counts),)) / counts_f
     else:
         ax = axis % len(shape_of(ar))
-        moved = moveaxis(ar, ax, 0)
+        moved = np.moveaxis(ar, ax, 0)
         rest = shape_of(moved)[1:]
         group = np.ravel(inverse)
         summed = untake(moved, group, (len(counts),) + tuple(rest))
         counts_f = counts.astype(_dtype_of(ar)).reshape((-1,) + (1,) * len(rest))
-        vals = moveaxis(summed / counts_f, 0, ax)
+        vals = np.moveaxis(summed / counts_f, 0, ax)
     extra = [r for r, want in zip((index, inverse, counts),
                                   (return_index, return_inverse, return_counts)) if want]
     return (vals, *extra) if extra else vals
@@ -287,7 +285,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     traced_edges = isinstance(a, Box) and range is None and np.ndim(bins) == 0 \
         and not isinstance(bins, str)
     if traced_edges and np.size(va):
-        lo, hi = np.min(ravel(a)), np.max(ravel(a))
+        lo, hi = np.min(np.ravel(a)), np.max(np.ravel(a))
         if getval(lo) == getval(hi):   # NumPy widens an empty range by 1/2 on each side
             lo, hi = lo - 0.5, hi + 0.5
         frac = np.linspace(0.0, 1.0, int(bins) + 1, dtype=edges_v.dtype)   # NumPy's edge dtype
@@ -301,7 +299,7 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
         idx = np.searchsorted(edges_v, flat, side="right") - 1
         idx[flat == edges_v[-1]] = len(edges_v) - 2
         keep = (idx >= 0) & (idx < len(edges_v) - 1)
-        hist = untake(getitem(ravel(weights), np.flatnonzero(keep)), idx[keep],
+        hist = untake(np.ravel(weights)[np.flatnonzero(keep)], idx[keep],
                       (len(edges_v) - 1,))
     if density:
         # NumPy computes a density in float64 (for float32 data too); why astype: its
@@ -324,7 +322,7 @@ def partition(a, kth, axis=-1, kind="introselect", order=None):
                                    "with order= (structured arrays). Partition the field you "
                                    "need: np.partition(x[name], kth).")
     if axis is None:
-        a, axis = ravel(a), 0
+        a, axis = np.ravel(a), 0
     axis %= max(len(shape_of(a)), 1)
     v = np.partition(getval(a), kth, axis=axis, kind=kind)
     rank = np.argsort(np.argsort(v, axis=axis, kind="stable"), axis=axis, kind="stable")

@@ -16,6 +16,7 @@ from dfdx._numpy.box import getval
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.registry import (UFUNCS, broadcast_like, defcomposite, defelementwise, defrule,
                                   defzero, unbroadcast, unbroadcast_batched)
+from dfdx.rules._util import cast_like
 
 
 def _half_where(cond, tie, like=None):
@@ -199,16 +200,6 @@ for _fn, _op in {np.add: operator.add, np.subtract: operator.sub, np.multiply: o
     UFUNCS[_fn].fun = _op
 for _fn, _partials in GUARDED.items():
     defelementwise(_fn, _partials, guard=True)
-
-
-def cast_like(c, x):
-    """`c` in the dtype of `x` (a cotangent in its argument's; complex stays complex)."""
-    dt = getattr(x, "dtype", None)
-    if c is None or dt is None or dt.kind not in "fc" or c.dtype == dt:
-        return c
-    if c.dtype.kind == "c" and dt.kind == "f":
-        dt = np.result_type(dt, np.complex64)
-    return c if c.dtype == dt else c.astype(dt)
 
 
 def _input_dtype(vjp, i):
