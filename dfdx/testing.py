@@ -343,6 +343,19 @@ def check_grad(f, *args, order=1, modes=("fwd", "rev"), rtol=None, atol=None, rn
         forward -0.1993..., reverse -0.0996..., numeric -0.1993... (error estimate ...);
         tolerance ... The reverse-mode derivative rule is wrong ...
     """
+    modes, rng = _check_options(f, order, modes, rng)
+    try:
+        _check_order(f, args, int(order), modes, rtol, atol, rng, step, _name(f), 1, move, False)
+    except GradCheckError as e:
+        kink = _kink(f, args, rng, rtol, atol, step, _name(f), check=True)
+        if kink:
+            raise GradCheckError(f"{e} {kink}") from None
+        raise
+    _kink(f, args, rng, rtol, atol, step, _name(f), check=True)
+
+
+def _check_options(f, order, modes, rng):
+    """check_grad's options checked: the modes as a tuple, and the generator of directions."""
     if not callable(f):
         raise TypeError(f"check_grad needs a function, but got {type(f).__name__}.")
     if not isinstance(order, (int, np.integer)) or order < 1:
@@ -352,14 +365,7 @@ def check_grad(f, *args, order=1, modes=("fwd", "rev"), rtol=None, atol=None, rn
         raise ValueError(f"check_grad: modes must be 'fwd', 'rev' or both, not {modes!r}.")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(
         0 if rng is None else rng)
-    try:
-        _check_order(f, args, int(order), modes, rtol, atol, rng, step, _name(f), 1, move, False)
-    except GradCheckError as e:
-        kink = _kink(f, args, rng, rtol, atol, step, _name(f), check=True)
-        if kink:
-            raise GradCheckError(f"{e} {kink}") from None
-        raise
-    _kink(f, args, rng, rtol, atol, step, _name(f), check=True)
+    return modes, rng
 
 
 def _kink(f, args, rng, rtol, atol, step, name, check=True):

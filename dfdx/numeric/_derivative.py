@@ -669,20 +669,54 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
     rtol = _RTOL if rtol is None else float(rtol)
     executor = executor_of(executor, client, "derivative")
     if n == 0:
-        ev = Evaluator(f, executor, vectorized, elementwise=True, progress=progress, who="derivative")
-        v = ev(xa.reshape(-1)).reshape(xa.shape)
-        ev.close()
-        return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {"uncertain": False})
+        return _values(f, xa, executor, vectorized, progress)
     if method == "complex-step":
-        if n != 1:
-            raise ValueError(f"method='complex-step' gives first derivatives only (n=1), got n={n}. "
-                             "Use method='central'.")
-        v, e = _complex_step(f, xa, "derivative")
-        return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20, "uncertain": False})
+        return _complex_step_derivative(f, xa, n)
     flat = xa.reshape(-1)
-    D = flat.size
+    h0 = _default_step(flat) if step is None else _given_step(step, xa)
     ev = Evaluator(f, executor, vectorized, elementwise=True, progress=progress, who="derivative")
+    point_fn = _point_function(ev, flat)
 
+    def arg_error(idx, t):
+        xs = flat[idx]
+        return np.abs(((xs + t) - xs) - t)
+
+    try:
+        res = _run(point_fn, flat.size, n, h0, method, tol, rtol, max_levels, "derivative",
+                   lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
+        if step is None:
+            _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels)
+    finally:
+        ev.close()
+    return _scalar_estimate(res, xa.shape)
+
+
+def _values(f, xa, executor, vectorized, progress):
+    """The 0th derivative: f at the points, exact."""
+    ev = Evaluator(f, executor, vectorized, elementwise=True, progress=progress, who="derivative")
+    v = ev(xa.reshape(-1)).reshape(xa.shape)
+    ev.close()
+    return Estimate(v[()] if v.ndim == 0 else v, np.zeros_like(v)[()], 1, "value", {"uncertain": False})
+
+
+def _complex_step_derivative(f, xa, n):
+    if n != 1:
+        raise ValueError(f"method='complex-step' gives first derivatives only (n=1), got n={n}. "
+                         "Use method='central'.")
+    v, e = _complex_step(f, xa, "derivative")
+    return Estimate(v[()], e[()], 2, "complex-step", {"step": 1e-20, "uncertain": False})
+
+
+def _given_step(step, xa):
+    """The user's first step, one per point, checked."""
+    h0 = np.broadcast_to(np.asarray(step, dtype=float), xa.shape).reshape(-1).copy()
+    if not np.all(h0 > 0):
+        raise ValueError(f"step must be positive, got {step!r}.")
+    return h0
+
+
+def _point_function(ev, flat):
+    """f at the points `flat[idx]` shifted by `t`, as a column: the sweep's view of f."""
     def point_fn(idx, t):
         y = ev(flat[idx] + t)
         if y.shape[1:] != () and y[0].size == 1:
@@ -691,25 +725,7 @@ def derivative(f, x, n=1, *, method="central", step=None, tol=None, rtol=None, m
             raise ValueError(f"derivative needs f to return one number per point, but it returned shape "
                              f"{y.shape[1:]}. For vector outputs use dfdx.numeric.jacobian.")
         return y.reshape(len(idx), 1)
-
-    if step is None:
-        h0 = _default_step(flat)
-    else:
-        h0 = np.broadcast_to(np.asarray(step, dtype=float), xa.shape).reshape(-1).copy()
-        if not np.all(h0 > 0):
-            raise ValueError(f"step must be positive, got {step!r}.")
-    def arg_error(idx, t):
-        xs = flat[idx]
-        return np.abs(((xs + t) - xs) - t)
-
-    try:
-        res = _run(point_fn, D, n, h0, method, tol, rtol, max_levels, "derivative",
-                   lambda d: f"x={flat[d]!r}", arg_error, np.abs(flat))
-        if step is None:
-            _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels)
-    finally:
-        ev.close()
-    return _scalar_estimate(res, xa.shape)
+    return point_fn
 
 
 def _resweep_tiny_points(res, flat, point_fn, arg_error, n, method, tol, rtol, max_levels):

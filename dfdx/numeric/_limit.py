@@ -127,6 +127,30 @@ def _converged_candidate(s: np.ndarray, tol_rel: float, noise: np.ndarray | None
     look perfectly converged to a wrong number.
     """
     n = s.size
+    cols = _richardson_columns(s)
+    err = _table_errors(cols, noise)
+    best_per_level = err.min(axis=0)
+    ok = np.nonzero(best_per_level <= tol_rel * np.maximum(1.0, np.abs(s)))[0]
+    if ok.size == 0:
+        return None
+    j0 = int(ok[0])
+    if _ran_away(s, cols, err, j0):
+        return None
+    # keep improving a little past the first consistent level, while still far from noise
+    window = range(j0, min(n, j0 + 6))
+    lvl = min(window, key=lambda j: best_per_level[j])
+    c = int(np.argmin(err[:, lvl]))
+    col = cols[c]
+    v = col[lvl - (n - col.size)]
+    if not _settled(s, v, lvl, 3.0 * float(err[c, lvl])):
+        return None
+    # why: the level was picked for its small error, which biases that error low;
+    # a factor of 3 restores coverage on the textbook suite (cancellation-prone cases).
+    return float(v), 3.0 * float(err[c, lvl])
+
+
+def _richardson_columns(s):
+    """The Richardson table's columns: column p eliminates t**p (t halving each level)."""
     cols = [s]
     for p in range(1, 7):
         prev = cols[-1]
@@ -135,6 +159,12 @@ def _converged_candidate(s: np.ndarray, tol_rel: float, noise: np.ndarray | None
         f = 2.0 ** p
         with np.errstate(all="ignore"):
             cols.append((f * prev[1:] - prev[:-1]) / (f - 1))
+    return cols
+
+
+def _table_errors(cols, noise):
+    """Each table entry's error estimate, indexed (column, end level); inf where there is none."""
+    n = cols[0].size
     err = np.full((len(cols), n), np.inf)
     for c_i, col in enumerate(cols):
         off = n - col.size  # col[j] ends at level j + off
@@ -146,11 +176,7 @@ def _converged_candidate(s: np.ndarray, tol_rel: float, noise: np.ndarray | None
             if not (np.all(np.isfinite(trip)) and np.isfinite(v)):
                 continue
             if c_i == 0:
-                if trip[0] > 0 and trip[1] > 0 and trip[2] > 0:
-                    rho = min(max(trip[2] / trip[1], trip[1] / trip[0], 0.5), 0.99)
-                else:
-                    rho = 0.5
-                e = trip.max() * rho / (1 - rho)
+                e = _tail_bound(trip)
             else:
                 prev_col = cols[c_i - 1]
                 gap = abs(v - prev_col[j + 1 + 1])  # same end level in the previous column
@@ -161,37 +187,38 @@ def _converged_candidate(s: np.ndarray, tol_rel: float, noise: np.ndarray | None
                 lo = max(0, j + off - 2 - c_i)
                 rnd = max(rnd, float(np.max(noise[lo:j + 2 + off])) * 2.0 ** (c_i + 1))
             err[c_i, j + 1 + off] = max(e, rnd)
-    best_per_level = err.min(axis=0)
-    ok = np.nonzero(best_per_level <= tol_rel * np.maximum(1.0, np.abs(s)))[0]
-    if ok.size == 0:
-        return None
-    j0 = int(ok[0])
+    return err
+
+
+def _tail_bound(trip):
+    """The rest of a raw sequence's tail from its last three differences: d rho / (1 - rho)."""
+    if trip[0] > 0 and trip[1] > 0 and trip[2] > 0:
+        rho = min(max(trip[2] / trip[1], trip[1] / trip[0], 0.5), 0.99)
+    else:
+        rho = 0.5
+    return trip.max() * rho / (1 - rho)
+
+
+def _ran_away(s, cols, err, j0):
+    """Whether the raw values ran away from the value found at level `j0` before it."""
     # why: the raw values must have been approaching the value found, not running away
     # from it; a sequence that blows up and then collapses into rounding noise
     # ((1 - cos x)/x**4 is exactly 0 for x < 1e-8) is consistent only in the noise.
     c0 = int(np.argmin(err[:, j0]))
-    v0 = cols[c0][j0 - (n - cols[c0].size)]
+    v0 = cols[c0][j0 - (s.size - cols[c0].size)]
     before = np.abs(s[max(0, j0 - 8):max(0, j0 - 2)] - v0)
-    if before.size >= 4 and np.max(before[-2:]) > 2 * np.max(before[:2]) + 1e-300:
-        return None
-    # keep improving a little past the first consistent level, while still far from noise
-    window = range(j0, min(n, j0 + 6))
-    lvl = min(window, key=lambda j: best_per_level[j])
-    c = int(np.argmin(err[:, lvl]))
-    col = cols[c]
-    v = col[lvl - (n - col.size)]
+    return bool(before.size >= 4 and np.max(before[-2:]) > 2 * np.max(before[:2]) + 1e-300)
+
+
+def _settled(s, v, lvl, e_here):
+    """Whether the samples after level `lvl` stay as close to `v` as those around it."""
     # why: the trend must have settled: the next samples closer to the point stay as close to
     # the value as the samples around the chosen level were (relative to their own size
     # when the value is 0): exp(x)/x**100 at oo is within 1e-7 of 0 for x < 512 and then
     # grows by 80 orders of magnitude.
-    e_here = 3.0 * float(err[c, lvl])
     ref = float(np.max(np.abs(s[max(0, lvl - 3):lvl + 1] - v)))
     later = np.abs(s[lvl + 1:lvl + 7] - v)
-    if later.size and np.any(later > 2 * ref + e_here + 1e-300):
-        return None
-    # why: the level was picked for its small error, which biases that error low;
-    # a factor of 3 restores coverage on the textbook suite (cancellation-prone cases).
-    return float(v), 3.0 * float(err[c, lvl])
+    return not (later.size and np.any(later > 2 * ref + e_here + 1e-300))
 
 
 def _sample_noise(f, xs: np.ndarray, ys: np.ndarray):
@@ -619,11 +646,25 @@ def limit(f, at, dir="+-"):
         raise ValueError(f"dir must be '+-' (two-sided), '+' (from above) or '-' (from below), got {dir!r}.")
     a = _parse_at(at)
     if math.isinf(a):
-        side, nfev = _one_side(f, a, 1)
-        if side.kind == "undefined":
-            raise DomainError(f"dfdx.numeric.limit: {side.message}; f returns NaN or raises for large "
-                              f"{'positive' if a > 0 else 'negative'} x, so there is no limit to take.")
-        return _result_from_sides(side, side, a, nfev, one=side, which="inf")
+        return _limit_at_infinity(f, a)
+    sides, nfev = _sides_near(f, a, dir)
+    if dir == "+":
+        return _result_from_sides(None, sides["+"], a, nfev, one=sides["+"], which="+")
+    if dir == "-":
+        return _result_from_sides(sides["-"], None, a, nfev, one=sides["-"], which="-")
+    return _result_from_sides(sides["-"], sides["+"], a, nfev)
+
+
+def _limit_at_infinity(f, a):
+    side, nfev = _one_side(f, a, 1)
+    if side.kind == "undefined":
+        raise DomainError(f"dfdx.numeric.limit: {side.message}; f returns NaN or raises for large "
+                          f"{'positive' if a > 0 else 'negative'} x, so there is no limit to take.")
+    return _result_from_sides(side, side, a, nfev, one=side, which="inf")
+
+
+def _sides_near(f, a, dir):
+    """The verdicts for the sides of `a` that `dir` names, and the evaluations they took."""
     sides = {}
     nfev = 0
     for sd, name in ((1, "+"), (-1, "-")):
@@ -635,11 +676,7 @@ def limit(f, at, dir="+-"):
                           f"{'both sides' if dir == '+-' else 'the ' + ('right' if dir == '+' else 'left')} "
                           f"of x={a!r}, so no point near it is in f's domain. Check the point, or the side "
                           "(dir='+' or '-').")
-    if dir == "+":
-        return _result_from_sides(None, sides["+"], a, nfev, one=sides["+"], which="+")
-    if dir == "-":
-        return _result_from_sides(sides["-"], None, a, nfev, one=sides["-"], which="-")
-    return _result_from_sides(sides["-"], sides["+"], a, nfev)
+    return sides, nfev
 
 
 def _side_value(s):
@@ -753,10 +790,7 @@ def continuity(f, at):
     if math.isinf(a):
         raise ValueError("continuity is about a finite point; for the behaviour at infinity use "
                          "dfdx.numeric.limit(f, float('inf')).")
-    try:
-        fa = call_scalar(f, a, keep_inf=True)
-    except UNDEFINED:
-        fa = math.nan
+    fa = _value_at(f, a)
     defined = math.isfinite(fa)
     value = fa if defined else None
     lim = limit(f, a)
@@ -776,9 +810,23 @@ def continuity(f, at):
                f"{what} but the limit exists and is {lim.value!r}")
         return ContinuityResult(False, "removable", value, defined, lim, "numeric",
                                 f"removable discontinuity: {why}")
-    # the limit is infinite or does not exist: rank what each side shows
+    kind = _discontinuity_kind(lim, kinds)
+    return ContinuityResult(False, kind, value, defined, lim, "numeric",
+                            f"{kind} discontinuity: {what}; {lim.message}")
+
+
+def _value_at(f, a):
+    """f(a), or NaN where f is undefined there."""
+    try:
+        return call_scalar(f, a, keep_inf=True)
+    except UNDEFINED:
+        return math.nan
+
+
+def _discontinuity_kind(lim, kinds):
+    """Where the limit is infinite or does not exist: the worst of what each side shows."""
     ranks = []
-    for side_kind, side_val in zip(kinds, (lim.left, lim.right)):
+    for side_kind in kinds:
         if side_kind == "infinite":
             ranks.append("infinite")
         elif side_kind == "oscillating":
@@ -787,6 +835,4 @@ def continuity(f, at):
         ranks.append("infinite")
     if not ranks:
         ranks.append("jump")
-    kind = max(ranks, key=_KIND_RANK.get)
-    return ContinuityResult(False, kind, value, defined, lim, "numeric",
-                            f"{kind} discontinuity: {what}; {lim.message}")
+    return max(ranks, key=_KIND_RANK.get)

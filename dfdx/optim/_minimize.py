@@ -253,15 +253,25 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
         raise ValueError(f"minimize: unknown method {method!r}; choose one of {METHODS}.")
     prob = _Problem(f, x0, args)
     x = prob.r.vector.astype(np.float64)
-    n = x.size
     if maxiter is None:
         maxiter = 100 if method in ("newton", "newton-cg") else 1000
     fx, g = prob.value_and_grad(x)
     if not np.isfinite(fx):
         raise ValueError(f"minimize: f(x0) = {fx} is not finite. Start from a point where f "
                          "is defined.")
+    x, fx, g, nit, message, success, history = _iterate(
+        method, prob, x, fx, g, _Pairs(history_size), tol=tol, maxiter=maxiter, lr=lr,
+        cg_iters=cg_maxiter or min(x.size, 200) or 1, callback=callback)
+    return OptimizeResult(x=_out(prob, x), fun=fx, grad=_out(prob, g), nit=nit, nfev=prob.nfev,
+                          success=success, message=message, history=history, method=method)
+
+
+def _iterate(method, prob, x, fx, g, pairs, *, tol, maxiter, lr, cg_iters, callback):
+    """`minimize`'s iterations from (x, f(x), grad f(x)) until a stopping rule holds.
+
+    Returns ``(x, fx, g, nit, message, success, history)``.
+    """
     history = {"fun": [fx], "grad_norm": [float(np.linalg.norm(g))], "step": [0.0]}
-    pairs = _Pairs(history_size)
     message, success, nit = f"reached maxiter={maxiter}", False, 0
     for nit in range(1, maxiter + 1):
         gnorm = float(np.linalg.norm(g))
@@ -269,11 +279,7 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
             nit -= 1
             message, success = f"gradient norm {gnorm:.3g} <= tol={tol:g}", True
             break
-        p = _direction(method, prob, x, g, gnorm, pairs, cg_maxiter or min(n, 200) or 1)
-        if float(g @ p) >= 0:             # not a descent direction: restart with -g
-            p = -g
-            pairs.clear()
-        t, x_new, f_new = _line_step(method, prob, x, fx, g, p, gnorm, lr, pairs)
+        t, p, x_new, f_new = _search(method, prob, x, fx, g, gnorm, pairs, lr, cg_iters)
         if t == 0.0 and not (method == "gd" and lr is not None):
             message = "line search found no decrease (at the limit of precision)"
             success = gnorm <= max(tol, 1e-6 * max(1.0, abs(fx)))
@@ -295,8 +301,17 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
         gnorm = float(np.linalg.norm(g))
         if gnorm <= tol:
             message, success = f"gradient norm {gnorm:.3g} <= tol={tol:g}", True
-    return OptimizeResult(x=_out(prob, x), fun=fx, grad=_out(prob, g), nit=nit, nfev=prob.nfev,
-                          success=success, message=message, history=history, method=method)
+    return x, fx, g, nit, message, success, history
+
+
+def _search(method, prob, x, fx, g, gnorm, pairs, lr, cg_iters):
+    """One iteration's direction and line search: ``(t, p, x + t p, f(x + t p))``."""
+    p = _direction(method, prob, x, g, gnorm, pairs, cg_iters)
+    if float(g @ p) >= 0:             # not a descent direction: restart with -g
+        p = -g
+        pairs.clear()
+    t, x_new, f_new = _line_step(method, prob, x, fx, g, p, gnorm, lr, pairs)
+    return t, p, x_new, f_new
 
 
 class _Pairs:
