@@ -15,13 +15,10 @@ a mean over the batch's examples, as the losses of `dfdx.nn` are.
 
 from __future__ import annotations
 
-import sys
-import time
-
 import numpy as np
 
 import dfdx
-from dfdx.nn._train import _Progress, _progress_mode
+from dfdx.nn._train import check_data, run_epochs
 
 __all__ = ["fit_distributed"]
 
@@ -70,12 +67,7 @@ def fit_distributed(loss_fn, params, optimizer, data, *, client=None, epochs=10,
     """
     dask, da = _dask()
     data = tuple(d if hasattr(d, "__dask_graph__") else da.from_array(np.asarray(d)) for d in data)
-    n = data[0].shape[0]
-    if any(d.shape[0] != n for d in data):
-        raise ValueError(f"fit: data arrays must share their first axis, got shapes "
-                         f"{[d.shape for d in data]}.")
-    if batch_size < 1:
-        raise ValueError(f"fit needs batch_size >= 1, got {batch_size}.")
+    n = check_data(data, batch_size)
     rows = data[0].chunks[0]
     # why: a part is the batch's rows in one chunk of every array: the same row chunks,
     # and whole along every other axis
@@ -101,35 +93,5 @@ def fit_distributed(loss_fn, params, optimizer, data, *, client=None, epochs=10,
             metrics = {k: metrics[k] + m[k] for k in metrics}
         return float(value), grads, metrics
 
-    rng = np.random.default_rng(0) if rng is None else rng
-    state = optimizer.init(params)
-    mode = _progress_mode(progress, stream)
-    history = {}
-    t0 = time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(n)
-        out_stream = stream or (sys.stderr if mode == "bar" else sys.stdout)
-        bar = _Progress(mode, epoch, epochs, n, out_stream) if mode else None
-        total, sums, seen = 0.0, {}, 0
-        for start in range(0, n, batch_size):
-            idx = order[start:start + batch_size]
-            value, grads, metrics = step(params, idx)
-            params, state = optimizer.update(params, grads, state)
-            m = len(idx)
-            seen += m
-            total += value * m
-            for k, v in metrics.items():
-                sums[k] = sums.get(k, 0.0) + v * m
-            if bar is not None:
-                bar.step(m, {"loss": total / seen, **{k: v / seen for k, v in sums.items()}})
-        record = {"epoch": epoch, "loss": total / seen, **{k: v / seen for k, v in sums.items()}}
-        if evaluate is not None:
-            record.update({k: float(v) for k, v in evaluate(params).items()})
-        record["time"] = time.perf_counter() - t0
-        for k, v in record.items():
-            history.setdefault(k, []).append(v)
-        if bar is not None:
-            bar.close(record)
-        if on_epoch is not None:
-            on_epoch(record)
-    return params, history
+    return run_epochs(step, params, optimizer, n, epochs=epochs, batch_size=batch_size, rng=rng,
+                      evaluate=evaluate, progress=progress, on_epoch=on_epoch, stream=stream)

@@ -128,14 +128,42 @@ def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None,
                                batch_metrics=batch_metrics, evaluate=evaluate,
                                progress=progress, on_epoch=on_epoch, stream=stream)
     data = tuple(np.asarray(d) for d in data)
+    n = check_data(data, batch_size)
+    vg = dfdx.value_and_grad(loss_fn, has_aux=has_aux)
+
+    def step(params, idx):
+        batch = tuple(d[idx] for d in data)
+        value, grads = vg(params, *batch)
+        aux = None
+        if has_aux:
+            value, aux = value
+        metrics = {} if batch_metrics is None else batch_metrics(aux, *batch)
+        return float(value), grads, {k: float(v) for k, v in metrics.items()}
+
+    return run_epochs(step, params, optimizer, n, epochs=epochs, batch_size=batch_size, rng=rng,
+                      evaluate=evaluate, progress=progress, on_epoch=on_epoch, stream=stream)
+
+
+def check_data(data, batch_size):
+    """The number of examples in `data` (arrays sharing their first axis); checks `batch_size`."""
     n = data[0].shape[0]
     if any(d.shape[0] != n for d in data):
         raise ValueError(f"fit: data arrays must share their first axis, got shapes "
                          f"{[d.shape for d in data]}.")
     if batch_size < 1:
         raise ValueError(f"fit needs batch_size >= 1, got {batch_size}.")
+    return n
+
+
+def run_epochs(step, params, optimizer, n, *, epochs, batch_size, rng, evaluate, progress,
+               on_epoch, stream):
+    """`fit`'s epochs over `n` examples; ``step(params, idx) -> (loss, grads, metrics)``.
+
+    Shared by `fit` and the Dask `fit_distributed`, which differ only in `step`: each
+    epoch shuffles with `rng`, steps the optimizer once per batch, averages the loss and
+    the metrics over the epoch's examples, reports progress and appends to the history.
+    """
     rng = np.random.default_rng(0) if rng is None else rng
-    vg = dfdx.value_and_grad(loss_fn, has_aux=has_aux)
     state = optimizer.init(params)
     mode = _progress_mode(progress, stream)
     history = {}
@@ -147,30 +175,31 @@ def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None,
         total, sums, seen = 0.0, {}, 0
         for start in range(0, n, batch_size):
             idx = order[start:start + batch_size]
-            batch = tuple(d[idx] for d in data)
-            value, grads = vg(params, *batch)
-            if has_aux:
-                value, aux = value
+            value, grads, metrics = step(params, idx)
             params, state = optimizer.update(params, grads, state)
             m = len(idx)
             seen += m
-            total += float(value) * m
-            if batch_metrics is not None:
-                for k, v in batch_metrics(aux if has_aux else None, *batch).items():
-                    sums[k] = sums.get(k, 0.0) + float(v) * m
+            total += value * m
+            for k, v in metrics.items():
+                sums[k] = sums.get(k, 0.0) + v * m
             if bar is not None:
                 bar.step(m, {"loss": total / seen, **{k: v / seen for k, v in sums.items()}})
         record = {"epoch": epoch, "loss": total / seen, **{k: v / seen for k, v in sums.items()}}
-        if evaluate is not None:
-            record.update({k: float(v) for k, v in evaluate(params).items()})
-        record["time"] = time.perf_counter() - t0
-        for k, v in record.items():
-            history.setdefault(k, []).append(v)
-        if bar is not None:
-            bar.close(record)
-        if on_epoch is not None:
-            on_epoch(record)
+        _end_epoch(record, params, evaluate, t0, history, bar, on_epoch)
     return params, history
+
+
+def _end_epoch(record, params, evaluate, t0, history, bar, on_epoch):
+    """Complete an epoch's record (evaluation, time), keep it, report it."""
+    if evaluate is not None:
+        record.update({k: float(v) for k, v in evaluate(params).items()})
+    record["time"] = time.perf_counter() - t0
+    for k, v in record.items():
+        history.setdefault(k, []).append(v)
+    if bar is not None:
+        bar.close(record)
+    if on_epoch is not None:
+        on_epoch(record)
 
 
 def load_digits(seed=0, test_size=0.2, dtype=np.float32):
@@ -277,7 +306,6 @@ def train_digits(epochs=30, hidden=(256, 256), lr=1e-3, batch_size=64, seed=0,
         >>> res.test_accuracy > 0.8                                        # doctest: +SKIP
         True
     """
-    from dfdx import optim
     config = dict(epochs=epochs, hidden=tuple(hidden), lr=lr, batch_size=batch_size, seed=seed,
                   activation=activation, weight_decay=weight_decay,
                   label_smoothing=label_smoothing, dtype=np.dtype(dtype).name)
@@ -285,20 +313,8 @@ def train_digits(epochs=30, hidden=(256, 256), lr=1e-3, batch_size=64, seed=0,
     rng = np.random.default_rng(seed)
     init, apply = mlp([64, *hidden, 10], activation=activation, dtype=dtype)
     params = init(rng)
-    steps = epochs * -(-len(x_tr) // batch_size)
-    schedule = optim.cosine_decay(lr, total_steps=max(steps, 1), final_lr=lr * 0.01)
-    opt = optim.AdamW(schedule, weight_decay=weight_decay) if weight_decay \
-        else optim.Adam(schedule)
-
-    def loss_fn(p, xb, yb):
-        logits = apply(p, xb)
-        return softmax_cross_entropy(logits, yb, label_smoothing), logits
-
-    def evaluate(p):
-        logits = apply(p, x_te)
-        return {"test_loss": float(softmax_cross_entropy(logits, y_te)),
-                "test_accuracy": accuracy(logits, y_te)}
-
+    opt = _digits_optimizer(lr, epochs * -(-len(x_tr) // batch_size), weight_decay)
+    loss_fn, evaluate = _digits_objective(apply, x_te, y_te, label_smoothing)
     with _blas_limit(blas_threads):
         t0 = time.perf_counter()
         params, history = fit(loss_fn, params, opt, (x_tr, y_tr), epochs=epochs,
@@ -312,3 +328,24 @@ def train_digits(epochs=30, hidden=(256, 256), lr=1e-3, batch_size=64, seed=0,
                        test_accuracy=accuracy(apply(params, x_te), y_te),
                        train_accuracy=accuracy(apply(params, x_tr), y_tr), seconds=seconds,
                        config=config)
+
+
+def _digits_optimizer(lr, steps, weight_decay):
+    """Adam (AdamW with weight decay) with a cosine decay of `lr` over `steps` steps."""
+    from dfdx import optim
+    schedule = optim.cosine_decay(lr, total_steps=max(steps, 1), final_lr=lr * 0.01)
+    return optim.AdamW(schedule, weight_decay=weight_decay) if weight_decay \
+        else optim.Adam(schedule)
+
+
+def _digits_objective(apply, x_te, y_te, label_smoothing):
+    """The training loss (with the logits as aux) and the test-set evaluation."""
+    def loss_fn(p, xb, yb):
+        logits = apply(p, xb)
+        return softmax_cross_entropy(logits, yb, label_smoothing), logits
+
+    def evaluate(p):
+        logits = apply(p, x_te)
+        return {"test_loss": float(softmax_cross_entropy(logits, y_te)),
+                "test_accuracy": accuracy(logits, y_te)}
+    return loss_fn, evaluate
