@@ -170,6 +170,14 @@ def run_with_budget(fn, *args, timeout: float | None = 3.0, **kwargs):
         if status == "ok":
             return value
         # the worker cannot load this call: run it in a one-off child instead
+    status, value = _run_in_child(fn, args, kwargs, timeout)
+    if status == "err":
+        raise value
+    return value
+
+
+def _run_in_child(fn, args, kwargs, timeout):
+    """``fn(*args, **kwargs)`` in a forked child, killed at the deadline: (status, value)."""
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(send, fn, args, kwargs), daemon=True)
@@ -191,9 +199,7 @@ def run_with_budget(fn, *args, timeout: float | None = 3.0, **kwargs):
         proc.join(1.0)
         if proc.is_alive():  # pragma: no cover - kill is not refusable on POSIX
             os.kill(proc.pid, 9)
-    if status == "err":
-        raise value
-    return value
+    return status, value
 
 
 class StepTimeout(BudgetExceeded):

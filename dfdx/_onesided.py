@@ -907,18 +907,8 @@ def differentiable(f, x):
     dt = float_dtype(fx)
     left = np.asarray(left, dtype=dt)
     right = np.asarray(right, dtype=dt)
-    fxa, lva, rva = (np.asarray(v, dtype=dt) for v in (fx, lv, rv))
-    with np.errstate(invalid="ignore"):
-        defined = np.isfinite(fxa)
-        lnan, rnan = np.isnan(left) | np.isnan(lva), np.isnan(right) | np.isnan(rva)
-        cont = defined & (lnan | _close(lva, fxa, dt)) & (rnan | _close(rva, fxa, dt)) \
-            & ~(lnan & rnan)
-        agree = ~lnan & ~rnan & _close(left, right, dt)
-        one_side = lnan ^ rnan
-        has_value = cont & (agree | one_side)
-        value = np.where(agree, np.where(left == right, left, (left + right) / 2),
-                         np.where(lnan, right, left))
-        diff = has_value & agree & np.isfinite(value)
+    v = _verdicts(left, right, *(np.asarray(v, dtype=dt) for v in (fx, lv, rv)), dt)
+    diff, cont, agree, one_side, lnan, has_value, value = v
     scalar = np.ndim(value) == 0
     if scalar:
         value = value[()] if bool(has_value) else None
@@ -931,6 +921,23 @@ def differentiable(f, x):
                    f"{int(np.sum(~cont))} jump(s) or undefined point(s)")
     return DifferentiabilityResult(differentiable=diff, left=left, right=right, value=value,
                                    continuous=cont, kink=bool(ltied or rtied), message=message)
+
+
+def _verdicts(left, right, fxa, lva, rva, dt):
+    """Elementwise: (differentiable, continuous, sides agree, one side only, no left side,
+    has a value, the value) from the one-sided derivatives and values and f(x)."""
+    with np.errstate(invalid="ignore"):
+        defined = np.isfinite(fxa)
+        lnan, rnan = np.isnan(left) | np.isnan(lva), np.isnan(right) | np.isnan(rva)
+        cont = defined & (lnan | _close(lva, fxa, dt)) & (rnan | _close(rva, fxa, dt)) \
+            & ~(lnan & rnan)
+        agree = ~lnan & ~rnan & _close(left, right, dt)
+        one_side = lnan ^ rnan
+        has_value = cont & (agree | one_side)
+        value = np.where(agree, np.where(left == right, left, (left + right) / 2),
+                         np.where(lnan, right, left))
+        diff = has_value & agree & np.isfinite(value)
+    return diff, cont, agree, one_side, lnan, has_value, value
 
 
 def _message(diff, cont, agree, one_side, lnan, fx, lv, rv):

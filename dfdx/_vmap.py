@@ -333,28 +333,8 @@ def vmap(f, in_axes=0, out_axes=0):
 
     @functools.wraps(f)
     def mapped(*args, **kwargs):
-        ax_in = in_axes
-        if isinstance(ax_in, list):
-            ax_in = tuple(ax_in)
-        if isinstance(ax_in, tuple) and len(ax_in) != len(args):
-            raise ValueError(f"vmap: in_axes has {len(ax_in)} entries but the function was "
-                             f"called with {len(args)} positional argument(s). Give one "
-                             "entry per argument (None: unmapped), or a single int.")
-        leaves, td, axes = _axes_for(tuple(args) if isinstance(ax_in, tuple) else args,
-                                     ax_in if isinstance(ax_in, tuple) else ax_in, "in_axes")
-        axes = [_norm_axis(a, np.ndim(getval(x)), "in_axes") if a is not None else None
-                for x, a in zip(leaves, axes)]
-        sizes = {np.shape(getval(x))[a] for x, a in zip(leaves, axes) if a is not None}
-        if not sizes:
-            raise ValueError("vmap: no argument is mapped (every in_axes entry is None, or "
-                             "the arguments have no arrays). Map at least one argument.")
-        if len(sizes) > 1:
-            detail = ", ".join(f"{np.shape(getval(x))[a]} (axis {a} of an argument of shape "
-                               f"{np.shape(getval(x))})" for x, a in zip(leaves, axes)
-                               if a is not None)
-            raise ValueError(f"vmap: the mapped axes have different lengths: {detail}. "
-                             "Every mapped axis must have the batch's length.")
-        size = sizes.pop()
+        leaves, td, axes = _mapped_leaves(args, in_axes)
+        size = _batch_size(leaves, axes)
         try:
             with BatchTrace(size) as trace:
                 boxed = [x if a is None else trace.input(x if a == 0 else np.moveaxis(x, a, 0))
@@ -374,6 +354,37 @@ def vmap(f, in_axes=0, out_axes=0):
         return tree_unflatten(otd, res)
 
     return mapped
+
+
+def _mapped_leaves(args, in_axes):
+    """The argument leaves, their tree, and each leaf's mapped axis (non-negative, or None)."""
+    ax_in = in_axes
+    if isinstance(ax_in, list):
+        ax_in = tuple(ax_in)
+    if isinstance(ax_in, tuple) and len(ax_in) != len(args):
+        raise ValueError(f"vmap: in_axes has {len(ax_in)} entries but the function was "
+                         f"called with {len(args)} positional argument(s). Give one "
+                         "entry per argument (None: unmapped), or a single int.")
+    leaves, td, axes = _axes_for(tuple(args) if isinstance(ax_in, tuple) else args,
+                                 ax_in if isinstance(ax_in, tuple) else ax_in, "in_axes")
+    axes = [_norm_axis(a, np.ndim(getval(x)), "in_axes") if a is not None else None
+            for x, a in zip(leaves, axes)]
+    return leaves, td, axes
+
+
+def _batch_size(leaves, axes):
+    """The one length of the mapped axes (an error names them where they differ)."""
+    sizes = {np.shape(getval(x))[a] for x, a in zip(leaves, axes) if a is not None}
+    if not sizes:
+        raise ValueError("vmap: no argument is mapped (every in_axes entry is None, or "
+                         "the arguments have no arrays). Map at least one argument.")
+    if len(sizes) > 1:
+        detail = ", ".join(f"{np.shape(getval(x))[a]} (axis {a} of an argument of shape "
+                           f"{np.shape(getval(x))})" for x, a in zip(leaves, axes)
+                           if a is not None)
+        raise ValueError(f"vmap: the mapped axes have different lengths: {detail}. "
+                         "Every mapped axis must have the batch's length.")
+    return sizes.pop()
 
 
 def _loop(f, leaves, td, axes, size, kwargs, out_axes):

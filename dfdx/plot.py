@@ -271,23 +271,13 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
     fn = _function(f)
     x = np.linspace(float(xlim[0]), float(xlim[1]), int(num))
     fig, (ax,) = _figure()
-    names = ["f", "f'", "f''", "f'''", "f⁽⁴⁾"]
-    ys = []
     f0 = _evaluate(fn, x)
     defined = np.isfinite(f0)
-    for k in range(int(order) + 1):
-        y = f0 if k == 0 else _nth_derivative(f, fn, k, x)
-        # why: a derivative exists only where f does (d/dx log(x) = 1/x, but not for x < 0)
-        ys.append(np.where(defined, y, np.nan))
+    ys = [f0 if k == 0 else _nth_derivative(f, fn, k, x) for k in range(int(order) + 1)]
+    # why: a derivative exists only where f does (d/dx log(x) = 1/x, but not for x < 0)
+    ys = [np.where(defined, y, np.nan) for y in ys]
     lo, hi = _robust_range(*ys)
-    for k, y in enumerate(ys):
-        yb, breaks = _break_jumps(x, y, hi - lo)
-        xb = np.insert(x, breaks + 1, np.nan) if breaks.size else x
-        ax.plot(xb, yb, color=_ORDER_COLORS[k], lw=2.2 if k == 0 else 1.6, label=names[k])
-        if k == 0:
-            for n, xp in enumerate(_poles(x, y, breaks, lo, hi)):
-                ax.axvline(xp, ls=":", color="0.45", lw=1.0, zorder=0,
-                           label="asymptote" if n == 0 else None)
+    _draw_curves(ax, x, ys, lo, hi)
     label = _label(f)
     heading = title or ("f(x) and its derivatives" if label == "f"
                         else f"{label} and its derivatives")
@@ -306,6 +296,19 @@ def derivatives(f, at=None, *, xlim=(-3.0, 3.0), order=2, num=400, title=None):
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _draw_curves(ax, x, ys, lo, hi):
+    """f and its derivatives, each broken at its jumps; f's vertical asymptotes dotted."""
+    names = ["f", "f'", "f''", "f'''", "f⁽⁴⁾"]
+    for k, y in enumerate(ys):
+        yb, breaks = _break_jumps(x, y, hi - lo)
+        xb = np.insert(x, breaks + 1, np.nan) if breaks.size else x
+        ax.plot(xb, yb, color=_ORDER_COLORS[k], lw=2.2 if k == 0 else 1.6, label=names[k])
+        if k == 0:
+            for n, xp in enumerate(_poles(x, y, breaks, lo, hi)):
+                ax.axvline(xp, ls=":", color="0.45", lw=1.0, zorder=0,
+                           label="asymptote" if n == 0 else None)
 
 
 def _poles(x, y, breaks, lo, hi):
@@ -438,29 +441,11 @@ def limit(f, at, *, result=None, steps=14, title=None):
     left = _evaluate(fn, a - h)
     right = _evaluate(fn, a + h)
     fig, (ax, ax2) = _figure(ncols=2, width=5.2)
-    xs = np.linspace(a - 2.2, a + 2.2, 801)
-    xs = xs[np.abs(xs - a) > 1e-9]
-    ys = _evaluate(fn, xs)
-    ax.plot(xs[xs < a], ys[xs < a], color="0.55", lw=1.2)
-    ax.plot(xs[xs > a], ys[xs > a], color="0.55", lw=1.2)
-    ax.plot(a - h, left, "o", color=COLORS["left"], ms=4, label="from the left")
-    ax.plot(a + h, right, "o", color=COLORS["right"], ms=4, label="from the right")
-    for side, color in ((result.left, COLORS["left"]), (result.right, COLORS["right"])):
-        if side is not None and np.isfinite(float(side)):
-            ax.axhline(float(side), ls="--", color=color, lw=1.0)
-            ax2.axhline(float(side), ls="--", color=color, lw=1.0)
-    ax.axvline(a, color="0.7", lw=0.8, zorder=0)
-    _robust_ylim(ax, ys, left, right)
-    ax.set_xlabel("x")
-    ax.legend(loc="best", fontsize=8)
-    ax.grid(alpha=0.3)
-    ax2.semilogx(h, left, "o-", color=COLORS["left"], ms=4, label=f"f({_number(a)} - h)")
-    ax2.semilogx(h, right, "s-", color=COLORS["right"], ms=4, label=f"f({_number(a)} + h)")
-    ax2.invert_xaxis()
-    _robust_ylim(ax2, left, right)
-    ax2.set_xlabel("h (the step shrinks to the right)")
-    ax2.legend(loc="best", fontsize=8)
-    ax2.grid(alpha=0.3)
+    sides = [(float(side), color) for side, color in ((result.left, COLORS["left"]),
+                                                       (result.right, COLORS["right"]))
+             if side is not None and np.isfinite(float(side))]
+    _draw_approach(ax, fn, a, h, left, right, sides)
+    _draw_steps(ax2, a, h, left, right, sides)
     if title is None:
         if result.exists and result.value is not None:
             title = _named(f, f"lim f(x) as x → {_number(a)} = {_number(result.value)}")
@@ -469,6 +454,37 @@ def limit(f, at, *, result=None, steps=14, title=None):
                               f"right {_number(result.right)}")
     fig.suptitle(title)
     return fig
+
+
+def _draw_approach(ax, fn, a, h, left, right, sides):
+    """f near `a` in grey, the points a - h and a + h walking in, the one-sided limits."""
+    xs = np.linspace(a - 2.2, a + 2.2, 801)
+    xs = xs[np.abs(xs - a) > 1e-9]
+    ys = _evaluate(fn, xs)
+    ax.plot(xs[xs < a], ys[xs < a], color="0.55", lw=1.2)
+    ax.plot(xs[xs > a], ys[xs > a], color="0.55", lw=1.2)
+    ax.plot(a - h, left, "o", color=COLORS["left"], ms=4, label="from the left")
+    ax.plot(a + h, right, "o", color=COLORS["right"], ms=4, label="from the right")
+    for value, color in sides:
+        ax.axhline(value, ls="--", color=color, lw=1.0)
+    ax.axvline(a, color="0.7", lw=0.8, zorder=0)
+    _robust_ylim(ax, ys, left, right)
+    ax.set_xlabel("x")
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(alpha=0.3)
+
+
+def _draw_steps(ax2, a, h, left, right, sides):
+    """f(a - h) and f(a + h) against the step h, on a log axis shrinking to the right."""
+    for value, color in sides:
+        ax2.axhline(value, ls="--", color=color, lw=1.0)
+    ax2.semilogx(h, left, "o-", color=COLORS["left"], ms=4, label=f"f({_number(a)} - h)")
+    ax2.semilogx(h, right, "s-", color=COLORS["right"], ms=4, label=f"f({_number(a)} + h)")
+    ax2.invert_xaxis()
+    _robust_ylim(ax2, left, right)
+    ax2.set_xlabel("h (the step shrinks to the right)")
+    ax2.legend(loc="best", fontsize=8)
+    ax2.grid(alpha=0.3)
 
 
 def discontinuity(f, at, *, result=None, xlim=None, title=None):
@@ -510,21 +526,8 @@ def discontinuity(f, at, *, result=None, xlim=None, title=None):
     lw = 0.6 if oscillating else 2.0
     ax.plot(xl, yl, color=COLORS["left"], lw=lw)
     ax.plot(xr, yr, color=COLORS["right"], lw=lw)
-    lim = result.limit
+    _mark_kind(ax, result, a, lo, hi)
     fa = result.value if result.defined else None
-    if result.kind == "infinite":
-        ax.axvline(a, ls="--", color=COLORS["limit"], lw=1.4, label="vertical asymptote")
-    elif result.kind == "jump" and lim is not None:
-        ax.plot([a], [float(lim.left)], "o", mfc="white", color=COLORS["left"], ms=8,
-                label=f"left limit {_number(lim.left)}")
-        ax.plot([a], [float(lim.right)], "o", mfc="white", color=COLORS["right"], ms=8,
-                label=f"right limit {_number(lim.right)}")
-    elif result.kind == "removable" and lim is not None and lim.value is not None:
-        ax.plot([a], [float(lim.value)], "o", mfc="white", color=COLORS["limit"], ms=8,
-                mew=2, label=f"limit {_number(lim.value)}")
-    elif oscillating:
-        ax.axvspan(a - 0.02 * (hi - lo), a + 0.02 * (hi - lo), color=COLORS["limit"], alpha=0.15,
-                   label="no limit: oscillates")
     if fa is not None and np.isfinite(float(fa)):
         ax.plot([a], [float(fa)], "o", color=COLORS["point"], ms=6, zorder=5,
                 label=f"f({_number(a)}) = {_number(fa)}")
@@ -535,6 +538,24 @@ def discontinuity(f, at, *, result=None, xlim=None, title=None):
     ax.legend(loc="best", fontsize=8)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _mark_kind(ax, result, a, lo, hi):
+    """The mark of the point's kind: asymptote, one-sided limits, the limit, or a band."""
+    lim = result.limit
+    if result.kind == "infinite":
+        ax.axvline(a, ls="--", color=COLORS["limit"], lw=1.4, label="vertical asymptote")
+    elif result.kind == "jump" and lim is not None:
+        ax.plot([a], [float(lim.left)], "o", mfc="white", color=COLORS["left"], ms=8,
+                label=f"left limit {_number(lim.left)}")
+        ax.plot([a], [float(lim.right)], "o", mfc="white", color=COLORS["right"], ms=8,
+                label=f"right limit {_number(lim.right)}")
+    elif result.kind == "removable" and lim is not None and lim.value is not None:
+        ax.plot([a], [float(lim.value)], "o", mfc="white", color=COLORS["limit"], ms=8,
+                mew=2, label=f"limit {_number(lim.value)}")
+    elif result.kind == "oscillating":
+        ax.axvspan(a - 0.02 * (hi - lo), a + 0.02 * (hi - lo), color=COLORS["limit"], alpha=0.15,
+                   label="no limit: oscillates")
 
 
 def gradient_field(f, xlim=(-2.0, 2.0), ylim=(-2.0, 2.0), *, at=None, num=120, arrows=15,

@@ -170,23 +170,32 @@ def laplace(loss, params, *, prior_precision=0.0, method="hessian", apply=None, 
         params = dfdx.optim.minimize(neg_log_post, params, method="newton").x
     flat, unravel = _ravel(params)
     flat = flat.astype(np.float64)
-    if method == "hessian":
-        H = np.asarray(dfdx.hessian(lambda w: loss(unravel(w)))(flat), dtype=np.float64)
-    else:
-        if apply is None or x is None or likelihood is None:
-            raise ValueError("laplace(method='ggn') needs apply=, x= and likelihood= to form "
-                             "the Gauss-Newton matrix from the model's outputs.")
-        n = np.shape(x)[0]
-        H = n * dfdx.optim.fisher_matrix(apply, params, x, likelihood, sigma)
+    H = _curvature(loss, params, flat, unravel, method, apply, x, likelihood, sigma)
     H = 0.5 * (H + H.T) + alpha * np.eye(flat.size)
+    cov, logdet = _covariance(H)
+    return LaplaceResult(mean=params, precision=H, cov=cov, std=np.sqrt(np.diag(cov)),
+                         log_det_precision=logdet, method=method, _unravel=unravel, _flat=flat)
+
+
+def _curvature(loss, params, flat, unravel, method, apply, x, likelihood, sigma):
+    """The loss's curvature at `params`: its Hessian, or the Gauss-Newton matrix ("ggn")."""
+    if method == "hessian":
+        return np.asarray(dfdx.hessian(lambda w: loss(unravel(w)))(flat), dtype=np.float64)
+    if apply is None or x is None or likelihood is None:
+        raise ValueError("laplace(method='ggn') needs apply=, x= and likelihood= to form "
+                         "the Gauss-Newton matrix from the model's outputs.")
+    n = np.shape(x)[0]
+    return n * dfdx.optim.fisher_matrix(apply, params, x, likelihood, sigma)
+
+
+def _covariance(H):
+    """The inverse of the precision `H` and log det H, through its Cholesky factor."""
     try:
         c = scipy.linalg.cho_factor(H)
     except np.linalg.LinAlgError:
         raise ValueError("laplace: the precision (curvature at params) is not positive "
                          "definite, so params is not a minimum of the negative log posterior. "
                          "Pass fit=True, increase prior_precision, or use method='ggn'.") from None
-    cov = scipy.linalg.cho_solve(c, np.eye(flat.size))
+    cov = scipy.linalg.cho_solve(c, np.eye(H.shape[0]))
     cov = 0.5 * (cov + cov.T)
-    logdet = 2.0 * float(np.sum(np.log(np.diag(c[0]))))
-    return LaplaceResult(mean=params, precision=H, cov=cov, std=np.sqrt(np.diag(cov)),
-                         log_det_precision=logdet, method=method, _unravel=unravel, _flat=flat)
+    return cov, 2.0 * float(np.sum(np.log(np.diag(c[0]))))

@@ -102,16 +102,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
 
 def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
     # overwrite_input only lets NumPy scramble its input; a traced input is never changed.
-    if interpolation is not None:
-        method = interpolation   # NumPy's deprecated name for method=
-    if method not in _METHODS or weights is not None:
-        what = "weights=" if weights is not None else f"method={method!r}"
-        raise UnsupportedOperation(
-            f"dfdx differentiates numpy.quantile / numpy.percentile with method= one of "
-            f"{', '.join(_METHODS)} and no weights, not {what}. Use method='linear'.")
-    if out is not None:
-        raise UnsupportedOperation("numpy.quantile(..., out=...) is not supported on a traced "
-                                   "value: use the returned value instead of out=.")
+    method = _quantile_method(method, out, weights, interpolation)
     nd = len(shape_of(a))
     if axis is None:
         s = sort(np.ravel(a), axis=0)
@@ -126,6 +117,33 @@ def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
     if np.any((qv < 0) | (qv > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
     dt = _result_dtype(a, q, method, weak)
+    out = _as_dtype(_order_statistic(s, q, qv, n, method, dt), dt)
+    if keepdims:
+        rest = shape_of(out)[qv.ndim:]
+        if axis is None:
+            out = np.reshape(out, qv.shape + (1,) * nd)
+        else:
+            out = np.reshape(out, qv.shape + rest[:axis] + (1,) + rest[axis:])
+    return out
+
+
+def _quantile_method(method, out, weights, interpolation):
+    """The method= asked for (or the deprecated interpolation=), refused where unsupported."""
+    if interpolation is not None:
+        method = interpolation   # NumPy's deprecated name for method=
+    if method not in _METHODS or weights is not None:
+        what = "weights=" if weights is not None else f"method={method!r}"
+        raise UnsupportedOperation(
+            f"dfdx differentiates numpy.quantile / numpy.percentile with method= one of "
+            f"{', '.join(_METHODS)} and no weights, not {what}. Use method='linear'.")
+    if out is not None:
+        raise UnsupportedOperation("numpy.quantile(..., out=...) is not supported on a traced "
+                                   "value: use the returned value instead of out=.")
+    return method
+
+
+def _order_statistic(s, q, qv, n, method, dt):
+    """The quantiles `q` of the sorted values `s` (sorted along axis 0, `n` of them)."""
     pos_v = qv * (n - 1)
     floor = np.floor(pos_v)
     lo = floor.astype(np.intp)
@@ -156,13 +174,6 @@ def _quantile(a, q, axis, out, method, keepdims, weights, interpolation, weak):
             out = (s[lo] + s[np.ceil(pos_v).astype(np.intp)]) / 2
         else:
             out = s[k]
-    out = _as_dtype(out, dt)
-    if keepdims:
-        rest = shape_of(out)[qv.ndim:]
-        if axis is None:
-            out = np.reshape(out, qv.shape + (1,) * nd)
-        else:
-            out = np.reshape(out, qv.shape + rest[:axis] + (1,) + rest[axis:])
     return out
 
 

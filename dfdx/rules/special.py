@@ -136,6 +136,21 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         >>> logsumexp(np.array([0.0, 0.0]), b=np.array([1.0, -2.0]), return_sign=True)
         (np.float64(0.0), np.float64(-1.0))
     """
+    a, b, nd = _logsumexp_operands(a, b)
+    axes = _axes(axis, nd)
+    out, sgn = _logsumexp_kept(a, b, axes, return_sign)
+    if not return_sign:
+        out = np.where(sgn < 0, np.nan, out)
+    if not keepdims:
+        shape = tuple(n for i, n in enumerate(shape_of(out)) if i not in axes)
+        out, sgn = np.reshape(out, shape), np.reshape(sgn, shape)
+    if not shape_of(out):
+        out, sgn = out[()], sgn[()]
+    return (out, sgn) if return_sign else out
+
+
+def _logsumexp_operands(a, b):
+    """`a` and the weights `b` broadcast together, at least 1-d; and their rank."""
     nd = len(shape_of(a))
     if b is not None and len(shape_of(b)) > nd:
         nd = len(shape_of(b))
@@ -146,7 +161,11 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     if b is not None:
         shape = np.broadcast_shapes(shape_of(a), shape_of(b))
         a, b = np.broadcast_to(a, shape), np.broadcast_to(b, shape)
-    axes = _axes(axis, nd)
+    return a, b, nd
+
+
+def _logsumexp_kept(a, b, axes, return_sign):
+    """log |sum(b exp(a))| over `axes` (kept, length 1) and the sign of the sum."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         plain = getval(a) if b is None else np.where(getval(b) == 0, -np.inf, getval(a))
         # why: the shift is a constant (its derivative cancels exactly), so it is taken
@@ -168,14 +187,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
             ok = np.isfinite(out)
             sgn = np.where(ok, sgn, np.sign(direct))
             out = np.where(ok, out, np.log(np.abs(direct) if return_sign else direct))
-    if not return_sign:
-        out = np.where(sgn < 0, np.nan, out)
-    if not keepdims:
-        shape = tuple(n for i, n in enumerate(shape_of(out)) if i not in axes)
-        out, sgn = np.reshape(out, shape), np.reshape(sgn, shape)
-    if not shape_of(out):
-        out, sgn = out[()], sgn[()]
-    return (out, sgn) if return_sign else out
+    return out, sgn
 
 
 def softmax(x, axis=None):

@@ -259,6 +259,21 @@ def compile(expr, wrt=None, *, gradient: bool = False) -> CompiledFunction:  # n
     if isinstance(e, sympy.MatrixBase):
         raise ValueError("compile needs a scalar expression; compile each entry of a Matrix")
     e = sympy.sympify(e)
+    variables = _arguments(e, symbols, wrt)
+    _check_functions(e)
+    outputs = [e] + (_partials(e, variables) if gradient else [])
+    # why: rename symbols so that no user-chosen name reaches the generated source
+    safe = [sympy.Symbol(f"a{i}", real=True) for i in range(len(variables))]
+    source = _source([o.xreplace(dict(zip(variables, safe))) for o in outputs], safe)
+    namespace: dict[str, Any] = {"numpy": np, **_MATH, "__builtins__": {}}
+    # The source is printed from a checked SymPy tree with renamed symbols (see above),
+    # never from user text.
+    exec(builtins.compile(source, "<dfdx.symbolic.compile>", "exec"), namespace)  # noqa: S102
+    return CompiledFunction(e, variables, gradient, namespace["_compiled"], source)
+
+
+def _arguments(e, symbols, wrt):
+    """The compiled function's variables, in argument order; every free symbol among them."""
     if wrt is None:
         variables = list(symbols) if symbols else list(_sorted_symbols(e))
     else:
@@ -269,11 +284,12 @@ def compile(expr, wrt=None, *, gradient: bool = False) -> CompiledFunction:  # n
     if missing:
         raise ValueError(f"the expression has free symbols {sorted(map(str, missing))} that are "
                          "not arguments; list every variable in wrt")
-    _check_functions(e)
-    outputs = [e] + (_partials(e, variables) if gradient else [])
-    # why: rename symbols so that no user-chosen name reaches the generated source
-    safe = [sympy.Symbol(f"a{i}", real=True) for i in range(len(variables))]
-    outputs = [o.xreplace(dict(zip(variables, safe))) for o in outputs]
+    return variables
+
+
+def _source(outputs, safe):
+    """Python source of ``_compiled(a0, a1, ...)``: the common subexpressions once, then
+    ``return value, (partials...)``."""
     subexprs, reduced = sympy.cse(outputs, symbols=sympy.numbered_symbols("c"))
     printer = _Printer({"fully_qualified_modules": True, "inline": True,
                         "allow_unknown_functions": False})
@@ -283,12 +299,7 @@ def compile(expr, wrt=None, *, gradient: bool = False) -> CompiledFunction:  # n
     lines.append(f"    _value = {printer.doprint(reduced[0])}")
     grads = [printer.doprint(r) for r in reduced[1:]]
     lines.append(f"    return _value, ({', '.join(grads)}{',' if len(grads) == 1 else ''})")
-    source = "\n".join(lines) + "\n"
-    namespace: dict[str, Any] = {"numpy": np, **_MATH, "__builtins__": {}}
-    # The source is printed from a checked SymPy tree with renamed symbols (see above),
-    # never from user text.
-    exec(builtins.compile(source, "<dfdx.symbolic.compile>", "exec"), namespace)  # noqa: S102
-    return CompiledFunction(e, variables, gradient, namespace["_compiled"], source)
+    return "\n".join(lines) + "\n"
 
 
 
