@@ -23,8 +23,7 @@ import scipy.special as sp
 from dfdx._errors import UnsupportedOperation
 from dfdx._numpy.box import getval
 from dfdx._numpy.registry import defelementwise, defrule, shape_of
-from dfdx.rules._util import norm_axis as _axes
-from dfdx.rules._util import cast_like
+from dfdx.rules._util import cast_like, norm_axis as _axes
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "polygamma", "multigammaln"]
 
