@@ -139,10 +139,29 @@ def test_lazy_option_is_checked():
 NOT_LAZY = {
     "np.add.at (fancy-index gradient, x[[0, 0, 1]])": (
         lambda X: np.sum(X[np.array([0, 0, 1])] ** 2), "Dask has no ufunc.at"),
-    "nn.softmax_cross_entropy with integer labels": (
+    "nn.softmax_cross_entropy": (
         lambda X: nn.softmax_cross_entropy(X[:, :3], da.from_array(LABELS, chunks=100)),
-        "np.asarray(labels) in nn/_losses.py computes the labels"),
+        "logsumexp's check for non-finite results (rules/special.py) computes the logits"),
 }
+
+
+def test_losses_keep_dask_labels_lazy():
+    X = da.from_array(XN, chunks=(100, 6))
+    labels = da.from_array(LABELS, chunks=100)
+    losses = {
+        "binary": lambda X, t: nn.binary_cross_entropy(X[:, 0], t % 2),
+        "one_hot": lambda X, t: np.sum(X[:, :3] * nn.one_hot(t, 3)),
+    }
+    for name, f in losses.items():
+        with dask.config.set(scheduler=_no_compute):
+            lazy = dfdx.grad(f, lazy=True)(X, labels)
+        np.testing.assert_allclose(lazy.compute(), dfdx.grad(f)(XN, LABELS), rtol=1e-12,
+                                   atol=1e-15, err_msg=name)
+    bad = da.from_array(np.r_[LABELS[:-1], 7], chunks=100)   # class 7 of 3: one bad label
+    with dask.config.set(scheduler=_no_compute):
+        lazy = dfdx.grad(losses["one_hot"], lazy=True)(X, bad)   # checked when computed
+    with pytest.raises(ValueError, match=r"Labels must lie in \[0, 3\)"):
+        lazy.compute()
 
 
 @pytest.mark.parametrize("name", sorted(NOT_LAZY))
