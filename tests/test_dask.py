@@ -20,6 +20,7 @@ import pytest
 
 import dfdx
 from dfdx import nn, numeric, optim
+from w2_model import w2_loss, w2_params
 
 da = pytest.importorskip("dask.array", reason='needs the dask extra: pip install "dfdx[dask]"')
 dask = pytest.importorskip("dask", reason='needs the dask extra: pip install "dfdx[dask]"')
@@ -55,24 +56,6 @@ LABELS = _RNG.integers(0, 3, size=400)
 ONEHOT = np.eye(3)[LABELS]
 
 
-def _mlp_params(rng, sizes=(6, 16, 16, 3)):
-    ps = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        ps += [rng.normal(size=(a, b)) / np.sqrt(a), 0.1 * rng.normal(size=b)]
-    return ps
-
-
-def w2_loss(params, x, onehot):
-    """The W2 workload's loss (benchmarks/ad_workloads.py): tanh, relu, log-softmax CE."""
-    w1, b1, w2, b2, w3, b3 = params
-    h1 = np.tanh(x @ w1 + b1)
-    h2 = np.maximum(h1 @ w2 + b2, 0)
-    z = h2 @ w3 + b3
-    z = z - np.max(z, axis=1, keepdims=True)
-    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    return -np.sum(onehot * logp) / x.shape[0]
-
-
 DATA_LOSSES = {
     "mse": (lambda w, X, y: np.mean((X @ w - y) ** 2), WN, YN),
     "tanh_exp_log": (lambda w, X, y: np.sum(np.log1p(np.exp(np.tanh(X @ w))) * y), WN, YN),
@@ -80,7 +63,7 @@ DATA_LOSSES = {
                   WN, YN),
     "max_rows": (lambda w, X, y: np.sum(np.max(X * w, axis=1) * y), WN, YN),
     "indexing": (lambda w, X, y: np.sum((X[:50] @ w) ** 2) + np.sum(X[::3, 1:3] @ w[1:3]), WN, YN),
-    "w2_mlp": (w2_loss, _mlp_params(np.random.default_rng(1)), ONEHOT),
+    "w2_mlp": (w2_loss, w2_params(np.random.default_rng(1), (6, 16, 16, 3)), ONEHOT),
 }
 
 
