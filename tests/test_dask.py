@@ -20,6 +20,7 @@ import pytest
 
 import dfdx
 from dfdx import nn, numeric, optim
+from w2_model import w2_loss, w2_params
 
 da = pytest.importorskip("dask.array", reason='needs the dask extra: pip install "dfdx[dask]"')
 dask = pytest.importorskip("dask", reason='needs the dask extra: pip install "dfdx[dask]"')
@@ -55,24 +56,6 @@ LABELS = _RNG.integers(0, 3, size=400)
 ONEHOT = np.eye(3)[LABELS]
 
 
-def _mlp_params(rng, sizes=(6, 16, 16, 3)):
-    ps = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        ps += [rng.normal(size=(a, b)) / np.sqrt(a), 0.1 * rng.normal(size=b)]
-    return ps
-
-
-def w2_loss(params, x, onehot):
-    """The W2 workload's loss (benchmarks/ad_workloads.py): tanh, relu, log-softmax CE."""
-    w1, b1, w2, b2, w3, b3 = params
-    h1 = np.tanh(x @ w1 + b1)
-    h2 = np.maximum(h1 @ w2 + b2, 0)
-    z = h2 @ w3 + b3
-    z = z - np.max(z, axis=1, keepdims=True)
-    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    return -np.sum(onehot * logp) / x.shape[0]
-
-
 DATA_LOSSES = {
     "mse": (lambda w, X, y: np.mean((X @ w - y) ** 2), WN, YN),
     "tanh_exp_log": (lambda w, X, y: np.sum(np.log1p(np.exp(np.tanh(X @ w))) * y), WN, YN),
@@ -80,7 +63,7 @@ DATA_LOSSES = {
                   WN, YN),
     "max_rows": (lambda w, X, y: np.sum(np.max(X * w, axis=1) * y), WN, YN),
     "indexing": (lambda w, X, y: np.sum((X[:50] @ w) ** 2) + np.sum(X[::3, 1:3] @ w[1:3]), WN, YN),
-    "w2_mlp": (w2_loss, _mlp_params(np.random.default_rng(1)), ONEHOT),
+    "w2_mlp": (w2_loss, w2_params(np.random.default_rng(1), (6, 16, 16, 3)), ONEHOT),
 }
 
 
@@ -139,10 +122,29 @@ def test_lazy_option_is_checked():
 NOT_LAZY = {
     "np.add.at (fancy-index gradient, x[[0, 0, 1]])": (
         lambda X: np.sum(X[np.array([0, 0, 1])] ** 2), "Dask has no ufunc.at"),
-    "nn.softmax_cross_entropy with integer labels": (
+    "nn.softmax_cross_entropy": (
         lambda X: nn.softmax_cross_entropy(X[:, :3], da.from_array(LABELS, chunks=100)),
-        "np.asarray(labels) in nn/_losses.py computes the labels"),
+        "logsumexp's check for non-finite results (rules/special.py) computes the logits"),
 }
+
+
+def test_losses_keep_dask_labels_lazy():
+    X = da.from_array(XN, chunks=(100, 6))
+    labels = da.from_array(LABELS, chunks=100)
+    losses = {
+        "binary": lambda X, t: nn.binary_cross_entropy(X[:, 0], t % 2),
+        "one_hot": lambda X, t: np.sum(X[:, :3] * nn.one_hot(t, 3)),
+    }
+    for name, f in losses.items():
+        with dask.config.set(scheduler=_no_compute):
+            lazy = dfdx.grad(f, lazy=True)(X, labels)
+        np.testing.assert_allclose(lazy.compute(), dfdx.grad(f)(XN, LABELS), rtol=1e-12,
+                                   atol=1e-15, err_msg=name)
+    bad = da.from_array(np.r_[LABELS[:-1], 7], chunks=100)   # class 7 of 3: one bad label
+    with dask.config.set(scheduler=_no_compute):
+        lazy = dfdx.grad(losses["one_hot"], lazy=True)(X, bad)   # checked when computed
+    with pytest.raises(ValueError, match=r"Labels must lie in \[0, 3\)"):
+        lazy.compute()
 
 
 @pytest.mark.parametrize("name", sorted(NOT_LAZY))

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import dfdx
+from w2_model import w2_loss, w2_params
 
 cp = pytest.importorskip("cupy", reason="needs CuPy and a CUDA device (pip install cupy-cuda12x)")
 try:
@@ -23,20 +24,8 @@ def w1(x):
     return np.sum(np.sin(x) * np.exp(-x ** 2) + np.tanh(x))
 
 
-def w2_loss(params, x, onehot):
-    w1_, b1, w2, b2, w3, b3 = params
-    h1 = np.tanh(x @ w1_ + b1)
-    h2 = np.maximum(h1 @ w2 + b2, 0)
-    z = h2 @ w3 + b3
-    z = z - np.max(z, axis=1, keepdims=True)
-    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
-    return -np.sum(onehot * logp) / x.shape[0]
-
-
 def _w2_data(rng, sizes=(64, 256, 256, 10), batch=128):
-    params = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        params += [rng.standard_normal((a, b)) / np.sqrt(a), 0.1 * rng.standard_normal(b)]
+    params = w2_params(rng, sizes)
     x = rng.standard_normal((batch, sizes[0]))
     onehot = np.eye(sizes[-1])[rng.integers(0, sizes[-1], batch)]
     return params, x, onehot

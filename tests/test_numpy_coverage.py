@@ -235,3 +235,65 @@ def test_beyond_the_list_known_values():
     for i, r in enumerate([1.0, 2.0, 4.0]):
         np.testing.assert_allclose(dr[i], -r ** np.arange(3, -1, -1) / np.polyval(np.polyder(p), r),
                                    rtol=1e-8)
+
+
+def test_plain_lists_among_joined_parts_are_constants():
+    # zero padding written as lists: f = x1^2 + (x2-x1)^2 + (x3-x2)^2 + x3^2
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x: np.sum(np.diff(np.concatenate([[0.0], x, [0.0]])) ** 2)  # noqa: E731
+    np.testing.assert_allclose(dfdx.grad(f)(x), [0.0, 0.0, 8.0], atol=1e-14)
+    np.testing.assert_allclose(dfdx.hessian(f)(x), 2 * np.eye(3) * 2 - 2 * (np.eye(3, k=1)
+                                                                          + np.eye(3, k=-1)))
+    jac = dfdx.jacfwd(lambda x: np.concatenate(([0.0], x, (1.0,))))(x)
+    np.testing.assert_array_equal(jac, np.eye(5, 3, k=-1))
+    for join in (np.hstack, np.vstack, np.dstack, np.column_stack, np.stack):
+        g = lambda x, join=join: np.sum(join([x, [1.0, 2.0, 3.0]]) ** 2)  # noqa: E731
+        np.testing.assert_allclose(dfdx.grad(g)(x), 2 * x, err_msg=join.__name__)
+        assert dfdx.testing.check_grad(g, x, order=2) is None
+
+
+@pytest.mark.parametrize("build, fix", [
+    (lambda x: np.r_[0.0, x], r"np\.r_\[\.\.\.\] .* Use np\.concatenate"),
+    (lambda x: np.c_[x, x], r"np\.c_\[\.\.\.\] .* Use np\.column_stack"),
+    (lambda x: np.array([x[0], x[1]]), r"np\.stack\(\[\.\.\.\]\) instead of np\.array"),
+])
+def test_joining_through_np_array_names_the_traceable_call(build, fix):
+    with pytest.raises(dfdx.TracerConversionError, match=fix):
+        dfdx.grad(lambda x: np.sum(build(x)))(np.array([1.0, 2.0]))
+
+
+UFUNC_METHOD_CASES = {
+    "logaddexp.reduce": lambda x: np.logaddexp.reduce(x),
+    "logaddexp.reduce, axis None": lambda x: np.logaddexp.reduce(np.outer(x, x), axis=None),
+    "hypot.reduce, axis 1, keepdims": lambda x: np.hypot.reduce(np.outer(x, x), axis=1,
+                                                               keepdims=True),
+    "add.reduce, initial": lambda x: np.add.reduce(x, initial=2.0),
+    "maximum.accumulate": lambda x: np.maximum.accumulate(x),
+    "power.accumulate": lambda x: np.power.accumulate(np.abs(x) + 1),
+    "logaddexp.accumulate, axis 1": lambda x: np.logaddexp.accumulate(np.outer(x, x), axis=1),
+    "multiply.outer": lambda x: np.multiply.outer(x, x[:2]),
+    "subtract.outer with a list": lambda x: np.subtract.outer(x, [1.0, 2.0]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UFUNC_METHOD_CASES))
+def test_binary_ufunc_methods_trace_with_numpys_values(name):
+    f = UFUNC_METHOD_CASES[name]
+    x = np.array([1.0, 2.0, 3.5, -0.5])
+    _assert_same(f(x), _traced_value(f, x))
+    scalar = lambda x: np.sum(np.sin(f(x)))  # noqa: E731
+    assert dfdx.testing.check_grad(scalar, x, order=2) is None
+
+
+def test_logaddexp_reduce_gradient_is_the_softmax():
+    x = np.array([1.0, 2.0, 3.5, -0.5])
+    np.testing.assert_allclose(dfdx.grad(np.logaddexp.reduce)(x), np.exp(x) / np.exp(x).sum(),
+                               rtol=1e-14)
+
+
+def test_ufunc_methods_without_a_rule_say_so():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(UnsupportedOperation, match=r"numpy\.add\.reduceat"):
+        dfdx.grad(lambda x: np.sum(np.add.reduceat(x, [0, 1])))(x)
+    with pytest.raises(UnsupportedOperation, match=r"takes no dtype=, out= or where="):
+        dfdx.grad(lambda x: np.logaddexp.reduce(x, where=x > 0))(x)

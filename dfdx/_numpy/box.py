@@ -13,7 +13,8 @@ import numpy as np
 
 from dfdx._core import Box, getval
 from dfdx._errors import TracerConversionError, UnsupportedOperation
-from dfdx._numpy.registry import FUNCTIONS, UFUNCS, callable_name, load_lazy_rules, no_rule_error
+from dfdx._numpy.registry import (FUNCTIONS, UFUNC_METHODS, UFUNCS, callable_name,
+                                  load_lazy_rules, no_rule_error)
 
 __all__ = ["ArrayBox", "getval"]
 
@@ -46,6 +47,11 @@ def _uf(ufunc):
 
 
 def _conversion_error(what):
+    joiner = _index_tricks_caller()
+    if joiner is not None:
+        return TracerConversionError(
+            f"{joiner}[...] builds its result with np.array, which drops the derivative of a "
+            f"traced value. Use {_INDEX_TRICKS_FIXES[joiner]} instead.")
     scipy_fn = _scipy_caller()
     if scipy_fn is not None:
         name, equivalent = scipy_fn
@@ -60,6 +66,25 @@ def _conversion_error(what):
         "Keep computing with NumPy on the value itself: use np.exp/np.sin instead of "
         "math.exp/math.sin, and build arrays with np.stack([...]) instead of np.array([...]). "
         "If you do want a constant, use dfdx.stop_gradient(x).")
+
+
+#: NumPy's index-trick joiners and the traceable call that does the same.
+_INDEX_TRICKS_FIXES = {
+    "np.r_": "np.concatenate([...]) (a scalar s as np.atleast_1d(s))",
+    "np.c_": "np.column_stack([...])"}
+
+
+def _index_tricks_caller():
+    """``"np.r_"`` or ``"np.c_"`` when one of them is converting the traced value, else None."""
+    import sys
+    frame = sys._getframe(2)
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith("numpy.lib._index_tricks"):
+            kind = type(frame.f_locals.get("self")).__name__
+            if kind in ("RClass", "CClass"):
+                return "np.r_" if kind == "RClass" else "np.c_"
+        frame = frame.f_back
+    return None
 
 
 #: SciPy's Python-level functions that have traceable equivalents in dfdx.special /
@@ -156,6 +181,9 @@ class ArrayBox(Box):
             return _fn(_REDUCE[ufunc])(*inputs, **kwargs)
         if method == "accumulate" and ufunc in _ACCUMULATE:
             return _fn(_ACCUMULATE[ufunc])(*inputs, **kwargs)
+        if method in UFUNC_METHODS and ufunc.nin == 2:
+            _uf(ufunc)          # why: the ufunc's own rule must exist (else: its error)
+            return UFUNC_METHODS[method](ufunc, *inputs, **kwargs)
         raise UnsupportedOperation(
             f"dfdx has no derivative rule for {callable_name(ufunc)}.{method}. "
             f"Call the plain function instead (e.g. np.sum for np.add.reduce), or register a "

@@ -29,7 +29,7 @@ from dfdx._errors import TracerConversionError, UnsupportedOperation
 
 __all__ = ["UFUNCS", "FUNCTIONS", "defelementwise", "defrule", "defzero", "defcomposite",
            "unbroadcast", "unbroadcast_batched", "shape_of", "primitive", "SAMPLES",
-           "add_lazy_rules", "load_lazy_rules",
+           "add_lazy_rules", "load_lazy_rules", "UFUNC_METHODS",
            "callable_name"]
 
 #: numpy ufunc -> Primitive
@@ -38,6 +38,9 @@ UFUNCS: dict = {}
 FUNCTIONS: dict = {}
 #: registered callable -> list of sample argument makers, for the generic checker
 SAMPLES: dict = {}
+#: ufunc method name ("outer", "reduce", "accumulate") -> ``impl(ufunc, *args, **kwargs)``
+#: for the binary ufuncs without a dedicated function (set by dfdx.rules.ufunc_methods)
+UFUNC_METHODS: dict = {}
 
 
 def callable_name(fn) -> str:
@@ -89,7 +92,11 @@ def no_rule_error(fn, what="derivative rule") -> UnsupportedOperation:
 def shape_of(x):
     """Shape of an array, box or Python scalar (traceable: never converts a box)."""
     s = getattr(x, "shape", None)
-    return () if s is None else s
+    if s is None:
+        # why: a nested list among array arguments (``np.vstack([x, [1, 2, 3]])``) has
+        # NumPy's shape; np.shape of a list holding traced values raises the clear error.
+        return np.shape(x) if isinstance(x, (list, tuple)) else ()
+    return s
 
 
 def unbroadcast(g, x):

@@ -39,10 +39,20 @@ def one_hot(labels, num_classes, dtype=np.float64):
     labels = _as_array(labels)
     if labels.dtype.kind not in "iub":
         raise TypeError(f"one_hot needs integer class labels, got dtype {labels.dtype}.")
+    if hasattr(labels, "map_blocks"):
+        # why: a lazy (Dask) array is checked block by block when it is computed; checking
+        # now would compute all the labels while a gradient is being traced.
+        labels = labels.map_blocks(_in_range, num_classes, dtype=labels.dtype)
+    else:
+        _in_range(labels, num_classes)
+    return (labels[..., None] == np.arange(num_classes)).astype(dtype)
+
+
+def _in_range(labels, num_classes):
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError(f"Labels must lie in [0, {num_classes}), got range "
                          f"[{labels.min()}, {labels.max()}].")
-    return (labels[..., None] == np.arange(num_classes)).astype(dtype)
+    return labels
 
 
 def mse(pred, target):
@@ -97,7 +107,9 @@ def binary_cross_entropy(logits, labels, label_smoothing=0.0):
         >>> float(nn.binary_cross_entropy(np.array([1000.0]), np.array([1])))
         0.0
     """
-    y = np.asarray(labels, dtype=_dtype(logits))
+    y = _as_array(labels)
+    if y.dtype != _dtype(logits):
+        y = y.astype(_dtype(logits))
     if label_smoothing:
         y = y * (1 - label_smoothing) + 0.5 * label_smoothing
     return np.mean(np.logaddexp(0, logits) - y * logits)

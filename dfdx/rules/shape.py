@@ -177,7 +177,8 @@ def _cast_all(arrays, dt):
 
 
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
-    arrays = list(arrays)
+    # why: a plain list among the parts (``[[0.0], x, [0.0]]``) is a constant array.
+    arrays = [np.asarray(a) if isinstance(a, (list, tuple)) else a for a in arrays]
     dt = _join_dtype("numpy.concatenate", arrays, out, dtype, casting)
     if dt == "plain":   # a cast to integers or booleans: a step function, derivative 0
         return np.concatenate([getval(a) for a in arrays], axis=axis, dtype=dtype,
