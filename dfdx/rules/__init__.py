@@ -3,6 +3,11 @@
 scipy.special's table (`dfdx.rules.special`) is registered on first need: the first
 traced call of a function without a rule loads it (why: importing scipy.special
 costs ~0.4 s, paid only by code that uses it).
+
+A rule module imports dfdx._core, dfdx._errors, dfdx._numpy, numpy/scipy and
+`dfdx.rules._util` (what the families share), never another rule module: it reaches
+another family's primitive through the NumPy function registered for it (np.reshape,
+np.sum, np.matmul, ...). tests/test_layers.py checks this.
 """
 
 import importlib as _importlib
