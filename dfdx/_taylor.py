@@ -26,7 +26,7 @@ import operator
 
 import numpy as np
 
-from dfdx._errors import TracerConversionError, UnsupportedOperation
+from dfdx._errors import DfdxError, TracerConversionError, UnsupportedOperation
 
 __all__ = ["Series", "taylor", "jet"]
 
@@ -191,6 +191,43 @@ def _erf(a, value):
     return _integrate(a, value, lambda y, k: g[k] if g[k] is not None else 0)
 
 
+def _compose(a, derivs):
+    """f(a) from the derivatives ``derivs[m] = f^(m)(a_0)``: ``sum_m derivs[m] / m! (a - a_0)^m``."""
+    d = [None] + a[1:]
+    out = [derivs[0]] + [None] * (len(a) - 1)
+    power = d
+    for m in range(1, len(a)):
+        out = _add(out, _scale(power, derivs[m] / math.factorial(m)))
+        power = _mul(power, d)
+    return out
+
+
+def _polygammas(x0, first, K):
+    """``[first(x0), psi(x0), polygamma(1, x0), ..., polygamma(K - 2, x0)]`` in x0's dtype."""
+    import scipy.special as sp
+    dt = np.result_type(x0, np.float32)
+    return [first] + [np.asarray(sp.polygamma(m - 1, x0), dtype=dt)[()] for m in range(1, K + 1)]
+
+
+def _gammaln(a):
+    import scipy.special as sp
+    return _compose(a, _polygammas(a[0], sp.gammaln(a[0]), len(a) - 1))
+
+
+def _gamma(a):
+    """gamma = sign * exp(gammaln) (gammaln = log|gamma|, so negative non-integers too)."""
+    import scipy.special as sp
+    g0 = sp.gamma(a[0])
+    return [g0] + _scale(_exp(_gammaln(a)), np.sign(g0))[1:]
+
+
+def _digamma(a):
+    import scipy.special as sp
+    dt = np.result_type(a[0], np.float32)
+    derivs = [np.asarray(sp.polygamma(m, a[0]), dtype=dt)[()] for m in range(len(a))]
+    return [sp.psi(a[0])] + _compose(a, derivs)[1:]
+
+
 def _special(fn):
     """The recurrence of a scipy.special ufunc, or None (loaded on first need)."""
     import scipy.special as sp
@@ -200,6 +237,9 @@ def _special(fn):
         sp.ndtr: lambda a: [sp.ndtr(a[0])] + _scale(_erf(_scale(a, 1 / math.sqrt(2)),
                                                           sp.erf(a[0] / math.sqrt(2))),
                                                      0.5)[1:],
+        sp.gammaln: _gammaln,
+        sp.gamma: _gamma,
+        sp.psi: _digamma,
         sp.expit: lambda a: _integrate(a, sp.expit(a[0]),
                                        lambda y, k: _coef(y, k) - _square_coef(y, k)),
     }
@@ -403,6 +443,62 @@ def _bilinear(fn, args, kwargs, K):
     return Series(_mul(_series(a, K), _series(b, K), op))
 
 
+def _from_partials(fn, args, K):
+    """An elementwise ufunc without a recurrence, from its rule's first partials; None if not.
+
+    ``y' = sum_i p_i(y, x) x_i'`` with ``p_i`` the partials of the rules table (their JVP rule
+    at a unit tangent, traced here in Taylor mode): coefficient k of y from those of the
+    partials to order k - 1, which need y only to order k - 1. O(K) passes through the
+    partials (one when no partial reads the answer), each in Taylor mode itself.
+    """
+    from dfdx._numpy.registry import UFUNCS
+    prim = UFUNCS.get(fn)
+    jvps = getattr(prim, "jvps", ())
+    if len(jvps) != len(args):
+        return None
+    moving = [i for i, a in enumerate(args) if isinstance(a, Series)
+              and any(c is not None for c in a.c[1:])]
+    if any(jvps[i] is None for i in moving):
+        return None                 # no derivative in a moving argument: not ours to say
+    xs = [_series(a, K) for a in args]
+    x0 = [x[0] for x in xs]
+    y = [fn(*x0)]
+    if np.result_type(y[0]).kind not in "fc":
+        return None
+    drop = getattr(prim, "drop", None)
+    reads_ans = not (drop and drop[0])
+
+    def partials(k):
+        """The series of every moving partial to order k (the answer known to order k)."""
+        ans = Series(y[:k + 1]) if reads_ans else y[0]
+        at = [Series(x[:k + 1]) for x in xs]
+        out = []
+        for i in moving:
+            one = np.ones_like(x0[i])
+            p = jvps[i](one, ans, *[a if j in moving or isinstance(args[j], Series) else args[j]
+                                    for j, a in enumerate(at)])
+            out.append(_series(p, k) if isinstance(p, Series) else [p] + [None] * k)
+        return out
+
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ps = None if reads_ans else partials(K - 1)
+            for k in range(1, K + 1):
+                if reads_ans:
+                    ps = partials(k - 1)
+                acc = None
+                for i, p in zip(moving, ps):
+                    a = xs[i]
+                    for j in range(1, k + 1):
+                        if a[j] is not None and p[k - j] is not None:
+                            term = j * a[j] * p[k - j]
+                            acc = term if acc is None else acc + term
+                y.append(None if acc is None else acc / k)
+    except (DfdxError, TypeError, ValueError):
+        return None                 # a partial Taylor mode cannot run: nested forward mode
+    return Series([c if c is None else np.broadcast_to(c, np.shape(y[0])) for c in y])
+
+
 def _fallback(fn, args, kwargs, K):
     """Nested forward mode on this one call: coefficients of ``t -> fn(x(t))`` at t = 0."""
     # why: nested forward mode itself (derivative() would come back to Taylor mode)
@@ -452,6 +548,10 @@ def _call(fn, args, kwargs):
             if fn is np.power and not isinstance(args[1], Series):
                 return Series(_power(_series(args[0], K), args[1]))
             return Series(_BINARY[fn](_series(args[0], K), _series(args[1], K)))
+        if fn.signature is None and fn.nout == 1:
+            out = _from_partials(fn, args, K)
+            if out is not None:
+                return out
     slots = _LINEAR.get(fn)
     if slots is not None:
         return _linear(fn, args, kwargs, slots, K)
