@@ -564,7 +564,90 @@ def _call(fn, args, kwargs):
         ops = [i for i, a in enumerate(args) if isinstance(a, Series)]
         if len(ops) == 1:
             return _linear(fn, args, kwargs, tuple(ops), K)
-    return _fallback(fn, args, kwargs, K)
+    out = _from_rules(fn, args, kwargs, K)
+    return out if out is not None else _fallback(fn, args, kwargs, K)
+
+
+#: composite functions being expanded now (a composite whose primitive calls the same NumPy
+#: function on plain values would otherwise come back to itself)
+_EXPANDING: set = set()
+
+
+def _from_rules(fn, args, kwargs, K):
+    """`fn` from the rules table: a primitive by its JVP rule, a composite by its parts."""
+    from dfdx._core import Primitive
+    from dfdx._numpy.registry import FUNCTIONS
+    entry = FUNCTIONS.get(fn)
+    if isinstance(entry, Primitive):
+        return _from_jvp(entry, args, kwargs, K)
+    if entry is None or not callable(entry) or fn in _EXPANDING:
+        return None
+    _EXPANDING.add(fn)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _finite_or_none(entry(*args, **kwargs))
+    except (DfdxError, TypeError, ValueError, np.linalg.LinAlgError):
+        return None
+    finally:
+        _EXPANDING.discard(fn)
+
+
+def _finite_or_none(out):
+    """`out`, or None where a coefficient is NaN or infinite where the value is finite.
+
+    why: rules hold conventions at special points (std of one element, max over an empty
+    `where`) in code that looks at values; traced in Taylor mode, such a branch can leave a
+    0/0 in the higher coefficients, where nested forward mode follows the convention.
+    """
+    for x in _series_in(out):
+        ok = np.isfinite(x.c[0])
+        for c in x.c[1:]:
+            if c is not None and not np.all(np.isfinite(c) | ~ok):
+                return None
+    return out
+
+
+def _from_jvp(prim, args, kwargs, K):
+    """A primitive from its JVP rule: ``y' = jvp(x'; y, x)``, traced in Taylor mode.
+
+    Coefficient k of y is coefficient k - 1 of the JVP at the series truncated to order
+    k - 1 (which needs y only to order k - 1): K passes through the rule.
+    """
+    if prim.multiple_results or _series_in(kwargs) or any(
+            _series_in(a) for a in args if not isinstance(a, Series)):
+        return None                 # sequences of series, tuple results: nested forward mode
+    moving = [i for i, a in enumerate(args) if isinstance(a, Series)
+              and any(c is not None for c in a.c[1:])]
+    rules = prim.jvps
+    if prim.jvp_all is None and any(i >= len(rules) or not callable(rules[i]) for i in moving):
+        return None
+    y = [prim.fun(*[_plain(a) for a in args], **kwargs)]
+    if not isinstance(y[0], np.ndarray | np.generic | float | complex) or \
+            np.result_type(y[0]).kind not in "fc":
+        return None
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for k in range(1, K + 1):
+                at = [Series(a.c[:k]) if isinstance(a, Series) else a for a in args]
+                ans = Series(y[:k])
+                ts = {i: Series([None if args[i].c[j + 1] is None else (j + 1) * args[i].c[j + 1]
+                                 for j in range(k)]) for i in moving}
+                if prim.jvp_all is not None:
+                    out = prim.jvp_all(tuple(ts.get(i) for i in range(len(args))), ans, *at,
+                                       **kwargs)
+                else:
+                    out = None
+                    for i, t in ts.items():
+                        r = rules[i](t, ans, *at, **kwargs)
+                        out = r if out is None else out + r
+                if isinstance(out, Series):
+                    c = out.c[k - 1] if len(out.c) >= k else None
+                else:
+                    c = out if k == 1 else None
+                y.append(None if c is None else c / k)
+    except (DfdxError, TypeError, ValueError, np.linalg.LinAlgError):
+        return None                 # a rule Taylor mode cannot run: nested forward mode
+    return _finite_or_none(Series(y))
 
 
 def _method(fn):
