@@ -338,10 +338,23 @@ _LINEAR = {
     np.array_split: (0,), np.hsplit: (0,), np.vsplit: (0,), np.dsplit: (0,), np.block: ("seq",),
     np.fft.fft: (0,), np.fft.ifft: (0,), np.fft.rfft: (0,), np.fft.irfft: (0,),
     np.fft.fft2: (0,), np.fft.ifft2: (0,), np.fft.fftn: (0,), np.fft.ifftn: (0,),
+    np.fft.fftshift: (0,), np.fft.ifftshift: (0,), np.diag: (0,), np.diagflat: (0,),
+    np.pad: (0,), np.ediff1d: (0,), np.delete: (0,),
+    np.insert: (0, 2), np.append: (0, 1), np.resize: (0,), np.gradient: (0,),
+    np.polyval: (0,),
 }
+for _name in ("trapezoid", "cumulative_sum"):         # NumPy >= 2.0 / 2.1
+    if hasattr(np, _name):
+        _LINEAR[getattr(np, _name)] = (0,)
 #: functions linear in each of two arguments
 _BILINEAR = {np.matmul: (0, 1), np.dot: (0, 1), np.inner: (0, 1), np.outer: (0, 1),
-             np.tensordot: (0, 1), np.kron: (0, 1), np.cross: (0, 1), np.vdot: (0, 1)}
+             np.tensordot: (0, 1), np.kron: (0, 1), np.cross: (0, 1), np.vdot: (0, 1),
+             np.convolve: (0, 1), np.correlate: (0, 1)}
+for _name in ("vecdot",):                             # NumPy >= 2.0
+    if hasattr(np, _name):
+        _BILINEAR[getattr(np, _name)] = (0, 1)
+if hasattr(np.linalg, "cross"):
+    _BILINEAR[np.linalg.cross] = (0, 1)
 #: functions whose derivative is zero: computed on c[0], the answer is a plain value
 _ZERO = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.greater, np.greater_equal,
          np.less, np.less_equal, np.equal, np.not_equal, np.isfinite, np.isnan, np.isinf,
@@ -408,7 +421,7 @@ def _series_in(obj):
 
 
 #: keywords of linear functions that hold constant data: zero beyond coefficient 0
-_AFFINE = {"prepend", "append", "constant_values", "default"}
+_AFFINE = {"prepend", "append", "constant_values", "default", "to_end", "to_begin"}
 
 
 def _linear(fn, args, kwargs, slots, K):
