@@ -21,6 +21,7 @@ Comparisons and other functions of zero derivative look at ``c[0]``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 
@@ -365,11 +366,19 @@ _ZERO = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.greater, np.greater_e
          np.digitize, np.count_nonzero, np.nonzero, np.any, np.all}
 
 
+def _entry(fn):
+    """The rules table's entry for `fn` (a Primitive or a composite), or None."""
+    from dfdx._numpy.registry import FUNCTIONS, UFUNCS, load_lazy_rules
+    table = UFUNCS if isinstance(fn, np.ufunc) else FUNCTIONS
+    entry = table.get(fn)
+    if entry is None and load_lazy_rules():     # why: scipy.special's rules load on first need
+        entry = table.get(fn)
+    return entry
+
+
 def _zero_derivative(fn):
     """Whether the rules table says `fn` has derivative zero (argwhere, isclose, ...)."""
-    from dfdx._numpy.registry import FUNCTIONS, UFUNCS
-    prim = (UFUNCS if isinstance(fn, np.ufunc) else FUNCTIONS).get(fn)
-    return bool(getattr(prim, "zero_derivative", False))
+    return bool(getattr(_entry(fn), "zero_derivative", False))
 
 
 def _order_of(objs):
@@ -456,6 +465,37 @@ def _bilinear(fn, args, kwargs, K):
     return Series(_mul(_series(a, K), _series(b, K), op))
 
 
+#: results of `_from_partials` during one call of `taylor` / `jet`, by the identity of the
+#: coefficients they were computed from (the arguments are kept, so no identity is reused)
+_MEMO: dict | None = None
+
+
+def _memo(compute, fn, args, K):
+    """`compute(fn, args, K)`, once per call of `taylor` for the same coefficient arrays.
+
+    why: partials that call each other (j0' = -j1, j1' = j0 - j1/x) would recompute every
+    lower order at every order (exponential in K); the truncated series they are called
+    on share their coefficient arrays, so the same call is recognised by identity.
+    """
+    if _MEMO is None:
+        return compute(fn, args, K)
+    key = (fn,) + tuple(tuple(map(id, a.c)) if isinstance(a, Series) else _const_key(a)
+                        for a in args)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _MEMO[key] = (compute(fn, args, K), args)
+    return hit[0]
+
+
+def _const_key(a):
+    """A constant argument by value when it is small (jv's order), else by identity."""
+    if isinstance(a, np.ndarray) and a.size <= 64:
+        return ("array", a.dtype.str, a.shape, a.tobytes())
+    if np.ndim(a) == 0 and not isinstance(a, np.ndarray):
+        return ("value", type(a), a)
+    return ("id", id(a))
+
+
 def _from_partials(fn, args, K):
     """An elementwise ufunc without a recurrence, from its rule's first partials; None if not.
 
@@ -464,8 +504,7 @@ def _from_partials(fn, args, K):
     partials to order k - 1, which need y only to order k - 1. O(K) passes through the
     partials (one when no partial reads the answer), each in Taylor mode itself.
     """
-    from dfdx._numpy.registry import UFUNCS
-    prim = UFUNCS.get(fn)
+    prim = _entry(fn)
     jvps = getattr(prim, "jvps", ())
     if len(jvps) != len(args):
         return None
@@ -562,7 +601,7 @@ def _call(fn, args, kwargs):
                 return Series(_power(_series(args[0], K), args[1]))
             return Series(_BINARY[fn](_series(args[0], K), _series(args[1], K)))
         if fn.signature is None and fn.nout == 1:
-            out = _from_partials(fn, args, K)
+            out = _memo(_from_partials, fn, args, K)
             if out is not None:
                 return out
     slots = _LINEAR.get(fn)
@@ -589,8 +628,7 @@ _EXPANDING: set = set()
 def _from_rules(fn, args, kwargs, K):
     """`fn` from the rules table: a primitive by its JVP rule, a composite by its parts."""
     from dfdx._core import Primitive
-    from dfdx._numpy.registry import FUNCTIONS
-    entry = FUNCTIONS.get(fn)
+    entry = _entry(fn)
     if isinstance(entry, Primitive):
         return _from_jvp(entry, args, kwargs, K)
     if entry is None or not callable(entry) or fn in _EXPANDING:
@@ -759,6 +797,20 @@ del _name, _fn, _op, _uf
 
 # -- the public functions ----------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _memo_scope():
+    """`_MEMO` on for the outermost `taylor` / `jet` call, and emptied when it ends."""
+    global _MEMO
+    outer = _MEMO
+    if outer is None:
+        _MEMO = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _MEMO = None
+
+
 def _coefficients(out, K):
     """Stack the coefficients of one output (a Series or a constant) into one array."""
     c = _series(out, K)
@@ -797,7 +849,7 @@ def taylor(f, at, order: int):
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
     x = Series([a, np.ones_like(a)] + [None] * (order - 1)) if order else Series([a])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), _memo_scope():
         out = f(x)
     return _coefficients(out, order)
 
@@ -835,7 +887,7 @@ def jet(f, primals, series):
         p = np.asarray(p, dtype=np.result_type(p, 1.0))
         xs.append(Series([p] + [np.asarray(t, dtype=p.dtype) / math.factorial(k + 1)
                                 for k, t in enumerate(s)]))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), _memo_scope():
         out = f(*xs)
     c = _coefficients(out, K)
     return c[0], [c[k] * math.factorial(k) for k in range(1, K + 1)]
