@@ -12,9 +12,12 @@ result, truncated at order K:
 * linear functions (reshape, indexing, sums, concatenate, where, ...)
   coefficient by coefficient, bilinear ones (matmul, einsum, multiply, ...) as
   a Cauchy product;
-* anything else by nested forward mode on that one call (correct and slower:
-  the derivatives of the function at the point, composed by Faa di Bruno for
-  elementwise functions, or of ``t -> f(x(t))`` for the others).
+* other elementwise functions of the rules table from their first partials
+  (``y' = sum_i p_i(y, x) x_i'``, the partials traced in Taylor mode), other
+  primitives from their JVP rule (``y' = jvp(x'; y, x)``), composites through
+  their parts: O(K^3) per call;
+* anything else (docs/structure.md lists them) by nested forward mode on that
+  one call (correct and slower): the derivatives of ``t -> f(x(t))`` at 0.
 
 Comparisons and other functions of zero derivative look at ``c[0]``.
 """

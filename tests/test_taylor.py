@@ -3,10 +3,15 @@
 Known answers: 20 functions to order 20 against mpmath's Taylor coefficients
 at 60 digits (of SymPy's expressions), within 1e-10 of the largest term. The
 rules table: every sample, pushed through Taylor mode along a random direction
-to order 6, against nested forward mode (dfdx.derivative).
+to order 6, against nested forward mode (dfdx.api.nested_derivative), with
+nested forward mode inside Taylor mode only for the calls docs/structure.md
+lists; every elementwise rule with a SymPy counterpart, along a random
+direction in all its arguments, to order 6 against SymPy's expression.
 """
 
 import math
+import os
+import re
 import zlib
 import warnings
 
@@ -17,6 +22,7 @@ import scipy.special as sps
 import sympy as sp
 
 import dfdx
+from dfdx import _taylor
 from dfdx._numpy.registry import callable_name
 from dfdx.api import nested_derivative   # the oracle: forward mode nested, not Taylor mode
 from rule_samples import SAMPLES
@@ -133,8 +139,27 @@ def _rule_params():
     return out
 
 
+def _documented_fallbacks():
+    """The calls docs/structure.md says fall back to nested forward mode (between its markers)."""
+    text = open(os.path.join(os.path.dirname(__file__), "..", "docs", "structure.md"),
+                encoding="utf-8").read()
+    block = text.split("<!-- nested-fallback -->")[1].split("<!-- /nested-fallback -->")[0]
+    return set(re.findall(r"`([\w.]+)`", block))
+
+
+FALLBACKS = _documented_fallbacks()
+
+
 @pytest.mark.parametrize("sample,name,i", _rule_params())
-def test_every_rules_sample_matches_nested_forward_mode_to_order_6(sample, name, i):
+def test_every_rules_sample_matches_nested_forward_mode_to_order_6(sample, name, i, monkeypatch):
+    """... and nested forward mode runs only for the calls the docs list as falling back."""
+    fell_back = set()
+    fallback = _taylor._fallback
+
+    def spy(fn, *args):
+        fell_back.add(callable_name(fn))
+        return fallback(fn, *args)
+    monkeypatch.setattr(_taylor, "_fallback", spy)
     x0 = sample.args[i]
     u = np.random.default_rng(len(name)).standard_normal(x0.shape).astype(x0.dtype)
 
@@ -161,7 +186,10 @@ def test_every_rules_sample_matches_nested_forward_mode_to_order_6(sample, name,
                                           / math.factorial(k) for k in range(1, ORDER + 1)]
         except dfdx.DfdxError as e:
             pytest.skip(f"nested forward mode itself refuses: {str(e)[:60]}")
+        fell_back.clear()           # (the oracle's own calls above are not Taylor mode's)
         got = dfdx.taylor(g, t0, ORDER)
+    undocumented = fell_back - FALLBACKS
+    assert not undocumented, f"nested forward mode ran for {undocumented}: list it in the docs"
     assert got.dtype == np.result_type(want[0]), "Taylor mode keeps the dtype"
     low = np.result_type(*want) in (np.float32, np.complex64)
     for k in range(ORDER + 1):
@@ -303,3 +331,44 @@ def test_every_elementwise_rule_matches_sympy_to_order_6(ufunc, sample):
                              f"dfdx {got[(slice(None),) + e]}, SymPy {want}")
         compared += 1
     assert compared, "no element of the sample had a SymPy series to compare with"
+
+
+# -- calls without a recurrence ----------------------------------------------------------------
+
+#: elementwise functions without a recurrence (taken from their rules' partials), to order 20
+FROM_PARTIALS = {
+    "j0": (sps.j0, sp.besselj(0, X)),
+    "i1e": (sps.i1e, sp.exp(-X) * sp.besseli(1, X)),
+    "erfinv": (sps.erfinv, sp.erfinv(X)),
+    "jv(2.5, 1 + x)": (lambda x: sps.jv(2.5, 1 + x), sp.besselj(sp.Rational(5, 2), 1 + X)),
+    "xlogy(x, 2 - x)": (lambda x: sps.xlogy(x, 2 - x), X * sp.log(2 - X)),
+}
+
+
+@pytest.mark.parametrize("name", FROM_PARTIALS)
+def test_rules_without_a_recurrence_reach_order_20_from_their_partials(name, monkeypatch):
+    f, expr = FROM_PARTIALS[name]
+    monkeypatch.setattr(_taylor, "_fallback", lambda fn, *a: pytest.fail(f"{fn} fell back"))
+    mpmath.mp.dps = 40
+    want = np.array([float(c) for c in mpmath.taylor(sp.lambdify(X, expr, "mpmath"),
+                                                    mpmath.mpf(3) / 10, 20)])
+    got = dfdx.taylor(f, 0.3, 20)
+    assert np.max(np.abs(got - want)) <= 1e-10 * np.max(np.abs(want))
+
+
+def test_a_call_without_a_taylor_rule_falls_back_to_nested_forward_mode_alone(monkeypatch):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 4))
+    m, n = a + a.T, np.diag([1.0, 2.0, 3.0, 4.0])
+
+    def f(x):                   # eigh has no Taylor rule: nested forward mode for it alone
+        return np.exp(np.sin(x)) * np.sum(np.linalg.eigh(m + x * n)[0] ** 3)
+
+    seen = []
+    fallback = _taylor._fallback
+    monkeypatch.setattr(_taylor, "_fallback",
+                        lambda fn, *a: (seen.append(callable_name(fn)), fallback(fn, *a))[1])
+    got = dfdx.taylor(f, 0.3, 5)
+    assert seen == ["numpy.linalg.eigh"] and "numpy.linalg.eigh" in FALLBACKS
+    want = [f(0.3)] + [nested_derivative(f, n=k)(0.3) / math.factorial(k) for k in range(1, 6)]
+    np.testing.assert_allclose(got, np.array(want, dtype=float), rtol=1e-9, atol=1e-12)
