@@ -38,6 +38,7 @@ SUITES = {
     "startup": "benchmarks.startup",
     "vmap": "benchmarks.vmap",
     "dask_bench": "benchmarks.dask_bench",
+    "structure": "benchmarks.structure",
 }
 
 

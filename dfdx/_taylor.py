@@ -12,21 +12,25 @@ result, truncated at order K:
 * linear functions (reshape, indexing, sums, concatenate, where, ...)
   coefficient by coefficient, bilinear ones (matmul, einsum, multiply, ...) as
   a Cauchy product;
-* anything else by nested forward mode on that one call (correct and slower:
-  the derivatives of the function at the point, composed by Faa di Bruno for
-  elementwise functions, or of ``t -> f(x(t))`` for the others).
+* other elementwise functions of the rules table from their first partials
+  (``y' = sum_i p_i(y, x) x_i'``, the partials traced in Taylor mode), other
+  primitives from their JVP rule (``y' = jvp(x'; y, x)``), composites through
+  their parts: O(K^3) per call;
+* anything else (docs/structure.md lists them) by nested forward mode on that
+  one call (correct and slower): the derivatives of ``t -> f(x(t))`` at 0.
 
 Comparisons and other functions of zero derivative look at ``c[0]``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 
 import numpy as np
 
-from dfdx._errors import TracerConversionError, UnsupportedOperation
+from dfdx._errors import DfdxError, TracerConversionError, UnsupportedOperation
 
 __all__ = ["Series", "taylor", "jet"]
 
@@ -191,6 +195,43 @@ def _erf(a, value):
     return _integrate(a, value, lambda y, k: g[k] if g[k] is not None else 0)
 
 
+def _compose(a, derivs):
+    """f(a) from the derivatives ``derivs[m] = f^(m)(a_0)``: ``sum_m derivs[m] / m! (a - a_0)^m``."""
+    d = [None] + a[1:]
+    out = [derivs[0]] + [None] * (len(a) - 1)
+    power = d
+    for m in range(1, len(a)):
+        out = _add(out, _scale(power, derivs[m] / math.factorial(m)))
+        power = _mul(power, d)
+    return out
+
+
+def _polygammas(x0, first, K):
+    """``[first(x0), psi(x0), polygamma(1, x0), ..., polygamma(K - 2, x0)]`` in x0's dtype."""
+    import scipy.special as sp
+    dt = np.result_type(x0, np.float32)
+    return [first] + [np.asarray(sp.polygamma(m - 1, x0), dtype=dt)[()] for m in range(1, K + 1)]
+
+
+def _gammaln(a):
+    import scipy.special as sp
+    return _compose(a, _polygammas(a[0], sp.gammaln(a[0]), len(a) - 1))
+
+
+def _gamma(a):
+    """gamma = sign * exp(gammaln) (gammaln = log|gamma|, so negative non-integers too)."""
+    import scipy.special as sp
+    g0 = sp.gamma(a[0])
+    return [g0] + _scale(_exp(_gammaln(a)), np.sign(g0))[1:]
+
+
+def _digamma(a):
+    import scipy.special as sp
+    dt = np.result_type(a[0], np.float32)
+    derivs = [np.asarray(sp.polygamma(m, a[0]), dtype=dt)[()] for m in range(len(a))]
+    return [sp.psi(a[0])] + _compose(a, derivs)[1:]
+
+
 def _special(fn):
     """The recurrence of a scipy.special ufunc, or None (loaded on first need)."""
     import scipy.special as sp
@@ -200,6 +241,9 @@ def _special(fn):
         sp.ndtr: lambda a: [sp.ndtr(a[0])] + _scale(_erf(_scale(a, 1 / math.sqrt(2)),
                                                           sp.erf(a[0] / math.sqrt(2))),
                                                      0.5)[1:],
+        sp.gammaln: _gammaln,
+        sp.gamma: _gamma,
+        sp.psi: _digamma,
         sp.expit: lambda a: _integrate(a, sp.expit(a[0]),
                                        lambda y, k: _coef(y, k) - _square_coef(y, k)),
     }
@@ -298,10 +342,23 @@ _LINEAR = {
     np.array_split: (0,), np.hsplit: (0,), np.vsplit: (0,), np.dsplit: (0,), np.block: ("seq",),
     np.fft.fft: (0,), np.fft.ifft: (0,), np.fft.rfft: (0,), np.fft.irfft: (0,),
     np.fft.fft2: (0,), np.fft.ifft2: (0,), np.fft.fftn: (0,), np.fft.ifftn: (0,),
+    np.fft.fftshift: (0,), np.fft.ifftshift: (0,), np.diag: (0,), np.diagflat: (0,),
+    np.pad: (0,), np.ediff1d: (0,), np.delete: (0,),
+    np.insert: (0, 2), np.append: (0, 1), np.resize: (0,), np.gradient: (0,),
+    np.polyval: (0,),
 }
+for _name in ("trapezoid", "cumulative_sum"):         # NumPy >= 2.0 / 2.1
+    if hasattr(np, _name):
+        _LINEAR[getattr(np, _name)] = (0,)
 #: functions linear in each of two arguments
 _BILINEAR = {np.matmul: (0, 1), np.dot: (0, 1), np.inner: (0, 1), np.outer: (0, 1),
-             np.tensordot: (0, 1), np.kron: (0, 1), np.cross: (0, 1), np.vdot: (0, 1)}
+             np.tensordot: (0, 1), np.kron: (0, 1), np.cross: (0, 1), np.vdot: (0, 1),
+             np.convolve: (0, 1), np.correlate: (0, 1)}
+for _name in ("vecdot",):                             # NumPy >= 2.0
+    if hasattr(np, _name):
+        _BILINEAR[getattr(np, _name)] = (0, 1)
+if hasattr(np.linalg, "cross"):
+    _BILINEAR[np.linalg.cross] = (0, 1)
 #: functions whose derivative is zero: computed on c[0], the answer is a plain value
 _ZERO = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.greater, np.greater_equal,
          np.less, np.less_equal, np.equal, np.not_equal, np.isfinite, np.isnan, np.isinf,
@@ -312,11 +369,19 @@ _ZERO = {np.sign, np.floor, np.ceil, np.trunc, np.rint, np.greater, np.greater_e
          np.digitize, np.count_nonzero, np.nonzero, np.any, np.all}
 
 
+def _entry(fn):
+    """The rules table's entry for `fn` (a Primitive or a composite), or None."""
+    from dfdx._numpy.registry import FUNCTIONS, UFUNCS, load_lazy_rules
+    table = UFUNCS if isinstance(fn, np.ufunc) else FUNCTIONS
+    entry = table.get(fn)
+    if entry is None and load_lazy_rules():     # why: scipy.special's rules load on first need
+        entry = table.get(fn)
+    return entry
+
+
 def _zero_derivative(fn):
     """Whether the rules table says `fn` has derivative zero (argwhere, isclose, ...)."""
-    from dfdx._numpy.registry import FUNCTIONS, UFUNCS
-    prim = (UFUNCS if isinstance(fn, np.ufunc) else FUNCTIONS).get(fn)
-    return bool(getattr(prim, "zero_derivative", False))
+    return bool(getattr(_entry(fn), "zero_derivative", False))
 
 
 def _order_of(objs):
@@ -368,7 +433,7 @@ def _series_in(obj):
 
 
 #: keywords of linear functions that hold constant data: zero beyond coefficient 0
-_AFFINE = {"prepend", "append", "constant_values", "default"}
+_AFFINE = {"prepend", "append", "constant_values", "default", "to_end", "to_begin"}
 
 
 def _linear(fn, args, kwargs, slots, K):
@@ -401,6 +466,92 @@ def _bilinear(fn, args, kwargs, K):
     kw = _plain(kwargs)
     op = lambda x, y: fn(x, y, *rest, **kw)                       # noqa: E731
     return Series(_mul(_series(a, K), _series(b, K), op))
+
+
+#: results of `_from_partials` during one call of `taylor` / `jet`, by the identity of the
+#: coefficients they were computed from (the arguments are kept, so no identity is reused)
+_MEMO: dict | None = None
+
+
+def _memo(compute, fn, args, K):
+    """`compute(fn, args, K)`, once per call of `taylor` for the same coefficient arrays.
+
+    why: partials that call each other (j0' = -j1, j1' = j0 - j1/x) would recompute every
+    lower order at every order (exponential in K); the truncated series they are called
+    on share their coefficient arrays, so the same call is recognised by identity.
+    """
+    if _MEMO is None:
+        return compute(fn, args, K)
+    key = (fn,) + tuple(tuple(map(id, a.c)) if isinstance(a, Series) else _const_key(a)
+                        for a in args)
+    hit = _MEMO.get(key)
+    if hit is None:
+        hit = _MEMO[key] = (compute(fn, args, K), args)
+    return hit[0]
+
+
+def _const_key(a):
+    """A constant argument by value when it is small (jv's order), else by identity."""
+    if isinstance(a, np.ndarray) and a.size <= 64:
+        return ("array", a.dtype.str, a.shape, a.tobytes())
+    if np.ndim(a) == 0 and not isinstance(a, np.ndarray):
+        return ("value", type(a), a)
+    return ("id", id(a))
+
+
+def _from_partials(fn, args, K):
+    """An elementwise ufunc without a recurrence, from its rule's first partials; None if not.
+
+    ``y' = sum_i p_i(y, x) x_i'`` with ``p_i`` the partials of the rules table (their JVP rule
+    at a unit tangent, traced here in Taylor mode): coefficient k of y from those of the
+    partials to order k - 1, which need y only to order k - 1. O(K) passes through the
+    partials (one when no partial reads the answer), each in Taylor mode itself.
+    """
+    prim = _entry(fn)
+    jvps = getattr(prim, "jvps", ())
+    if len(jvps) != len(args):
+        return None
+    moving = [i for i, a in enumerate(args) if isinstance(a, Series)
+              and any(c is not None for c in a.c[1:])]
+    if any(jvps[i] is None for i in moving):
+        return None                 # no derivative in a moving argument: not ours to say
+    xs = [_series(a, K) for a in args]
+    x0 = [x[0] for x in xs]
+    y = [fn(*x0)]
+    if np.result_type(y[0]).kind not in "fc":
+        return None
+    drop = getattr(prim, "drop", None)
+    reads_ans = not (drop and drop[0])
+
+    def partials(k):
+        """The series of every moving partial to order k (the answer known to order k)."""
+        ans = Series(y[:k + 1]) if reads_ans else y[0]
+        at = [Series(x[:k + 1]) for x in xs]
+        out = []
+        for i in moving:
+            one = np.ones_like(x0[i])
+            p = jvps[i](one, ans, *[a if j in moving or isinstance(args[j], Series) else args[j]
+                                    for j, a in enumerate(at)])
+            out.append(_series(p, k) if isinstance(p, Series) else [p] + [None] * k)
+        return out
+
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            ps = None if reads_ans else partials(K - 1)
+            for k in range(1, K + 1):
+                if reads_ans:
+                    ps = partials(k - 1)
+                acc = None
+                for i, p in zip(moving, ps):
+                    a = xs[i]
+                    for j in range(1, k + 1):
+                        if a[j] is not None and p[k - j] is not None:
+                            term = j * a[j] * p[k - j]
+                            acc = term if acc is None else acc + term
+                y.append(None if acc is None else acc / k)
+    except (DfdxError, TypeError, ValueError):
+        return None                 # a partial Taylor mode cannot run: nested forward mode
+    return Series([c if c is None else np.broadcast_to(c, np.shape(y[0])) for c in y])
 
 
 def _fallback(fn, args, kwargs, K):
@@ -452,6 +603,10 @@ def _call(fn, args, kwargs):
             if fn is np.power and not isinstance(args[1], Series):
                 return Series(_power(_series(args[0], K), args[1]))
             return Series(_BINARY[fn](_series(args[0], K), _series(args[1], K)))
+        if fn.signature is None and fn.nout == 1:
+            out = _memo(_from_partials, fn, args, K)
+            if out is not None:
+                return out
     slots = _LINEAR.get(fn)
     if slots is not None:
         return _linear(fn, args, kwargs, slots, K)
@@ -464,7 +619,89 @@ def _call(fn, args, kwargs):
         ops = [i for i, a in enumerate(args) if isinstance(a, Series)]
         if len(ops) == 1:
             return _linear(fn, args, kwargs, tuple(ops), K)
-    return _fallback(fn, args, kwargs, K)
+    out = _from_rules(fn, args, kwargs, K)
+    return out if out is not None else _fallback(fn, args, kwargs, K)
+
+
+#: composite functions being expanded now (a composite whose primitive calls the same NumPy
+#: function on plain values would otherwise come back to itself)
+_EXPANDING: set = set()
+
+
+def _from_rules(fn, args, kwargs, K):
+    """`fn` from the rules table: a primitive by its JVP rule, a composite by its parts."""
+    from dfdx._core import Primitive
+    entry = _entry(fn)
+    if isinstance(entry, Primitive):
+        return _from_jvp(entry, args, kwargs, K)
+    if entry is None or not callable(entry) or fn in _EXPANDING:
+        return None
+    _EXPANDING.add(fn)
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _finite_or_none(entry(*args, **kwargs))
+    except (DfdxError, TypeError, ValueError, np.linalg.LinAlgError):
+        return None
+    finally:
+        _EXPANDING.discard(fn)
+
+
+def _finite_or_none(out):
+    """`out`, or None where a coefficient is NaN or infinite where the value is finite.
+
+    why: rules hold conventions at special points (std of one element, max over an empty
+    `where`) in code that looks at values; traced in Taylor mode, such a branch can leave a
+    0/0 in the higher coefficients, where nested forward mode follows the convention.
+    """
+    for x in _series_in(out):
+        ok = np.isfinite(x.c[0])
+        for c in x.c[1:]:
+            if c is not None and not np.all(np.isfinite(c) | ~ok):
+                return None
+    return out
+
+
+def _from_jvp(prim, args, kwargs, K):
+    """A primitive from its JVP rule: ``y' = jvp(x'; y, x)``, traced in Taylor mode.
+
+    Coefficient k of y is coefficient k - 1 of the JVP at the series truncated to order
+    k - 1 (which needs y only to order k - 1): K passes through the rule.
+    """
+    if prim.multiple_results or _series_in(kwargs) or any(
+            _series_in(a) for a in args if not isinstance(a, Series)):
+        return None                 # sequences of series, tuple results: nested forward mode
+    moving = [i for i, a in enumerate(args) if isinstance(a, Series)
+              and any(c is not None for c in a.c[1:])]
+    rules = prim.jvps
+    if prim.jvp_all is None and any(i >= len(rules) or not callable(rules[i]) for i in moving):
+        return None
+    y = [prim.fun(*[_plain(a) for a in args], **kwargs)]
+    if not isinstance(y[0], np.ndarray | np.generic | float | complex) or \
+            np.result_type(y[0]).kind not in "fc":
+        return None
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for k in range(1, K + 1):
+                at = [Series(a.c[:k]) if isinstance(a, Series) else a for a in args]
+                ans = Series(y[:k])
+                ts = {i: Series([None if args[i].c[j + 1] is None else (j + 1) * args[i].c[j + 1]
+                                 for j in range(k)]) for i in moving}
+                if prim.jvp_all is not None:
+                    out = prim.jvp_all(tuple(ts.get(i) for i in range(len(args))), ans, *at,
+                                       **kwargs)
+                else:
+                    out = None
+                    for i, t in ts.items():
+                        r = rules[i](t, ans, *at, **kwargs)
+                        out = r if out is None else out + r
+                if isinstance(out, Series):
+                    c = out.c[k - 1] if len(out.c) >= k else None
+                else:
+                    c = out if k == 1 else None
+                y.append(None if c is None else c / k)
+    except (DfdxError, TypeError, ValueError, np.linalg.LinAlgError):
+        return None                 # a rule Taylor mode cannot run: nested forward mode
+    return _finite_or_none(Series(y))
 
 
 def _method(fn):
@@ -563,6 +800,20 @@ del _name, _fn, _op, _uf
 
 # -- the public functions ----------------------------------------------------------------------
 
+@contextlib.contextmanager
+def _memo_scope():
+    """`_MEMO` on for the outermost `taylor` / `jet` call, and emptied when it ends."""
+    global _MEMO
+    outer = _MEMO
+    if outer is None:
+        _MEMO = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _MEMO = None
+
+
 def _coefficients(out, K):
     """Stack the coefficients of one output (a Series or a constant) into one array."""
     c = _series(out, K)
@@ -601,7 +852,7 @@ def taylor(f, at, order: int):
     if a.dtype.kind in "biu":
         a = a.astype(np.float64)
     x = Series([a, np.ones_like(a)] + [None] * (order - 1)) if order else Series([a])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), _memo_scope():
         out = f(x)
     return _coefficients(out, order)
 
@@ -639,7 +890,7 @@ def jet(f, primals, series):
         p = np.asarray(p, dtype=np.result_type(p, 1.0))
         xs.append(Series([p] + [np.asarray(t, dtype=p.dtype) / math.factorial(k + 1)
                                 for k, t in enumerate(s)]))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), _memo_scope():
         out = f(*xs)
     c = _coefficients(out, K)
     return c[0], [c[k] * math.factorial(k) for k in range(1, K + 1)]

@@ -337,7 +337,7 @@ def test_unusual_input_never_gives_a_traceback(capsys, command, extra, tmp_path,
     ["diff", "x**1000000", "--at", "x=1.0001"],
     ["diff", "exp(exp(exp(exp(exp(x)))))", "--at", "x=1"],
     ["diff", "-n", "200", "exp(x)*sin(x)"],
-    # gamma has no Taylor recurrence: its order-30 coefficients take nested forward mode
+    # SymPy's series of gamma to order 30 runs long; AD (Taylor mode) may answer in time
     ["taylor", "gamma(x)", "--at", "1", "--order", "30"],
     ["hessian", "exp(" + "+".join(f"x{i}*x{(i + 1) % 30}" for i in range(30)) + ")**3",
      "--at", ",".join(f"x{i}=0.1" for i in range(30))],
@@ -502,7 +502,7 @@ def test_a_route_that_runs_long_says_it_ran_out_of_time(capsys, argv):
     if code == EXIT_FAILURE and not out:
         one_line_error(err, "ran out of time")
     else:
-        assert code == EXIT_OK and "value:" in out
+        assert code == EXIT_OK and ("value:" in out or "Taylor polynomial" in out)
 
 
 def test_plot_and_train_have_a_budget_per_figure_and_per_epoch(capsys, tmp_path):

@@ -1,8 +1,8 @@
 """Sparse Jacobians: the pattern found from the code, colouring, compressed forward sweeps.
 
-The pattern must never miss an entry of the dense Jacobian (checked on the whole
-rules table, at the sample point), and the compressed Jacobian equals the dense
-one where both run.
+The pattern must never miss an entry of the dense Jacobian or Hessian (checked on
+the whole rules table, at the sample point), and the compressed Jacobian and
+Hessian equal the dense ones exactly where both run (three Hessians to rounding).
 """
 
 import warnings
@@ -38,6 +38,7 @@ def _params():
 
 @pytest.mark.parametrize("sample,name,i", _params())
 def test_pattern_covers_the_dense_jacobian_and_the_compressed_one_equals_it(sample, name, i):
+    """... exactly: compressed sweeps add structural zeros only."""
     x0 = sample.args[i]
 
     def g(x):
@@ -62,7 +63,7 @@ def test_pattern_covers_the_dense_jacobian_and_the_compressed_one_equals_it(samp
         missed = (J != 0) & ~P.toarray()
         assert not missed.any(), f"the pattern misses {np.argwhere(missed)[:5].tolist()}"
         S = dfdx.sparse_jacobian(g, x0)(x0)
-        np.testing.assert_allclose(S.toarray(), J, rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(S.toarray(), J)     # exactly: the same sums, fewer sweeps
 
 
 def test_known_patterns():
@@ -139,8 +140,15 @@ def test_conversions_are_refused_by_name():
         dfdx.sparsity(lambda x: np.array([x[0], x[1]]), np.ones(2))
 
 
+#: samples whose sparse Hessian differs from the dense one in the last bits: the sparse one
+#: differentiates grad(f) (a scalar's reverse sweep), the dense one jacrev(f), and the
+#: two round differently here. Everywhere else the two are equal exactly.
+ROUNDING = {("numpy.angle", "degrees 0-d"), ("numpy.logspace", ""), ("numpy.geomspace", "")}
+
+
 @pytest.mark.parametrize("sample,name,i", _params())
 def test_hessian_pattern_covers_the_dense_hessian(sample, name, i):
+    """... and the sparse Hessian equals the dense one (exactly, but for ROUNDING)."""
     x0 = sample.args[i]
 
     def loss(x):
@@ -163,8 +171,11 @@ def test_hessian_pattern_covers_the_dense_hessian(sample, name, i):
         missed = (H != 0) & ~P.toarray()
         assert not missed.any(), f"the pattern misses {np.argwhere(missed)[:5].tolist()}"
         S = dfdx.sparse_hessian(loss, x0)(x0)
-        np.testing.assert_allclose(S.toarray(), H, rtol=1e-10, atol=1e-12 * max(
-            1.0, float(np.max(np.abs(H), initial=0.0))))
+        if (name, sample.label) in ROUNDING:
+            np.testing.assert_allclose(S.toarray(), H, rtol=1e-13, atol=1e-14 * max(
+                1.0, float(np.max(np.abs(H), initial=0.0))))
+        else:
+            np.testing.assert_array_equal(S.toarray(), H)
 
 
 def test_chained_rosenbrock_hessian_is_tridiagonal():
