@@ -186,6 +186,8 @@ def add_cotangents(a, b):
         return a
     if type(a) is tuple:
         return tuple(add_cotangents(x, y) for x, y in zip(a, b))
+    if type(b) is _lazy:
+        return b + a    # why: a lazy cotangent adds itself (a box would record it as a value)
     return a + b
 
 

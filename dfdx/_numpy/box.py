@@ -575,6 +575,48 @@ class ArrayBox(Box):
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
+def _not_a_sequence(cls):
+    """Clear the C-level sequence-item slot of `cls`; indexing keeps its mapping slot.
+
+    why: for ``y[0] = box`` with a plain float array y, NumPy calls ``float(box)`` and, when
+    that raises and the value is a sequence in C's sense (``PySequence_Check``: a type with
+    ``sq_item``, which every class defining ``__getitem__`` has), replaces our
+    TracerConversionError (which names the fix) with "setting an array element with a
+    sequence". Python code indexes through ``mp_subscript``, which stays. The slot is found
+    and checked through CPython's own ``PySequence_Check`` before and after; on any doubt
+    nothing is changed (and NumPy's message stays, with ours as its cause).
+    """
+    import ctypes
+    try:
+        if sys.implementation.name != "cpython":
+            return False
+        check = ctypes.pythonapi.PySequence_Check
+        check.argtypes, check.restype = [ctypes.py_object], ctypes.c_int
+        probe = object.__new__(cls)
+        if check(probe) != 1:
+            return False
+        ptr = ctypes.sizeof(ctypes.c_void_p)
+        start, size = id(cls), type.__sizeof__(cls)
+        # PyTypeObject: ob_refcnt, ob_type, ob_size, tp_name, tp_basicsize, tp_itemsize,
+        # tp_dealloc, tp_vectorcall_offset, tp_getattr, tp_setattr, tp_as_async, tp_repr,
+        # tp_as_number, tp_as_sequence; PySequenceMethods: sq_length, sq_concat, sq_repeat,
+        # sq_item
+        seq = ctypes.c_void_p.from_address(start + 13 * ptr).value
+        if not seq or not start < seq < start + size:
+            return False
+        item = ctypes.c_void_p.from_address(seq + 3 * ptr)
+        old = item.value
+        if not old:
+            return False
+        item.value = None
+        if check(probe) != 0:
+            item.value = old
+            return False
+        return True
+    except Exception:   # noqa: BLE001  (an interpreter this does not know: leave it be)
+        return False
+
+
 class _UnsupportedAttribute(UnsupportedOperation, AttributeError):
     """An ndarray attribute a traced value does not offer (an AttributeError too, so that
     hasattr() keeps answering False)."""
@@ -657,6 +699,9 @@ for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply,
     _op, _rop = _binary(_ufunc)
     setattr(ArrayBox, f"__{_name}__", _op)
     setattr(ArrayBox, f"__r{_name}__", _rop)
+
+
+_not_a_sequence(ArrayBox)
 
 
 def _inplace_op(ufunc):

@@ -71,6 +71,8 @@ class Scatter:
                     self.base = self.base + other.base
             self.pieces.extend(other.pieces)
             return self
+        if not isinstance(other, (np.ndarray, np.generic, int, float, complex)):
+            return self.dense() + other   # why: a traced cotangent (a higher derivative)
         if self.base is None:
             self.base = np.array(other, dtype=np.result_type(other), copy=True) \
                 if np.shape(other) == self.shape else np.zeros(self.shape) + other
