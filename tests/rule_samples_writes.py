@@ -74,7 +74,7 @@ add(_setitem, _item, normal(2, 3, dtype=np.float32), normal(dtype=np.float32), l
 add(_setitem, lambda x: _setitem(x, (0, slice(None)), x[1] * 3.0), normal(2, 3),
     label="called directly")
 add(_copy, lambda x: x[1:].copy(), normal(3), label="copy of a view")
-add(np.copy, lambda x: _item(np.copy(x), x[0, 0]), normal(2, 3), label="written")
+add(_setitem, lambda x: _item(np.copy(x), x[0, 0]), normal(2, 3), label="into np.copy(x)")
 
 
 def _out(x, y):
@@ -84,12 +84,17 @@ def _out(x, y):
     return z
 
 
-add(np.zeros_like, lambda x: _item(np.zeros_like(x), x[0, 1] ** 2) + x, normal(2, 3),
-    label="written")
-add(np.ones_like, lambda x: _item(np.ones_like(x), np.exp(x[0, 0])), normal(2, 3),
-    label="written")
-add(np.empty_like, lambda x: _item(np.empty_like(x) * 0 + x, x[1, 1]), normal(2, 3),
-    label="written")
+# writes into the traced constants are _setitem rows: other transforms refuse writes by it
+add(_setitem, lambda x: _item(np.zeros_like(x), x[0, 1] ** 2) + x, normal(2, 3),
+    label="into np.zeros_like(x)")
+add(_setitem, lambda x: _item(np.ones_like(x), np.exp(x[0, 0])), normal(2, 3),
+    label="into np.ones_like(x)")
+add(_setitem, lambda x: _item(np.empty_like(x) * 0 + x, x[1, 1]), normal(2, 3),
+    label="into np.empty_like(x)")
+add(_setitem, _out, normal(3), normal(3), label="ufunc out=")
+add(np.zeros_like, lambda x: np.zeros_like(x) + x, normal(2, 3))
+add(np.ones_like, lambda x: np.ones_like(x) * x, normal(2, 3))
+add(np.empty_like, lambda x: np.empty_like(x) * 0 + x, normal(2, 3))
 add(np.full_like, lambda x: np.full_like(x, 2.0) * x, normal(3), label="constant fill")
 add(np.full_like, lambda x, v: np.full_like(x, v) * x, normal(3), normal(),
     label="traced fill")
@@ -99,7 +104,6 @@ add(np.empty, lambda x: _item(np.empty((2, 3), like=x) * 0, np.sin(x[0])), norma
     label="like=")
 add(np.ones, lambda x: np.ones(3, like=x) * x, normal(3), label="like=")
 add(np.full, lambda x, v: np.full(3, v, like=x) * x, normal(3), normal(), label="like=, traced")
-add(np.multiply, _out, normal(3), normal(3), label="out= (a write)")
 
 
 def _copyto(x, y):

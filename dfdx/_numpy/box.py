@@ -776,9 +776,14 @@ def _refuse_view(box, what):
 
 
 def _plain_key(key):
-    if isinstance(key, tuple):
-        return tuple(getval(k) if isinstance(k, Box) else k for k in key)
-    return getval(key) if isinstance(key, Box) else key
+    key = tuple(getval(k) for k in key) if isinstance(key, tuple) else getval(key)
+    if isinstance(key, Box) or isinstance(key, tuple) and any(isinstance(k, Box) for k in key):
+        # why: getval stops at a value mapped by dfdx.vmap: each example has its own index
+        # (vmap answers such a call one example at a time)
+        raise TracerConversionError(
+            "y[index] = v with an index mapped by dfdx.vmap (one per example) is not batched: "
+            "write it with np.where(mask, v, y), or call the function outside vmap.")
+    return key
 
 
 def write(box, key, value):

@@ -123,13 +123,16 @@ def _setitem_batch(prim, vals, batched, kwargs, size):
         a = np.broadcast_to(a, (size,) + tuple(shape_of(a)))
         inplace = False
     bkey, moved = _batched_key(key)
+    target = tuple(_target_shape(shape_of(a)[1:], key))
     if bv:
-        target = _target_shape(shape_of(a)[1:], key)
         vs = tuple(shape_of(v)[1:])
         v = reshape(v, (size,) + (1,) * (len(target) - len(vs)) + vs)
-        v = np.broadcast_to(v, (size,) + tuple(target))
+        v = np.broadcast_to(v, (size,) + target)
         if moved:
             v = moveaxis(v, 0, moved)   # NumPy puts separated advanced-index axes first
+    elif moved:
+        # why: the batch axis sits after the advanced-index axes: give v a 1 there
+        v = reshape(np.broadcast_to(v, target), target[:moved] + (1,) + target[moved:])
     return setitem(a, bkey, v, inplace=inplace)
 
 
