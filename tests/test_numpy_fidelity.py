@@ -642,6 +642,9 @@ TABLE_METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max,
 #: methods that change the array in place: refused, naming the functional form
 IN_PLACE = {"resize": (((6,),), "reshape"), "setfield": ((1.0, np.float64), "new array"),
             "setflags": ((), "read-only")}
+#: in-place methods recorded as writes (dfdx.rules.writes): the traced array changes as NumPy's
+WRITERS = {"sort": ((), {}), "fill": ((0.5,), {}), "partition": ((1,), {"axis": 0}),
+           "put": (([0, 4], [1.0, -2.0]), {"mode": "wrap"})}
 #: conversions that would drop the derivative
 CONVERSIONS = {"item", "tolist"}
 #: attributes whose value is plain metadata, the same as NumPy's
@@ -655,7 +658,8 @@ REFUSED = {"base", "byteswap", "choose", "ctypes", "data", "dump", "dumps", "fla
 
 def test_every_ndarray_method_is_decided():
     names = {n for n in dir(np.ndarray) if not n.startswith("_")}
-    decided = (set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | CONVERSIONS | METADATA
+    decided = (set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | set(WRITERS) | CONVERSIONS
+               | METADATA
                | TRACED_ATTRS | REFUSED)
     assert not names - decided, f"ndarray methods not decided here: {sorted(names - decided)}"
 
@@ -707,6 +711,22 @@ def test_in_place_methods_name_the_functional_form(name):
     with pytest.raises(dfdx.UnsupportedOperation, match="in place") as e:
         dfdx.grad(lambda x: (getattr(x, name)(*args), np.sum(x))[1])(A)
     assert fix in str(e.value)
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_in_place_methods_write_as_numpys(name):
+    args, kw = WRITERS[name]
+    want = A.copy()
+    getattr(want, name)(*args, **kw)
+
+    def f(x):
+        y = x.copy()
+        getattr(y, name)(*args, **kw)
+        return y
+
+    for mode, got in _in_trace(f).items():
+        _same(got, want, f"x.{name} ({mode} mode)")
+    np.testing.assert_array_equal(A, _in_trace(lambda x: x)["forward"])   # A itself unchanged
 
 
 @pytest.mark.parametrize("name", sorted(CONVERSIONS))

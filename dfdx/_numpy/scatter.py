@@ -62,6 +62,8 @@ class Scatter:
         if other is None:
             return self
         if type(other) is Scatter:
+            if len(other.pieces) > len(self.pieces):
+                self, other = other, self   # why: extend the longer list (O(1) a piece)
             if other.base is not None:
                 if self.base is None:
                     self.base = other.base
