@@ -329,7 +329,7 @@ def test_a_copy_of_a_view_may_be_written():
     _close(dfdx.grad(f)(X), _numeric_grad(f, X), 1e-6)
 
 
-@pytest.mark.parametrize("body", ["item", "slice", "copyto", "out"])
+@pytest.mark.parametrize("body", ["item", "slice", "copyto", "out", "augmented"])
 def test_writing_a_traced_value_into_a_plain_array_names_the_fix(body):
     def f(x):
         y = np.zeros(4)
@@ -339,6 +339,8 @@ def test_writing_a_traced_value_into_a_plain_array_names_the_fix(body):
             y[:2] = x[:2]
         elif body == "copyto":
             np.copyto(y, x)
+        elif body == "augmented":
+            y += x              # NumPy's y.__iadd__ writes into y: np.add(y, x, out=y)
         else:
             np.multiply(x, 2.0, out=y)
         return np.sum(y)
@@ -349,6 +351,16 @@ def test_writing_a_traced_value_into_a_plain_array_names_the_fix(body):
     assert last.startswith("dfdx._errors.TracerConversionError")    # the last line is dfdx's
     assert "np.zeros_like(x)" in last and "like=x" in last
     assert not isinstance(info.value.__context__, ValueError)
+
+
+def test_a_list_of_traced_values_is_written_as_an_array():
+    def f(x):
+        y = np.zeros((2, 2), like=x)
+        y[0] = [x[0], x[1] ** 2]
+        y[1, :] = [x[2], 1.0]
+        return np.sum(y * y)
+
+    _close(dfdx.grad(f)(X), _numeric_grad(f, X), 1e-6)
 
 
 def test_integer_arrays_stay_plain_and_take_no_derivative():
@@ -368,6 +380,27 @@ def test_inplace_sort_and_partition():
 
     _close(dfdx.jacrev(f)(X), dfdx.jacrev(np.sort)(X), 1e-12)
     _close(dfdx.jacfwd(f)(X), dfdx.jacrev(np.sort)(X), 1e-12)
+
+
+def test_taylor_mode_refuses_numpys_writers_by_name():
+    def f(t):
+        z = t * np.ones(2)
+        np.copyto(z, t ** 2)
+        return z
+
+    with pytest.raises(dfdx.UnsupportedOperation, match="copyto writes into its argument"):
+        dfdx.taylor(f, 0.5, 2)
+
+
+def test_put_method_and_partition():
+    def f(x):
+        y = x * 1.0
+        y.put([0, -1], x[1:3] ** 2)
+        y.partition(2)
+        return y
+
+    _close(dfdx.jacrev(f)(X), dfdx.numeric.jacobian(f, X).value, 1e-6)
+    _close(dfdx.jacfwd(f)(X), dfdx.jacrev(f)(X), 1e-12)
 
 
 def test_writes_under_vmap_match_a_loop():

@@ -9,6 +9,6 @@ from dfdx._core.engine import (ALWAYS, MISSING, BatchTrace, Box, ForwardTrace, M
                                configure, configure_batching, getval, new_level, rebind,
                                trace_of, value_of)
 
-__all__ = ["ALWAYS", "MISSING", "BatchTrace", "Box", "ForwardTrace", "MissingRule", "Node", "Primitive",
-           "ReverseTrace", "ShapeOnly", "add_cotangents", "aux_of", "configure",
+__all__ = ["ALWAYS", "MISSING", "BatchTrace", "Box", "ForwardTrace", "MissingRule", "Node",
+           "Primitive", "ReverseTrace", "ShapeOnly", "add_cotangents", "aux_of", "configure",
            "configure_batching", "getval", "new_level", "rebind", "trace_of", "value_of"]

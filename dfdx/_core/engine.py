@@ -34,6 +34,15 @@ Rules are traceable functions of (cotangent or tangent, answer, *args): they are
 evaluated on whatever the arguments are, boxes of outer traces included, which
 is how higher derivatives come for free.
 
+Writes into traced arrays (``y[i] = v``, dfdx.rules.writes) are primitive calls too; the
+box written into then stands for the answer (`rebind`): an input box keeps its leaf for
+the sweep to collect, and a reverse trace records copies of the boxes of outer traces it
+stores (a later write rebinds the box, never what a tape recorded). ``trace.constant``
+makes a box to write into (``np.zeros_like(x)``). In a first-order `backward`, rules set
+as ``Primitive.sweep_vjp`` may hand on lazy cotangents (a few pieces of an array, see
+`configure`), made dense before any other rule reads them: a loop of n single-element
+reads or writes costs O(n), not O(n * size).
+
 What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node):
 
 * ``with ReverseTrace() as trace:`` / ``with ForwardTrace(batch=k) as trace:``
@@ -55,6 +64,7 @@ What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node)
 * ``aux_of(box)`` (a reverse box's node or a forward box's tangent), ``trace_of(x)`` (the
   trace of a box, None for a plain value) and ``value_of(box)`` (one level unwrapped):
   for the few places outside the transforms that read a box's own slots (dfdx._onesided).
+* ``rebind(box, new)``: a write (dfdx._numpy.box); ``trace.constant(value[, tangent])``.
 * ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule;
   ``getval(x)`` strips every level of boxing (a plain value, traced no further).
 """

@@ -786,10 +786,20 @@ def _plain_key(key):
     return key
 
 
+def _holds_box(seq):
+    return any(isinstance(v, Box) or isinstance(v, (list, tuple)) and _holds_box(v) for v in seq)
+
+
+def _stacked(seq):
+    return np.stack([_stacked(v) if isinstance(v, (list, tuple)) else v for v in seq])
+
+
 def write(box, key, value):
     """``box[key] = value`` on a traced array: the functional update `_setitem`, after which
     `box` stands for its result (in place where no one else holds the old array)."""
     key = _plain_key(key)
+    if isinstance(value, (list, tuple)) and _holds_box(value):
+        value = _stacked(value)     # y[:2] = [a, b]: NumPy would convert the list itself
     if _finished(box):
         rebind(box, type(box)(_setitem(getval(box), key, getval(value)), box._trace, None))
         return

@@ -57,6 +57,9 @@ def _winners(shape, key):
 
 def _as_value(ct, v):
     """Cotangent `ct` of the written value, in v's shape and (real or float32) dtype."""
+    vs = tuple(shape_of(v))
+    if len(shape_of(ct)) < len(vs):
+        ct = reshape(ct, vs)    # why: NumPy drops a value's leading 1s (y[0] = [[a, b]])
     ct = unbroadcast(ct, v)
     dt = np.dtype(getattr(v, "dtype", None) or np.result_type(v))
     if dt.kind not in "fc":
@@ -126,6 +129,8 @@ def _setitem_batch(prim, vals, batched, kwargs, size):
     target = tuple(_target_shape(shape_of(a)[1:], key))
     if bv:
         vs = tuple(shape_of(v)[1:])
+        if len(vs) > len(target):   # leading 1s, which NumPy drops
+            vs = vs[len(vs) - len(target):]
         v = reshape(v, (size,) + (1,) * (len(target) - len(vs)) + vs)
         v = np.broadcast_to(v, (size,) + target)
         if moved:
