@@ -409,7 +409,7 @@ def rebind(box, new):
     keeps its leaf node for the sweep to collect (the derivative is of the input's value).
     """
     t = box._trace
-    if type(t) is ReverseTrace:
+    if isinstance(t, ReverseTrace):
         node = box._aux
         if node[PRIM] is None and node[ARGS] == () and not t.done:
             if t.moved is None:

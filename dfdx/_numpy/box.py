@@ -759,9 +759,9 @@ def _is_view(box):
     if getattr(v, "base", None) is None or not isinstance(v, np.ndarray):
         return False
     t = box._trace
-    if type(t) is ReverseTrace:
+    if isinstance(t, ReverseTrace):
         return box._aux[1] is not None      # made by a primitive, not an input or constant
-    if type(t) is ForwardTrace:
+    if isinstance(t, ForwardTrace):
         return not any(b is box for b in t.inputs)
     return False
 
@@ -805,10 +805,13 @@ def write(box, key, value):
         return
     _refuse_view(box, "y[...] = v")
     inplace = _exclusive(box._value) and (
-        type(box._trace) is not ForwardTrace or box._aux is None or _exclusive(box._aux))
+        not isinstance(box._trace, ForwardTrace) or box._aux is None or _exclusive(box._aux))
     new = _fn(_setitem)(box, key, value, inplace=inplace)
     if not isinstance(new, Box):    # why: nothing traced reached it (a constant box)
         new = _constant(box._trace, new)
+        if not isinstance(new, Box):
+            raise UnsupportedOperation(f"dfdx cannot write into a traced array of "
+                                       f"{box._trace!r}.")
     rebind(box, new)
 
 
@@ -836,17 +839,16 @@ def assign(box, new, lenient=False):
 
 def _constant(trace, value):
     """A box of `trace` holding the constant `value` (at that trace's level)."""
-    t = type(trace)
-    if t is ReverseTrace:
+    if isinstance(trace, ReverseTrace):
         return trace.constant(value)
-    if t is ForwardTrace:
+    if isinstance(trace, ForwardTrace):
         plain = _bottom(value)
         shape = np.shape(plain) if trace.batch is None else (trace.batch,) + np.shape(plain)
         return trace.constant(value, np.zeros(shape, np.result_type(plain)))
-    if t is BatchTrace:
+    if isinstance(trace, BatchTrace):
         shape = (trace.size,) + np.shape(value)
         return trace.batched(np.ascontiguousarray(np.broadcast_to(value, shape)))
-    raise UnsupportedOperation(f"dfdx cannot make a traced constant for {trace!r}.")
+    return value    # why: a trace of another kind: the plain array (what dfdx made before writes)
 
 
 def constant_like(x, make):

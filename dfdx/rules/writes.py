@@ -21,7 +21,7 @@ from dfdx._numpy.box import LIKE, WRITE_FIX, _copy, _setitem, constant_like, get
 from dfdx._numpy.registry import FUNCTIONS, callable_name, defcomposite, defrule, shape_of, \
     unbroadcast
 from dfdx._numpy.scatter import Scatter, is_basic, owned_dense
-from dfdx.rules.shape import _batched_key, getitem, moveaxis, reshape
+from dfdx.rules.shape import getitem, moveaxis, reshape
 
 __all__ = ["setitem", "copy_prim"]
 
@@ -116,6 +116,15 @@ def _target_shape(shape, key):
     return np.broadcast_to(np.empty((), bool), tuple(shape))[key].shape
 
 
+def _batch_axis(shape, bkey, target):
+    """Where ``a[bkey]`` puts the batch axis of `a` (batch first, then `shape`): 0, or after
+    the advanced-index axes that NumPy moves to the front when they are separated."""
+    # why: a batch size no axis has makes the place unambiguous
+    probe = max(shape + target, default=1) + 1
+    got = _target_shape((probe,) + shape, bkey)
+    return got.index(probe)
+
+
 def _setitem_batch(prim, vals, batched, kwargs, size):
     """dfdx.vmap of a write: into the whole batch at once (the batch axis first)."""
     a, key, v = vals
@@ -125,8 +134,9 @@ def _setitem_batch(prim, vals, batched, kwargs, size):
         # why: the same array for every example: each example writes into its own copy
         a = np.broadcast_to(a, (size,) + tuple(shape_of(a)))
         inplace = False
-    bkey, moved = _batched_key(key)
+    bkey = (slice(None),) + (key if isinstance(key, tuple) else (key,))
     target = tuple(_target_shape(shape_of(a)[1:], key))
+    moved = _batch_axis(tuple(shape_of(a)[1:]), bkey, target)
     if bv:
         vs = tuple(shape_of(v)[1:])
         if len(vs) > len(target):   # leading 1s, which NumPy drops
