@@ -363,6 +363,14 @@ def test_a_list_of_traced_values_is_written_as_an_array():
     _close(dfdx.grad(f)(X), _numeric_grad(f, X), 1e-6)
 
 
+def test_a_traced_array_still_iterates_and_reverses():
+    # (its C-level sequence slot is cleared so that y[0] = box raises dfdx's error)
+    def f(x):
+        return sum(v * (i + 1) for i, v in enumerate(reversed(x))) + sum(x) + list(x)[0]
+
+    _close(dfdx.grad(f)(X), [1 + 4 + 1, 1 + 3, 1 + 2, 1 + 1], 1e-12)
+
+
 def test_integer_arrays_stay_plain_and_take_no_derivative():
     def f(x):
         k = np.zeros_like(x, dtype=int)

@@ -265,6 +265,10 @@ class ArrayBox(Box):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def __reversed__(self):
+        # why: reversed() asks for C's sequence protocol, which _not_a_sequence clears
+        return (self[i] for i in range(len(self) - 1, -1, -1))
+
     def __hash__(self):
         return id(self)
 
