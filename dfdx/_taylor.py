@@ -554,6 +554,11 @@ def _from_partials(fn, args, K):
     return Series([c if c is None else np.broadcast_to(c, np.shape(y[0])) for c in y])
 
 
+#: NumPy functions that write into their argument (dfdx.rules.writes): refused by name
+_WRITERS = frozenset({np.copyto, np.put, np.put_along_axis, np.fill_diagonal, np.place,
+                      np.putmask})
+
+
 def _fallback(fn, args, kwargs, K):
     """Nested forward mode on this one call: coefficients of ``t -> fn(x(t))`` at t = 0."""
     # why: nested forward mode itself (derivative() would come back to Taylor mode)
@@ -574,6 +579,11 @@ def _fallback(fn, args, kwargs, K):
             return acc
         return fn(*poly(list(args)), **poly(kwargs))
 
+    if fn in _WRITERS:
+        raise UnsupportedOperation(
+            f"dfdx.taylor: {getattr(fn, '__name__', fn)} writes into its argument, which Taylor "
+            "mode does not record; write it functionally (np.where, np.concatenate), or use "
+            "nested forward mode (dfdx.jacfwd)")
     value = fn(*[_plain(a) for a in args], **_plain(kwargs))
     if not isinstance(value, (tuple, list)) and np.result_type(value).kind not in "fc":
         return value                # integer or boolean results (lexsort): derivative zero

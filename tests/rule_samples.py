@@ -295,8 +295,6 @@ add(np.real, np.real, normal(3))
 
 # Derivative zero: traced inputs give plain outputs.
 for _fn, _call in {
-    np.zeros_like: np.zeros_like, np.ones_like: np.ones_like,
-    np.empty_like: lambda x: np.empty_like(x) * 0, np.full_like: lambda x: np.full_like(x, 2.0),
     np.argmax: np.argmax, np.argmin: np.argmin, np.argsort: np.argsort, np.nonzero: np.nonzero,
     np.flatnonzero: np.flatnonzero, np.count_nonzero: np.count_nonzero,
     np.isclose: lambda x: np.isclose(x, 0.0), np.allclose: lambda x: np.allclose(x, 0.0),
@@ -732,3 +730,5 @@ add(np.pad, lambda x: np.pad(x, 2, mode="symmetric"), _vnormal(3), label="symmet
 import scipy_samples  # noqa: E402,F401  (SciPy's linalg / signal / integrate: their own file)
 # --- the rest of NumPy (issue 12): rows in their own module --------------------------
 import rule_samples_numpy  # noqa: E402,F401
+# --- writing into arrays (dfdx.rules.writes): rows in their own module ------------------
+import rule_samples_writes  # noqa: E402,F401

@@ -1663,8 +1663,8 @@ def insert_and_delete(x):
 
 
 # ======================================================================================
-WRITE = ("writes into an array (out[i] = ..., y[mask] = 0, E += ...): item assignment and "
-         "out= on traced values are not in dfdx yet (issue 12, in progress)")
+WRITE = ("writes a traced value into a plain array made by np.zeros(n) (out[i] = ..., E += ...): "
+         "TracerConversionError naming np.zeros_like(x) / np.zeros(n, like=x), which trace")
 LITERAL = ("np.array(...) of traced values (np.array([a, b]), np.array(list), np.array(x) as a "
            "copy, np.r_[...]): NumPy's protocols cannot dispatch it (TracerConversionError)")
 CONVERT = ("a traced value made a Python float (math.sqrt / math.exp on a scalar, float(loss) "
@@ -1675,10 +1675,8 @@ UFUNC_METHOD = "np.add.at on a plain array: an unbuffered write of traced values
 
 #: what does not differentiate yet, and why (each a strict xfail: a fix makes it fail)
 XFAIL: dict = {
-    **dict.fromkeys(["conv1d_loop", "conv2d_naive", "fir_filter_loop",
-                     "exponential_smoothing_writes", "heat_equation_explicit",
-                     "electric_field_at_point", "inertia_tensor_eigs", "relu_by_masking",
-                     "fft_lowpass", "gram_schmidt"], WRITE),
+    **dict.fromkeys(["conv1d_loop", "conv2d_naive", "electric_field_at_point",
+                     "inertia_tensor_eigs"], WRITE),
     **dict.fromkeys(["lorenz_rhs", "van_der_pol_rhs", "rk4_oscillator", "rotate_2d",
                      "iir_first_order", "clip_in_place", "prepend_zero_r_"], LITERAL),
     **dict.fromkeys(["pendulum_period_math", "damped_oscillation_math",

@@ -37,7 +37,17 @@ REFUSED = {
     "numpy.array_equal": "returned a Python value",
     "dfdx.rules._util._untake": "writes into its argument",
     "dfdx.rules.special._polygamma": "converting a traced array",
+    # writing into an array (dfdx.rules.writes): jit refuses writes for now
+    **dict.fromkeys(["dfdx._numpy.box._setitem", "numpy.copyto", "numpy.put",
+                     "numpy.put_along_axis", "numpy.fill_diagonal"],
+                    "writing into an array|writes into|x\\[mask\\]"),
 }
+
+
+#: np.zeros(n, like=x) of a jit value: NumPy hands the call to x without x among the
+#: arguments (NEP 35), where jit's recording looks for it (a dfdx.jit fix, not there yet)
+LIKE = dict.fromkeys(["numpy.zeros[like=]", "numpy.empty[like=]", "numpy.ones[like=]"],
+                     "NEP 35 like= on a jit value: the recording is found from the arguments")
 
 
 #: Samples whose function is itself a transform that jit cannot compile yet
@@ -55,6 +65,8 @@ def _value_params():
                                        reason="a transform under jit: needs the engine hooks")
                      ] if name in TRANSFORMS else []
             pid = f"{name}[{s.label or i}]"
+            if pid in LIKE:
+                marks = [pytest.mark.xfail(strict=True, raises=IndexError, reason=LIKE[pid])]
             out.append(pytest.param(s, name, pid, id=pid, marks=marks))
     return out
 

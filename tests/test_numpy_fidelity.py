@@ -297,6 +297,45 @@ TABLE: dict = {
     np.iscomplexobj: Entry(np.iscomplexobj, (A,), ("x",), {}),
     np.isrealobj: Entry(np.isrealobj, (A,), ("x",), {}),
 }
+
+
+def _into(y, x):
+    """y with x written into it (np.zeros(..., like=x) and its kind are made to be written)."""
+    y[...] = x
+    return y
+
+
+def _writer(fn, *args, **kw):
+    def call(x, **k):
+        z = x * 1.0 if isinstance(x, Box) else x.copy()   # a traced (or plain) copy to write
+        fn(z, *[a(x) if callable(a) else a for a in args], **kw, **k)
+        return z
+    return call
+
+
+# writing into arrays (dfdx.rules.writes): the traced constants and NumPy's writers
+TABLE.update({
+    np.zeros: Entry(lambda x, **kw: _into(np.zeros(x.shape, like=x, **kw), x ** 2), (A,),
+                    ("shape", "like"), {"dtype": [np.float32], "order": ["F"],
+                                        "device": ["cpu"]}),
+    np.empty: Entry(lambda x, **kw: _into(np.empty(x.shape, like=x, **kw), x ** 2), (A,),
+                    ("shape", "like"), {"dtype": [np.float32], "order": ["F"],
+                                        "device": ["cpu"]}),
+    np.ones: Entry(lambda x, **kw: np.ones(x.shape, like=x, **kw) * x, (A,), ("shape", "like"),
+                   {"dtype": [np.float32], "order": ["F"], "device": ["cpu"]}),
+    np.full: Entry(lambda x, **kw: np.full(x.shape, 2.0, like=x, **kw) * x, (A,),
+                   ("shape", "fill_value", "like"), {"dtype": [np.float32], "order": ["F"],
+                                                     "device": ["cpu"]}),
+    np.copyto: Entry(_writer(np.copyto, lambda x: x ** 2), (A,), ("dst", "src"),
+                     {"casting": ["unsafe", "no"], "where": [MASK]}),
+    np.put: Entry(_writer(np.put, [0, 7, -8], lambda x: x[0, :2] ** 2), (A,), ("a", "ind", "v"),
+                  {"mode": ["wrap", "clip"]}),
+    np.put_along_axis: Entry(_writer(np.put_along_axis, np.array([[1], [0]]),
+                                     lambda x: x[:, :1] ** 2, 1), (A,),
+                             ("arr", "indices", "values", "axis"), {}),
+    np.fill_diagonal: Entry(_writer(np.fill_diagonal, lambda x: x[1] ** 2), (A,), ("a", "val"),
+                            {"wrap": [True]}),
+})
 TABLE[np.amax] = TABLE[np.max]
 
 
@@ -601,10 +640,11 @@ METHOD_CALLS: dict = {
 TABLE_METHODS = {"sum": np.sum, "mean": np.mean, "prod": np.prod, "max": np.max, "min": np.min,
                  "var": np.var, "std": np.std}
 #: methods that change the array in place: refused, naming the functional form
-IN_PLACE = {"sort": ((), "np.sort"), "fill": ((0.0,), "np.full_like"),
-            "partition": ((1,), "np.sort"), "put": (([0], [1.0]), "np.where"),
-            "resize": (((6,),), "reshape"), "setfield": ((1.0, np.float64), "new array"),
+IN_PLACE = {"resize": (((6,),), "reshape"), "setfield": ((1.0, np.float64), "new array"),
             "setflags": ((), "read-only")}
+#: in-place methods recorded as writes (dfdx.rules.writes): the traced array changes as NumPy's
+WRITERS = {"sort": ((), {}), "fill": ((0.5,), {}), "partition": ((1,), {"axis": 0}),
+           "put": (([0, 4], [1.0, -2.0]), {"mode": "wrap"})}
 #: conversions that would drop the derivative
 CONVERSIONS = {"item", "tolist"}
 #: attributes whose value is plain metadata, the same as NumPy's
@@ -618,7 +658,8 @@ REFUSED = {"base", "byteswap", "choose", "ctypes", "data", "dump", "dumps", "fla
 
 def test_every_ndarray_method_is_decided():
     names = {n for n in dir(np.ndarray) if not n.startswith("_")}
-    decided = (set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | CONVERSIONS | METADATA
+    decided = (set(METHOD_CALLS) | {"searchsorted"} | set(IN_PLACE) | set(WRITERS) | CONVERSIONS
+               | METADATA
                | TRACED_ATTRS | REFUSED)
     assert not names - decided, f"ndarray methods not decided here: {sorted(names - decided)}"
 
@@ -670,6 +711,22 @@ def test_in_place_methods_name_the_functional_form(name):
     with pytest.raises(dfdx.UnsupportedOperation, match="in place") as e:
         dfdx.grad(lambda x: (getattr(x, name)(*args), np.sum(x))[1])(A)
     assert fix in str(e.value)
+
+
+@pytest.mark.parametrize("name", sorted(WRITERS))
+def test_in_place_methods_write_as_numpys(name):
+    args, kw = WRITERS[name]
+    want = A.copy()
+    getattr(want, name)(*args, **kw)
+
+    def f(x):
+        y = x.copy()
+        getattr(y, name)(*args, **kw)
+        return y
+
+    for mode, got in _in_trace(f).items():
+        _same(got, want, f"x.{name} ({mode} mode)")
+    np.testing.assert_array_equal(A, _in_trace(lambda x: x)["forward"])   # A itself unchanged
 
 
 @pytest.mark.parametrize("name", sorted(CONVERSIONS))

@@ -19,6 +19,10 @@ from rule_samples import SAMPLES
 
 #: samples the pattern tracer cannot run, with the named error (SciPy's own functions and
 #: functions that convert their input: until primitives hand duck values over)
+#: rules-table samples that write into arrays (dfdx.rules.writes): sparsity does not trace
+#: writes (y[...] = v on a Pattern is Python's TypeError; np.zeros(n, like=x) is not served)
+WRITES = {"dfdx._numpy.box._setitem", "numpy.copyto", "numpy.put", "numpy.put_along_axis",
+          "numpy.fill_diagonal", "numpy.zeros", "numpy.empty", "numpy.ones", "numpy.full"}
 REFUSED = {"dfdx.rules._util._untake": "add.at", "dfdx.rules.special._polygamma": "np.asarray",
            "dfdx.rules.linalg._cofactor_value": "Cannot differentiate"}
 
@@ -39,6 +43,8 @@ def _params():
 @pytest.mark.parametrize("sample,name,i", _params())
 def test_pattern_covers_the_dense_jacobian_and_the_compressed_one_equals_it(sample, name, i):
     """... exactly: compressed sweeps add structural zeros only."""
+    if name in WRITES:
+        pytest.skip("writes into an array: dfdx.sparsity does not trace them (see test_writes)")
     x0 = sample.args[i]
 
     def g(x):
@@ -149,6 +155,8 @@ ROUNDING = {("numpy.angle", "degrees 0-d"), ("numpy.logspace", ""), ("numpy.geom
 @pytest.mark.parametrize("sample,name,i", _params())
 def test_hessian_pattern_covers_the_dense_hessian(sample, name, i):
     """... and the sparse Hessian equals the dense one (exactly, but for ROUNDING)."""
+    if name in WRITES:
+        pytest.skip("writes into an array: dfdx.sparsity does not trace them (see test_writes)")
     x0 = sample.args[i]
 
     def loss(x):

@@ -117,6 +117,12 @@ REFUSED = {
 }
 
 
+#: rules-table samples that write into arrays (dfdx.rules.writes), which Taylor mode does not
+#: record: y[...] = v on a Series is Python's TypeError, np.copyto & co. are refused by name
+WRITES = {"dfdx._numpy.box._setitem", "numpy.copyto", "numpy.put", "numpy.put_along_axis",
+          "numpy.fill_diagonal", "numpy.zeros", "numpy.empty", "numpy.ones", "numpy.full"}
+
+
 #: SciPy's own functions (dfdx.linalg, dfdx.signal) convert their inputs: the primitive must
 #: hand a Taylor series to Taylor mode itself first (an engine hook, not there yet)
 SCIPY = "np.asarray"
@@ -153,6 +159,8 @@ FALLBACKS = _documented_fallbacks()
 @pytest.mark.parametrize("sample,name,i", _rule_params())
 def test_every_rules_sample_matches_nested_forward_mode_to_order_6(sample, name, i, monkeypatch):
     """... and nested forward mode runs only for the calls the docs list as falling back."""
+    if name in WRITES:
+        pytest.skip("writes into an array: Taylor mode does not record them (see test_writes)")
     fell_back = set()
     fallback = _taylor._fallback
 

@@ -34,6 +34,15 @@ Rules are traceable functions of (cotangent or tangent, answer, *args): they are
 evaluated on whatever the arguments are, boxes of outer traces included, which
 is how higher derivatives come for free.
 
+Writes into traced arrays (``y[i] = v``, dfdx.rules.writes) are primitive calls too; the
+box written into then stands for the answer (`rebind`): an input box keeps its leaf for
+the sweep to collect, and a reverse trace records copies of the boxes of outer traces it
+stores (a later write rebinds the box, never what a tape recorded). ``trace.constant``
+makes a box to write into (``np.zeros_like(x)``). In a first-order `backward`, rules set
+as ``Primitive.sweep_vjp`` may hand on lazy cotangents (a few pieces of an array, see
+`configure`), made dense before any other rule reads them: a loop of n single-element
+reads or writes costs O(n), not O(n * size).
+
 What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node):
 
 * ``with ReverseTrace() as trace:`` / ``with ForwardTrace(batch=k) as trace:``
@@ -55,6 +64,7 @@ What a transform may call (dfdx.api, dfdx.tape; nothing else of a box or a node)
 * ``aux_of(box)`` (a reverse box's node or a forward box's tangent), ``trace_of(x)`` (the
   trace of a box, None for a plain value) and ``value_of(box)`` (one level unwrapped):
   for the few places outside the transforms that read a box's own slots (dfdx._onesided).
+* ``rebind(box, new)``: a write (dfdx._numpy.box); ``trace.constant(value[, tangent])``.
 * ``MissingRule`` (an `UnsupportedOperation`) says which mode lacks a rule;
   ``getval(x)`` strips every level of boxing (a plain value, traced no further).
 """
@@ -68,7 +78,7 @@ from dfdx._errors import TracerConversionError, UnsupportedOperation
 __all__ = [
     "Box", "Node", "Primitive", "ReverseTrace", "ForwardTrace", "MissingRule", "new_level",
     "configure", "add_cotangents", "getval", "MISSING", "ShapeOnly", "BatchTrace",
-    "configure_batching", "aux_of", "trace_of", "value_of",
+    "configure_batching", "aux_of", "trace_of", "value_of", "rebind", "ALWAYS",
 ]
 
 _next_level = itertools.count(1).__next__
@@ -126,7 +136,14 @@ _cast = lambda t, dtype: t                       # noqa: E731
 _scalar_types = frozenset()
 
 
-def configure(*, box_class, accumulate, batch_jvp, batch_vjp, cast, scalar_types):
+class _NoLazy:
+    """Stands for the lazy-cotangent type until `configure` names one."""
+
+
+_lazy = _NoLazy
+
+
+def configure(*, box_class, accumulate, batch_jvp, batch_vjp, cast, scalar_types, lazy=None):
     """Wire the engine to an array library; `dfdx._numpy` calls it once, on import.
 
     Args:
@@ -142,12 +159,17 @@ def configure(*, box_class, accumulate, batch_jvp, batch_vjp, cast, scalar_types
             VJP rules and a batched cotangent.
         cast: ``cast(t, dtype)`` gives tangent `t` the dtype of its value (traceable).
         scalar_types: the scalar types whose type alone fixes their dtype (np.float64, ...).
+        lazy: the type of a lazy cotangent (a few scattered pieces of an array, or an array
+            the sweep owns), which `Primitive.sweep_vjp` rules may return in a first-order
+            `ReverseTrace.backward`; it has ``.dense()``, and adds with ``+`` to cotangents.
     """
-    global _box_class, _accumulate, _batch_jvp, _batch_vjp, _cast, _scalar_types
+    global _box_class, _accumulate, _batch_jvp, _batch_vjp, _cast, _scalar_types, _lazy
     if not (isinstance(box_class, type) and issubclass(box_class, Box)):
         raise TypeError(f"configure: box_class must be a Box subclass, not {box_class!r}.")
     _box_class, _accumulate, _batch_jvp, _batch_vjp = box_class, accumulate, batch_jvp, batch_vjp
     _cast, _scalar_types = cast, frozenset(scalar_types)
+    if lazy is not None:
+        _lazy = lazy
 
 
 # A node is one primitive call recorded by a reverse trace, stored as a plain list
@@ -174,6 +196,8 @@ def add_cotangents(a, b):
         return a
     if type(a) is tuple:
         return tuple(add_cotangents(x, y) for x, y in zip(a, b))
+    if type(b) is _lazy:
+        return b + a    # why: a lazy cotangent adds itself (a box would record it as a value)
     return a + b
 
 
@@ -223,6 +247,11 @@ class Primitive:
         #: the shape and dtype of that value, so the tape may keep just those.
         self.drop = None
         self.zero_derivative = zero_derivative
+        #: None, or ``sweep_vjp(g, ans, *args, **kw)``: the cotangents of every argument
+        #: (a tuple) in a first-order backward sweep, where `g` may be lazy (see
+        #: `configure`) and so may the answers; it returns None to leave it to the VJP rules.
+        #: why: writes in a loop (y[i] = ...) and reads (x[i]) cost O(1) each, not O(size).
+        self.sweep_vjp = None
         self.__wrapped__ = fun
         self.__doc__ = getattr(fun, "__doc__", None)
         self.__name__ = getattr(fun, "__name__", self.name)
@@ -353,6 +382,44 @@ def _call_plain(prim, args, kwargs):
     return prim.fun(*(getval(a) for a in args), **kwargs)
 
 
+def _dense(g):
+    """A cotangent with its lazy parts (see `configure`) made arrays."""
+    if type(g) is _lazy:
+        return g.dense()
+    if type(g) is tuple and _lazy in map(type, g):
+        return tuple(x.dense() if type(x) is _lazy else x for x in g)
+    return g
+
+
+def _snapshot(vals):
+    """Replace the boxes (of outer traces) among a node's recorded values by copies of them.
+
+    why: a write into a traced array (y[i] = v) makes the box `y` hold the new value; a node
+    of an inner trace that recorded the box itself would see its argument change under it.
+    """
+    for j, v in enumerate(vals):
+        if isinstance(v, Box):
+            vals[j] = type(v)(v._value, v._trace, v._aux)
+
+
+def rebind(box, new):
+    """Make `box` stand for `new` from now on (a write into a traced array: y[i] = v).
+
+    `new` is a box of the same trace or of an inner one. An input box of a reverse trace
+    keeps its leaf node for the sweep to collect (the derivative is of the input's value).
+    """
+    t = box._trace
+    if isinstance(t, ReverseTrace):
+        node = box._aux
+        if node[PRIM] is None and node[ARGS] == () and not t.done:
+            if t.moved is None:
+                t.moved = {}
+            t.moved.setdefault(id(box), (box, node))
+    if type(new) is not type(box):
+        box.__class__ = type(new)
+    box._value, box._trace, box._aux = new._value, new._trace, new._aux
+
+
 class ShapeOnly:
     """What the tape keeps of a large value whose rules need only its shape and dtype."""
 
@@ -374,7 +441,15 @@ class ShapeOnly:
 SLIM_SIZE = 4096
 
 
-def _slim(v):
+#: A `Primitive.drop` flag: keep only the shape and dtype, whatever the value's size.
+ALWAYS = "always"
+
+
+def _slim(v, always=False):
+    if always:
+        # why: writes (dfdx.rules.writes) change their array in place where no one else
+        # holds it; the tape must not be one of the holders
+        return ShapeOnly(getattr(v, "shape", ()), getattr(v, "dtype", None) or type(v))
     # why: a lazy value (Dask) costs nothing to keep, and a device array's (CuPy) memory is
     # the device's; the rules allocate cotangents in the namespace of both
     if (getattr(v, "size", 0) < SLIM_SIZE or isinstance(v, Box) or hasattr(v, "__dask_graph__")
@@ -442,7 +517,7 @@ class ReverseTrace(_Trace):
             reads what the forward rules need; the reverse rules declare less).
     """
 
-    __slots__ = ("tape", "leaves", "keep")
+    __slots__ = ("tape", "leaves", "keep", "moved")
 
     def __init__(self, keep=False):
         # why: not super().__init__(): a transform opens a trace per call, and the extra
@@ -452,11 +527,21 @@ class ReverseTrace(_Trace):
         self.tape = []
         self.leaves = []    # the nodes of the inputs (they are not on the tape)
         self.keep = keep
+        self.moved = None   # {id(input box): (box, its leaf node)} for inputs written into
 
     def input(self, value):
         """Wrap an input value: a leaf of this trace."""
         node = [None, None, value, (), None, ()]
         self.leaves.append(node)
+        return _box_class(value, self, node)
+
+    def constant(self, value):
+        """A box of this trace holding a constant (an array made to be written into).
+
+        Its node is a leaf that no sweep collects (``ARGS`` is None, not ``()``).
+        """
+        node = [None, None, value, None, None, ()]
+        self.leaves.append(node)    # why: so that every sweep clears what reaches it
         return _box_class(value, self, node)
 
     def process(self, prim, args, kwargs):
@@ -499,12 +584,16 @@ class ReverseTrace(_Trace):
         if drop is not None and not self.keep:
             # why: a rule that needs only the shape of a value should not keep a large
             # array alive until the backward sweep (peak memory of reverse mode).
-            kept = _slim(ans) if drop[0] else ans
+            kept = _slim(ans, drop[0] is ALWAYS) if drop[0] else ans
             for j, d in enumerate(drop[1:len(vals) + 1]):
                 if d:
-                    vals[j] = _slim(vals[j])
+                    vals[j] = _slim(vals[j], d is ALWAYS)
+            if nested:
+                _snapshot(vals)
             node = [None, prim, kept, vals, kwargs, parents]
         else:
+            if nested:
+                _snapshot(vals)
             node = [None, prim, ans, vals, kwargs, parents]
         self.tape.append(node)
         if prim.multiple_results:
@@ -529,7 +618,13 @@ class ReverseTrace(_Trace):
 
     def _collect(self, inputs):
         """The values the sweep left on the nodes of the boxes `inputs`; then clear every leaf."""
-        out = [b._aux[0] for b in inputs]
+        moved = self.moved
+        if moved:
+            out = [(moved[id(b)][1] if id(b) in moved else b._aux)[0] for b in inputs]
+        else:
+            out = [b._aux[0] for b in inputs]
+        if _lazy in map(type, out):
+            out = [x.dense() if type(x) is _lazy else x for x in out]
         for leaf in self.leaves:
             leaf[0] = None
         return out
@@ -576,6 +671,17 @@ class ReverseTrace(_Trace):
                     (_, parent), = parents
                     parent[0] = add(parent[0], prim.cotangent(g))
                     continue
+                if prim.sweep_vjp is not None:
+                    cts = prim.sweep_vjp(g, ans, *args, **kw) if kw else prim.sweep_vjp(
+                        g, ans, *args)
+                    if cts is not None:
+                        for i, parent in parents:
+                            parent[0] = add(parent[0], cts[i])
+                        del g, ans, args, cts
+                        continue
+                tg = type(g)
+                if tg is _lazy or tg is tuple:
+                    g = _dense(g)
                 if prim.vjp_all is not None:
                     try:
                         cts = prim.vjp_all(g, ans, *args, **kw)
@@ -693,15 +799,22 @@ class ForwardTrace(_Trace):
     each direction in turn (the `batch_jvp` given to `configure`) when it has none.
     """
 
-    __slots__ = ("batch",)
+    __slots__ = ("batch", "inputs")
 
     def __init__(self, batch=None):
         self.level = new_level()   # why: not super().__init__(), as in ReverseTrace
         self.done = False
         self.batch = batch
+        self.inputs = []    # the input boxes (a write may tell them from views)
 
     def input(self, value, tangent):
         """Wrap an input value with its tangent."""
+        box = _box_class(value, self, tangent)
+        self.inputs.append(box)
+        return box
+
+    def constant(self, value, tangent):
+        """A box of this trace holding a constant, with its (zero) `tangent`."""
         return _box_class(value, self, tangent)
 
     def tangent(self, x):

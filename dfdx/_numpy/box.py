@@ -3,20 +3,73 @@
 It implements NumPy's dispatch protocols (``__array_ufunc__``, NEP 13;
 ``__array_function__``, NEP 18), Python's arithmetic dunders, indexing and
 the array attributes and methods people call. Everything that would silently
-drop the derivative (``np.asarray``, ``float``, ``math.exp``, in-place
-writes) raises a `TracerConversionError` that says what to write instead.
+drop the derivative (``np.asarray``, ``float``, ``math.exp``, writing a traced
+value into a plain array) raises a `TracerConversionError` that says what to
+write instead.
+
+Writes into a traced array (``y[i] = v``, ``y[1:] *= 2``, ``out=``, ``y.fill``) are
+recorded as the functional update `_setitem` (its rules: dfdx.rules.writes), and the
+box then stands for the new value (`dfdx._core.rebind`). Where no one else holds the
+old array (a reference count), the write happens in place: a loop of writes costs
+O(1) a write, not O(size). ``np.zeros_like(x)``, ``x.copy()``, ``np.zeros(n, like=x)``
+and their kind make traced constants (`constant_like`) to write into.
 """
 
 from __future__ import annotations
 
+import dis
+import sys
+
 import numpy as np
 
-from dfdx._core import Box, getval
+from dfdx._core import BatchTrace, Box, ForwardTrace, ReverseTrace, getval, rebind
 from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._numpy.registry import (FUNCTIONS, UFUNC_METHODS, UFUNCS, callable_name,
                                   load_lazy_rules, no_rule_error)
 
-__all__ = ["ArrayBox", "getval"]
+__all__ = ["ArrayBox", "getval", "constant_like", "write", "WRITE_FIX"]
+
+_refcount = sys.getrefcount
+
+#: NumPy's array creation functions that take ``like=`` (NEP 35), with a rule that makes
+#: a traced constant (dfdx.rules.writes fills it)
+LIKE: set = set()
+_STORE_SUBSCR = dis.opmap["STORE_SUBSCR"]
+
+#: How to write traced values into an array: what every refused write says.
+WRITE_FIX = ("Make the array traced instead and write into that: y = np.zeros_like(x), "
+             "np.empty_like(x), x.copy() or np.zeros(n, like=x), where x is a traced value")
+
+
+def _storing(frame):
+    """Whether `frame` is executing an item assignment (y[...] = v) right now."""
+    try:
+        return frame.f_code.co_code[frame.f_lasti] == _STORE_SUBSCR
+    except (AttributeError, IndexError, TypeError):
+        return False
+
+
+_SHUFFLE = {dis.opmap[n] for n in ("CACHE", "SWAP", "COPY", "ROT_TWO", "ROT_THREE")
+            if n in dis.opmap}
+
+
+def _stored_back(frame):
+    """Whether `frame`, now at an augmented assignment (x op= y), stores its result with an
+    item assignment next: ``y[k] op= v`` (then the result is written into y, not into the view
+    y[k])."""
+    try:
+        code, i = frame.f_code.co_code, frame.f_lasti + 2
+        while i < len(code) and code[i] in _SHUFFLE:
+            i += 2
+        return i < len(code) and code[i] == _STORE_SUBSCR
+    except (AttributeError, TypeError):
+        return False
+
+
+def _plain_write_error():
+    return TracerConversionError(
+        "Writing a traced value into a plain NumPy array (y[...] = v, where y came from "
+        "np.zeros, np.empty, np.array, ...) would drop its derivative. " + WRITE_FIX + ".")
 
 
 def _finished(x):
@@ -169,9 +222,7 @@ class ArrayBox(Box):
                     return self._trace.process(prim, inputs, _NOKW)
                 return prim(*inputs)
         if kwargs.get("out") is not None:
-            raise TracerConversionError(
-                f"numpy.{ufunc.__name__}(..., out=...) would write a traced value into a plain "
-                "array and drop its derivative. Use the returned value instead of out=.")
+            return _ufunc_out(ufunc, method, inputs, kwargs)
         kwargs.pop("out", None)
         if method == "__call__":
             if kwargs:
@@ -193,18 +244,25 @@ class ArrayBox(Box):
         impl = FUNCTIONS.get(func)
         if impl is None:
             raise no_rule_error(func)
+        if func in LIKE:
+            # why: NEP 35 hands np.zeros(n, like=x) to x without x among the arguments
+            kwargs = dict(kwargs, like=self)
         return impl(*args, **kwargs)
 
     def __array__(self, dtype=None, copy=None):
         if _finished(self) or (dtype is not None and np.dtype(dtype).kind in "biu"):
             # why: a cast to integers or booleans is a step function (derivative 0).
             return np.asarray(getval(self), dtype=dtype)
+        if _storing(sys._getframe(1)):
+            raise _plain_write_error()
         raise _conversion_error("np.asarray() (or np.array)")
 
     # --- conversions that would lose the derivative ----------------------
     def __float__(self):
         if _finished(self):
             return float(getval(self))
+        if _storing(sys._getframe(1)):
+            raise _plain_write_error()
         raise _conversion_error("float() (or math.* on a number)")
 
     def __int__(self):
@@ -212,6 +270,8 @@ class ArrayBox(Box):
         return int(_scalar(self, "int()"))
 
     def __complex__(self):
+        if _storing(sys._getframe(1)):
+            raise _plain_write_error()
         raise _conversion_error("complex()")
 
     def __index__(self):
@@ -233,6 +293,10 @@ class ArrayBox(Box):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def __reversed__(self):
+        # why: reversed() asks for C's sequence protocol, which _not_a_sequence clears
+        return (self[i] for i in range(len(self) - 1, -1, -1))
+
     def __hash__(self):
         return id(self)
 
@@ -250,9 +314,7 @@ class ArrayBox(Box):
         raise _conversion_error(f"format(..., {spec!r})")
 
     def __setitem__(self, key, value):
-        raise TracerConversionError(
-            "In-place assignment x[...] = v on a traced value would lose the derivative. "
-            "Build a new array instead: np.where(mask, v, x), np.concatenate or np.stack.")
+        write(self, key, value)
 
     # --- attributes ------------------------------------------------------
     @property
@@ -440,7 +502,13 @@ class ArrayBox(Box):
         return _fn(_astype)(self, dtype)
 
     def copy(self, order="K"):
-        return self   # why: traced values are never written in place, so sharing is safe
+        v = self._value
+        while isinstance(v, Box):
+            v = v._value
+        if getattr(v, "base", None) is not None:
+            return _fn(_copy)(self)   # why: a copy of a view owns its data (it may be written)
+        # why: the same value and node: a write rebinds the copy alone (see `write`)
+        return type(self)(self._value, self._trace, self._aux)
 
     def conj(self):
         if np.iscomplexobj(getval(self)):
@@ -473,21 +541,24 @@ class ArrayBox(Box):
     def any(self, axis=None, out=None, keepdims=False, *, where=True):
         return np.any(getval(self), axis=axis, keepdims=keepdims, where=getval(where))
 
-    # In-place methods: a traced value is never changed in place (that would rewrite
-    # the recorded computation), so each names the functional form to write instead.
+    # In-place methods: recorded as writes (see `write`), or refused with the functional
+    # form to write instead.
     def sort(self, axis=-1, kind=None, order=None, *, stable=None):
-        raise _in_place("x.sort()", "x = np.sort(x)")
+        if order is not None:
+            raise _in_place("x.sort(order=...)", "x = np.sort(x)")
+        kw = {} if stable is None else {"stable": stable}
+        assign(self, np.sort(self, axis=axis, kind=kind, **kw))
 
     def fill(self, value):
-        raise _in_place("x.fill(v)", "x = np.full_like(x, v) (derivative 0), or "
-                        "np.where(mask, v, x) / np.broadcast_to(v, x.shape)")
+        write(self, Ellipsis, value)
 
     def partition(self, kth, axis=-1, kind="introselect", order=None):
-        raise _in_place("x.partition(k)", "x = np.sort(x)")
+        if order is not None:
+            raise _in_place("x.partition(k, order=...)", "x = np.partition(x, k)")
+        assign(self, np.partition(self, kth, axis=axis, kind=kind))
 
     def put(self, indices, values, mode="raise"):
-        raise _in_place("x.put(i, v)", "np.where(mask, v, x), or build the array with "
-                        "np.concatenate / np.stack")
+        np.put(self, indices, values, mode=mode)
 
     def resize(self, *new_shape, refcheck=True):
         raise _in_place("x.resize(shape)", "x = x.reshape(shape), or np.pad / np.tile")
@@ -534,6 +605,48 @@ class ArrayBox(Box):
                 f"through it. Compute with NumPy functions that have rules instead, or use "
                 f"dfdx.stop_gradient(x).{name} where a constant is what you want.")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def _not_a_sequence(cls):
+    """Clear the C-level sequence-item slot of `cls`; indexing keeps its mapping slot.
+
+    why: for ``y[0] = box`` with a plain float array y, NumPy calls ``float(box)`` and, when
+    that raises and the value is a sequence in C's sense (``PySequence_Check``: a type with
+    ``sq_item``, which every class defining ``__getitem__`` has), replaces our
+    TracerConversionError (which names the fix) with "setting an array element with a
+    sequence". Python code indexes through ``mp_subscript``, which stays. The slot is found
+    and checked through CPython's own ``PySequence_Check`` before and after; on any doubt
+    nothing is changed (and NumPy's message stays, with ours as its cause).
+    """
+    import ctypes
+    try:
+        if sys.implementation.name != "cpython":
+            return False
+        check = ctypes.pythonapi.PySequence_Check
+        check.argtypes, check.restype = [ctypes.py_object], ctypes.c_int
+        probe = object.__new__(cls)
+        if check(probe) != 1:
+            return False
+        ptr = ctypes.sizeof(ctypes.c_void_p)
+        start, size = id(cls), type.__sizeof__(cls)
+        # PyTypeObject: ob_refcnt, ob_type, ob_size, tp_name, tp_basicsize, tp_itemsize,
+        # tp_dealloc, tp_vectorcall_offset, tp_getattr, tp_setattr, tp_as_async, tp_repr,
+        # tp_as_number, tp_as_sequence; PySequenceMethods: sq_length, sq_concat, sq_repeat,
+        # sq_item
+        seq = ctypes.c_void_p.from_address(start + 13 * ptr).value
+        if not seq or not start < seq < start + size:
+            return False
+        item = ctypes.c_void_p.from_address(seq + 3 * ptr)
+        old = item.value
+        if not old:
+            return False
+        item.value = None
+        if check(probe) != 0:
+            item.value = old
+            return False
+        return True
+    except Exception:   # noqa: BLE001  (an interpreter this does not know: leave it be)
+        return False
 
 
 class _UnsupportedAttribute(UnsupportedOperation, AttributeError):
@@ -620,9 +733,190 @@ for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply,
     setattr(ArrayBox, f"__r{_name}__", _rop)
 
 
+_not_a_sequence(ArrayBox)
+
+
+def _inplace_op(ufunc):
+    # why: NumPy's x += y changes x, and every name bound to x sees it
+    def iop(self, other):
+        new = _uf(ufunc)(self, other)
+        if _stored_back(sys._getframe(1)):
+            return new   # why: y[k] += v: Python writes the result into y itself next
+        return assign(self, new, lenient=True)
+    return iop
+
+
+for _name, _ufunc in {"add": np.add, "sub": np.subtract, "mul": np.multiply,
+                      "truediv": np.true_divide, "floordiv": np.floor_divide,
+                      "mod": np.remainder, "pow": np.power, "matmul": np.matmul}.items():
+    setattr(ArrayBox, f"__i{_name}__", _inplace_op(_ufunc))
+
+
 def _getitem(x, key):
     """x[key] (a named function so that indexing has a rule like everything else)."""
     return x[key]
+
+
+# --- writes ------------------------------------------------------------------------
+
+def _setitem(a, key, v, inplace=False):
+    """`a` with ``a[key] = v``: a new array, or `a` itself where `inplace` (no one else holds it)."""
+    if not inplace:
+        a = np.array(a) if isinstance(a, (np.generic, int, float, complex)) else a.copy()
+    a[key] = v
+    return a
+
+
+def _copy(a):
+    """A copy of `a` that owns its data (the copy of a view)."""
+    return a.copy() if hasattr(a, "copy") else np.array(a)
+
+
+def _bottom(x):
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
+def _exclusive(a):
+    """Whether array `a` is held only by the caller's one reference (and may be written)."""
+    # why: 3 = the caller's reference, this frame's argument and getrefcount's argument
+    return (type(a) is np.ndarray and _refcount(a) <= 3 and a.flags.owndata
+            and a.flags.writeable)
+
+
+def _is_view(box):
+    """Whether `box` holds a NumPy view of another traced array (x[1:], x.T, x.reshape)."""
+    v = _bottom(box)
+    if getattr(v, "base", None) is None or not isinstance(v, np.ndarray):
+        return False
+    t = box._trace
+    if isinstance(t, ReverseTrace):
+        return box._aux[1] is not None      # made by a primitive, not an input or constant
+    if isinstance(t, ForwardTrace):
+        return not any(b is box for b in t.inputs)
+    return False
+
+
+def _refuse_view(box, what):
+    if _is_view(box):
+        raise UnsupportedOperation(
+            f"{what} writes into a traced array that is a view of another one (v = y[1:], "
+            "y.T, y.reshape(...), ...). In NumPy the write would change y too; dfdx does not "
+            "follow views. Write into y itself (y[1:][0] = a becomes y[1] = a), or write "
+            "into a copy (v = y[1:].copy()) if y should not change.")
+
+
+def _plain_key(key):
+    key = tuple(getval(k) for k in key) if isinstance(key, tuple) else getval(key)
+    if isinstance(key, Box) or isinstance(key, tuple) and any(isinstance(k, Box) for k in key):
+        # why: getval stops at a value mapped by dfdx.vmap: each example has its own index
+        # (vmap answers such a call one example at a time)
+        raise TracerConversionError(
+            "y[index] = v with an index mapped by dfdx.vmap (one per example) is not batched: "
+            "write it with np.where(mask, v, y), or call the function outside vmap.")
+    return key
+
+
+def _holds_box(seq):
+    return any(isinstance(v, Box) or isinstance(v, (list, tuple)) and _holds_box(v) for v in seq)
+
+
+def _stacked(seq):
+    return np.stack([_stacked(v) if isinstance(v, (list, tuple)) else v for v in seq])
+
+
+def write(box, key, value):
+    """``box[key] = value`` on a traced array: the functional update `_setitem`, after which
+    `box` stands for its result (in place where no one else holds the old array)."""
+    key = _plain_key(key)
+    if isinstance(value, (list, tuple)) and _holds_box(value):
+        value = _stacked(value)     # y[:2] = [a, b]: NumPy would convert the list itself
+    if _finished(box):
+        rebind(box, type(box)(_setitem(getval(box), key, getval(value)), box._trace, None))
+        return
+    _refuse_view(box, "y[...] = v")
+    inplace = _exclusive(box._value) and (
+        not isinstance(box._trace, ForwardTrace) or box._aux is None or _exclusive(box._aux))
+    new = _fn(_setitem)(box, key, value, inplace=inplace)
+    if not isinstance(new, Box):    # why: nothing traced reached it (a constant box)
+        new = _constant(box._trace, new)
+        if not isinstance(new, Box):
+            raise UnsupportedOperation(f"dfdx cannot write into a traced array of "
+                                       f"{box._trace!r}.")
+    rebind(box, new)
+
+
+def assign(box, new, lenient=False):
+    """Make traced array `box` hold `new` (x.sort(), x += y): NumPy's in-place operations.
+
+    With `lenient`, a `new` of another shape or of a dtype x cannot hold is returned
+    instead (Python then binds the name to it, as dfdx did before writes).
+    """
+    old_shape, old_dtype = box.shape, box.dtype
+    new_shape = np.shape(new) if not isinstance(new, Box) else new.shape
+    new_dtype = np.result_type(new) if not isinstance(new, Box) else new.dtype
+    if new_shape != old_shape or not np.can_cast(new_dtype, old_dtype, "same_kind"):
+        if lenient:
+            return new
+        raise ValueError(f"cannot write a value of shape {new_shape} and dtype {new_dtype} "
+                         f"into an array of shape {old_shape} and dtype {old_dtype}")
+    if isinstance(new, Box) and new_dtype == old_dtype and not _finished(box):
+        _refuse_view(box, "an in-place operation (x += y, x.sort())")
+        rebind(box, new)
+    else:
+        write(box, Ellipsis, new)
+    return box
+
+
+def _constant(trace, value):
+    """A box of `trace` holding the constant `value` (at that trace's level)."""
+    if isinstance(trace, ReverseTrace):
+        return trace.constant(value)
+    if isinstance(trace, ForwardTrace):
+        plain = _bottom(value)
+        shape = np.shape(plain) if trace.batch is None else (trace.batch,) + np.shape(plain)
+        return trace.constant(value, np.zeros(shape, np.result_type(plain)))
+    if isinstance(trace, BatchTrace):
+        shape = (trace.size,) + np.shape(value)
+        return trace.batched(np.ascontiguousarray(np.broadcast_to(value, shape)))
+    return value    # why: a trace of another kind: the plain array (what dfdx made before writes)
+
+
+def constant_like(x, make):
+    """A traced constant on the innermost trace of `x`, to write into: ``make(proto)``
+    builds the plain array from `proto`, the untraced value inside `x` (a dfdx.jit
+    recording's, say); a plain `x` gives the plain array.
+
+    why: a box of the innermost trace alone is enough: a write of a value of any trace
+    into it is recorded at every level the value has (the engine nests the calls).
+    """
+    if not isinstance(x, Box):
+        return make(x)
+    value = make(_bottom(x))
+    return _constant(x._trace, value)
+
+
+def _ufunc_out(ufunc, method, inputs, kwargs):
+    """``ufunc(..., out=y)`` with traced arrays: computed, then written into `y` (a write)."""
+    kw = dict(kwargs)
+    outs = kw.pop("out")
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    where = kw.pop("where", True)
+    name = callable_name(ufunc)
+    if not all(o is None or isinstance(o, Box) for o in outs):
+        raise TracerConversionError(
+            f"{name}(..., out=y) would write a traced value into the plain array y and drop "
+            f"its derivative. {WRITE_FIX}, or use the returned value instead of out=.")
+    r = ufunc(*inputs, **kw) if method == "__call__" else getattr(ufunc, method)(*inputs, **kw)
+    rs = r if isinstance(r, tuple) else (r,)
+    for o, x in zip(outs, rs):
+        if o is None:
+            continue
+        if where is not True:
+            x = np.where(where, x, o)
+        write(o, Ellipsis, x)
+    return outs[0] if len(outs) == 1 else outs
 
 
 def _astype(x, dtype):

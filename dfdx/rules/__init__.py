@@ -15,6 +15,7 @@ import importlib as _importlib
 # (order: shape first users)
 from dfdx.rules import ufuncs, shape, reductions, linalg, sorting, fft  # noqa: F401
 from dfdx.rules import numpy_more, linalg_qr, ufunc_methods  # noqa: F401
+from dfdx.rules import writes  # noqa: F401  (after shape: it replaces np.copy, np.zeros_like, ...)
 from dfdx._numpy.registry import add_lazy_rules as _add_lazy_rules
 
 _add_lazy_rules(lambda: _importlib.import_module("dfdx.rules.special"))
