@@ -54,11 +54,14 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
     """
     names = _Names(graph)
     outs = _plan(graph)
+    checks = _checks(graph, names)
     body = [f"def {_identifier(name)}({', '.join(names.var(i) for i in graph.inputs)}):"]
+    body += checks.get(-1, [])
     for k, node in enumerate(graph.nodes):
         target = ", ".join(names.var(i) for i in node.outs) + ("," if len(node.outs) == 1
                                                                 and node.multi else "")
         body.append(f"    {target} = {names.call(node, outs.get(k))}")
+        body += checks.get(k, [])
     body.append(f"    return [{', '.join(names.output(o) for o in graph.outputs)}]")
     source = "\n".join(body) + "\n"
     filename = f"<dfdx.jit {name} #{next(_COUNTER)}>"
@@ -66,6 +69,25 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
     namespace = dict(names.globals)
     exec(compile(source, filename, "exec"), namespace)   # noqa: S102 - our own generated source
     return Compiled(namespace[_identifier(name)], source)
+
+
+def _checks(graph, names):
+    """node index -> the lines checking the guards on its results (-1: on the inputs).
+
+    A failed guard returns None: the caller records the function again for the new case.
+    """
+    made = {i: k for k, node in enumerate(graph.nodes) for i in node.outs}
+    out = {}
+    for r, kind, want in graph.guards:
+        v = names.var(r.id)
+        if kind == "bool":
+            line = f"    if {'not ' if want else ''}{v}: return None"
+        elif kind == "value":
+            line = f"    if {v} != {names.value(want)}: return None"
+        else:
+            line = f"    if not np.array_equal({v}, {names.value(want)}): return None"
+        out.setdefault(made.get(r.id, -1), []).append(line)
+    return out
 
 
 def _identifier(name):
@@ -81,6 +103,9 @@ def _plan(graph):
             last[r.id] = k
     for r in refs(graph.outputs):
         last[r.id] = math.inf
+    made = {i: k for k, node in enumerate(graph.nodes) for i in node.outs}
+    for r, _, _ in graph.guards:            # checked right after the node that makes it
+        last[r.id] = max(last.get(r.id, -1), made.get(r.id, -1))
     V = graph.vars
     sees = {}                   # value id -> the graph's own buffers it may share memory with
     users = {}                  # buffer -> the values that may see it

@@ -18,6 +18,8 @@ __all__ = ["jit", "Jitted"]
 
 #: Signatures kept per jitted function (the oldest is dropped first).
 CACHE_SIZE = 64
+#: Recordings kept per signature, for the cases that dfdx's guards tell apart (then eager).
+MAX_VARIANTS = 8
 
 
 def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
@@ -158,39 +160,72 @@ class Jitted:
                 key.append((a.shape, a.dtype))
             else:
                 key = tuple(key)
-                entry = self._plain.get(key)
-                if entry is None:
-                    entry = self._plain[key] = self._lookup(args)[0]
+                variants = self._plain.get(key)
+                if variants is None:
+                    variants = self._plain[key] = self._variants(args)[0]
                     if len(self._plain) > CACHE_SIZE:
                         self._plain.pop(next(iter(self._plain)))
-                if entry.code is not None:
-                    return entry.rebuild(entry.code(*args))
-                return self.f(*args)
+                entry = variants[0] if variants else None
+                if entry is not None and entry.code is not None:
+                    out = entry.code(*args)
+                    if out is not None:
+                        return entry.rebuild(out)
+                return self._slow(variants, args, args, None)
         if _traced_elsewhere(args):
             return self.f(*args)        # under another transform: run f itself
-        entry, inputs = self._lookup(args)
+        variants, inputs, rebuild = self._variants(args)
+        return self._slow(variants, args, inputs, rebuild)
+
+    def _slow(self, variants, args, inputs, rebuild):
+        """Run the first variant whose guards hold; record a new one when none does."""
+        for k, entry in enumerate(variants):
+            if entry.code is None:
+                return self.f(*args)
+            out = entry.code(*inputs)
+            if out is not None:
+                if k:
+                    variants.insert(0, variants.pop(k))     # the case seen last goes first
+                return entry.rebuild(out)
+        if len(variants) >= MAX_VARIANTS:
+            # why: values that dfdx's rules look at keep changing: recording again each time
+            # would cost more than running eagerly
+            variants[:] = [_Entry(None, None)]
+            return self.f(*args)
+        if rebuild is None:
+            _, inputs, rebuild = self._split(args)
+        entry = self._compile(inputs, rebuild)
+        variants.insert(0, entry)
         if entry.code is None:
             return self.f(*args)
-        return entry.rebuild(entry.code(*inputs))
+        out = entry.code(*inputs)
+        return entry.rebuild(out) if out is not None else self.f(*args)
 
-    def _lookup(self, args):
-        """(entry for the signature of `args`, compiled on the first call; the inputs)."""
+    def _variants(self, args):
+        """(the compiled variants of the signature of `args` (a list, maybe empty), inputs,
+        a function rebuilding the arguments from inputs)."""
         key, inputs, rebuild = self._split(args)
-        entry = self.cache.get(key)
-        if entry is None:
-            return self._compile(key, inputs, rebuild), inputs
-        self.cache.move_to_end(key)
-        return entry, inputs
+        variants = self.cache.get(key)
+        if variants is None:
+            variants = self.cache[key] = []
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
+        return variants, inputs, rebuild
 
     def source(self, *args):
         """The generated source for a call with these arguments (compiling it if needed)."""
-        entry = self._lookup(args)[0]
+        variants, inputs, rebuild = self._variants(args)
+        if not variants:
+            variants.append(self._compile(inputs, rebuild))
+        entry = variants[0]
         if entry.code is None:
-            raise UnsupportedOperation("dfdx.jit: this signature runs eagerly (fallback='eager'),"
-                                       " so there is no compiled source")
+            raise UnsupportedOperation("dfdx.jit: this signature runs eagerly (fallback='eager',"
+                                       " or guards that kept failing), so there is no compiled "
+                                       "source")
         return entry.code.source
 
-    def _compile(self, key, inputs, rebuild):
+    def _compile(self, inputs, rebuild):
         rec = Recording()
         try:
             out = self.f(*rebuild([rec.input(x) for x in inputs]))
@@ -199,23 +234,21 @@ class Jitted:
                 raise
             if not self._warned:
                 warnings.warn(f"dfdx.jit: running {getattr(self.f, '__name__', 'f')} "
-                              f"uncompiled ({exc})", RuntimeWarning, stacklevel=3)
+                              f"uncompiled ({exc})", RuntimeWarning, stacklevel=4)
                 self._warned = True
-            entry = _Entry(None, None)
-        else:
-            leaves, tree = tree_flatten(out)
-            g = rec.graph
-            g.outputs = [_output(leaf, rec) for leaf in leaves]
-            for pos in self._donated(inputs, rebuild):
-                g.vars[g.inputs[pos]].fresh = np.ndim(inputs[pos]) > 0
-            name = getattr(self.f, "__name__", "f")
-            entry = _Entry(generate(optimize(g), name if name != "<lambda>" else "f"), tree)
+            return _Entry(None, None)
         finally:
             rec.closed = True
-        self.cache[key] = entry
-        if len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
-        return entry
+        leaves, tree = tree_flatten(out)
+        g = rec.graph
+        g.outputs = [_output(leaf, rec) for leaf in leaves]
+        if not g.guards:
+            # why: a variant whose guard fails would have written into the donated buffer
+            # before the next variant reads it
+            for pos in self._donated(inputs, rebuild):
+                g.vars[g.inputs[pos]].fresh = np.ndim(inputs[pos]) > 0
+        name = getattr(self.f, "__name__", "f")
+        return _Entry(generate(optimize(g), name if name != "<lambda>" else "f"), tree)
 
     def _donated(self, inputs, rebuild):
         """Positions (among the inputs) of the leaves of donated arguments."""

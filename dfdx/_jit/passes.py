@@ -38,6 +38,8 @@ def _copy(graph, nodes, subst):
     out.nodes = [Node(n.fn, map_refs(n.args, look), map_refs(n.kwargs, look), n.outs, n.multi)
                  for n in nodes]
     out.outputs = [map_refs(o, look) for o in graph.outputs]
+    out.guards = [(look(r), kind, want) for r, kind, want in graph.guards
+                  if out.vars[look(r).id].kind != "const"]   # a folded guard held while folding
     return out
 
 
@@ -165,7 +167,7 @@ def cse(graph: Graph) -> Graph:
 
 def dce(graph: Graph) -> Graph:
     """Drop the calls that no output depends on."""
-    live = {r.id for r in refs(graph.outputs)}
+    live = {r.id for r in refs(graph.outputs)} | {r.id for r, _, _ in graph.guards}
     kept = []
     for n in reversed(graph.nodes):
         if any(i in live for i in n.outs):

@@ -9,7 +9,10 @@ map to those same functions, from one table. Everything that would turn a
 traced value into a plain Python or NumPy value -- ``bool``, ``float``,
 ``int``, ``np.asarray``, ``.item()`` -- raises `TracerConversionError`
 naming the line of user code, because the compiled function would otherwise
-keep the value seen while recording. The AD engine stores Traced values in
+keep the value seen while recording. When dfdx's own code asks (a derivative
+rule that takes a faster path when there are no ties), the value is given and
+a guard is recorded: the compiled code checks it on every call and, when it
+differs, the function is recorded again for the new case. The AD engine stores Traced values in
 its boxes like any array, so the derivative sweeps of a transform are
 recorded too.
 """
@@ -47,6 +50,10 @@ class Recording:
     def input(self, value):
         return Traced(value, self.graph.input(value), self)
 
+    def guard(self, ref, kind, expected):
+        """Note that dfdx's own code read the value of `ref` (see `Graph.guards`)."""
+        self.graph.guards.append((ref, kind, expected))
+
     def const(self, value):
         hit = self._consts.get(id(value))
         if hit is None:
@@ -65,6 +72,30 @@ def _user_line():
             return f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return "an unknown line"
+
+
+_DFDX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_JIT_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(m.__file__)) + os.sep + m.__name__
+                      for m in (np,))
+
+
+def _asked_by_dfdx():
+    """Whether the innermost caller outside this package and NumPy/SciPy is dfdx's own code.
+
+    A derivative rule or a transform of dfdx that looks at a value (``if np.all(count == 1)``
+    in the rule of np.max) is not the user's control flow: it gets a guard (the graph checks,
+    on every call, that the value is what it was while recording) instead of an error.
+    """
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = os.path.abspath(frame.f_code.co_filename)
+        if name.startswith(_JIT_DIR) or name.startswith(_LIBRARY_DIRS) or \
+                f"{os.sep}scipy{os.sep}" in name:
+            frame = frame.f_back
+            continue
+        return name.startswith(_DFDX_DIR + os.sep)
+    return False
 
 
 def _concrete(what):
@@ -198,29 +229,42 @@ class Traced:
         return record(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
-        raise _concrete("converting a traced array to a NumPy array (np.asarray, or "
-                        "np.array([...]) of traced values: use np.stack / np.concatenate)")
+        if not _asked_by_dfdx():
+            raise _concrete("converting a traced array to a NumPy array (np.asarray, or "
+                            "np.array([...]) of traced values: use np.stack / np.concatenate)")
+        value = np.asarray(self._value)
+        self._rec.guard(self._ref, "array", value.copy())
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+    def _guarded(self, kind, convert, what):
+        if not _asked_by_dfdx():
+            raise _concrete(what)
+        value = convert(self._value)
+        self._rec.guard(self._ref, kind, value)
+        return value
 
     def __bool__(self):
-        raise _concrete("Python control flow on a traced value (bool)")
+        return self._guarded("bool", bool, "Python control flow on a traced value (bool)")
 
     def __float__(self):
-        raise _concrete("float() of a traced value")
+        return self._guarded("value", float, "float() of a traced value")
 
     def __int__(self):
-        raise _concrete("int() of a traced value")
+        return self._guarded("value", int, "int() of a traced value")
 
     def __index__(self):
-        raise _concrete("using a traced value as a Python index")
+        return self._guarded("value", operator.index, "using a traced value as a Python index")
 
     def __complex__(self):
-        raise _concrete("complex() of a traced value")
+        return self._guarded("value", complex, "complex() of a traced value")
 
     def item(self, *args):
-        raise _concrete(".item() of a traced value")
+        return self._guarded("value", lambda v: np.asarray(v).item(*args),
+                             ".item() of a traced value")
 
     def tolist(self):
-        raise _concrete(".tolist() of a traced value")
+        return np.asarray(self).tolist() if _asked_by_dfdx() else \
+            self._guarded("", None, ".tolist() of a traced value")
 
     def __setitem__(self, key, value):
         raise UnsupportedOperation(
