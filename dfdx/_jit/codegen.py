@@ -18,7 +18,7 @@ import operator
 
 import numpy as np
 
-from dfdx._jit.graph import Graph, Ref, refs
+from dfdx._jit.graph import OWNED, Graph, Ref, refs, setitem, ufunc_at
 
 __all__ = ["generate", "Compiled"]
 
@@ -55,12 +55,18 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
     names = _Names(graph)
     outs = _plan(graph)
     checks = _checks(graph, names)
+    in_place = _writes_in_place(graph)
     body = [f"def {_identifier(name)}({', '.join(names.var(i) for i in graph.inputs)}):"]
     body += checks.get(-1, [])
     for k, node in enumerate(graph.nodes):
         target = ", ".join(names.var(i) for i in node.outs) + ("," if len(node.outs) == 1
                                                                 and node.multi else "")
-        body.append(f"    {target} = {names.call(node, outs.get(k))}")
+        if k in in_place:
+            x, key, value = node.args
+            body.append(f"    {names.value(x)}[{names._index(key)}] = {names.value(value)}")
+            body.append(f"    {target} = {names.value(x)}")
+        else:
+            body.append(f"    {target} = {names.call(node, outs.get(k))}")
         body += checks.get(k, [])
     body.append(f"    return [{', '.join(names.output(o) for o in graph.outputs)}]")
     source = "\n".join(body) + "\n"
@@ -69,6 +75,37 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
     namespace = dict(names.globals)
     exec(compile(source, filename, "exec"), namespace)   # noqa: S102 - our own generated source
     return Compiled(namespace[_identifier(name)], source)
+
+
+def _writes_in_place(graph):
+    """Indices of the ``setitem`` nodes that may write into their array instead of a copy.
+
+    That array must be one the code made itself (zeros_like, a ufunc, an earlier write) and
+    read by nothing after the write: not an input, a constant, an output or a guard.
+    """
+    last, made = {}, {}
+    for k, node in enumerate(graph.nodes):
+        for r in refs((node.args, node.kwargs)):
+            last[r.id] = k
+        for i in node.outs:
+            made[i] = node
+    for r in refs(graph.outputs):
+        last[r.id] = math.inf
+    for r, _, _ in graph.guards:
+        last[r.id] = math.inf
+    out = set()
+    for k, node in enumerate(graph.nodes):
+        if node.fn is not setitem or node.kwargs or len(node.args) != 3 or \
+                not isinstance(node.args[0], Ref):
+            continue
+        x = node.args[0].id
+        maker = made.get(x)
+        if maker is None or maker.multi or last.get(x) != k or \
+                any(isinstance(r, Ref) and r.id == x for r in refs(node.args[1:])):
+            continue
+        if isinstance(maker.fn, np.ufunc) or maker.fn in OWNED or maker.fn in (setitem, ufunc_at):
+            out.add(k)
+    return out
 
 
 def _checks(graph, names):

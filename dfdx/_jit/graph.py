@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Ref", "Var", "Node", "Graph", "refs", "map_refs", "interpret", "guard_holds"]
+__all__ = ["Ref", "Var", "Node", "Graph", "OWNED", "setitem", "ufunc_at", "refs", "map_refs", "interpret", "guard_holds"]
 
 
 class Ref:
@@ -67,6 +67,25 @@ class Node:
     def __repr__(self):
         name = getattr(self.fn, "__name__", repr(self.fn))
         return f"Node({name}, {self.args}, {self.kwargs} -> {self.outs})"
+
+
+#: Functions whose result is a new array of their own (which may be written into).
+OWNED = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like, np.full,
+         np.full_like, np.copy, np.array, np.eye, np.identity}
+
+
+def setitem(x, key, value):
+    """``x[key] = value`` as a function: a new array (the source writes in place where it may)."""
+    out = np.array(x, copy=True)
+    out[key] = value
+    return out
+
+
+def ufunc_at(x, *args, ufunc):
+    """``ufunc.at(x, *args)`` as a function giving the new array."""
+    out = np.array(x, copy=True)
+    ufunc.at(out, *args)
+    return out
 
 
 def refs(obj):

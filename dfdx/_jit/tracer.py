@@ -26,7 +26,8 @@ import sys
 import numpy as np
 
 from dfdx._errors import TracerConversionError, UnsupportedOperation
-from dfdx._jit.graph import Graph, Ref
+from dfdx._jit.graph import OWNED, Graph, Ref, refs as _refs, setitem as _setitem, \
+    ufunc_at as _ufunc_at
 
 __all__ = ["Traced", "Recording"]
 
@@ -212,6 +213,7 @@ class Traced:
 
     __slots__ = ("_value", "_ref", "_rec")
     __array_priority__ = 100.0
+    _dfdx_jit_traced = True         # dfdx.api keeps such a value traced (no np.asarray)
     __hash__ = None
 
     def __init__(self, value, ref, rec):
@@ -221,6 +223,15 @@ class Traced:
         for x in inputs + tuple(kwargs.get("out", ())):
             if _foreign(type(x)):
                 return NotImplemented       # a box of a transform: it goes first (NEP 13)
+        if method == "at":
+            target = inputs[0]
+            if not isinstance(target, Traced):
+                raise UnsupportedOperation(
+                    f"dfdx.jit: np.{ufunc.__name__}.at at {_user_line()} writes a traced value "
+                    "into a NumPy array; make the array inside the function "
+                    "(np.zeros_like(x)) so that the write is recorded")
+            target._write(_ufunc_at, inputs[1:], f"np.{ufunc.__name__}.at", ufunc=ufunc)
+            return None
         return record(ufunc if method == "__call__" else getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -267,9 +278,23 @@ class Traced:
             self._guarded("", None, ".tolist() of a traced value")
 
     def __setitem__(self, key, value):
-        raise UnsupportedOperation(
-            f"dfdx.jit: writing into an array (x[...] = v) at {_user_line()} is not compiled "
-            "yet; build the array functionally (np.where, np.concatenate, np.stack)")
+        self._write(_setitem, (key, value), "x[...] = v")
+
+    def _write(self, fn, args, what, **kwargs):
+        """Record a write into this array as a call giving the new array, then stand for it.
+
+        Only an array the function made itself (zeros_like, a ufunc's result, ...) that no
+        recorded call may hold a view of can be written: the compiled code gives the same
+        values as the write would in place.
+        """
+        why = _unwritable(self)
+        if why:
+            raise UnsupportedOperation(
+                f"dfdx.jit: writing into an array ({what}) at {_user_line()} is not compiled: "
+                f"the array is {why}. Write into a copy made in the function (y = np.copy(x)) "
+                "or build the array functionally (np.where, np.concatenate, np.stack)")
+        new = record(fn, (self, *args), kwargs)
+        self._value, self._ref = new._value, new._ref
 
     def __repr__(self):
         return f"Traced(shape={self.shape}, dtype={self.dtype})"
@@ -303,6 +328,27 @@ class Traced:
 
     def flatten(self):
         return record(_flatten, (self,), {})
+
+
+def _unwritable(t):
+    """Why writing into traced array `t` cannot be recorded ('' when it can)."""
+    g = t._rec.graph
+    v = g.vars[t._ref.id]
+    if v.kind == "input":
+        return "an argument of the function (the compiled function does not change its inputs)"
+    if v.kind == "const":
+        return "a constant captured by the function"
+    maker = next(n for n in reversed(g.nodes) if t._ref.id in n.outs)
+    if not (isinstance(maker.fn, np.ufunc) or maker.fn in OWNED or
+            maker.fn in (_setitem, _ufunc_at)) or maker.multi:
+        return f"the result of {getattr(maker.fn, '__name__', maker.fn)}, which may be a view"
+    for n in g.nodes:
+        if any(r.id == t._ref.id for r in _refs((n.args, n.kwargs))) and \
+                not isinstance(n.fn, np.ufunc):
+            return f"read by {getattr(n.fn, '__name__', n.fn)}, which may keep a view of it"
+    if v.shape is None:
+        return "not an array"
+    return ""
 
 
 def _astype(x, dtype, **kw):
