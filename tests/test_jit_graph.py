@@ -252,3 +252,33 @@ def test_non_finite_python_floats_are_written_out(bad):
     x = r.input(np.ones(2))
     r.g.outputs = [r(np.minimum, x, bad)]
     _same(generate(r.g)(np.array([1.0, 2.0]))[0], np.minimum(np.array([1.0, 2.0]), bad))
+
+
+def test_identity_seed_times_a_matrix_scales_rows():
+    from dfdx._jit.passes import identity_seeds, scale_rows
+    rng = np.random.default_rng(1)
+    B = rng.standard_normal((4, 3))
+    r = Recorder()
+    w = r.input(rng.standard_normal(4))
+    eye = r.const(np.eye(4))
+    d = r(np.multiply, eye, w)
+    r.g.outputs = [r(np.matmul, d, r.const(B))]
+    g = identity_seeds(r.g)
+    assert [n.fn for n in dce(g).nodes] == [scale_rows]       # the n^3 product is gone
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(generate(optimize(r.g))(x)[0], (np.eye(4) * x) @ B, rtol=1e-15)
+    bad = np.array([1.0, np.inf, 2.0, 3.0])                  # not finite: made as written
+    with np.errstate(invalid="ignore"):
+        _same(scale_rows(bad, B, np.eye(4)), (np.eye(4) * bad) @ B)
+
+
+def test_a_broadcast_or_reshape_to_its_own_shape_is_dropped():
+    r = Recorder()
+    x = r.input(np.ones((2, 3)))
+    y = r(np.sin, x)
+    b = r(np.broadcast_to, y, (2, 3))
+    c = r(np.reshape, b, (2, 3))
+    r.g.outputs = [r(np.reshape, c, (3, 2))]
+    fns = [n.fn for n in simplify(r.g).nodes]
+    assert fns == [np.sin, np.reshape]
+    _same(generate(optimize(r.g))(np.full((2, 3), 0.5))[0], np.sin(np.full((2, 3), 0.5)).reshape(3, 2))

@@ -12,6 +12,7 @@ results of any call other than a ufunc's count as views of their arguments).
 from __future__ import annotations
 
 import itertools
+import keyword
 import linecache
 import math
 import operator
@@ -52,7 +53,7 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
             return [v2]
         <BLANKLINE>
     """
-    names = _Names(graph)
+    names = _Names(graph, _identifier(name))
     outs = _plan(graph)
     checks = _checks(graph, names)
     in_place = _writes_in_place(graph)
@@ -158,7 +159,7 @@ def _plan(graph):
     for k, node in enumerate(graph.nodes):
         seen = set().union(*(sees.get(r.id, ()) for r in refs((node.args, node.kwargs))))
         out = V[node.outs[0]]
-        if out.fresh and not node.multi:
+        if out.fresh and not node.multi and isinstance(node.fn, np.ufunc):
             # why: elementwise ufuncs only: NumPy defines their result when out= overlaps an
             # operand; a gufunc (matmul) makes a new buffer but is not written into one
             if node.fn.signature is None and not node.kwargs:
@@ -188,8 +189,8 @@ def _plan(graph):
 class _Names:
     """Source names: inputs x0.., values v<id>, constants c<k>, functions np.<name> or f<k>."""
 
-    def __init__(self, graph):
-        self.graph = graph
+    def __init__(self, graph, reserved=""):
+        self.graph, self.reserved = graph, reserved
         self.globals = {"np": np}
         self._bound = {}
         self._inputs = {i: f"x{k}" for k, i in enumerate(graph.inputs)}
@@ -197,6 +198,8 @@ class _Names:
     def var(self, i):
         v = self.graph.vars[i]
         if v.kind == "const":
+            if isinstance(v.value, np.ufunc) and getattr(np, v.value.__name__, None) is v.value:
+                return f"np.{v.value.__name__}"
             return self._bind(v.value, "c")
         return self._inputs.get(i, f"v{i}")
 
@@ -222,6 +225,14 @@ class _Names:
         owner = getattr(fn, "__self__", None)
         if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
             return f"np.{owner.__name__}.{fn.__name__}"
+        name = getattr(fn, "__name__", "").lstrip("_")
+        if name.isidentifier() and not keyword.iskeyword(name) and not name[1:].isdigit() \
+                and name not in ("np", self.reserved):
+            # why: readable source -- a helper of dfdx.jit or a rule's function by its name
+            hit = self.globals.get(name)
+            if hit is None or hit is fn:
+                self.globals[name] = fn
+                return name
         return self._bind(fn, "f")
 
     def value(self, obj):
