@@ -312,7 +312,7 @@ def test_donated_inputs_may_be_written_and_others_are_not():
     def f(a, b):
         return np.exp(np.sin(a)) + b
 
-    a, b = np.linspace(0, 1, 5), np.ones(5)
+    a, b = np.linspace(0, 1, 1000), np.ones(1000)     # large enough for buffers to be reused
     keep_b = b.copy()
     want = f(a, b)
     g = jit(f, donate_argnums=0)

@@ -46,6 +46,24 @@ class Recorder:
         return self.val[r.id]
 
 
+@pytest.fixture(autouse=True)
+def _reuse_every_buffer(monkeypatch):
+    # why: these tests reason about buffer reuse on small arrays, which the generated code
+    # otherwise leaves to NumPy's allocator (codegen.MIN_REUSE_BYTES)
+    from dfdx._jit import codegen
+    monkeypatch.setattr(codegen, "MIN_REUSE_BYTES", 0)
+
+
+def test_small_results_are_not_written_into_buffers(monkeypatch):
+    from dfdx._jit import codegen
+    monkeypatch.setattr(codegen, "MIN_REUSE_BYTES", 4096)
+    for n, reused in ((10, False), (1000, True)):
+        r = Recorder()
+        x = r.input(np.ones(n))
+        r.g.outputs = [r(np.exp, r(np.sin, x))]
+        assert ("out=" in generate(r.g).source) is reused
+
+
 def _map(a, look):
     if isinstance(a, (list, tuple)):
         return type(a)(_map(o, look) for o in a)
@@ -282,3 +300,21 @@ def test_a_broadcast_or_reshape_to_its_own_shape_is_dropped():
     fns = [n.fn for n in simplify(r.g).nodes]
     assert fns == [np.sin, np.reshape]
     _same(generate(optimize(r.g))(np.full((2, 3), 0.5))[0], np.sin(np.full((2, 3), 0.5)).reshape(3, 2))
+
+
+def test_quicker_spellings_of_the_same_calls():
+    r = Recorder()
+    x = r.input(np.linspace(-1, 1, 6).reshape(2, 3))
+    sq = r(np.power, x, 2)
+    b = r(np.broadcast_to, r(np.sum, sq, axis=1, keepdims=True), (2, 3))
+    y = r(np.multiply, b, x)                        # the ufunc broadcasts by itself
+    ok = r(np.all, r(np.isfinite, y))
+    r.g.outputs = [y, ok, r(np.max, y, axis=0), r(np.transpose, y, (1, 0))]
+    src = generate(optimize(r.g)).source
+    for text in ("np.square(x0)", "np.add.reduce(", "np.maximum.reduce(", ".all()",
+                 ".transpose((1, 0))"):
+        assert text in src, src
+    assert "broadcast_to" not in src and "np.power" not in src
+    x2 = np.array([[0.5, -2.0, 3.0], [1.0, 0.0, -1.5]])
+    for got, want in zip(generate(optimize(r.g))(x2), interpret(r.g, [x2])):
+        _same(got, want)

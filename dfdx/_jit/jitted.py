@@ -65,8 +65,8 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
         >>> print(f.source(np.array([0.5, -1.0])))
         def f(x0):
             v1 = np.tanh(x0)
-            v2 = np.power(v1, 2, out=v1)
-            v3 = np.sum(v2)
+            v2 = np.square(v1)
+            v3 = np.add.reduce(v2, axis=None)
             return [v3]
         <BLANKLINE>
     """

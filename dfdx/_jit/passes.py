@@ -4,10 +4,13 @@
 - simplification: ``x * 1``, ``x / 1``, ``x - (+0.)`` and ``x + (-0.)`` are ``x`` when the
   shape and dtype do not change (only exact identities: ``x + (+0.)`` is not one, it turns
   -0. into +0.), and so are a broadcast or a reshape of ``x`` to the shape it has;
+  ``np.power(x, 2)`` is ``np.square(x)`` (what NumPy itself runs for ``x ** 2``);
 - common subexpressions: the same function on the same values and parameters is called once
   (the forward ``cos`` reused by the backward sweep);
 - dead code: calls whose results no output needs are dropped (the part of a backward sweep
   that a gradient does not need);
+- broadcasts: ``np.broadcast_to(x, s)`` read only by elementwise ufuncs whose results have
+  shape s anyway is ``x`` (the ufunc broadcasts it; np.broadcast_to costs ~5 us a call);
 - identity seeds: ``(I * w) @ B``, the reverse sweep of a Jacobian through a matrix product
   (its seed is the identity), is ``w[:, None] * B``: an n³ product becomes n² (`scale_rows`;
   equal to the product up to the sign of zeros, and made as written when w is not finite).
@@ -19,7 +22,8 @@ import numpy as np
 
 from dfdx._jit.graph import Graph, Node, Ref, Var, map_refs, refs
 
-__all__ = ["optimize", "fold", "simplify", "cse", "dce", "identity_seeds", "scale_rows"]
+__all__ = ["optimize", "fold", "simplify", "cse", "dce", "identity_seeds", "scale_rows",
+           "broadcasts"]
 
 #: Largest constant (in elements) that folding may create.
 FOLD_LIMIT = 1 << 20
@@ -27,7 +31,7 @@ FOLD_LIMIT = 1 << 20
 
 def optimize(graph: Graph) -> Graph:
     """Return an equivalent graph after folding, simplification, CSE and dead-code removal."""
-    return dce(identity_seeds(cse(simplify(fold(graph)))))
+    return dce(broadcasts(identity_seeds(cse(simplify(fold(graph))))))
 
 
 def _copy(graph, nodes, subst):
@@ -103,6 +107,11 @@ def simplify(graph: Graph) -> Graph:
             if V[x.id].shape == shape == V[n.outs[0]].shape and V[x.id].kind == "node":
                 subst[n.outs[0]] = x        # a broadcast or reshape to the shape it has
                 continue
+        if n.fn is np.power and len(n.args) == 2 and not n.kwargs and \
+                isinstance(n.args[0], Ref) and type(n.args[1]) in (int, float) and \
+                n.args[1] == 2 and V[n.args[0].id].dtype is not None and \
+                V[n.args[0].id].dtype.kind in "fc" and V[n.args[0].id].dtype == V[n.outs[0]].dtype:
+            n = Node(np.square, (n.args[0],), {}, n.outs, False)   # NumPy's own x ** 2
         rule = _IDENTITY.get(n.fn) if isinstance(n.fn, np.ufunc) else None
         if rule is not None and not n.kwargs and len(n.args) == 2:
             out = V[n.outs[0]]
@@ -229,3 +238,27 @@ def identity_seeds(graph: Graph) -> Graph:
                     break
         nodes.append(n)
     return _copy(graph, nodes, {})
+
+
+def broadcasts(graph: Graph) -> Graph:
+    """Drop the broadcasts that only elementwise ufuncs read, where the ufunc broadcasts alike."""
+    V = graph.vars
+    kept = {r.id for r in refs(graph.outputs)} | {r.id for r, _, _ in graph.guards}
+    users = {}
+    for n in graph.nodes:
+        for r in refs((n.args, n.kwargs)):
+            users.setdefault(r.id, []).append(n)
+    subst = {}
+    for n in graph.nodes:
+        if n.fn is not np.broadcast_to or len(n.args) != 2 or n.kwargs or \
+                not isinstance(n.args[0], Ref):
+            continue
+        out = V[n.outs[0]]
+        if out.id in kept or out.shape is None:
+            continue
+        readers = users.get(out.id, [])
+        if readers and all(isinstance(u.fn, np.ufunc) and u.fn.signature is None and
+                           not u.kwargs and not u.multi and V[u.outs[0]].shape == out.shape
+                           for u in readers):
+            subst[out.id] = n.args[0]
+    return _copy(graph, graph.nodes, subst)
