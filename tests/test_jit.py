@@ -334,3 +334,20 @@ def test_the_cache_is_bounded():
     for k in range(jitted.CACHE_SIZE + 5):
         g(np.ones(1), float(k))
     assert len(g.cache) == jitted.CACHE_SIZE
+
+
+def test_a_list_of_parameters_takes_the_quick_path_and_gives_the_same_tree():
+    def step(ps, x):
+        loss = lambda ps: np.sum(np.tanh(x @ ps[0]) * ps[1])            # noqa: E731
+        value, g = dfdx.value_and_grad(loss)(ps)
+        return value, [p - 0.1 * gi for p, gi in zip(ps, g)]
+
+    rng = np.random.default_rng(3)
+    ps, x = [rng.standard_normal((3, 2)), rng.standard_normal(2)], rng.standard_normal((4, 3))
+    g = jit(step)
+    for _ in range(2):
+        got, want = g(ps, x), step(ps, x)
+        assert type(got) is tuple and type(got[1]) is list and len(got[1]) == 2
+        _same(got, want)
+    assert len(g._plain) == 1 and not g.cache or len(g.cache) == 1
+    _same(g(tuple(ps), x), step(tuple(ps), x))              # a tuple is another signature

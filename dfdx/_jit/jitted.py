@@ -92,11 +92,21 @@ class _Entry:
 
     def __init__(self, code, tree):
         self.code, self.tree = code, tree
-        # why: rebuilding the output pytree costs ~3 us; one array or a flat tuple need not
+        # why: rebuilding the output pytree costs ~3 us; one array, a flat tuple, or a tuple
+        # of arrays and flat lists (value and gradients of a list of parameters) need not
         if tree is None or tree.kind == "leaf":
             self.rebuild = lambda flat: flat[0]
         elif tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
             self.rebuild = tuple
+        elif tree.kind == "tuple" and all(c.kind == "leaf" or (c.kind == "list" and all(
+                e.kind == "leaf" for e in c.children)) for c in tree.children):
+            spans, at = [], 0
+            for c in tree.children:
+                n = 1 if c.kind == "leaf" else len(c.children)
+                spans.append((c.kind == "leaf", at, at + n))
+                at += n
+            self.rebuild = lambda flat: tuple(flat[a] if leaf else flat[a:b]
+                                              for leaf, a, b in spans)
         else:
             self.rebuild = lambda flat: tree_unflatten(tree, flat)
 
@@ -153,11 +163,18 @@ class Jitted:
         if not self.static:
             # why: the common call -- arrays only, nothing static -- skips the pytree walk
             # of the signature (~25 us -> ~1 us for one argument)
-            key = []
+            key, flat = [], []
             for a in args:
-                if type(a) is not np.ndarray:
+                t = type(a)
+                if t is np.ndarray:
+                    key.append((a.shape, a.dtype))
+                    flat.append(a)
+                elif (t is list or t is tuple) and all(type(e) is np.ndarray for e in a):
+                    key.append((t, len(a)))         # a flat list of arrays (parameters)
+                    key += [(e.shape, e.dtype) for e in a]
+                    flat += a
+                else:
                     break
-                key.append((a.shape, a.dtype))
             else:
                 key = tuple(key)
                 variants = self._plain.get(key)
@@ -167,10 +184,10 @@ class Jitted:
                         self._plain.pop(next(iter(self._plain)))
                 entry = variants[0] if variants else None
                 if entry is not None and entry.code is not None:
-                    out = entry.code(*args)
+                    out = entry.code(*flat)
                     if out is not None:
                         return entry.rebuild(out)
-                return self._slow(variants, args, args, None)
+                return self._slow(variants, args, flat, None)
         if _traced_elsewhere(args):
             return self.f(*args)        # under another transform: run f itself
         variants, inputs, rebuild = self._variants(args)
