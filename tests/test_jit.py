@@ -351,3 +351,42 @@ def test_a_list_of_parameters_takes_the_quick_path_and_gives_the_same_tree():
         _same(got, want)
     assert len(g._plain) == 1 and not g.cache or len(g.cache) == 1
     _same(g(tuple(ps), x), step(tuple(ps), x))              # a tuple is another signature
+
+
+def test_jit_or_eager_compiles_a_training_step_and_matches_the_eager_loop():
+    from dfdx._jit import jit_or_eager
+
+    def loss(params, x, y):
+        w, b = params
+        return np.mean((np.tanh(x @ w + b) - y) ** 2)
+
+    rng = np.random.default_rng(4)
+    x, y = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
+    start = [rng.standard_normal((3, 2)), np.zeros(2)]
+    runs = {}
+    for compiled in (True, False):
+        vg = jit_or_eager(dfdx.value_and_grad(loss), enabled=compiled)
+        params = [p.copy() for p in start]
+        for epoch in range(3):
+            for s in range(0, 10, 4):                        # the last batch is smaller
+                value, g = vg(params, x[s:s + 4], y[s:s + 4])
+                params = [p - 0.1 * gi for p, gi in zip(params, g)]
+        runs[compiled] = params
+        if compiled:
+            assert vg.compiled is True and len(vg.jitted.cache) == 2   # two batch sizes
+        else:
+            assert vg is not None and not hasattr(vg, "jitted")       # f itself
+    for a, b in zip(runs[True], runs[False]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_jit_or_eager_falls_back_silently():
+    from dfdx._jit import jit_or_eager
+    f = jit_or_eager(lambda x: x if float(np.sum(x)) > 0 else -x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _same(f(np.array([-2.0, 1.0])), np.array([2.0, -1.0]))
+        _same(f(np.array([3.0])), np.array([3.0]))
+    assert f.compiled is False
+    with pytest.raises(ZeroDivisionError):                  # eager errors are the user's
+        jit_or_eager(lambda x: 1 / 0)(np.ones(2))

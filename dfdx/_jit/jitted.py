@@ -14,7 +14,7 @@ from dfdx._jit.passes import optimize
 from dfdx._jit.tracer import Recording, Traced
 from dfdx._tree import tree_flatten, tree_unflatten
 
-__all__ = ["jit", "Jitted"]
+__all__ = ["jit", "Jitted", "jit_or_eager"]
 
 #: Signatures kept per jitted function (the oldest is dropped first).
 CACHE_SIZE = 64
@@ -307,3 +307,64 @@ def _traced_elsewhere(args):
                                      str, type(None)))
                and hasattr(leaf, "__array_ufunc__") for leaf in leaves)
 
+
+
+def jit_or_eager(f, enabled=True, **jit_options):
+    """`f` compiled by `jit` where it can be, else `f` itself -- silently (for training loops).
+
+    What `nn.fit` and `optim.minimize` wrap their step in: the first call with
+    each signature records `f`; when jit refuses it (Python control flow on
+    values, ``x[mask]``, a NumPy function a traced array cannot go through) or
+    the recording fails for any other reason on the first call, `f` runs
+    uncompiled from then on, with no warning. Errors of a call that runs
+    compiled code, or of the uncompiled `f`, are raised as they are.
+
+    Args:
+        f: the step, e.g. ``dfdx.value_and_grad(loss)``.
+        enabled: False returns `f` itself (the flag that turns compiling off).
+        **jit_options: passed to `jit` (``static_argnums``, ``donate_argnums``).
+
+    Returns:
+        A function with the signature of `f`.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> from dfdx._jit import jit_or_eager
+        >>> vg = jit_or_eager(dfdx.value_and_grad(lambda w: np.sum(np.tanh(w) ** 2)))
+        >>> float(vg(np.array([0.5, 1.0]))[0])
+        0.7936...
+        >>> branchy = jit_or_eager(lambda x: x if float(np.sum(x)) > 0 else -x)
+        >>> branchy(np.array([-2.0]))            # runs uncompiled: jit refuses float()
+        array([2.])
+    """
+    if not enabled:
+        return f
+    return _JitOrEager(f, jit_options)
+
+
+class _JitOrEager:
+    """The function `jit_or_eager` returns."""
+
+    def __init__(self, f, jit_options):
+        self.f = f
+        self.jitted = jit(f, **jit_options)
+        self.compiled = None        # None: not tried yet; then True / False
+        functools.update_wrapper(self, f)
+
+    def __call__(self, *args):
+        if self.compiled is False:
+            return self.f(*args)
+        try:
+            out = self.jitted(*args)
+        except (TracerConversionError, UnsupportedOperation) as exc:
+            if "dfdx.jit" not in str(exc):
+                raise
+            self.compiled = False
+            return self.f(*args)
+        except Exception:           # noqa: BLE001 -- the uncompiled call says what is wrong
+            if self.compiled:
+                raise
+            self.compiled = False
+            return self.f(*args)
+        self.compiled = True
+        return out
