@@ -32,7 +32,10 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
     sweeps); the graph is optimised (dead code, common subexpressions,
     constants, exact identities) and written as straight-line NumPy source
     that reuses dead buffers (``out=``). Later calls with that signature run
-    the compiled code.
+    the compiled code. Where dfdx's own derivative rules look at a value (ties
+    in ``np.max``, a finiteness check) the code checks on every call that it
+    is as recorded, and a case that differs is recorded too (a few per
+    signature; then the function runs uncompiled).
 
     Args:
         f: a function of arrays (pytrees of arrays) written with NumPy.
