@@ -390,3 +390,51 @@ def test_jit_or_eager_falls_back_silently():
     assert f.compiled is False
     with pytest.raises(ZeroDivisionError):                  # eager errors are the user's
         jit_or_eager(lambda x: 1 / 0)(np.ones(2))
+
+
+def _hessian_params():
+    out = []
+    for key, samples in SAMPLES.items():
+        for i, s in enumerate(samples):
+            floats = [j for j, a in enumerate(s.args)
+                      if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size <= 12]
+            if not s.xfail and floats:
+                pid = f"{callable_name(key)}[{s.label or i}]"
+                marks = [pytest.mark.xfail(strict=True, raises=ValueError, reason=(
+                    "piecewise's rule mistakes a list of traced conditions for one"))] \
+                    if pid in PIECEWISE_LISTS else [pytest.mark.xfail(
+                        strict=True, raises=IndexError, reason=(
+                            "under jit the 0-d value is a NumPy scalar, which piecewise's "
+                            "rule indexes with a mask"))] if pid == "numpy.piecewise[0-d]" else []
+                out.append(pytest.param(s, floats[0], id=pid, marks=marks))
+    return out
+
+
+@pytest.mark.parametrize("sample,i", _hessian_params())
+def test_hessian_under_jit_equals_eager_or_is_refused_by_name(sample, i):
+    x0 = sample.args[i]
+
+    def loss(x):
+        args = list(sample.args)
+        args[i] = x
+        return sum(np.sum(np.real(leaf) * 0.7) for leaf in dfdx.tree_leaves(sample.fn(*args)))
+
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = dfdx.hessian(loss)(x0)
+        except (dfdx.DfdxError, ValueError, TypeError, FloatingPointError):
+            return                              # eager refuses: nothing to compare
+        h = dfdx.jit(dfdx.hessian(loss))
+        try:
+            got = h(x0)
+        except (dfdx.TracerConversionError, dfdx.UnsupportedOperation) as e:
+            assert "dfdx.jit" in str(e), e      # a refusal names jit and the fix
+            return
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+        x1 = (x0 * 0.97 + 0.002).astype(x0.dtype)
+        try:
+            want = dfdx.hessian(loss)(x1)
+        except (dfdx.DfdxError, ValueError, FloatingPointError):
+            return
+        np.testing.assert_allclose(h(x1), want, rtol=1e-9, atol=1e-12, equal_nan=True)
