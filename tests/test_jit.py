@@ -438,3 +438,23 @@ def test_hessian_under_jit_equals_eager_or_is_refused_by_name(sample, i):
         except (dfdx.DfdxError, ValueError, FloatingPointError):
             return
         np.testing.assert_allclose(h(x1), want, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_the_digits_model_step_compiles_to_the_eager_gradients():
+    from dfdx.nn._train import mlp, softmax_cross_entropy
+    init, apply = mlp([64, 32, 10], activation="relu", dtype=np.float32)
+    params = init(np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    x, y = rng.standard_normal((16, 64)).astype(np.float32), rng.integers(0, 10, 16)
+
+    def loss_fn(p, xb, yb):
+        logits = apply(p, xb)
+        return softmax_cross_entropy(logits, yb), logits
+
+    vg = dfdx.value_and_grad(loss_fn, has_aux=True)
+    j = jit(vg)
+    for xb in (x, x[::-1].copy()):
+        got, want = j(params, xb, y), vg(params, xb, y)
+        for a, b in zip(dfdx.tree_leaves(got), dfdx.tree_leaves(want)):
+            assert a.dtype == b.dtype == np.float32
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
