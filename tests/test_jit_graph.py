@@ -318,3 +318,18 @@ def test_quicker_spellings_of_the_same_calls():
     x2 = np.array([[0.5, -2.0, 3.0], [1.0, 0.0, -1.5]])
     for got, want in zip(generate(optimize(r.g))(x2), interpret(r.g, [x2])):
         _same(got, want)
+
+
+def test_a_reduced_buffer_is_reused_and_python_numbers_keep_the_array_dtype():
+    for dtype in (np.float64, np.float32):
+        r = Recorder()
+        x = r.input(np.ones(8, dtype))
+        a = r(np.sin, x)
+        total = r(np.add.reduce, a, axis=None)          # a new value: a is dead after it
+        b = r(np.multiply, 2, x)                         # may be written into a's buffer
+        r.g.outputs = [total, r(np.subtract, 1.5, b)]
+        code = generate(optimize(r.g))
+        assert "np.multiply(f%d_2, x0, out=v1)" % (8 * np.dtype(dtype).itemsize) in code.source
+        xs = np.linspace(-1, 1, 8).astype(dtype)
+        for got, want in zip(code(xs), interpret(r.g, [xs])):
+            _same(got, want)

@@ -20,6 +20,7 @@ import operator
 import numpy as np
 
 from dfdx._jit.graph import OWNED, Graph, Ref, refs, setitem, ufunc_at
+from dfdx._jit.passes import scale_rows
 
 __all__ = ["generate", "Compiled"]
 
@@ -143,6 +144,22 @@ def _identifier(name):
     return ident if not ident[0].isdigit() else "_" + ident
 
 
+#: Functions (besides ufuncs) whose results never share memory with their arguments.
+_NEW = {np.sum, np.prod, np.max, np.min, np.amax, np.amin, np.mean, np.all, np.any, np.dot,
+        np.where, np.concatenate, np.stack, np.vstack, np.hstack, np.outer, np.cumsum,
+        np.cumprod, np.var, np.std, np.copy, np.linalg.inv, np.linalg.solve, np.linalg.det}
+
+
+def _makes_new(fn):
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        return getattr(fn, "__name__", "") in ("reduce", "accumulate", "outer", "reduceat")
+    try:
+        return fn in _NEW or fn in OWNED or fn is scale_rows
+    except TypeError:               # an unhashable callable
+        return False
+
+
 def _plan(graph):
     """node index -> id of the value whose buffer its result is written into (``out=``)."""
     last = {}
@@ -184,6 +201,9 @@ def _plan(graph):
             if buf in free:
                 free.remove(buf)
             sees[out.id], users[buf] = {buf}, {out.id}
+        elif _makes_new(node.fn):
+            for i in node.outs:         # a new array: it sees none of its arguments' buffers
+                sees[i] = set()
         else:
             # why: which results are views of which arguments is not recorded (reshape may
             # copy or not): a result may see every buffer its arguments see
@@ -318,8 +338,36 @@ class _Names:
         """Whether argument `a` is a value of one dimension or more (an ndarray when run)."""
         return isinstance(a, Ref) and bool(self.graph.vars[a.id].shape)
 
+    def _scalar(self, node, k):
+        """A Python number argument of a ufunc as a 0-d array of the dtype NumPy casts it to.
+
+        Under NEP 50 a Python number takes the dtype of the array operand; NumPy converts
+        it on every call (~0.5-1 us for a small array), a 0-d array of that dtype it does not.
+        """
+        a = node.args[k]
+        other = node.args[1 - k]
+        if type(a) not in (int, float) or not isinstance(other, Ref):
+            return None
+        d = self.graph.vars[other.id].dtype
+        if d is None or d.kind not in "fc" or self.graph.vars[node.outs[0]].dtype != d:
+            return None
+        with np.errstate(all="ignore"):
+            c = np.asarray(a, dtype=d)
+        if math.isfinite(a) and not np.isfinite(c):
+            return None
+        name = f"{d.name[0]}{d.itemsize * 8}_{a!r}".replace(".", "_").replace("-", "m")
+        name = name if name.isidentifier() else None
+        if name is None:
+            return self._bind(c, "c")
+        if name not in self.globals:
+            self.globals[name] = c
+        return name
+
     def call(self, node, out):
         args = [self.value(a) for a in node.args]
+        if isinstance(node.fn, np.ufunc) and len(node.args) == 2 and not node.kwargs:
+            for k in (0, 1):
+                args[k] = self._scalar(node, k) or args[k]
         if node.fn is operator.getitem and len(node.args) == 2 and not node.kwargs:
             return f"{args[0]}[{self._index(node.args[1])}]"
         fast = self._fast(node, args)
