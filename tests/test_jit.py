@@ -1,9 +1,10 @@
 """dfdx.jit: the compiled function equals the function, call after call, at other points too.
 
-Plain NumPy code and the transforms under jit (jit(grad(f))): every rules-table
-sample is compiled at its point and run at two others (one of them with the
-signs flipped, so masks and branches change); the answer equals eager dfdx's
-there, or jit refuses by name -- never a value kept from the recording.
+Plain NumPy code and the transforms under jit (jit(grad(f)), jit(hessian(f))):
+every rules-table sample is compiled at its point and run at others (one of
+them with the signs flipped, so masks, branches and the guards of rules that
+look at values change); the answer equals eager dfdx's there, or jit refuses
+by name -- never a value kept from the recording.
 """
 
 import warnings
