@@ -23,8 +23,13 @@ Rules of the game, the same for every backend:
   stops the run (``--keep-going`` marks it instead);
 * a time is the median of several batches of calls, the batches of a row's
   backends interleaved so they share the machine's load (`_timing.measure_many`);
-* "JAX jit" is compiled once, outside the timing: a reference for what
-  compilation buys, not an eager peer. Ratios compare dfdx with eager peers.
+* "dfdx jit" (`dfdx.jit` of the same dfdx transform; for W2 the whole step)
+  and "JAX jit" are compiled once, outside the timing; dfdx jit's first call
+  (record, optimise, generate) is timed apart and listed. Its result is checked
+  against the reference like every other cell. The eager ratios compare eager
+  dfdx with eager peers; the jit ratios compare dfdx jit with JAX jit, with
+  eager dfdx and with NumPy (the forward pass for W1, the hand-written step
+  for W2).
 
 Run ``python -m benchmarks.ad`` (``--quick`` for fewer, shorter repeats); the
 table goes to ``benchmarks/RESULTS-ad.md`` and, between the markers
@@ -126,6 +131,8 @@ def run(workloads=None, backends=None, quick=False, keep_going=False, memory=Tru
                 if case.backend not in P.wanted:
                     continue
                 cells[case.backend] = cell = {"note": case.note}
+                if case.compile_s is not None:
+                    cell["compile"] = case.compile_s
                 try:
                     if case.check is not False:
                         cell["err"] = verify(row, case)
@@ -186,6 +193,10 @@ def _memprobe(backend):
         import dfdx
         vg = dfdx.value_and_grad(w1_fun(np))
         fn = lambda: vg(x)                                  # noqa: E731
+    elif backend == "dfdx.jit":
+        import dfdx
+        jvg = dfdx.jit(dfdx.value_and_grad(w1_fun(np)))
+        fn = lambda: jvg(x)                                 # noqa: E731
     elif backend == "numpy":
         f = w1_fun(np)
         fn = lambda: f(x)                                   # noqa: E731
@@ -212,7 +223,7 @@ def _memprobe(backend):
     for _ in range(3):
         fn()                                               # warm caches and allocators
     out = {"rss": peak_rss_delta(fn)}
-    if backend in ("dfdx", "numpy", "numpy.vg", "autograd"):
+    if backend in ("dfdx", "dfdx.jit", "numpy", "numpy.vg", "autograd"):
         out["traced"] = traced_peak(fn)
     print(json.dumps(out))
 

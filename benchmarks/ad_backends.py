@@ -20,8 +20,11 @@ BACKENDS = {
     "torch.func": "torch.func",
     "autograd": "autograd",
     "jax": "JAX eager",
-    "jax.jit": "JAX jit (ref.)",
+    "dfdx.jit": "dfdx jit",
+    "jax.jit": "JAX jit",
 }
+#: the compiled columns (compiled outside the timing; the first call's time is reported apart).
+JIT = ("dfdx.jit", "jax.jit")
 #: peers whose time counts in "best eager peer" ratios (NumPy and jit'd JAX don't).
 EAGER_PEERS = ("torch", "torch.func", "autograd", "jax")
 
@@ -40,6 +43,7 @@ class Case:
     note: str = ""
     dtype: object = None       # expected dtype of every checked array (float32 end to end)
     flags: list = field(default_factory=list)   # non-fatal findings, e.g. a float64 leak
+    compile_s: float = None    # dfdx.jit: seconds of the first call (record, optimise, generate)
 
 
 @dataclass
@@ -77,7 +81,7 @@ class Peers:
         self.wanted = [b for b in wanted if self.available(b)]
 
     def available(self, backend):
-        return {"dfdx": True, "numpy": True, "torch": self.torch is not None,
+        return {"dfdx": True, "dfdx.jit": True, "numpy": True, "torch": self.torch is not None,
                 "numpy.vg": True, "torch.func": self.torch is not None,
                 "autograd": self.autograd is not None,
                 "jax": self.jax is not None, "jax.jit": self.jax is not None}[backend]

@@ -106,6 +106,45 @@ def targets(results):
     return out
 
 
+def jit_targets(results):
+    """The dfdx.jit targets of the issue: (target, measured text, met) for the rows run."""
+    out = []
+
+    def ratio(key, over, name, limit):
+        c = _row(results, key)
+        if c and _t(c, "dfdx.jit") and _t(c, over):
+            r = _t(c, "dfdx.jit") / _t(c, over)
+            out.append((name, f"{r:.2f}× ({format_time(_t(c, 'dfdx.jit'))} vs "
+                              f"{format_time(_t(c, over))})", r <= limit))
+
+    ratio("W1 n=10", "jax.jit", "W1 n=10 dfdx jit ≤ JAX jit", 1.0)
+    ratio("W4 f′", "jax.jit", "W4 f′ dfdx jit ≤ 2× JAX jit", 2.0)
+    ratio("W4 f′′", "jax.jit", "W4 f′′ dfdx jit ≤ 2× JAX jit", 2.0)
+    for dt in ("float64", "float32"):
+        ratio(f"W2 {dt}", "numpy", f"W2 {dt} dfdx jit ≤ 0.9× hand-written NumPy", 0.9)
+        ratio(f"W2 {dt}", "torch", f"W2 {dt} dfdx jit ≤ PyTorch eager", 1.0)
+    ratio("W1 n=10⁶", "numpy", "W1 n=10⁶ dfdx jit ≤ 1.6× NumPy forward", 1.6)
+    for key in ("W3 n=100", "W5 n=10⁴", "W6 auto", "W6 rev", "W6 fwd"):
+        ratio(key, "dfdx", f"{key} dfdx jit ≤ 0.5× eager dfdx", 0.5)
+    c = _row(results, "W2 float64")
+    if c and (c.get("dfdx.jit") or {}).get("compile"):
+        t = c["dfdx.jit"]["compile"]
+        out.append(("W2 compile (first call) ≤ 150 ms", format_time(t), t <= 0.150))
+    mem = results.get("memory") or {}
+    if "rss" in mem.get("dfdx.jit", {}) and "rss" in mem.get("dfdx", {}):
+        d, e = mem["dfdx.jit"], mem["dfdx"]
+        md, me = d.get("traced", d["rss"]), e.get("traced", e["rss"])
+        out.append(("W1 n=10⁶ peak memory dfdx jit ≤ eager dfdx",
+                    f"{md / 2**20:.1f} MiB vs {me / 2**20:.1f} MiB", md <= me))
+    return out
+
+
+def compile_times(results):
+    """(row key, seconds) of every dfdx.jit first call that was timed."""
+    return [(r["key"], r["cells"]["dfdx.jit"]["compile"]) for r in results["rows"]
+            if (r["cells"].get("dfdx.jit") or {}).get("compile") is not None]
+
+
 def render(results) -> str:
     """The results as markdown: header, times table, ratios, targets, memory, notes."""
     info = results["info"]
@@ -136,13 +175,16 @@ def render(results) -> str:
     if info["missing"]:
         lines.append(f"Not installed (skipped): {', '.join(info['missing'])}.")
     lines.append("")
-    head = ["Workload"] + [BACKENDS[b] for b in cols] + [f"dfdx ÷ {BACKENDS[p]}" for p in peers]
+    jit_over = [b for b in ("jax.jit", "dfdx", "numpy") if "dfdx.jit" in cols and b in cols]
+    head = ["Workload"] + [BACKENDS[b] for b in cols] + [f"dfdx ÷ {BACKENDS[p]}" for p in peers] \
+        + [f"dfdx jit ÷ {BACKENDS[p]}" for p in jit_over]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|")
     for r in results["rows"]:
         c = r["cells"]
         d = _t(c, "dfdx")
-        cells = [r["key"]] + [_cell(c, b) for b in cols] + [_ratio(d, _t(c, p)) for p in peers]
+        cells = [r["key"]] + [_cell(c, b) for b in cols] + [_ratio(d, _t(c, p)) for p in peers] \
+            + [_ratio(_t(c, "dfdx.jit"), _t(c, p)) for p in jit_over]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     if peers:
@@ -161,7 +203,9 @@ def render(results) -> str:
     lines.append("Ratios are dfdx's time over the peer's: below 1 means dfdx is faster. "
                  "NumPy is the plain forward pass for W1 (the bound a gradient is measured "
                  "against) and a hand-written forward+backward+update for W2. "
-                 "JAX jit is compiled outside the timing: a reference, not an eager peer. "
+                 "dfdx jit (`dfdx.jit` of the same transform; for W2 the whole step) and JAX "
+                 "jit are compiled outside the timing and checked against the reference "
+                 "like the rest; they are not counted as eager peers. "
                  "PyTorch means the eager `torch.autograd` API (in W3/W6 "
                  "`torch.autograd.functional`, which loops in Python), torch.func the "
                  "functional transforms (vmap-batched).")
@@ -170,6 +214,16 @@ def render(results) -> str:
         lines += ["", "| Target | dfdx | Met |", "|---|---:|:---:|"]
         for name, text, met, _ in tg:
             lines.append(f"| {name} | {text} | {'yes' if met else '**no**'} |")
+    jt = jit_targets(results)
+    if jt:
+        lines += ["", "| dfdx.jit target | measured | Met |", "|---|---:|:---:|"]
+        for name, text, met in jt:
+            lines.append(f"| {name} | {text} | {'yes' if met else '**no**'} |")
+    ct = compile_times(results)
+    if ct:
+        lines += ["", "dfdx jit first call (record the transform, optimise the graph, generate "
+                  "and compile the source; once per signature): " + ", ".join(
+                      f"{k} {format_time(t)}" for k, t in ct) + "."]
     if results.get("auto_mode"):
         lines += ["", "`dfdx.jacobian(mode=\"auto\")` picks: " + ", ".join(
             f"{k}: {v}" for k, v in results["auto_mode"].items()) + "."]

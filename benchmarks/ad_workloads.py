@@ -3,10 +3,43 @@
 from __future__ import annotations
 
 
+import time
+
 import benchmarks  # noqa: F401  -- pins threads before NumPy loads
 import numpy as np
 
 from benchmarks.ad_backends import Case, Row, VerificationError
+
+
+# --------------------------------------------------------------- dfdx.jit --
+def jit_case(P, fn, make_args, check=None, note="", dtype=None):
+    """A "dfdx jit" case: ``dfdx.jit(fn)`` called on ``make_args()``, compiled here, not timed.
+
+    The first call (record, optimise, generate the source) is timed once, apart:
+    `Case.compile_s`. The harness then checks the compiled code's result (or
+    ``check()``) against the row's float64 reference before timing it. Returns
+    None when the "dfdx.jit" column is not wanted.
+    """
+    if "dfdx.jit" not in P.wanted:
+        return None
+    import dfdx
+    jf = dfdx.jit(fn)
+    args = make_args()
+    t0 = time.perf_counter()
+    try:
+        jf(*args)
+    except Exception as exc:                # noqa: BLE001 -- the cell reports it
+        def failed(exc=exc):
+            raise exc
+        return Case("dfdx.jit", failed, note=note)
+    compile_s = time.perf_counter() - t0
+    return Case("dfdx.jit", lambda: jf(*make_args()), check=check, note=note, dtype=dtype,
+                compile_s=compile_s)
+
+
+def _add(row, case):
+    if case is not None:
+        row.cases.append(case)
 
 
 # ------------------------------------------------------------- workloads --
@@ -40,6 +73,7 @@ def w1_rows(P, sizes):
         f = w1_fun(np)
         vg = dfdx.value_and_grad(f)
         row.cases.append(Case("dfdx", lambda vg=vg, x=x: vg(x)))
+        _add(row, jit_case(P, vg, lambda x=x: (x,)))
         row.cases.append(Case("numpy", lambda f=f, x=x: f(x), check=False,
                               note="forward only (the bound)"))
         row.cases.append(Case("numpy.vg", lambda x=x: w1_by_hand(x),
@@ -220,6 +254,7 @@ def w2_rows(P, dtypes):
             return (value, *g)
         dfdx_case.check = dfdx_check
         row.cases.append(dfdx_case)
+        _add(row, _w2_jit(P, vg, params, x, onehot, dtype))
         row.cases.append(Case("numpy", lambda params=params, x=x, onehot=onehot:
                               numpy_step(params, x, onehot),
                               lambda params=params, x=x, onehot=onehot: _flat_step(
@@ -240,6 +275,36 @@ def w2_rows(P, dtypes):
             row.cases += _w2_jax(P.jax, P.jnp, params, x, onehot)
         rows.append(row)
     return rows
+
+
+def _w2_jit(P, vg, params, x, onehot, dtype):
+    """The whole step (value, gradient, SGD update) under dfdx.jit, as JAX jit runs it."""
+    import dfdx
+
+    def step(ps, xb, yb):
+        value, g = vg(ps, xb, yb)
+        return value, [p - W2_LR * gi for p, gi in zip(ps, g)]
+
+    jvg = dfdx.jit(vg)
+    holder = []
+
+    def check():
+        # why: the gradients come from the jitted value_and_grad; the jitted step's update
+        # must agree with them, so the timed code is checked too
+        value, g = jvg(params, x, onehot)
+        new = holder[0]()[1]
+        for p, gi, n in zip(params, g, new):
+            want = p.astype(np.float64) - W2_LR * gi.astype(np.float64)
+            err = np.linalg.norm(n - want) / max(np.linalg.norm(W2_LR * gi), 1e-300)
+            if n.dtype != dtype or not err <= (1e-9 if dtype == np.float64 else 1e-2):
+                raise VerificationError(f"dfdx.jit W2 {np.dtype(dtype).name}: the compiled step's "
+                                        f"update is off by {err:.3g} (dtype {n.dtype}).")
+        return (value, *g)
+    case = jit_case(P, step, lambda: (params, x, onehot), check=check, dtype=dtype,
+                    note="the whole step jitted")
+    if case is not None:
+        holder.append(case.fn)
+    return case
 
 
 def _flat_step(value_grads):
@@ -338,6 +403,7 @@ def w3_rows(P, sizes):
         row = Row(f"W3 n={n}", "dense Hessian of Rosenbrock", (ref,))
         h = dfdx.hessian(rosenbrock)
         row.cases.append(Case("dfdx", lambda h=h, x=x: h(x)))
+        _add(row, jit_case(P, h, lambda x=x: (x,)))
         if P.torch is not None:
             torch = P.torch
             xt = torch.from_numpy(x.copy())
@@ -375,6 +441,10 @@ def w4_rows(P):
                   (np.float64(ref),))
         row.cases.append(Case("dfdx", lambda dfn=dfn: dfn(1.0),
                               note="grad" if order == 1 else "grad(grad)"))
+        # why: a Python float is compiled in by value (NEP 50 weak typing), which would fold
+        # the whole derivative into a constant: the point is passed as a 0-d array instead
+        _add(row, jit_case(P, dfn, lambda: (np.asarray(1.0),),
+                           note="from np.asarray(1.0), built in the call"))
         if P.torch is not None:
             row.cases += _w4_torch(P.torch, order)
         if P.autograd is not None:
@@ -393,6 +463,8 @@ def w4_rows(P):
                    "(forward mode)", (np.float64(ref),))
         dn = dfdx.derivative(w4_poly, n=order)
         drow.cases.append(Case("dfdx", lambda dn=dn: dn(1.0), note=f"derivative(n={order})"))
+        _add(drow, jit_case(P, dn, lambda: (np.asarray(1.0),),
+                            note="from np.asarray(1.0), built in the call"))
         rows.append(drow)
     return rows
 
@@ -423,6 +495,7 @@ def w5_rows(P, n=10**4):
     ref[1:] += off * v[:-1]
     row = Row(f"W5 n={_exp(n)}", "Hessian-vector product of Rosenbrock", (ref,))
     row.cases.append(Case("dfdx", lambda: dfdx.hvp(rosenbrock, (x,), (v,)), note="hvp"))
+    _add(row, jit_case(P, lambda x, v: dfdx.hvp(rosenbrock, (x,), (v,)), lambda: (x, v)))
     if P.torch is not None:
         torch = P.torch
         xt, vt = torch.from_numpy(x.copy()), torch.from_numpy(v.copy())
@@ -467,6 +540,7 @@ def w6_rows(P, m=200):
         jf = maker(f)
         row.cases.append(Case("dfdx", lambda jf=jf: jf(x),
                               note={"auto": "jacobian", "rev": "jacrev", "fwd": "jacfwd"}[mode]))
+        _add(row, jit_case(P, jf, lambda x=x: (x,)))
         if P.torch is not None:
             torch = P.torch
             At, xt = torch.from_numpy(A.copy()), torch.from_numpy(x.copy())

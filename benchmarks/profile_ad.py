@@ -21,6 +21,10 @@ Then a handful of micro-measurements put a price on the overheads a profile
 points at (``np.errstate``, a box, a node, ``unbroadcast`` on equal shapes...).
 
 Run ``python -m benchmarks.profile_ad`` (``--calls N`` to change the sample).
+``--jit`` profiles the code `dfdx.jit` generates instead (`profile_jitted`):
+every line of the source of W1 n=10 and the W2 steps timed on its own, the
+fastest of many calls per line, so the BLAS products and the elementwise rest
+can be told apart.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import numpy as np
 
 from benchmarks._timing import format_time, measure, measure_many, pin_threads
 
-__all__ = ["main", "profile", "overheads"]
+__all__ = ["main", "profile", "overheads", "profile_jitted"]
 
 _GROUPS = (
     ("dfdx/_core/engine.py", "engine (trace, nodes, sweep)"),
@@ -252,6 +256,43 @@ def overheads(out=print):
             out(f"| {label} | error: {type(exc).__name__} |")
 
 
+def profile_jitted(name, jitted, args, calls, top=16, out=print):
+    """Time each line of ``jitted.source(*args)`` on its own; print the lines that cost most.
+
+    The source is run again with a stopwatch after every line; a line's time
+    is its fastest over `calls` calls (the least disturbed on a shared machine).
+    """
+    import time
+
+    from dfdx import tree_leaves
+    src = jitted.source(*args)
+    lines = src.splitlines()
+    body = [ln for ln in lines[1:] if not ln.strip().startswith("return")]
+    ret = [ln for ln in lines[1:] if ln.strip().startswith("return")]
+    timed = [lines[0], "    _t = _clock()"]
+    for i, ln in enumerate(body):
+        timed += [ln, f"    _n = _clock(); _best[{i}] = min(_best[{i}], _n - _t); _t = _clock()"]
+    timed += ret
+    variants = next(iter(jitted.cache.values()))
+    glb = dict(variants[0].code.fn.__globals__)
+    best = [float("inf")] * len(body)
+    glb.update(_clock=time.perf_counter, _best=best)
+    exec("\n".join(timed), glb)                       # noqa: S102 -- our own generated source
+    fn = glb[lines[0].split("(")[0][4:]]
+    inputs = [a for a in tree_leaves(list(args)) if isinstance(a, np.ndarray)]
+    for _ in range(calls):
+        fn(*inputs)
+    total = sum(best)
+    blas = sum(b for b, ln in zip(best, body) if "np.matmul(" in ln or "scale_rows(" in ln)
+    out(f"\n### dfdx.jit: {name}\n")
+    out(f"{len(body)} lines; sum of per-line fastest times {format_time(total)}, of which "
+        f"matrix products {format_time(blas)} ({blas / total:.0%}).\n")
+    out("| time | line |\n|---:|---|")
+    for b, ln in sorted(zip(best, body), reverse=True)[:top]:
+        out(f"| {format_time(b)} | `{ln.strip()}` |")
+    return best
+
+
 def _errstate_cycle():
     with np.errstate(divide="ignore", invalid="ignore"):
         pass
@@ -262,6 +303,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks.profile_ad",
                                 description="cProfile of dfdx on W1 n=10, W2 and W4.")
     p.add_argument("--calls", type=int, default=2000, help="profiled calls for W1 (W2: /20)")
+    p.add_argument("--jit", action="store_true",
+                   help="profile the source dfdx.jit generates, line by line")
     args = p.parse_args(argv)
     pin_threads()
     import dfdx
@@ -269,6 +312,18 @@ def main(argv=None):
     x = np.random.default_rng(1).uniform(-2, 2, 10)
     f = ad.w1_fun(np)
     vg = dfdx.value_and_grad(f)
+    if args.jit:
+        profile_jitted("W1 n=10", dfdx.jit(vg), (x,), args.calls * 5)
+        for dtype in (np.float64, np.float32):
+            params, xb, _, onehot = ad.w2_data(dtype)
+            wvg = dfdx.value_and_grad(ad.mlp_loss(np))
+
+            def step(ps, xs, ys, wvg=wvg):
+                value, g = wvg(ps, xs, ys)
+                return value, [p_ - ad.W2_LR * gi for p_, gi in zip(ps, g)]
+            profile_jitted(f"W2 {np.dtype(dtype).name}", dfdx.jit(step), (params, xb, onehot),
+                           max(args.calls // 10, 20))
+        return 0
 
     profile("W1 n=10: value_and_grad of sum(sin(x)·exp(−x²) + tanh(x))",
             lambda: vg(x), lambda: ad.w1_by_hand(x), args.calls)

@@ -390,7 +390,7 @@ def _tangent_like(t, x):
     dt = np.result_type(xv)
     if isinstance(t, Box):
         return t if t.dtype == dt or dt.kind not in "fc" else t.astype(dt)
-    t = np.asarray(t, dtype=dt if dt.kind in "fc" else np.float64)
+    t = _as_dtype(t, dt if dt.kind in "fc" else np.float64)
     return t if np.ndim(xv) else t[()]
 
 
@@ -459,7 +459,15 @@ def _batched_grad(g, box, k):
         return match_input(g, xv)
     if is_complex(g) or is_complex(xv):
         g = np.conjugate(g) if is_complex(xv) else np.real(g)
-    return np.broadcast_to(np.asarray(g, dtype=np.result_type(xv)), shape)
+    return np.broadcast_to(_as_dtype(g, np.result_type(xv)), shape)
+
+
+def _as_dtype(x, dtype):
+    """`x` as an array of `dtype`; a traced array of dfdx.jit stays one (np.asarray would
+    ask for its value, which is not known while recording)."""
+    if getattr(type(x), "_dfdx_jit_traced", False):
+        return x if x.dtype == dtype else x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
 
 
 def _basis_chunks(shape, dtype):

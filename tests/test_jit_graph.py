@@ -46,6 +46,24 @@ class Recorder:
         return self.val[r.id]
 
 
+@pytest.fixture(autouse=True)
+def _reuse_every_buffer(monkeypatch):
+    # why: these tests reason about buffer reuse on small arrays, which the generated code
+    # otherwise leaves to NumPy's allocator (codegen.MIN_REUSE_BYTES)
+    from dfdx._jit import codegen
+    monkeypatch.setattr(codegen, "MIN_REUSE_BYTES", 0)
+
+
+def test_small_results_are_not_written_into_buffers(monkeypatch):
+    from dfdx._jit import codegen
+    monkeypatch.setattr(codegen, "MIN_REUSE_BYTES", 4096)
+    for n, reused in ((10, False), (1000, True)):
+        r = Recorder()
+        x = r.input(np.ones(n))
+        r.g.outputs = [r(np.exp, r(np.sin, x))]
+        assert ("out=" in generate(r.g).source) is reused
+
+
 def _map(a, look):
     if isinstance(a, (list, tuple)):
         return type(a)(_map(o, look) for o in a)
@@ -252,3 +270,66 @@ def test_non_finite_python_floats_are_written_out(bad):
     x = r.input(np.ones(2))
     r.g.outputs = [r(np.minimum, x, bad)]
     _same(generate(r.g)(np.array([1.0, 2.0]))[0], np.minimum(np.array([1.0, 2.0]), bad))
+
+
+def test_identity_seed_times_a_matrix_scales_rows():
+    from dfdx._jit.passes import identity_seeds, scale_rows
+    rng = np.random.default_rng(1)
+    B = rng.standard_normal((4, 3))
+    r = Recorder()
+    w = r.input(rng.standard_normal(4))
+    eye = r.const(np.eye(4))
+    d = r(np.multiply, eye, w)
+    r.g.outputs = [r(np.matmul, d, r.const(B))]
+    g = identity_seeds(r.g)
+    assert [n.fn for n in dce(g).nodes] == [scale_rows]       # the n^3 product is gone
+    x = rng.standard_normal(4)
+    np.testing.assert_allclose(generate(optimize(r.g))(x)[0], (np.eye(4) * x) @ B, rtol=1e-15)
+    bad = np.array([1.0, np.inf, 2.0, 3.0])                  # not finite: made as written
+    with np.errstate(invalid="ignore"):
+        _same(scale_rows(bad, B, np.eye(4)), (np.eye(4) * bad) @ B)
+
+
+def test_a_broadcast_or_reshape_to_its_own_shape_is_dropped():
+    r = Recorder()
+    x = r.input(np.ones((2, 3)))
+    y = r(np.sin, x)
+    b = r(np.broadcast_to, y, (2, 3))
+    c = r(np.reshape, b, (2, 3))
+    r.g.outputs = [r(np.reshape, c, (3, 2))]
+    fns = [n.fn for n in simplify(r.g).nodes]
+    assert fns == [np.sin, np.reshape]
+    _same(generate(optimize(r.g))(np.full((2, 3), 0.5))[0], np.sin(np.full((2, 3), 0.5)).reshape(3, 2))
+
+
+def test_quicker_spellings_of_the_same_calls():
+    r = Recorder()
+    x = r.input(np.linspace(-1, 1, 6).reshape(2, 3))
+    sq = r(np.power, x, 2)
+    b = r(np.broadcast_to, r(np.sum, sq, axis=1, keepdims=True), (2, 3))
+    y = r(np.multiply, b, x)                        # the ufunc broadcasts by itself
+    ok = r(np.all, r(np.isfinite, y))
+    r.g.outputs = [y, ok, r(np.max, y, axis=0), r(np.transpose, y, (1, 0))]
+    src = generate(optimize(r.g)).source
+    for text in ("np.square(x0)", "np.add.reduce(", "np.maximum.reduce(", ".all()",
+                 ".transpose((1, 0))"):
+        assert text in src, src
+    assert "broadcast_to" not in src and "np.power" not in src
+    x2 = np.array([[0.5, -2.0, 3.0], [1.0, 0.0, -1.5]])
+    for got, want in zip(generate(optimize(r.g))(x2), interpret(r.g, [x2])):
+        _same(got, want)
+
+
+def test_a_reduced_buffer_is_reused_and_python_numbers_keep_the_array_dtype():
+    for dtype in (np.float64, np.float32):
+        r = Recorder()
+        x = r.input(np.ones(8, dtype))
+        a = r(np.sin, x)
+        total = r(np.add.reduce, a, axis=None)          # a new value: a is dead after it
+        b = r(np.multiply, 2, x)                         # may be written into a's buffer
+        r.g.outputs = [total, r(np.subtract, 1.5, b)]
+        code = generate(optimize(r.g))
+        assert "np.multiply(f%d_2, x0, out=v1)" % (8 * np.dtype(dtype).itemsize) in code.source
+        xs = np.linspace(-1, 1, 8).astype(dtype)
+        for got, want in zip(code(xs), interpret(r.g, [xs])):
+            _same(got, want)

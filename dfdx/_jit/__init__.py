@@ -12,7 +12,8 @@ sweeps of a transform are recorded like any other NumPy code.
 
 from dfdx._jit.codegen import Compiled, generate
 from dfdx._jit.graph import Graph, Ref, interpret
-from dfdx._jit.jitted import Jitted, jit
+from dfdx._jit.jitted import Jitted, jit, jit_or_eager
 from dfdx._jit.passes import optimize
 
-__all__ = ["Graph", "Ref", "interpret", "optimize", "generate", "Compiled", "jit", "Jitted"]
+__all__ = ["Graph", "Ref", "interpret", "optimize", "generate", "Compiled", "jit", "Jitted",
+           "jit_or_eager"]

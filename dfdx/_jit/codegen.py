@@ -12,17 +12,29 @@ results of any call other than a ufunc's count as views of their arguments).
 from __future__ import annotations
 
 import itertools
+import keyword
 import linecache
 import math
 import operator
 
 import numpy as np
 
-from dfdx._jit.graph import Graph, Ref, refs
+from dfdx._jit.graph import OWNED, Graph, Ref, refs, setitem, ufunc_at
+from dfdx._jit.passes import scale_rows
 
 __all__ = ["generate", "Compiled"]
 
 _COUNTER = itertools.count()
+
+#: Smallest result (bytes) written into a reused buffer: below it, passing ``out=`` costs
+#: NumPy more than a fresh allocation (measured: the two meet near 100-1000 doubles).
+MIN_REUSE_BYTES = 4096
+
+#: Reductions written as the ufunc reduction NumPy's function calls (np.sum -> np.add.reduce,
+#: ~1 us less per call), for float and complex arrays of one dimension or more.
+_REDUCE = {np.sum: "np.add.reduce", np.max: "np.maximum.reduce", np.min: "np.minimum.reduce",
+           np.prod: "np.multiply.reduce", np.amax: "np.maximum.reduce",
+           np.amin: "np.minimum.reduce"}
 
 
 class Compiled:
@@ -42,9 +54,9 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
         >>> import numpy as np
         >>> from dfdx._jit.graph import Graph
         >>> g = Graph()
-        >>> x = g.input(np.ones(3))
-        >>> s = g.call(np.sin, (x,), {}, np.ones(3))
-        >>> g.outputs = [g.call(np.multiply, (s, s), {}, np.ones(3))]
+        >>> x = g.input(np.ones(1000))
+        >>> s = g.call(np.sin, (x,), {}, np.ones(1000))
+        >>> g.outputs = [g.call(np.multiply, (s, s), {}, np.ones(1000))]
         >>> print(generate(g, "square_sin").source)
         def square_sin(x0):
             v1 = np.sin(x0)
@@ -52,13 +64,22 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
             return [v2]
         <BLANKLINE>
     """
-    names = _Names(graph)
+    names = _Names(graph, _identifier(name))
     outs = _plan(graph)
+    checks = _checks(graph, names)
+    in_place = _writes_in_place(graph)
     body = [f"def {_identifier(name)}({', '.join(names.var(i) for i in graph.inputs)}):"]
+    body += checks.get(-1, [])
     for k, node in enumerate(graph.nodes):
         target = ", ".join(names.var(i) for i in node.outs) + ("," if len(node.outs) == 1
                                                                 and node.multi else "")
-        body.append(f"    {target} = {names.call(node, outs.get(k))}")
+        if k in in_place:
+            x, key, value = node.args
+            body.append(f"    {names.value(x)}[{names._index(key)}] = {names.value(value)}")
+            body.append(f"    {target} = {names.value(x)}")
+        else:
+            body.append(f"    {target} = {names.call(node, outs.get(k))}")
+        body += checks.get(k, [])
     body.append(f"    return [{', '.join(names.output(o) for o in graph.outputs)}]")
     source = "\n".join(body) + "\n"
     filename = f"<dfdx.jit {name} #{next(_COUNTER)}>"
@@ -68,9 +89,75 @@ def generate(graph: Graph, name: str = "f") -> Compiled:
     return Compiled(namespace[_identifier(name)], source)
 
 
+def _writes_in_place(graph):
+    """Indices of the ``setitem`` nodes that may write into their array instead of a copy.
+
+    That array must be one the code made itself (zeros_like, a ufunc, an earlier write) and
+    read by nothing after the write: not an input, a constant, an output or a guard.
+    """
+    last, made = {}, {}
+    for k, node in enumerate(graph.nodes):
+        for r in refs((node.args, node.kwargs)):
+            last[r.id] = k
+        for i in node.outs:
+            made[i] = node
+    for r in refs(graph.outputs):
+        last[r.id] = math.inf
+    for r, _, _ in graph.guards:
+        last[r.id] = math.inf
+    out = set()
+    for k, node in enumerate(graph.nodes):
+        if node.fn is not setitem or node.kwargs or len(node.args) != 3 or \
+                not isinstance(node.args[0], Ref):
+            continue
+        x = node.args[0].id
+        maker = made.get(x)
+        if maker is None or maker.multi or last.get(x) != k or \
+                any(isinstance(r, Ref) and r.id == x for r in refs(node.args[1:])):
+            continue
+        if isinstance(maker.fn, np.ufunc) or maker.fn in OWNED or maker.fn in (setitem, ufunc_at):
+            out.add(k)
+    return out
+
+
+def _checks(graph, names):
+    """node index -> the lines checking the guards on its results (-1: on the inputs).
+
+    A failed guard returns None: the caller records the function again for the new case.
+    """
+    made = {i: k for k, node in enumerate(graph.nodes) for i in node.outs}
+    out = {}
+    for r, kind, want in graph.guards:
+        v = names.var(r.id)
+        if kind == "bool":
+            line = f"    if {'not ' if want else ''}{v}: return None"
+        elif kind == "value":
+            line = f"    if {v} != {names.value(want)}: return None"
+        else:
+            line = f"    if not np.array_equal({v}, {names.value(want)}): return None"
+        out.setdefault(made.get(r.id, -1), []).append(line)
+    return out
+
+
 def _identifier(name):
     ident = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "f"
     return ident if not ident[0].isdigit() else "_" + ident
+
+
+#: Functions (besides ufuncs) whose results never share memory with their arguments.
+_NEW = {np.sum, np.prod, np.max, np.min, np.amax, np.amin, np.mean, np.all, np.any, np.dot,
+        np.where, np.concatenate, np.stack, np.vstack, np.hstack, np.outer, np.cumsum,
+        np.cumprod, np.var, np.std, np.copy, np.linalg.inv, np.linalg.solve, np.linalg.det}
+
+
+def _makes_new(fn):
+    owner = getattr(fn, "__self__", None)
+    if isinstance(owner, np.ufunc):
+        return getattr(fn, "__name__", "") in ("reduce", "accumulate", "outer", "reduceat")
+    try:
+        return fn in _NEW or fn in OWNED or fn is scale_rows
+    except TypeError:               # an unhashable callable
+        return False
 
 
 def _plan(graph):
@@ -81,6 +168,9 @@ def _plan(graph):
             last[r.id] = k
     for r in refs(graph.outputs):
         last[r.id] = math.inf
+    made = {i: k for k, node in enumerate(graph.nodes) for i in node.outs}
+    for r, _, _ in graph.guards:            # checked right after the node that makes it
+        last[r.id] = max(last.get(r.id, -1), made.get(r.id, -1))
     V = graph.vars
     sees = {}                   # value id -> the graph's own buffers it may share memory with
     users = {}                  # buffer -> the values that may see it
@@ -96,10 +186,11 @@ def _plan(graph):
     for k, node in enumerate(graph.nodes):
         seen = set().union(*(sees.get(r.id, ()) for r in refs((node.args, node.kwargs))))
         out = V[node.outs[0]]
-        if out.fresh and not node.multi:
+        if out.fresh and not node.multi and isinstance(node.fn, np.ufunc):
             # why: elementwise ufuncs only: NumPy defines their result when out= overlaps an
             # operand; a gufunc (matmul) makes a new buffer but is not written into one
-            if node.fn.signature is None and not node.kwargs:
+            if node.fn.signature is None and not node.kwargs and \
+                    math.prod(out.shape) * out.dtype.itemsize >= MIN_REUSE_BYTES:
                 # the operands' own buffers first (an update in place), then any dead one
                 for buf in sorted(seen) + free:
                     b = V[buf]
@@ -110,6 +201,9 @@ def _plan(graph):
             if buf in free:
                 free.remove(buf)
             sees[out.id], users[buf] = {buf}, {out.id}
+        elif _makes_new(node.fn):
+            for i in node.outs:         # a new array: it sees none of its arguments' buffers
+                sees[i] = set()
         else:
             # why: which results are views of which arguments is not recorded (reshape may
             # copy or not): a result may see every buffer its arguments see
@@ -123,11 +217,24 @@ def _plan(graph):
     return plan
 
 
+def _fast_reduce(names, node, args):
+    a = node.args[0]
+    if len(node.args) > 2 or not set(node.kwargs) <= {"axis", "keepdims"} or \
+            names.graph.vars[a.id].dtype.kind not in "fc":
+        return None
+    axis = node.args[1] if len(node.args) == 2 else node.kwargs.get("axis")
+    keep = node.kwargs.get("keepdims", False)
+    if not isinstance(keep, bool) or any(isinstance(r, Ref) for r in refs(axis)):
+        return None
+    return f"{_REDUCE[node.fn]}({args[0]}, axis={names.value(axis)}" + \
+        (", keepdims=True)" if keep else ")")
+
+
 class _Names:
     """Source names: inputs x0.., values v<id>, constants c<k>, functions np.<name> or f<k>."""
 
-    def __init__(self, graph):
-        self.graph = graph
+    def __init__(self, graph, reserved=""):
+        self.graph, self.reserved = graph, reserved
         self.globals = {"np": np}
         self._bound = {}
         self._inputs = {i: f"x{k}" for k, i in enumerate(graph.inputs)}
@@ -135,6 +242,8 @@ class _Names:
     def var(self, i):
         v = self.graph.vars[i]
         if v.kind == "const":
+            if isinstance(v.value, np.ufunc) and getattr(np, v.value.__name__, None) is v.value:
+                return f"np.{v.value.__name__}"
             return self._bind(v.value, "c")
         return self._inputs.get(i, f"v{i}")
 
@@ -160,7 +269,31 @@ class _Names:
         owner = getattr(fn, "__self__", None)
         if isinstance(owner, np.ufunc) and getattr(np, owner.__name__, None) is owner:
             return f"np.{owner.__name__}.{fn.__name__}"
+        name = getattr(fn, "__name__", "").lstrip("_")
+        if name.isidentifier() and not keyword.iskeyword(name) and not name[1:].isdigit() \
+                and name not in ("np", self.reserved):
+            # why: readable source -- a helper of dfdx.jit or a rule's function by its name
+            hit = self.globals.get(name)
+            if hit is None or hit is fn:
+                self.globals[name] = fn
+                return name
         return self._bind(fn, "f")
+
+    def _fast(self, node, args):
+        """A quicker spelling of the same NumPy call (a method, a ufunc's reduce), or None."""
+        if not node.args or not self._array(node.args[0]):
+            return None
+        if node.fn in _REDUCE:
+            return _fast_reduce(self, node, args)
+        if node.fn in (np.all, np.any) and len(node.args) == 1 and \
+                set(node.kwargs) <= {"axis", "keepdims"} and \
+                not any(isinstance(r, Ref) for r in refs(node.kwargs)):
+            kw = "".join(f", {k}={self.value(v)}" for k, v in node.kwargs.items())
+            return f"{args[0]}.{node.fn.__name__}({kw[2:]})"
+        if node.fn in (np.transpose, np.reshape) and len(node.args) == 2 and not node.kwargs \
+                and not any(isinstance(r, Ref) for r in refs(node.args[1])):
+            return f"{args[0]}.{node.fn.__name__}({args[1]})"
+        return None
 
     def value(self, obj):
         """Source text of an argument: a value name, or a plain Python value written out."""
@@ -201,10 +334,45 @@ class _Names:
             return out[0] + ","
         return ", ".join(out) if out else "()"
 
+    def _array(self, a):
+        """Whether argument `a` is a value of one dimension or more (an ndarray when run)."""
+        return isinstance(a, Ref) and bool(self.graph.vars[a.id].shape)
+
+    def _scalar(self, node, k):
+        """A Python number argument of a ufunc as a 0-d array of the dtype NumPy casts it to.
+
+        Under NEP 50 a Python number takes the dtype of the array operand; NumPy converts
+        it on every call (~0.5-1 us for a small array), a 0-d array of that dtype it does not.
+        """
+        a = node.args[k]
+        other = node.args[1 - k]
+        if type(a) not in (int, float) or not isinstance(other, Ref):
+            return None
+        d = self.graph.vars[other.id].dtype
+        if d is None or d.kind not in "fc" or self.graph.vars[node.outs[0]].dtype != d:
+            return None
+        with np.errstate(all="ignore"):
+            c = np.asarray(a, dtype=d)
+        if math.isfinite(a) and not np.isfinite(c):
+            return None
+        name = f"{d.name[0]}{d.itemsize * 8}_{a!r}".replace(".", "_").replace("-", "m")
+        name = name if name.isidentifier() else None
+        if name is None:
+            return self._bind(c, "c")
+        if name not in self.globals:
+            self.globals[name] = c
+        return name
+
     def call(self, node, out):
         args = [self.value(a) for a in node.args]
+        if isinstance(node.fn, np.ufunc) and len(node.args) == 2 and not node.kwargs:
+            for k in (0, 1):
+                args[k] = self._scalar(node, k) or args[k]
         if node.fn is operator.getitem and len(node.args) == 2 and not node.kwargs:
             return f"{args[0]}[{self._index(node.args[1])}]"
+        fast = self._fast(node, args)
+        if fast is not None:
+            return fast
         args += [f"{k}={self.value(v)}" for k, v in node.kwargs.items()]
         if out is not None:
             args.append(f"out={self.var(out)}")

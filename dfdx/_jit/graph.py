@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Ref", "Var", "Node", "Graph", "refs", "map_refs", "interpret"]
+__all__ = ["Ref", "Var", "Node", "Graph", "OWNED", "setitem", "ufunc_at", "refs", "map_refs", "interpret", "guard_holds"]
 
 
 class Ref:
@@ -69,6 +69,25 @@ class Node:
         return f"Node({name}, {self.args}, {self.kwargs} -> {self.outs})"
 
 
+#: Functions whose result is a new array of their own (which may be written into).
+OWNED = {np.zeros, np.zeros_like, np.ones, np.ones_like, np.empty, np.empty_like, np.full,
+         np.full_like, np.copy, np.array, np.eye, np.identity}
+
+
+def setitem(x, key, value):
+    """``x[key] = value`` as a function: a new array (the source writes in place where it may)."""
+    out = np.array(x, copy=True)
+    out[key] = value
+    return out
+
+
+def ufunc_at(x, *args, ufunc):
+    """``ufunc.at(x, *args)`` as a function giving the new array."""
+    out = np.array(x, copy=True)
+    ufunc.at(out, *args)
+    return out
+
+
 def refs(obj):
     """Yield every `Ref` inside `obj` (tuples, lists, dicts and slices are searched)."""
     stack = [obj]
@@ -118,6 +137,10 @@ class Graph:
         self.nodes: list[Node] = []
         self.inputs: list[int] = []
         self.outputs: list = []         # Refs, or plain values that do not depend on the inputs
+        #: (Ref, kind, expected): values dfdx's own code read while recording. The code is
+        #: valid only while each is what it was: kind "bool" (its truth), "value" (a Python
+        #: number, compared with ==) or "array" (every element equal).
+        self.guards: list = []
 
     def _var(self, kind, example, value=None, fresh=False):
         v = Var(len(self.vars), kind, example, value, fresh)
@@ -150,8 +173,17 @@ class Graph:
         return Ref(v.id)
 
 
+def guard_holds(kind, value, expected):
+    """Whether a guard of `kind` (see `Graph.guards`) holds for `value`."""
+    if kind == "bool":
+        return bool(value) == expected
+    if kind == "value":
+        return value == expected
+    return np.shape(value) == np.shape(expected) and bool(np.all(value == expected))
+
+
 def interpret(graph, inputs):
-    """Run `graph` on `inputs` call by call and return its outputs (a list)."""
+    """Run `graph` on `inputs` call by call and return its outputs (a list; None if a guard fails)."""
     env = {i: x for i, x in zip(graph.inputs, inputs)}
     for v in graph.vars:
         if v.kind == "const":
@@ -163,4 +195,6 @@ def interpret(graph, inputs):
             env.update(zip(node.outs, res))
         else:
             env[node.outs[0]] = res
+    if not all(guard_holds(kind, look(r), want) for r, kind, want in graph.guards):
+        return None
     return [map_refs(o, look) for o in graph.outputs]

@@ -14,10 +14,12 @@ from dfdx._jit.passes import optimize
 from dfdx._jit.tracer import Recording, Traced
 from dfdx._tree import tree_flatten, tree_unflatten
 
-__all__ = ["jit", "Jitted"]
+__all__ = ["jit", "Jitted", "jit_or_eager"]
 
 #: Signatures kept per jitted function (the oldest is dropped first).
 CACHE_SIZE = 64
+#: Recordings kept per signature, for the cases that dfdx's guards tell apart (then eager).
+MAX_VARIANTS = 8
 
 
 def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
@@ -30,7 +32,10 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
     sweeps); the graph is optimised (dead code, common subexpressions,
     constants, exact identities) and written as straight-line NumPy source
     that reuses dead buffers (``out=``). Later calls with that signature run
-    the compiled code.
+    the compiled code. Where dfdx's own derivative rules look at a value (ties
+    in ``np.max``, a finiteness check) the code checks on every call that it
+    is as recorded, and a case that differs is recorded too (a few per
+    signature; then the function runs uncompiled).
 
     Args:
         f: a function of arrays (pytrees of arrays) written with NumPy.
@@ -63,8 +68,8 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
         >>> print(f.source(np.array([0.5, -1.0])))
         def f(x0):
             v1 = np.tanh(x0)
-            v2 = np.power(v1, 2, out=v1)
-            v3 = np.sum(v2)
+            v2 = np.square(v1)
+            v3 = np.add.reduce(v2, axis=None)
             return [v3]
         <BLANKLINE>
     """
@@ -86,15 +91,26 @@ def _tuple(nums, what):
 class _Entry:
     """What one signature compiles to: the code (or None: run eagerly) and the output tree."""
 
-    __slots__ = ("code", "tree", "rebuild")
+    __slots__ = ("code", "tree", "rebuild", "fn")
 
     def __init__(self, code, tree):
         self.code, self.tree = code, tree
-        # why: rebuilding the output pytree costs ~3 us; one array or a flat tuple need not
+        self.fn = code.fn if code is not None else None     # the generated function itself
+        # why: rebuilding the output pytree costs ~3 us; one array, a flat tuple, or a tuple
+        # of arrays and flat lists (value and gradients of a list of parameters) need not
         if tree is None or tree.kind == "leaf":
             self.rebuild = lambda flat: flat[0]
         elif tree.kind == "tuple" and all(c.kind == "leaf" for c in tree.children):
             self.rebuild = tuple
+        elif tree.kind == "tuple" and all(c.kind == "leaf" or (c.kind == "list" and all(
+                e.kind == "leaf" for e in c.children)) for c in tree.children):
+            spans, at = [], 0
+            for c in tree.children:
+                n = 1 if c.kind == "leaf" else len(c.children)
+                spans.append((c.kind == "leaf", at, at + n))
+                at += n
+            self.rebuild = lambda flat: tuple(flat[a] if leaf else flat[a:b]
+                                              for leaf, a, b in spans)
         else:
             self.rebuild = lambda flat: tree_unflatten(tree, flat)
 
@@ -150,47 +166,102 @@ class Jitted:
     def __call__(self, *args):
         if not self.static:
             # why: the common call -- arrays only, nothing static -- skips the pytree walk
-            # of the signature (~25 us -> ~1 us for one argument)
-            key = []
+            # of the signature (~25 us); arrays only: one pass, ~0.5 us of overhead in all
+            key = tuple([(a.shape, a.dtype) for a in args if type(a) is np.ndarray])
+            if len(key) == len(args):
+                variants = self._plain.get(key)
+                if variants:
+                    entry = variants[0]
+                    if entry.fn is not None:
+                        out = entry.fn(*args)
+                        if out is not None:
+                            return entry.rebuild(out)
+                return self._quick(key, args, args, variants)
+            key, flat = [], []
             for a in args:
-                if type(a) is not np.ndarray:
+                t = type(a)
+                if t is np.ndarray:
+                    key.append((a.shape, a.dtype))
+                    flat.append(a)
+                elif (t is list or t is tuple) and all(type(e) is np.ndarray for e in a):
+                    key.append((t, len(a)))         # a flat list of arrays (parameters)
+                    key += [(e.shape, e.dtype) for e in a]
+                    flat += a
+                else:
                     break
-                key.append((a.shape, a.dtype))
             else:
                 key = tuple(key)
-                entry = self._plain.get(key)
-                if entry is None:
-                    entry = self._plain[key] = self._lookup(args)[0]
-                    if len(self._plain) > CACHE_SIZE:
-                        self._plain.pop(next(iter(self._plain)))
-                if entry.code is not None:
-                    return entry.rebuild(entry.code(*args))
-                return self.f(*args)
+                variants = self._plain.get(key)
+                if variants:
+                    entry = variants[0]
+                    if entry.fn is not None:
+                        out = entry.fn(*flat)
+                        if out is not None:
+                            return entry.rebuild(out)
+                return self._quick(key, args, flat, variants)
         if _traced_elsewhere(args):
             return self.f(*args)        # under another transform: run f itself
-        entry, inputs = self._lookup(args)
+        variants, inputs, rebuild = self._variants(args)
+        return self._slow(variants, args, inputs, rebuild)
+
+    def _quick(self, key, args, flat, variants):
+        """The quick path's cache missed or its first variant's guards failed."""
+        if variants is None:
+            variants = self._plain[key] = self._variants(args)[0]
+            if len(self._plain) > CACHE_SIZE:
+                self._plain.pop(next(iter(self._plain)))
+        return self._slow(variants, args, flat, None)
+
+    def _slow(self, variants, args, inputs, rebuild):
+        """Run the first variant whose guards hold; record a new one when none does."""
+        for k, entry in enumerate(variants):
+            if entry.code is None:
+                return self.f(*args)
+            out = entry.code(*inputs)
+            if out is not None:
+                if k:
+                    variants.insert(0, variants.pop(k))     # the case seen last goes first
+                return entry.rebuild(out)
+        if len(variants) >= MAX_VARIANTS:
+            # why: values that dfdx's rules look at keep changing: recording again each time
+            # would cost more than running eagerly
+            variants[:] = [_Entry(None, None)]
+            return self.f(*args)
+        if rebuild is None:
+            _, inputs, rebuild = self._split(args)
+        entry = self._compile(inputs, rebuild)
+        variants.insert(0, entry)
         if entry.code is None:
             return self.f(*args)
-        return entry.rebuild(entry.code(*inputs))
+        out = entry.code(*inputs)
+        return entry.rebuild(out) if out is not None else self.f(*args)
 
-    def _lookup(self, args):
-        """(entry for the signature of `args`, compiled on the first call; the inputs)."""
+    def _variants(self, args):
+        """(the compiled variants of the signature of `args` (a list, maybe empty), inputs,
+        a function rebuilding the arguments from inputs)."""
         key, inputs, rebuild = self._split(args)
-        entry = self.cache.get(key)
-        if entry is None:
-            return self._compile(key, inputs, rebuild), inputs
-        self.cache.move_to_end(key)
-        return entry, inputs
+        variants = self.cache.get(key)
+        if variants is None:
+            variants = self.cache[key] = []
+            if len(self.cache) > CACHE_SIZE:
+                self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
+        return variants, inputs, rebuild
 
     def source(self, *args):
         """The generated source for a call with these arguments (compiling it if needed)."""
-        entry = self._lookup(args)[0]
+        variants, inputs, rebuild = self._variants(args)
+        if not variants:
+            variants.append(self._compile(inputs, rebuild))
+        entry = variants[0]
         if entry.code is None:
-            raise UnsupportedOperation("dfdx.jit: this signature runs eagerly (fallback='eager'),"
-                                       " so there is no compiled source")
+            raise UnsupportedOperation("dfdx.jit: this signature runs eagerly (fallback='eager',"
+                                       " or guards that kept failing), so there is no compiled "
+                                       "source")
         return entry.code.source
 
-    def _compile(self, key, inputs, rebuild):
+    def _compile(self, inputs, rebuild):
         rec = Recording()
         try:
             out = self.f(*rebuild([rec.input(x) for x in inputs]))
@@ -199,23 +270,21 @@ class Jitted:
                 raise
             if not self._warned:
                 warnings.warn(f"dfdx.jit: running {getattr(self.f, '__name__', 'f')} "
-                              f"uncompiled ({exc})", RuntimeWarning, stacklevel=3)
+                              f"uncompiled ({exc})", RuntimeWarning, stacklevel=4)
                 self._warned = True
-            entry = _Entry(None, None)
-        else:
-            leaves, tree = tree_flatten(out)
-            g = rec.graph
-            g.outputs = [_output(leaf, rec) for leaf in leaves]
-            for pos in self._donated(inputs, rebuild):
-                g.vars[g.inputs[pos]].fresh = np.ndim(inputs[pos]) > 0
-            name = getattr(self.f, "__name__", "f")
-            entry = _Entry(generate(optimize(g), name if name != "<lambda>" else "f"), tree)
+            return _Entry(None, None)
         finally:
             rec.closed = True
-        self.cache[key] = entry
-        if len(self.cache) > CACHE_SIZE:
-            self.cache.popitem(last=False)
-        return entry
+        leaves, tree = tree_flatten(out)
+        g = rec.graph
+        g.outputs = [_output(leaf, rec) for leaf in leaves]
+        if not g.guards:
+            # why: a variant whose guard fails would have written into the donated buffer
+            # before the next variant reads it
+            for pos in self._donated(inputs, rebuild):
+                g.vars[g.inputs[pos]].fresh = np.ndim(inputs[pos]) > 0
+        name = getattr(self.f, "__name__", "f")
+        return _Entry(generate(optimize(g), name if name != "<lambda>" else "f"), tree)
 
     def _donated(self, inputs, rebuild):
         """Positions (among the inputs) of the leaves of donated arguments."""
@@ -257,3 +326,64 @@ def _traced_elsewhere(args):
                                      str, type(None)))
                and hasattr(leaf, "__array_ufunc__") for leaf in leaves)
 
+
+
+def jit_or_eager(f, enabled=True, **jit_options):
+    """`f` compiled by `jit` where it can be, else `f` itself -- silently (for training loops).
+
+    What `nn.fit` and `optim.minimize` wrap their step in: the first call with
+    each signature records `f`; when jit refuses it (Python control flow on
+    values, ``x[mask]``, a NumPy function a traced array cannot go through) or
+    the recording fails for any other reason on the first call, `f` runs
+    uncompiled from then on, with no warning. Errors of a call that runs
+    compiled code, or of the uncompiled `f`, are raised as they are.
+
+    Args:
+        f: the step, e.g. ``dfdx.value_and_grad(loss)``.
+        enabled: False returns `f` itself (the flag that turns compiling off).
+        **jit_options: passed to `jit` (``static_argnums``, ``donate_argnums``).
+
+    Returns:
+        A function with the signature of `f`.
+
+    Example:
+        >>> import numpy as np, dfdx
+        >>> from dfdx._jit import jit_or_eager
+        >>> vg = jit_or_eager(dfdx.value_and_grad(lambda w: np.sum(np.tanh(w) ** 2)))
+        >>> float(vg(np.array([0.5, 1.0]))[0])
+        0.7936...
+        >>> branchy = jit_or_eager(lambda x: x if float(np.sum(x)) > 0 else -x)
+        >>> branchy(np.array([-2.0]))            # runs uncompiled: jit refuses float()
+        array([2.])
+    """
+    if not enabled:
+        return f
+    return _JitOrEager(f, jit_options)
+
+
+class _JitOrEager:
+    """The function `jit_or_eager` returns."""
+
+    def __init__(self, f, jit_options):
+        self.f = f
+        self.jitted = jit(f, **jit_options)
+        self.compiled = None        # None: not tried yet; then True / False
+        functools.update_wrapper(self, f)
+
+    def __call__(self, *args):
+        if self.compiled is False:
+            return self.f(*args)
+        try:
+            out = self.jitted(*args)
+        except (TracerConversionError, UnsupportedOperation) as exc:
+            if "dfdx.jit" not in str(exc):
+                raise
+            self.compiled = False
+            return self.f(*args)
+        except Exception:           # noqa: BLE001 -- the uncompiled call says what is wrong
+            if self.compiled:
+                raise
+            self.compiled = False
+            return self.f(*args)
+        self.compiled = True
+        return out

@@ -3,11 +3,17 @@
 - constant folding: a call on constants only is made once, while compiling;
 - simplification: ``x * 1``, ``x / 1``, ``x - (+0.)`` and ``x + (-0.)`` are ``x`` when the
   shape and dtype do not change (only exact identities: ``x + (+0.)`` is not one, it turns
-  -0. into +0.);
+  -0. into +0.), and so are a broadcast or a reshape of ``x`` to the shape it has;
+  ``np.power(x, 2)`` is ``np.square(x)`` (what NumPy itself runs for ``x ** 2``);
 - common subexpressions: the same function on the same values and parameters is called once
   (the forward ``cos`` reused by the backward sweep);
 - dead code: calls whose results no output needs are dropped (the part of a backward sweep
-  that a gradient does not need).
+  that a gradient does not need);
+- broadcasts: ``np.broadcast_to(x, s)`` read only by elementwise ufuncs whose results have
+  shape s anyway is ``x`` (the ufunc broadcasts it; np.broadcast_to costs ~5 us a call);
+- identity seeds: ``(I * w) @ B``, the reverse sweep of a Jacobian through a matrix product
+  (its seed is the identity), is ``w[:, None] * B``: an n³ product becomes n² (`scale_rows`;
+  equal to the product up to the sign of zeros, and made as written when w is not finite).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ import numpy as np
 
 from dfdx._jit.graph import Graph, Node, Ref, Var, map_refs, refs
 
-__all__ = ["optimize", "fold", "simplify", "cse", "dce"]
+__all__ = ["optimize", "fold", "simplify", "cse", "dce", "identity_seeds", "scale_rows",
+           "broadcasts"]
 
 #: Largest constant (in elements) that folding may create.
 FOLD_LIMIT = 1 << 20
@@ -24,7 +31,7 @@ FOLD_LIMIT = 1 << 20
 
 def optimize(graph: Graph) -> Graph:
     """Return an equivalent graph after folding, simplification, CSE and dead-code removal."""
-    return dce(cse(simplify(fold(graph))))
+    return dce(broadcasts(identity_seeds(cse(simplify(fold(graph))))))
 
 
 def _copy(graph, nodes, subst):
@@ -38,6 +45,8 @@ def _copy(graph, nodes, subst):
     out.nodes = [Node(n.fn, map_refs(n.args, look), map_refs(n.kwargs, look), n.outs, n.multi)
                  for n in nodes]
     out.outputs = [map_refs(o, look) for o in graph.outputs]
+    out.guards = [(look(r), kind, want) for r, kind, want in graph.guards
+                  if out.vars[look(r).id].kind != "const"]   # a folded guard held while folding
     return out
 
 
@@ -89,6 +98,20 @@ def simplify(graph: Graph) -> Graph:
     subst, nodes = {}, []
     V = graph.vars
     for n in graph.nodes:
+        if n.fn in (np.broadcast_to, np.reshape) and len(n.args) == 2 and not n.kwargs and \
+                isinstance(n.args[0], Ref):
+            x = n.args[0]
+            while x.id in subst:
+                x = subst[x.id]
+            shape = n.args[1] if isinstance(n.args[1], tuple) else (n.args[1],)
+            if V[x.id].shape == shape == V[n.outs[0]].shape and V[x.id].kind == "node":
+                subst[n.outs[0]] = x        # a broadcast or reshape to the shape it has
+                continue
+        if n.fn is np.power and len(n.args) == 2 and not n.kwargs and \
+                isinstance(n.args[0], Ref) and type(n.args[1]) in (int, float) and \
+                n.args[1] == 2 and V[n.args[0].id].dtype is not None and \
+                V[n.args[0].id].dtype.kind in "fc" and V[n.args[0].id].dtype == V[n.outs[0]].dtype:
+            n = Node(np.square, (n.args[0],), {}, n.outs, False)   # NumPy's own x ** 2
         rule = _IDENTITY.get(n.fn) if isinstance(n.fn, np.ufunc) else None
         if rule is not None and not n.kwargs and len(n.args) == 2:
             out = V[n.outs[0]]
@@ -165,10 +188,77 @@ def cse(graph: Graph) -> Graph:
 
 def dce(graph: Graph) -> Graph:
     """Drop the calls that no output depends on."""
-    live = {r.id for r in refs(graph.outputs)}
+    live = {r.id for r in refs(graph.outputs)} | {r.id for r, _, _ in graph.guards}
     kept = []
     for n in reversed(graph.nodes):
         if any(i in live for i in n.outs):
             kept.append(n)
             live.update(r.id for r in refs((n.args, n.kwargs)))
     return _copy(graph, kept[::-1], {})
+
+
+def scale_rows(w, b, eye):
+    """``(eye * w) @ b`` for an identity matrix `eye`: the rows of `b` scaled by `w`.
+
+    A non-finite `w` makes the whole column of ``eye * w`` NaN, which the product spreads
+    to every row: then it is made as written.
+    """
+    if np.isfinite(w).all():
+        return np.multiply(np.reshape(w, (-1, 1)), b)
+    return np.matmul(np.multiply(eye, w), b)
+
+
+def _is_eye(v):
+    if v.kind != "const" or not isinstance(v.value, np.ndarray) or v.value.ndim != 2:
+        return False
+    n, m = v.value.shape
+    return n == m and v.value.dtype.kind in "fiu" and np.array_equal(v.value, np.eye(n))
+
+
+def identity_seeds(graph: Graph) -> Graph:
+    """Write ``matmul(multiply(I, w), B)`` (I an identity constant, w a vector) as `scale_rows`."""
+    V = graph.vars
+    made = {i: n for n in graph.nodes for i in n.outs}
+    nodes = []
+    for n in graph.nodes:
+        d = n.args[0] if n.fn is np.matmul and len(n.args) == 2 and not n.kwargs else None
+        m = made.get(d.id) if isinstance(d, Ref) else None
+        b = n.args[1] if d is not None else None
+        if m is not None and m.fn is np.multiply and len(m.args) == 2 and not m.kwargs \
+                and isinstance(b, Ref) and V[b.id].shape is not None and len(V[b.id].shape) == 2:
+            for e, w in (m.args, m.args[::-1]):
+                if not (isinstance(e, Ref) and isinstance(w, Ref) and _is_eye(V[e.id])):
+                    continue
+                wv, bv, out = V[w.id], V[b.id], V[n.outs[0]]
+                k = V[e.id].shape[0]
+                if wv.shape in ((k,), (1, k)) and bv.shape[0] == k and \
+                        np.result_type(wv.dtype, bv.dtype) == out.dtype and \
+                        np.result_type(V[e.id].dtype, wv.dtype) == V[d.id].dtype:
+                    n = Node(scale_rows, (w, b, e), {}, n.outs, False)
+                    break
+        nodes.append(n)
+    return _copy(graph, nodes, {})
+
+
+def broadcasts(graph: Graph) -> Graph:
+    """Drop the broadcasts that only elementwise ufuncs read, where the ufunc broadcasts alike."""
+    V = graph.vars
+    kept = {r.id for r in refs(graph.outputs)} | {r.id for r, _, _ in graph.guards}
+    users = {}
+    for n in graph.nodes:
+        for r in refs((n.args, n.kwargs)):
+            users.setdefault(r.id, []).append(n)
+    subst = {}
+    for n in graph.nodes:
+        if n.fn is not np.broadcast_to or len(n.args) != 2 or n.kwargs or \
+                not isinstance(n.args[0], Ref):
+            continue
+        out = V[n.outs[0]]
+        if out.id in kept or out.shape is None:
+            continue
+        readers = users.get(out.id, [])
+        if readers and all(isinstance(u.fn, np.ufunc) and u.fn.signature is None and
+                           not u.kwargs and not u.multi and V[u.outs[0]].shape == out.shape
+                           for u in readers):
+            subst[out.id] = n.args[0]
+    return _copy(graph, graph.nodes, subst)

@@ -9,7 +9,10 @@ map to those same functions, from one table. Everything that would turn a
 traced value into a plain Python or NumPy value -- ``bool``, ``float``,
 ``int``, ``np.asarray``, ``.item()`` -- raises `TracerConversionError`
 naming the line of user code, because the compiled function would otherwise
-keep the value seen while recording. The AD engine stores Traced values in
+keep the value seen while recording. When dfdx's own code asks (a derivative
+rule that takes a faster path when there are no ties), the value is given and
+a guard is recorded: the compiled code checks it on every call and, when it
+differs, the function is recorded again for the new case. The AD engine stores Traced values in
 its boxes like any array, so the derivative sweeps of a transform are
 recorded too.
 """
@@ -23,7 +26,8 @@ import sys
 import numpy as np
 
 from dfdx._errors import TracerConversionError, UnsupportedOperation
-from dfdx._jit.graph import Graph, Ref
+from dfdx._jit.graph import OWNED, Graph, Ref, refs as _refs, setitem as _setitem, \
+    ufunc_at as _ufunc_at
 
 __all__ = ["Traced", "Recording"]
 
@@ -47,6 +51,10 @@ class Recording:
     def input(self, value):
         return Traced(value, self.graph.input(value), self)
 
+    def guard(self, ref, kind, expected):
+        """Note that dfdx's own code read the value of `ref` (see `Graph.guards`)."""
+        self.graph.guards.append((ref, kind, expected))
+
     def const(self, value):
         hit = self._consts.get(id(value))
         if hit is None:
@@ -65,6 +73,30 @@ def _user_line():
             return f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
     return "an unknown line"
+
+
+_DFDX_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_JIT_DIR = os.path.dirname(os.path.abspath(__file__))
+_LIBRARY_DIRS = tuple(os.path.dirname(os.path.dirname(m.__file__)) + os.sep + m.__name__
+                      for m in (np,))
+
+
+def _asked_by_dfdx():
+    """Whether the innermost caller outside this package and NumPy/SciPy is dfdx's own code.
+
+    A derivative rule or a transform of dfdx that looks at a value (``if np.all(count == 1)``
+    in the rule of np.max) is not the user's control flow: it gets a guard (the graph checks,
+    on every call, that the value is what it was while recording) instead of an error.
+    """
+    frame = sys._getframe(2)
+    while frame is not None:
+        name = os.path.abspath(frame.f_code.co_filename)
+        if name.startswith(_JIT_DIR) or name.startswith(_LIBRARY_DIRS) or \
+                f"{os.sep}scipy{os.sep}" in name:
+            frame = frame.f_back
+            continue
+        return name.startswith(_DFDX_DIR + os.sep)
+    return False
 
 
 def _concrete(what):
@@ -181,6 +213,7 @@ class Traced:
 
     __slots__ = ("_value", "_ref", "_rec")
     __array_priority__ = 100.0
+    _dfdx_jit_traced = True         # dfdx.api keeps such a value traced (no np.asarray)
     __hash__ = None
 
     def __init__(self, value, ref, rec):
@@ -190,6 +223,15 @@ class Traced:
         for x in inputs + tuple(kwargs.get("out", ())):
             if _foreign(type(x)):
                 return NotImplemented       # a box of a transform: it goes first (NEP 13)
+        if method == "at":
+            target = inputs[0]
+            if not isinstance(target, Traced):
+                raise UnsupportedOperation(
+                    f"dfdx.jit: np.{ufunc.__name__}.at at {_user_line()} writes a traced value "
+                    "into a NumPy array; make the array inside the function "
+                    "(np.zeros_like(x)) so that the write is recorded")
+            target._write(_ufunc_at, inputs[1:], f"np.{ufunc.__name__}.at", ufunc=ufunc)
+            return None
         return record(ufunc if method == "__call__" else getattr(ufunc, method), inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
@@ -198,34 +240,61 @@ class Traced:
         return record(func, args, kwargs)
 
     def __array__(self, dtype=None, copy=None):
-        raise _concrete("converting a traced array to a NumPy array (np.asarray, or "
-                        "np.array([...]) of traced values: use np.stack / np.concatenate)")
+        if not _asked_by_dfdx():
+            raise _concrete("converting a traced array to a NumPy array (np.asarray, or "
+                            "np.array([...]) of traced values: use np.stack / np.concatenate)")
+        value = np.asarray(self._value)
+        self._rec.guard(self._ref, "array", value.copy())
+        return value if dtype is None else value.astype(dtype, copy=False)
+
+    def _guarded(self, kind, convert, what):
+        if not _asked_by_dfdx():
+            raise _concrete(what)
+        value = convert(self._value)
+        self._rec.guard(self._ref, kind, value)
+        return value
 
     def __bool__(self):
-        raise _concrete("Python control flow on a traced value (bool)")
+        return self._guarded("bool", bool, "Python control flow on a traced value (bool)")
 
     def __float__(self):
-        raise _concrete("float() of a traced value")
+        return self._guarded("value", float, "float() of a traced value")
 
     def __int__(self):
-        raise _concrete("int() of a traced value")
+        return self._guarded("value", int, "int() of a traced value")
 
     def __index__(self):
-        raise _concrete("using a traced value as a Python index")
+        return self._guarded("value", operator.index, "using a traced value as a Python index")
 
     def __complex__(self):
-        raise _concrete("complex() of a traced value")
+        return self._guarded("value", complex, "complex() of a traced value")
 
     def item(self, *args):
-        raise _concrete(".item() of a traced value")
+        return self._guarded("value", lambda v: np.asarray(v).item(*args),
+                             ".item() of a traced value")
 
     def tolist(self):
-        raise _concrete(".tolist() of a traced value")
+        return np.asarray(self).tolist() if _asked_by_dfdx() else \
+            self._guarded("", None, ".tolist() of a traced value")
 
     def __setitem__(self, key, value):
-        raise UnsupportedOperation(
-            f"dfdx.jit: writing into an array (x[...] = v) at {_user_line()} is not compiled "
-            "yet; build the array functionally (np.where, np.concatenate, np.stack)")
+        self._write(_setitem, (key, value), "x[...] = v")
+
+    def _write(self, fn, args, what, **kwargs):
+        """Record a write into this array as a call giving the new array, then stand for it.
+
+        Only an array the function made itself (zeros_like, a ufunc's result, ...) that no
+        recorded call may hold a view of can be written: the compiled code gives the same
+        values as the write would in place.
+        """
+        why = _unwritable(self)
+        if why:
+            raise UnsupportedOperation(
+                f"dfdx.jit: writing into an array ({what}) at {_user_line()} is not compiled: "
+                f"the array is {why}. Write into a copy made in the function (y = np.copy(x)) "
+                "or build the array functionally (np.where, np.concatenate, np.stack)")
+        new = record(fn, (self, *args), kwargs)
+        self._value, self._ref = new._value, new._ref
 
     def __repr__(self):
         return f"Traced(shape={self.shape}, dtype={self.dtype})"
@@ -259,6 +328,27 @@ class Traced:
 
     def flatten(self):
         return record(_flatten, (self,), {})
+
+
+def _unwritable(t):
+    """Why writing into traced array `t` cannot be recorded ('' when it can)."""
+    g = t._rec.graph
+    v = g.vars[t._ref.id]
+    if v.kind == "input":
+        return "an argument of the function (the compiled function does not change its inputs)"
+    if v.kind == "const":
+        return "a constant captured by the function"
+    maker = next(n for n in reversed(g.nodes) if t._ref.id in n.outs)
+    if not (isinstance(maker.fn, np.ufunc) or maker.fn in OWNED or
+            maker.fn in (_setitem, _ufunc_at)) or maker.multi:
+        return f"the result of {getattr(maker.fn, '__name__', maker.fn)}, which may be a view"
+    for n in g.nodes:
+        if any(r.id == t._ref.id for r in _refs((n.args, n.kwargs))) and \
+                not isinstance(n.fn, np.ufunc):
+            return f"read by {getattr(n.fn, '__name__', n.fn)}, which may keep a view of it"
+    if v.shape is None:
+        return "not an array"
+    return ""
 
 
 def _astype(x, dtype, **kw):
