@@ -17,13 +17,16 @@ import numpy as np
 
 from dfdx._core import ALWAYS, Box
 from dfdx._errors import TracerConversionError
-from dfdx._numpy.box import LIKE, WRITE_FIX, _copy, _setitem, constant_like, getval, write
+from dfdx._numpy.box import LIKE, WRITE_FIX, _copy, _getitem, _setitem, constant_like, getval, \
+    write
 from dfdx._numpy.registry import FUNCTIONS, callable_name, defcomposite, defrule, shape_of, \
     unbroadcast
 from dfdx._numpy.scatter import Scatter, is_basic, owned_dense
-from dfdx.rules.shape import getitem, moveaxis, reshape
 
 __all__ = ["setitem", "copy_prim"]
+
+#: the indexing primitive (registered by the shape rules, imported before this module)
+getitem = FUNCTIONS[_getitem]
 
 
 # --- the functional update -----------------------------------------------------------
@@ -59,7 +62,7 @@ def _as_value(ct, v):
     """Cotangent `ct` of the written value, in v's shape and (real or float32) dtype."""
     vs = tuple(shape_of(v))
     if len(shape_of(ct)) < len(vs):
-        ct = reshape(ct, vs)    # why: NumPy drops a value's leading 1s (y[0] = [[a, b]])
+        ct = np.reshape(ct, vs)    # why: NumPy drops a value's leading 1s (y[0] = [[a, b]])
     ct = unbroadcast(ct, v)
     dt = np.dtype(getattr(v, "dtype", None) or np.result_type(v))
     if dt.kind not in "fc":
@@ -141,13 +144,13 @@ def _setitem_batch(prim, vals, batched, kwargs, size):
         vs = tuple(shape_of(v)[1:])
         if len(vs) > len(target):   # leading 1s, which NumPy drops
             vs = vs[len(vs) - len(target):]
-        v = reshape(v, (size,) + (1,) * (len(target) - len(vs)) + vs)
+        v = np.reshape(v, (size,) + (1,) * (len(target) - len(vs)) + vs)
         v = np.broadcast_to(v, (size,) + target)
         if moved:
-            v = moveaxis(v, 0, moved)   # NumPy puts separated advanced-index axes first
+            v = np.moveaxis(v, 0, moved)   # NumPy puts separated advanced-index axes first
     elif moved:
         # why: the batch axis sits after the advanced-index axes: give v a 1 there
-        v = reshape(np.broadcast_to(v, target), target[:moved] + (1,) + target[moved:])
+        v = np.reshape(np.broadcast_to(v, target), target[:moved] + (1,) + target[moved:])
     return setitem(a, bkey, v, inplace=inplace)
 
 
