@@ -476,3 +476,43 @@ def test_the_digits_model_step_compiles_to_the_eager_gradients():
         for a, b in zip(dfdx.tree_leaves(got), dfdx.tree_leaves(want)):
             assert a.dtype == b.dtype == np.float32
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_silent_fallback_compiles_what_it_can_and_runs_the_rest_uncompiled():
+    smooth = jit(dfdx.value_and_grad(lambda w: np.sum(np.tanh(w) ** 2)), fallback="silent")
+    masked = jit(dfdx.grad(lambda w: np.sum(w[w > 0] ** 2)), fallback="silent")   # x[mask]
+    w = np.array([0.5, -1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # silent: no warning either way
+        v, g = smooth(w)
+        np.testing.assert_allclose(g, 2 * np.tanh(w) / np.cosh(w) ** 2, rtol=1e-14)
+        np.testing.assert_allclose(masked(w), [1.0, 0.0])
+        np.testing.assert_allclose(masked(-w), [0.0, 2.0])
+    assert smooth.compiled is True and masked.compiled is False
+    with pytest.raises(ValueError, match="'error', 'eager' or 'silent'"):
+        jit(lambda x: x, fallback="quiet")
+
+
+@pytest.mark.parametrize("loss_name", ["jittable", "x[mask]"])
+def test_fit_and_minimize_compile_their_step_with_the_same_results(loss_name):
+    from dfdx import nn, optim
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(96, 3))
+    y = (x[:, 0] - x[:, 1] > 0).astype(int)
+    init, apply = nn.mlp([3, 8, 2])
+
+    def loss(p, xb, yb):
+        z = apply(p, xb)
+        ce = nn.softmax_cross_entropy(z, yb)
+        if loss_name == "x[mask]":       # a shape from the values: jit cannot record it
+            ce = ce + 1e-3 * np.sum(z[z > 0] ** 2)
+        return ce
+    runs = [nn.fit(loss, init(np.random.default_rng(1)), optim.Adam(0.05), (x, y), epochs=3,
+                   batch_size=32, progress=False, jit=flag) for flag in (True, False)]
+    for a, b in zip(dfdx.tree_leaves(runs[0][0]), dfdx.tree_leaves(runs[1][0])):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(runs[0][1]["loss"], runs[1][1]["loss"], rtol=1e-9)
+    rosen = lambda v: np.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)  # noqa: E731
+    res = [optim.minimize(rosen, np.full(5, 0.5), method="lbfgs", jit=flag) for flag in (1, 0)]
+    assert res[0].success and res[0].nit == res[1].nit
+    np.testing.assert_allclose(res[0].x, res[1].x, rtol=1e-9)

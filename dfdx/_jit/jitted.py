@@ -45,8 +45,10 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
         donate_argnums: positions of array arguments the compiled code may
             write into (their contents are undefined after the call).
         fallback: ``"error"`` (a function whose Python control flow depends on
-            traced values raises `TracerConversionError`) or ``"eager"`` (such
-            a function runs uncompiled, with a one-time warning).
+            traced values raises `TracerConversionError`), ``"eager"`` (such
+            a function runs uncompiled, with a one-time warning) or ``"silent"``
+            (any function jit cannot record runs uncompiled from then on, without a
+            warning: what `nn.fit` and `optim.minimize` use for their steps).
 
     Returns:
         A function with the signature of `f`; ``.source(*args)`` returns the
@@ -76,8 +78,11 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error"):
     if f is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  donate_argnums=donate_argnums, fallback=fallback)
-    if fallback not in ("error", "eager"):
-        raise ValueError(f"fallback must be 'error' or 'eager', got {fallback!r}")
+    if fallback not in ("error", "eager", "silent"):
+        raise ValueError(f"fallback must be 'error', 'eager' or 'silent', got {fallback!r}")
+    if fallback == "silent":
+        return _JitOrEager(f, {"static_argnums": static_argnums,
+                               "donate_argnums": donate_argnums})
     return Jitted(f, static_argnums, donate_argnums, fallback)
 
 

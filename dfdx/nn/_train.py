@@ -76,7 +76,8 @@ def _progress_mode(progress, stream):
 
 
 def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None, has_aux=False,
-        batch_metrics=None, evaluate=None, progress=True, on_epoch=None, stream=None, client=None):
+        batch_metrics=None, evaluate=None, progress=True, on_epoch=None, stream=None, client=None,
+        jit=True):
     """Train `params` by minibatch backpropagation; returns ``(params, history)``.
 
     Args:
@@ -102,6 +103,8 @@ def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None,
             batch's gradient computed where the chunks of `data` (Dask arrays, chunked by
             rows) live; Dask data without a client use Dask's current scheduler. See
             docs/distributed.md.
+        jit: compile the gradient step with `dfdx.jit` (``fallback="silent"``: a loss jit
+            cannot record runs uncompiled, with the same results); False: never compile.
 
     Returns:
         ``(params, history)``; history maps each record key to a list over epochs.
@@ -130,6 +133,8 @@ def fit(loss_fn, params, optimizer, data, *, epochs=10, batch_size=64, rng=None,
     data = tuple(np.asarray(d) for d in data)
     n = check_data(data, batch_size)
     vg = dfdx.value_and_grad(loss_fn, has_aux=has_aux)
+    if jit:
+        vg = dfdx.jit(vg, fallback="silent")
 
     def step(params, idx):
         batch = tuple(d[idx] for d in data)

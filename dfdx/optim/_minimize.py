@@ -56,11 +56,13 @@ class OptimizeResult:
 class _Problem:
     """f on a flat float64 vector, counting evaluations."""
 
-    def __init__(self, f, x0, args):
+    def __init__(self, f, x0, args, jit=True):
         self.r = Raveled(x0)
         self.f, self.args = f, args
         self.nfev = 0
         self.vg = dfdx.value_and_grad(self._flat)
+        if jit:
+            self.vg = dfdx.jit(self.vg, fallback="silent")
         self._sparse_hessian = None      # not decided yet; False: dense
 
     def _flat(self, v):
@@ -202,7 +204,7 @@ def _cg(hvp, g, tol, maxiter):
 
 
 def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None,
-             history_size=10, cg_maxiter=None, callback=None):
+             history_size=10, cg_maxiter=None, callback=None, jit=True):
     """Minimize a scalar function of an array (or pytree) with exact AD derivatives.
 
     Methods:
@@ -233,6 +235,8 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
         history_size: pairs kept by L-BFGS.
         cg_maxiter: CG iterations per Newton-CG step (default: the dimension, at most 200).
         callback: called as ``callback(x, fun)`` after every iteration.
+        jit: compile the value-and-gradient with `dfdx.jit` (``fallback="silent"``: an
+            `f` jit cannot record runs uncompiled, with the same results); False: never.
 
     Returns:
         OptimizeResult with ``x`` (structure of `x0`), ``fun``, ``grad``, ``nit``,
@@ -251,7 +255,7 @@ def minimize(f, x0, method="newton", *, args=(), tol=1e-8, maxiter=None, lr=None
     """
     if method not in METHODS:
         raise ValueError(f"minimize: unknown method {method!r}; choose one of {METHODS}.")
-    prob = _Problem(f, x0, args)
+    prob = _Problem(f, x0, args, jit)
     x = prob.r.vector.astype(np.float64)
     if maxiter is None:
         maxiter = 100 if method in ("newton", "newton-cg") else 1000
