@@ -447,7 +447,7 @@ def _as_tuple(rules):
 
 def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MISSING,
             bjvp_all=None, bvjp=MISSING, bvjp_all=None, multiple_results=False, name=None,
-            impl=None, shape_only=()):
+            impl=None, shape_only=(), stacked=False):
     """Register a function with its VJP and JVP rules side by side.
 
     Args:
@@ -460,6 +460,8 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MI
             batch axis on every tangent (used by jacfwd/hessian); without them each
             direction of a batch is pushed through `jvp` in turn.
         bvjp / bvjp_all: likewise optional batched reverse rules (used by jacrev).
+        stacked: the declaration that `vjp` and `jvp` take stacked arguments (any leading
+            axes, as NumPy's linear algebra does): they are then the batched rules too.
         multiple_results: `fn` returns a tuple of arrays.
         impl: the function to call on plain values, when it is not `fn` itself.
         shape_only: the values the VJP rules read only the shape and dtype of:
@@ -472,6 +474,8 @@ def defrule(fn, vjp=MISSING, jvp=MISSING, *, vjp_all=None, jvp_all=None, bjvp=MI
                      multiple_results=multiple_results)
     prim.defvjp(*(_as_tuple(vjp) if vjp is not MISSING else ()), all=vjp_all)
     prim.defjvp(*(_as_tuple(jvp) if jvp is not MISSING else ()), all=jvp_all)
+    if stacked:
+        bvjp, bvjp_all, bjvp, bjvp_all = vjp, vjp_all, jvp, jvp_all
     prim.defbjvp(*(_as_tuple(bjvp) if bjvp is not MISSING else ()), all=bjvp_all)
     prim.defbvjp(*(_as_tuple(bvjp) if bvjp is not MISSING else ()), all=bvjp_all)
     if shape_only:

@@ -96,6 +96,8 @@ matmul = defrule(
     vjp=(_matmul_vjp_x, _matmul_vjp_y),
     jvp=(lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t)),
     shape_only=("ans",),
+    # why: batched rules: the generated form costs 1.32x / 1.41x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bvjp=(lambda g, ans, x, y: _matmul_bvjp_x(g, x, y), lambda g, ans, x, y: _matmul_bvjp_y(g, x, y)),
     bjvp=(lambda t, ans, x, y: _matmul_bjvp_x(t, x, y), lambda t, ans, x, y: _matmul_bjvp_y(t, x, y)))
 
@@ -263,6 +265,8 @@ def _einsum_jvp(ts, ans, subscripts, *xs, batched=False):
 
 einsum_prim = defrule(
     _einsum, vjp_all=_einsum_vjp, jvp_all=_einsum_jvp,
+    # why: the batched rules are the plain ones with batched=True (one subscript more), not a
+    #  second copy
     bvjp_all=lambda g, ans, subscripts, *xs: _einsum_vjp(g, ans, subscripts, *xs, batched=True),
     bjvp_all=lambda ts, ans, subscripts, *xs: _einsum_jvp(ts, ans, subscripts, *xs, batched=True),
     name="numpy.einsum")
@@ -400,8 +404,9 @@ inv = defrule(
     np.linalg.inv,
     vjp=lambda g, ans, a: -matmul(matmul(_mT(ans), g), _mT(ans)),
     jvp=lambda t, ans, a: -matmul(matmul(ans, t), ans),
-    bvjp=lambda g, ans, a: -matmul(matmul(_mT(ans), g), _mT(ans)),
-    bjvp=lambda t, ans, a: -matmul(matmul(ans, t), ans))
+    # why: stacked: the plain rules serve batched tangents as they are; the form generated
+    #  under a BatchTrace costs 1.50x / 1.44x (benchmarks/RESULTS-batching.md)
+    stacked=True)
 
 
 def _solve_vjp(g, ans, a, b, unbroadcast=unbroadcast):
@@ -430,6 +435,8 @@ solve = defrule(
     # one rule for both cotangents: the transposed solve for b's serves a's too
     vjp_all=_solve_vjp,
     jvp=(_solve_jvp_a, _solve_jvp_b),
+    # why: batched rules: the generated form costs 1.41x / 1.43x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bvjp_all=lambda g, ans, a, b: _solve_vjp(g, ans, a, b, unbroadcast_batched),
     bjvp=(lambda t, ans, a, b: _solve_jvp_a(_pad_solve(t, a, ans, b), ans, a, b),
           lambda t, ans, a, b: _solve_bjvp_b(t, ans, a, b)))
@@ -490,7 +497,9 @@ def _cofactor_lin(t, a):
 _cofactor = defrule(
     _cofactor_value,
     vjp=lambda g, ans, a: _cofactor_lin(g, a), jvp=lambda t, ans, a: _cofactor_lin(t, a),
-    bvjp=lambda g, ans, a: _cofactor_lin(g, a), bjvp=lambda t, ans, a: _cofactor_lin(t, a),
+    # why: stacked: the plain rules serve batched tangents as they are; the form generated
+    #  under a BatchTrace costs 1.26x / 1.25x (benchmarks/RESULTS-batching.md)
+    stacked=True,
     name="numpy.linalg.det (cofactor matrix)")
 
 
@@ -509,7 +518,9 @@ def _det_jvp(t, ans, a):
     return np.sum(_cof(a) * t, axis=(-2, -1))
 
 
-det = defrule(np.linalg.det, vjp=_det_vjp, jvp=_det_jvp, bvjp=_det_vjp, bjvp=_det_jvp)
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.33x / 1.35x (benchmarks/RESULTS-batching.md)
+det = defrule(np.linalg.det, vjp=_det_vjp, jvp=_det_jvp, stacked=True)
 
 
 def _slogdet(a):
@@ -547,8 +558,10 @@ def _slogdet_jvp(t, ans, a):
     return ans[0] * 1j * np.imag(h), np.real(h)
 
 
-_slogdet_prim = defrule(_slogdet, vjp=_slogdet_vjp, jvp=_slogdet_jvp, bvjp=_slogdet_vjp,
-                        bjvp=_slogdet_jvp, multiple_results=True, name="numpy.linalg.slogdet")
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.47x / 1.50x (benchmarks/RESULTS-batching.md)
+_slogdet_prim = defrule(_slogdet, vjp=_slogdet_vjp, jvp=_slogdet_jvp, stacked=True,
+                         multiple_results=True, name="numpy.linalg.slogdet")
 
 _SlogdetResult = type(np.linalg.slogdet(np.eye(1)))
 _EighResult = type(np.linalg.eigh(np.eye(1)))
@@ -612,8 +625,10 @@ def _cholesky(a, upper=False):
     return np.linalg.cholesky(a, upper=upper) if upper else np.linalg.cholesky(a)
 
 
-cholesky = defrule(_cholesky, vjp=_cholesky_vjp, jvp=_cholesky_jvp, bvjp=_cholesky_vjp,
-                   bjvp=_cholesky_jvp, name="numpy.linalg.cholesky")
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.63x / 1.48x (benchmarks/RESULTS-batching.md)
+cholesky = defrule(_cholesky, vjp=_cholesky_vjp, jvp=_cholesky_jvp, stacked=True,
+                    name="numpy.linalg.cholesky")
 
 
 # --- repeated eigenvalues / singular values ----------------------------------
@@ -724,7 +739,9 @@ def _eigh_jvp(t, ans, a, UPLO="L"):
     return dw, dv
 
 
-_eigh_prim = defrule(_eigh, vjp=_eigh_vjp, jvp=_eigh_jvp, bvjp=_eigh_vjp, bjvp=_eigh_jvp,
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.82x / 1.52x (benchmarks/RESULTS-batching.md)
+_eigh_prim = defrule(_eigh, vjp=_eigh_vjp, jvp=_eigh_jvp, stacked=True,
                      multiple_results=True, name="numpy.linalg.eigh")
 
 
@@ -834,7 +851,9 @@ def _svd_jvp(t, ans, a):
     return du, ds, _mT(dv)
 
 
-_svd_prim = defrule(_svd, vjp=_svd_vjp, jvp=_svd_jvp, bvjp=_svd_vjp, bjvp=_svd_jvp,
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.71x / 1.49x (benchmarks/RESULTS-batching.md)
+_svd_prim = defrule(_svd, vjp=_svd_vjp, jvp=_svd_jvp, stacked=True,
                     multiple_results=True, name="numpy.linalg.svd")
 
 
@@ -943,7 +962,9 @@ def _eig_vjp(g, ans, a):
     return np.real(out) if _kind(out) == "c" else out
 
 
-_eig_prim = defrule(_eig, vjp=_eig_vjp, jvp=_eig_jvp, bvjp=_eig_vjp, bjvp=_eig_jvp,
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.58x / 1.19x (benchmarks/RESULTS-batching.md)
+_eig_prim = defrule(_eig, vjp=_eig_vjp, jvp=_eig_jvp, stacked=True,
                     multiple_results=True, name="numpy.linalg.eig")
 
 
@@ -993,7 +1014,9 @@ def _pinv_vjp(g, ans, a, *args, **kw):
     return _read_adjoint(ct, True) if hermitian else ct
 
 
-pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, bvjp=_pinv_vjp, bjvp=_pinv_jvp,
+# why: stacked: the plain rules serve batched tangents as they are; the form generated
+#  under a BatchTrace costs 1.47x / 1.55x (benchmarks/RESULTS-batching.md)
+pinv = defrule(np.linalg.pinv, vjp=_pinv_vjp, jvp=_pinv_jvp, stacked=True,
                impl=_pinv)
 
 

@@ -76,6 +76,8 @@ sum_ = defrule(
     _sum,
     vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims),
     jvp=lambda t, ans, x, axis=None, keepdims=False: sum_(t, axis=axis, keepdims=keepdims),
+    # why: batched rules: the generated form costs 1.27x / 1.43x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
         t, axis=shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
     bvjp=lambda g, ans, x, axis=None, keepdims=False: _spread_batched(g, x, axis, keepdims),
@@ -90,6 +92,8 @@ mean = defrule(
     _mean,
     vjp=lambda g, ans, x, axis=None, keepdims=False: _spread(g, x, axis, keepdims) / _count(x, axis),
     jvp=lambda t, ans, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),
+    # why: batched rules: the generated form costs 1.30x / 1.53x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bjvp=lambda t, ans, x, axis=None, keepdims=False: mean(
         t, axis=shift_axes(axis, len(shape_of(x))), keepdims=keepdims),
     bvjp=lambda g, ans, x, axis=None, keepdims=False: (
@@ -128,6 +132,8 @@ def _extreme_rules(prim_ref):
     return vjp, jvp, bjvp
 
 
+# why: batched forward rules: the generated form costs 1.37x (max) / 1.56x (min)
+#  (benchmarks/RESULTS-batching.md)
 _vjp_max, _jvp_max, _bjvp_max = _extreme_rules("max")
 amax = defrule(_max, _vjp_max, _jvp_max, bjvp=_bjvp_max, name="numpy.max")
 _vjp_min, _jvp_min, _bjvp_min = _extreme_rules("min")
@@ -162,6 +168,8 @@ def _prod_jvp(t, ans, x, axis=None, keepdims=False):
 
 
 prod = defrule(_prod, vjp=_prod_vjp, jvp=_prod_jvp, name="numpy.prod",
+               # why: batched forward rule: the generated form costs 1.28x
+               #  (benchmarks/RESULTS-batching.md)
                bjvp=lambda t, ans, x, axis=None, keepdims=False: sum_(
                    t * _prod_of_others(x, axis), axis=shift_axes(axis, len(shape_of(x))),
                    keepdims=keepdims))
@@ -185,6 +193,7 @@ cumsum = defrule(
     _cumsum,
     vjp=_cumsum_vjp,
     jvp=lambda t, ans, x, axis=None: cumsum(t, axis),
+    # why: batched forward rule: the generated form costs 1.23x (benchmarks/RESULTS-batching.md)
     bjvp=lambda t, ans, x, axis=None: (
         cumsum(t, shift_axes(axis, len(shape_of(x)))) if axis is not None else
         cumsum(np.reshape(t, (shape_of(t)[0], -1)), 1)),
@@ -407,6 +416,8 @@ std_sqrt = defrule(
     _std_sqrt,
     vjp=lambda g, ans, v: g * _sqrt_share(ans),
     jvp=lambda t, ans, v: t * _sqrt_share(ans),
+    # why: batched rules: the generated form costs 1.30x / 1.14x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bjvp=lambda t, ans, v: t * _sqrt_share(ans),
     bvjp=lambda g, ans, v: g * _sqrt_share(ans),
     name="numpy.sqrt (in numpy.std)")

@@ -30,6 +30,8 @@ reshape = defrule(
     _reshape,
     vjp=(lambda g, ans, x, shape, order="C": reshape(g, shape_of(x), order=order), None),
     jvp=(lambda t, ans, x, shape, order="C": reshape(t, shape_of(ans), order=order), None),
+    # why: batched rules: the generated form costs 1.26x / 1.41x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bjvp=(lambda t, ans, x, shape, order="C": reshape(t, _batched_shape(t, ans), order=order),
           None),
     bvjp=(lambda g, ans, x, shape, order="C": reshape(g, _batched_shape(g, shape_of(x)),
@@ -59,6 +61,8 @@ transpose = defrule(
     _transpose,
     vjp=(lambda g, ans, x, axes=None: transpose(g, _inverse_perm(axes, len(shape_of(x)))), None),
     jvp=(lambda t, ans, x, axes=None: transpose(t, axes), None),
+    # why: batched rules: the generated form costs 1.14x / 1.20x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bjvp=(lambda t, ans, x, axes=None: _transpose_bjvp(t, x, axes), None),
     bvjp=(lambda g, ans, x, axes=None: _transpose_bjvp(
         g, x, _inverse_perm(axes, len(shape_of(x))) if axes is not None else None), None),
@@ -87,6 +91,8 @@ broadcast_to = defrule(
     vjp=(lambda g, ans, x, shape, subok=False: unbroadcast(g, x), None),
     jvp=(lambda t, ans, x, shape, subok=False: broadcast_to(t, shape), None),
     shape_only=("ans", 0),
+    # why: batched rules: the generated form costs 1.43x / 1.59x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bvjp=(lambda g, ans, x, shape, subok=False: unbroadcast_batched(g, x), None),
     bjvp=(lambda t, ans, x, shape, subok=False: broadcast_to(
         _align_rank(t, x, len(tuple(shape))), _batched_shape(t, tuple(shape))), None))
@@ -103,6 +109,8 @@ getitem = defrule(
     _getitem,
     vjp=(lambda g, ans, x, key: untake(g, key, shape_of(x)), None),
     jvp=(lambda t, ans, x, key: getitem(t, key), None),
+    # why: batched rules: the generated form costs 1.37x / 1.22x (jacfwd / jacrev,
+    #  benchmarks/RESULTS-batching.md)
     bjvp=(_getitem_bjvp, None),
     bvjp=(lambda g, ans, x, key: _untake_bjvp(g, None, None, key, shape_of(x)), None),
     name="indexing x[...]", shape_only=("ans", 0))
@@ -152,6 +160,8 @@ class _BatchedShape:
         self.shape = (k,) + tuple(shape_of(x))
 
 
+# why: batched rules: the generated form costs 1.40x / 1.26x (jacfwd / jacrev,
+#  benchmarks/RESULTS-batching.md)
 concatenate_prim = defrule(_concatenate, vjp_all=_concatenate_vjp, jvp_all=_concatenate_jvp,
                            bjvp_all=_concatenate_bjvp, bvjp_all=_concatenate_bvjp,
                            name="numpy.concatenate")
@@ -196,12 +206,14 @@ flip = defrule(
     np.flip,
     vjp=(lambda g, ans, x, axis=None: flip(g, axis),),
     jvp=(lambda t, ans, x, axis=None: flip(t, axis),),
+    # why: batched forward rule: the generated form costs 1.40x (benchmarks/RESULTS-batching.md)
     bjvp=(lambda t, ans, x, axis=None: flip(t, shift_axes(axis, len(shape_of(x)))),))
 
 roll = defrule(
     np.roll,
     vjp=(lambda g, ans, x, shift, axis=None: roll(g, np.negative(shift), axis), None),
     jvp=(lambda t, ans, x, shift, axis=None: roll(t, shift, axis), None),
+    # why: batched forward rule: the generated form costs 1.25x (benchmarks/RESULTS-batching.md)
     bjvp=(lambda t, ans, x, shift, axis=None: (
         roll(t, shift, shift_axes(axis, len(shape_of(x)))) if axis is not None else
         reshape(roll(reshape(t, (shape_of(t)[0], -1)), shift, 1), shape_of(t))), None))
@@ -220,6 +232,7 @@ pad_prim = defrule(
     _pad,
     vjp=(lambda g, ans, x, pad_width, constant_values=0: _unpad(g, x, pad_width), None),
     jvp=(lambda t, ans, x, pad_width, constant_values=0: pad_prim(t, pad_width), None),
+    # why: batched forward rule: the generated form costs 1.14x (benchmarks/RESULTS-batching.md)
     bjvp=(lambda t, ans, x, pad_width, constant_values=0: pad_prim(
         t, [(0, 0)] + np.broadcast_to(np.asarray(pad_width), (len(shape_of(x)), 2)).tolist()),
         None),
@@ -256,6 +269,7 @@ astype = defrule(
     _astype,
     vjp=(lambda g, ans, x, dtype: _cast_back(g, np.result_type(getval(x))), None),
     jvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
+    # why: the batched forward rule is the plain one (a cast has no axes), not a second copy
     bjvp=(lambda t, ans, x, dtype: astype(t, dtype), None),
     name="astype")
 
