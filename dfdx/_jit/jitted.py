@@ -8,10 +8,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._jit.codegen import generate
 from dfdx._jit.passes import optimize
-from dfdx._jit.tracer import Recording, Traced
+from dfdx._jit.tracer import Recording, RefusedConversion, RefusedOperation, Refusal, Traced
 from dfdx._tree import tree_flatten, tree_unflatten
 
 __all__ = ["jit", "Jitted", "jit_or_eager"]
@@ -261,7 +260,7 @@ class Jitted:
             variants.append(self._compile(inputs, rebuild))
         entry = variants[0]
         if entry.code is None:
-            raise UnsupportedOperation("dfdx.jit: this signature runs eagerly (fallback='eager',"
+            raise RefusedOperation("dfdx.jit: this signature runs eagerly (fallback='eager',"
                                        " or guards that kept failing), so there is no compiled "
                                        "source")
         return entry.code.source
@@ -270,8 +269,8 @@ class Jitted:
         rec = Recording()
         try:
             out = self.f(*rebuild([rec.input(x) for x in inputs]))
-        except (TracerConversionError, UnsupportedOperation) as exc:
-            if self.fallback != "eager" or "dfdx.jit" not in str(exc):
+        except Refusal as exc:
+            if self.fallback != "eager":
                 raise
             if not self._warned:
                 warnings.warn(f"dfdx.jit: running {getattr(self.f, '__name__', 'f')} "
@@ -306,7 +305,7 @@ class Jitted:
 def _output(leaf, rec):
     if isinstance(leaf, Traced):
         if leaf._rec is not rec:
-            raise TracerConversionError("dfdx.jit: the function returned a traced array of "
+            raise RefusedConversion("dfdx.jit: the function returned a traced array of "
                                         "another compilation")
         return leaf._ref
     if isinstance(leaf, np.ndarray):
@@ -380,9 +379,7 @@ class _JitOrEager:
             return self.f(*args)
         try:
             out = self.jitted(*args)
-        except (TracerConversionError, UnsupportedOperation) as exc:
-            if "dfdx.jit" not in str(exc):
-                raise
+        except Refusal:
             self.compiled = False
             return self.f(*args)
         except Exception:           # noqa: BLE001 -- the uncompiled call says what is wrong

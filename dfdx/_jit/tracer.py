@@ -29,7 +29,19 @@ from dfdx._errors import TracerConversionError, UnsupportedOperation
 from dfdx._jit.graph import OWNED, Graph, Ref, refs as _refs, setitem as _setitem, \
     ufunc_at as _ufunc_at
 
-__all__ = ["Traced", "Recording"]
+__all__ = ["Traced", "Recording", "Refusal", "RefusedConversion", "RefusedOperation"]
+
+
+class Refusal(Exception):
+    """Raised by jit itself, not by the function it records: what its fallbacks catch."""
+
+
+class RefusedConversion(Refusal, TracerConversionError):
+    """A traced value converted to a Python value while jit recorded (``if x > 0``)."""
+
+
+class RefusedOperation(Refusal, UnsupportedOperation):
+    """Something a compiled function cannot do (``x[mask]``, a write jit does not record)."""
 
 #: Functions whose result depends on values only through its shape (static while recording).
 _STATIC = {np.shape, np.ndim, np.size, np.result_type, np.iscomplexobj, np.isrealobj,
@@ -100,7 +112,7 @@ def _asked_by_dfdx():
 
 
 def _concrete(what):
-    return TracerConversionError(
+    return RefusedConversion(
         f"dfdx.jit: {what} at {_user_line()} needs the value of a traced array, which is not "
         "known when the function is compiled: the compiled code would keep the value seen "
         "while recording. Compute with np.where(cond, a, b) instead of if/else on values; "
@@ -124,7 +136,7 @@ def _lower(obj, rec):
     """(argument for the graph, concrete argument) of one argument of a call."""
     if isinstance(obj, Traced):
         if obj._rec is not rec:
-            raise TracerConversionError(
+            raise RefusedConversion(
                 "dfdx.jit: a traced array from another compilation was used (it escaped its "
                 "function, e.g. stored in a global or a closure); return it instead")
         return obj._ref, obj._value
@@ -153,30 +165,30 @@ def record(fn, args, kwargs):
     _find((args, kwargs), found)
     rec = found[0]
     if rec.closed:
-        raise TracerConversionError(
+        raise RefusedConversion(
             "dfdx.jit: a traced array was used after its function returned (it escaped, e.g. "
             "into a global or a closure); return it from the function instead")
     if fn in _STATIC:
         return fn(*_lower(args, rec)[1], **_lower(kwargs, rec)[1])
     if fn in _VALUE_SHAPED:
-        raise UnsupportedOperation(
+        raise RefusedOperation(
             f"dfdx.jit: {getattr(fn, '__name__', fn)} at {_user_line()} returns an array "
             "whose shape depends on the values, which a compiled function cannot have. Use a "
             "fixed-shape form: np.where(mask, x, 0) and sums instead of x[mask] / np.nonzero.")
     if kwargs.get("out") is not None:
-        raise UnsupportedOperation(
+        raise RefusedOperation(
             f"dfdx.jit: out= at {_user_line()} writes into an array; write "
             "y = np.add(a, b) instead of np.add(a, b, out=y)")
     gargs, vargs = _lower(args, rec)
     gkw, vkw = _lower(kwargs, rec)
     if fn is operator.getitem and getattr(np.asarray(vargs[1]) if not isinstance(
             vargs[1], tuple) else None, "dtype", None) == np.bool_:
-        raise UnsupportedOperation(
+        raise RefusedOperation(
             f"dfdx.jit: x[mask] at {_user_line()} has a shape that depends on the mask's "
             "values, which a compiled function cannot have; use np.where(mask, x, 0)")
     ans = fn(*vargs, **vkw)
     if ans is None:
-        raise UnsupportedOperation(
+        raise RefusedOperation(
             f"dfdx.jit: {getattr(fn, '__name__', fn)} at {_user_line()} writes into its "
             "argument; compute a new array instead")
     if isinstance(ans, (bool, int, float, complex)) and not isinstance(ans, np.generic):
@@ -226,7 +238,7 @@ class Traced:
         if method == "at":
             target = inputs[0]
             if not isinstance(target, Traced):
-                raise UnsupportedOperation(
+                raise RefusedOperation(
                     f"dfdx.jit: np.{ufunc.__name__}.at at {_user_line()} writes a traced value "
                     "into a NumPy array; make the array inside the function "
                     "(np.zeros_like(x)) so that the write is recorded")
@@ -289,7 +301,7 @@ class Traced:
         """
         why = _unwritable(self)
         if why:
-            raise UnsupportedOperation(
+            raise RefusedOperation(
                 f"dfdx.jit: writing into an array ({what}) at {_user_line()} is not compiled: "
                 f"the array is {why}. Write into a copy made in the function (y = np.copy(x)) "
                 "or build the array functionally (np.where, np.concatenate, np.stack)")
