@@ -588,23 +588,25 @@ class ReverseTrace(_Trace):
             for j, d in enumerate(drop[1:len(vals) + 1]):
                 if d:
                     vals[j] = _slim(vals[j], d is ALWAYS)
-            if nested:
-                _snapshot(vals)
             node = [None, prim, kept, vals, kwargs, parents]
         else:
-            if nested:
-                _snapshot(vals)
             node = [None, prim, ans, vals, kwargs, parents]
+        if nested:
+            _snapshot(vals)     # in place: the node holds this list
         self.tape.append(node)
         if prim.multiple_results:
-            n = len(ans)
-            out = []
-            for k in range(n):
-                sel = [None, _Select(k, n), ans[k], None, None, ((0, node),)]
-                self.tape.append(sel)
-                out.append(_box_class(ans[k], self, sel))
-            return tuple(out)
+            return self._select_boxes(ans, node)
         return _box_class(ans, self, node)
+
+    def _select_boxes(self, ans, node):
+        """One box per result of a primitive with several, each from a selection node."""
+        n = len(ans)
+        out = []
+        for k in range(n):
+            sel = [None, _Select(k, n), ans[k], None, None, ((0, node),)]
+            self.tape.append(sel)
+            out.append(_box_class(ans[k], self, sel))
+        return tuple(out)
 
     def _seed(self, seeds):
         """Put the seeds' cotangents (or tangents) on their nodes; whether any was of this trace."""
