@@ -49,11 +49,12 @@ def jit(f=None, static_argnums=(), donate_argnums=(), fallback="error", fuse=Fal
             (any function jit cannot record runs uncompiled from then on, without a
             warning: what `nn.fit` and `optim.minimize` use for their steps).
         fuse: ``True`` runs a signature whose whole graph is elementwise (ufuncs on
-            arrays of one shape, full sums, finiteness guards) as one numba loop
-            (needs the optional extra: ``pip install "dfdx[jit]"``); any other graph
-            keeps its NumPy code. Pays for small arrays (W1 n=10: 4x), not for
-            large ones (numba's transcendentals are libm's, one element at a time),
-            and costs ~0.5 s of numba compile per signature: off by default.
+            arrays of one shape, at most 512 elements, full sums, finiteness
+            guards) as one numba loop (needs the optional extra:
+            ``pip install "dfdx[jit]"``); any other graph keeps its NumPy code.
+            Pays for small arrays (W1 n=10: 3-4x), not for large ones (numba's
+            transcendentals are libm's, one element at a time), and costs ~0.5 s
+            of numba compile per signature: off by default.
 
     Returns:
         A function with the signature of `f`; ``.source(*args)`` returns the
