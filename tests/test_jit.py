@@ -602,3 +602,15 @@ def test_fuse_without_numba_names_the_extra(monkeypatch):
     with pytest.raises(ImportError, match=r'pip install "dfdx\[jit\]"'):
         jit(_w1, fuse=True)
     np.testing.assert_allclose(jit(_w1)(np.ones(3)), _w1(np.ones(3)))   # the default needs none
+
+
+def test_fused_division_by_zero_gives_what_numpy_gives():
+    pytest.importorskip("numba")
+    f = lambda x: np.sum(1.0 / x + np.log(x))                  # noqa: E731
+    x = np.array([0.0, 1.0, -2.0, 4.0])
+    with np.errstate(all="ignore"):
+        for t in (f, dfdx.value_and_grad(f)):
+            got, want = jit(t, fuse=True)(x), jit(t)(x)
+            for a, b in zip(dfdx.tree_leaves(got), dfdx.tree_leaves(want)):
+                np.testing.assert_array_equal(a, b)
+    assert "for i in range" in jit(f, fuse=True).source(x)

@@ -64,7 +64,8 @@ def fuse(graph: Graph, name: str = "f"):
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace = {"np": np}
     exec(compile(source, filename, "exec"), namespace)   # noqa: S102 - our own generated source
-    kernel = numba.njit(cache=False)(namespace["kernel"])
+    # why: error_model "numpy": 1/0 gives inf as in NumPy, not a ZeroDivisionError
+    kernel = numba.njit(cache=False, error_model="numpy")(namespace["kernel"])
     full = [vars_[i].shape != () for i in graph.inputs]
     return Compiled(_caller(kernel, args, post, full), source)
 
