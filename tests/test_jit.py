@@ -516,3 +516,101 @@ def test_fit_and_minimize_compile_their_step_with_the_same_results(loss_name):
     res = [optim.minimize(rosen, np.full(5, 0.5), method="lbfgs", jit=flag) for flag in (1, 0)]
     assert res[0].success and res[0].nit == res[1].nit
     np.testing.assert_allclose(res[0].x, res[1].x, rtol=1e-9)
+
+
+# ------------------------------------------------ fuse=True (numba, optional) --
+def _w1(x):
+    return np.sum(np.sin(x) * np.exp(-x**2) + np.tanh(x))
+
+
+@pytest.mark.parametrize("n, dtype, rtol", [(10, np.float64, 1e-13), (300, np.float32, 2e-5),
+                                            (3, np.float64, 1e-13)])
+def test_fused_w1_equals_the_numpy_code_to_rounding(n, dtype, rtol):
+    pytest.importorskip("numba")
+    x = np.random.default_rng(1).uniform(-2, 2, n).astype(dtype)
+    vg = dfdx.value_and_grad(_w1)
+    fused, plain = jit(vg, fuse=True), jit(vg)
+    assert "for i in range" in fused.source(x) and "for i in" not in plain.source(x)
+    for _ in range(2):                              # the first call compiles, the second replays
+        (v, g), (v0, g0) = fused(x), plain(x)
+        assert v.dtype == v0.dtype == dtype and g.dtype == g0.dtype == dtype
+        assert g.shape == (n,)
+        np.testing.assert_allclose(v, v0, rtol=rtol)
+        np.testing.assert_allclose(g, g0, rtol=rtol, atol=rtol)
+    e = np.exp(-x.astype(np.float64) ** 2)
+    want = np.cos(x) * e - 2 * x * np.sin(x) * e + 1 - np.tanh(x) ** 2
+    np.testing.assert_allclose(g, want, rtol=10 * rtol, atol=10 * rtol)
+
+
+@pytest.mark.parametrize("fn", [np.sin, np.cos, np.tanh, np.exp, np.arctan, np.log1p, np.sqrt,
+                                lambda x: x ** 3 / (1 + x * x), lambda x: np.maximum(x, 0.3) * x,
+                                lambda x: np.abs(x) * x],
+                         ids=["sin", "cos", "tanh", "exp", "arctan", "log1p", "sqrt", "rational",
+                              "maximum", "abs"])
+def test_fused_elementwise_rules_equal_unfused(fn):
+    pytest.importorskip("numba")
+    x = np.random.default_rng(3).uniform(0.1, 1.9, (4, 5))       # 2-d: the loop runs flat
+    f = lambda x: np.sum(fn(x))                                   # noqa: E731
+    for t in (dfdx.value_and_grad(f), dfdx.grad(f)):
+        got, want = jit(t, fuse=True)(x), jit(t)(x)
+        for a, b in zip(dfdx.tree_leaves(got), dfdx.tree_leaves(want)):
+            assert np.shape(a) == np.shape(b)
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+    assert "for i in range" in jit(dfdx.grad(f), fuse=True).source(x)
+
+
+def test_fuse_keeps_the_numpy_code_for_large_arrays():
+    pytest.importorskip("numba")
+    from dfdx._jit.fusion import MAX_SIZE
+    vg = dfdx.value_and_grad(_w1)
+    small, large = np.linspace(-1, 1, MAX_SIZE), np.linspace(-1, 1, MAX_SIZE + 1)
+    assert "for i in range" in jit(vg, fuse=True).source(small)
+    assert jit(vg, fuse=True).source(large) == jit(vg).source(large)
+
+
+def test_fused_guard_that_fails_records_the_new_case():
+    pytest.importorskip("numba")
+    g = dfdx.grad(lambda x: np.sum(np.maximum(x, 0.0) ** 2))
+    jg = jit(g, fuse=True)
+    a, b = np.array([1.0, -2.0, 3.0]), np.array([0.0, -2.0, 3.0])     # b: a tie at the kink
+    assert "for i in range" in jg.source(a)
+    for x in (a, b, a, b):
+        np.testing.assert_allclose(jg(x), g(x), rtol=1e-15)
+
+
+def test_fused_w2_step_keeps_its_numpy_code_and_results():
+    pytest.importorskip("numba")
+    rng = np.random.default_rng(2)
+    ps = [rng.standard_normal((6, 5)), rng.standard_normal(5), rng.standard_normal((5, 3)),
+          rng.standard_normal(3)]
+    x, onehot = rng.standard_normal((8, 6)), np.eye(3)[rng.integers(0, 3, 8)]
+
+    def loss(p, x, y):
+        z = np.tanh(x @ p[0] + p[1]) @ p[2] + p[3]
+        z = z - np.max(z, axis=1, keepdims=True)
+        return -np.sum(y * (z - np.log(np.sum(np.exp(z), axis=1, keepdims=True)))) / len(x)
+    vg = dfdx.value_and_grad(loss)
+    fused, plain = jit(vg, fuse=True), jit(vg)
+    assert fused.source(ps, x, onehot) == plain.source(ps, x, onehot)   # matmuls: no fusion
+    for a, b in zip(dfdx.tree_leaves(fused(ps, x, onehot)), dfdx.tree_leaves(plain(ps, x, onehot))):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fuse_without_numba_names_the_extra(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "numba", None)       # import numba now raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "dfdx\[jit\]"'):
+        jit(_w1, fuse=True)
+    np.testing.assert_allclose(jit(_w1)(np.ones(3)), _w1(np.ones(3)))   # the default needs none
+
+
+def test_fused_division_by_zero_gives_what_numpy_gives():
+    pytest.importorskip("numba")
+    f = lambda x: np.sum(1.0 / x + np.log(x))                  # noqa: E731
+    x = np.array([0.0, 1.0, -2.0, 4.0])
+    with np.errstate(all="ignore"):
+        for t in (f, dfdx.value_and_grad(f)):
+            got, want = jit(t, fuse=True)(x), jit(t)(x)
+            for a, b in zip(dfdx.tree_leaves(got), dfdx.tree_leaves(want)):
+                np.testing.assert_array_equal(a, b)
+    assert "for i in range" in jit(f, fuse=True).source(x)
