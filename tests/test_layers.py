@@ -40,7 +40,7 @@ RULES = [
     ("result.py", {"numpy", "sympy"}),
     ("_tree.py", set()),
     # the compiler: graphs of NumPy calls and the traced array that records them; no engine
-    ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree"}),
+    ("_jit/", {"numpy", "dfdx._jit", "dfdx._errors", "dfdx._tree", "numba"}),   # numba: fuse=True
     ("_transform.py", ARRAY),   # what the transforms share
     ("api.py", ARRAY | {"dfdx._tree", "dfdx._transform", "dfdx._onesided", "dfdx._taylor",
                         "dfdx._sparse", "dfdx._dask"}),
