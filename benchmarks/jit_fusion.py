@@ -260,45 +260,31 @@ def w2_case(K):
     relu_back, tanh_back, sgd = K["relu_back"], K["tanh_back"], K["sgd"]
     lr = W2_LR
 
-    def fused(w1, b1, w2, b2, w3, b3, xb, yb):
-        h1 = bias_tanh(xb @ w1, b1)
-        a2 = h1 @ w2
-        h2 = bias_relu(a2, b2)
-        loss, dz, db3, ok = softmax_block(h2 @ w3, b3, yb, c0)
-        if not ok:
-            return None
-        d2 = dz @ w3.T
-        dw3 = h2.T @ dz
-        db2, ok = relu_back(d2, a2)
-        if not ok:
-            return None
-        d1 = d2 @ w2.T
-        dw2 = h1.T @ d2
-        db1 = tanh_back(d1, h1)
-        dw1 = xb.T @ d1
-        return [loss, sgd(w1, dw1, lr), sgd(b1, db1, lr), sgd(w2, dw2, lr), sgd(b2, db2, lr),
-                sgd(w3, dw3, lr), sgd(b3, db3, lr)]
+    def step(first_layer):
+        """The W2 step with every elementwise block fused, the first layer's by `first_layer`."""
+        def run(w1, b1, w2, b2, w3, b3, xb, yb):
+            h1 = first_layer(xb @ w1, b1)
+            a2 = h1 @ w2
+            h2 = bias_relu(a2, b2)
+            loss, dz, db3, ok = softmax_block(h2 @ w3, b3, yb, c0)
+            if not ok:
+                return None
+            d2 = dz @ w3.T
+            dw3 = h2.T @ dz
+            db2, ok = relu_back(d2, a2)
+            if not ok:
+                return None
+            d1 = d2 @ w2.T
+            dw2 = h1.T @ d2
+            db1 = tanh_back(d1, h1)
+            dw1 = xb.T @ d1
+            return [loss, sgd(w1, dw1, lr), sgd(b1, db1, lr), sgd(w2, dw2, lr),
+                    sgd(b2, db2, lr), sgd(w3, dw3, lr), sgd(b3, db3, lr)]
+        return run
 
-    def hybrid(w1, b1, w2, b2, w3, b3, xb, yb):
-        # as `fused`, but tanh from NumPy's SIMD loop (numba calls libm's, one at a time)
-        a1 = xb @ w1
-        h1 = np.tanh(np.add(a1, b1, out=a1), out=a1)
-        a2 = h1 @ w2
-        h2 = bias_relu(a2, b2)
-        loss, dz, db3, ok = softmax_block(h2 @ w3, b3, yb, c0)
-        if not ok:
-            return None
-        d2 = dz @ w3.T
-        dw3 = h2.T @ dz
-        db2, ok = relu_back(d2, a2)
-        if not ok:
-            return None
-        d1 = d2 @ w2.T
-        dw2 = h1.T @ d2
-        db1 = tanh_back(d1, h1)
-        dw1 = xb.T @ d1
-        return [loss, sgd(w1, dw1, lr), sgd(b1, db1, lr), sgd(w2, dw2, lr), sgd(b2, db2, lr),
-                sgd(w3, dw3, lr), sgd(b3, db3, lr)]
+    fused = step(bias_tanh)
+    # hybrid: as `fused`, but tanh from NumPy's SIMD loop (numba calls libm's, one at a time)
+    hybrid = step(lambda a1, b1: np.tanh(np.add(a1, b1, out=a1), out=a1))
 
     # the BLAS part alone: the step's eight matmuls on arrays of the same shapes, into
     # preallocated buffers (subtracted to give each step's elementwise part)

@@ -113,7 +113,35 @@ def high_order(quick=False):
     return rows
 
 
-# -- sparse Jacobian -----------------------------------------------------------------------------
+# -- sparse Jacobian and Hessian ----------------------------------------------------------------
+
+def _sparse_case(sparse_of, dense_of, f, x, with_dense):
+    """The timed functions, the extra columns and the dense matrix (or None) of one size.
+
+    The sparse function (pattern and colouring found once, then reused) and, `with_dense`,
+    the dense one beside it, with whether the two are equal.
+    """
+    t0 = time.process_time()
+    sparse = sparse_of(f, x)
+    setup = time.process_time() - t0
+    fns = {"dfdx sparse (reused)": lambda: sparse(x)}
+    extra = {"pattern + colouring (once)": setup, "colours": sparse.colours}
+    if not with_dense:
+        return fns, extra, None
+    dense = dense_of(f)
+    D = np.asarray(dense(x))
+    S = sparse(x).toarray()
+    extra["sparse == dense"] = "exactly" if np.array_equal(S, D) else (
+        f"max |diff| {np.max(np.abs(S - D)):.1e} (of {np.max(np.abs(D)):.0f})")
+    fns["dfdx dense"] = lambda: dense(x)
+    return fns, extra, D
+
+
+def _row(n, fns, extra, quick):
+    t = _timings(fns, quick)
+    t.update(extra)
+    return n, t
+
 
 def jacobians(quick=False):
     """Rows (n, {column: seconds or text}) for the bidiagonal Jacobian."""
@@ -122,18 +150,9 @@ def jacobians(quick=False):
     rows = []
     for n in (3000, 10**4):
         x = np.linspace(-1.0, 1.0, n)
-        t0 = time.process_time()
-        jac = dfdx.sparse_jacobian(_bidiagonal, x)
-        setup = time.process_time() - t0
-        fns = {"dfdx sparse (reused)": lambda jac=jac, x=x: jac(x)}
-        extra = {"pattern + colouring (once)": setup, "colours": jac.colours}
-        if n <= 3000:
-            dense = dfdx.jacobian(_bidiagonal)
-            D = dense(x)
-            S = jac(x)
-            extra["sparse == dense"] = "exactly" if np.array_equal(S.toarray(), D) else (
-                f"max |diff| {np.max(np.abs(S.toarray() - D)):.1e}")
-            fns["dfdx dense"] = lambda dense=dense, x=x: dense(x)
+        fns, extra, D = _sparse_case(dfdx.sparse_jacobian, dfdx.jacobian, _bidiagonal, x,
+                                     n <= 3000)
+        if D is not None:
             fns["dfdx.jacobian(sparse=True)"] = (
                 lambda x=x: dfdx.jacobian(_bidiagonal, sparse=True)(x))
             if jax is not None:
@@ -142,13 +161,9 @@ def jacobians(quick=False):
                 if not np.array_equal(np.asarray(jf(xj)), D):
                     raise AssertionError("jax.jacfwd differs from dfdx's dense Jacobian")
                 fns["JAX jacfwd dense (jit)"] = lambda jf=jf, xj=xj: jf(xj).block_until_ready()
-        t = _timings(fns, quick)
-        t.update(extra)
-        rows.append((n, t))
+        rows.append(_row(n, fns, extra, quick))
     return rows
 
-
-# -- sparse Hessian ------------------------------------------------------------------------------
 
 def hessians(quick=False):
     """Rows (n, {column: seconds or text}) for the chained Rosenbrock Hessian."""
@@ -157,28 +172,15 @@ def hessians(quick=False):
     rows = []
     for n in (1000, 10**4):
         x = np.linspace(-1.0, 1.0, n)
-        t0 = time.process_time()
-        hess = dfdx.sparse_hessian(_rosen, x)
-        setup = time.process_time() - t0
-        fns = {"dfdx sparse (reused)": lambda hess=hess, x=x: hess(x)}
-        extra = {"pattern + colouring (once)": setup, "colours": hess.colours}
-        if n <= 1000:
-            dense = dfdx.hessian(_rosen)
-            D = np.asarray(dense(x))
-            S = hess(x).toarray()
-            extra["sparse == dense"] = "exactly" if np.array_equal(S, D) else (
-                f"max |diff| {np.max(np.abs(S - D)):.1e} (of {np.max(np.abs(D)):.0f})")
-            fns["dfdx dense"] = lambda dense=dense, x=x: dense(x)
-            if jax is not None:
-                hj = jax.jit(jax.hessian(
-                    lambda v: jnp.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)))
-                xj = jnp.asarray(x)
-                if not np.allclose(np.asarray(hj(xj)), D, rtol=1e-12, atol=1e-9):
-                    raise AssertionError("jax.hessian differs from dfdx's dense Hessian")
-                fns["JAX hessian dense (jit)"] = lambda hj=hj, xj=xj: hj(xj).block_until_ready()
-        t = _timings(fns, quick)
-        t.update(extra)
-        rows.append((n, t))
+        fns, extra, D = _sparse_case(dfdx.sparse_hessian, dfdx.hessian, _rosen, x, n <= 1000)
+        if D is not None and jax is not None:
+            hj = jax.jit(jax.hessian(
+                lambda v: jnp.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2)))
+            xj = jnp.asarray(x)
+            if not np.allclose(np.asarray(hj(xj)), D, rtol=1e-12, atol=1e-9):
+                raise AssertionError("jax.hessian differs from dfdx's dense Hessian")
+            fns["JAX hessian dense (jit)"] = lambda hj=hj, xj=xj: hj(xj).block_until_ready()
+        rows.append(_row(n, fns, extra, quick))
     return rows
 
 
