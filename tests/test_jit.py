@@ -121,16 +121,21 @@ def _grad_params():
     return out
 
 
+def _scalar_loss(sample, i):
+    """The sample as a real scalar function of its argument `i` (the others fixed)."""
+    def loss(x):
+        args = list(sample.args)
+        args[i] = x
+        return sum(np.sum(np.real(leaf) * 0.7) for leaf in dfdx.tree_leaves(sample.fn(*args)))
+    return loss
+
+
 @pytest.mark.parametrize("sample,i", _grad_params())
 def test_grad_under_jit_is_right_at_other_points_or_refused_by_name(sample, i):
     x0 = sample.args[i]
     wobble = np.cos(np.arange(x0.size)).reshape(x0.shape)
     points = [(x0 * (1 + 0.01 * wobble) + 0.003).astype(x0.dtype), (-x0).astype(x0.dtype)]
-
-    def loss(x):
-        args = list(sample.args)
-        args[i] = x
-        return sum(np.sum(np.real(leaf) * 0.7) for leaf in dfdx.tree_leaves(sample.fn(*args)))
+    loss = _scalar_loss(sample, i)
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -431,11 +436,7 @@ def _hessian_params():
 @pytest.mark.parametrize("sample,i", _hessian_params())
 def test_hessian_under_jit_equals_eager_or_is_refused_by_name(sample, i):
     x0 = sample.args[i]
-
-    def loss(x):
-        args = list(sample.args)
-        args[i] = x
-        return sum(np.sum(np.real(leaf) * 0.7) for leaf in dfdx.tree_leaves(sample.fn(*args)))
+    loss = _scalar_loss(sample, i)
 
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -181,7 +181,9 @@ class Jitted:
     def __call__(self, *args):
         if not self.static:
             # why: the common call -- arrays only, nothing static -- skips the pytree walk
-            # of the signature (~25 us); arrays only: one pass, ~0.5 us of overhead in all
+            # of the signature (~25 us); arrays only: one pass, ~0.5 us of overhead in all.
+            # The lookup below is written out in both quick paths: a shared method costs
+            # W1 n=10 0.1-0.4 us of its ~9 us (measured).
             key = tuple([(a.shape, a.dtype) for a in args if type(a) is np.ndarray])
             if len(key) == len(args):
                 variants = self._plain.get(key)
